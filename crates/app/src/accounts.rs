@@ -1,0 +1,216 @@
+//! Accounts: building local actors, storing remote ones, looking them up.
+
+use crate::{keys, AppContext, AppError, AppResult};
+use interspace_core::ids::new_id;
+use interspace_core::urls::UrlScheme;
+use interspace_db::accounts::{self as db_accounts, Account, NewAccount};
+use interspace_db::{now, DbConn};
+
+/// The instance actor's username: it cannot collide with validated names (they have no dot).
+pub const INSTANCE_ACTOR_USERNAME: &str = "interspace.internal";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorType {
+    Person,
+    Group,
+    Application,
+}
+
+impl ActorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "Person",
+            Self::Group => "Group",
+            Self::Application => "Application",
+        }
+    }
+}
+
+/// A new local actor with fresh keys; ids follow the instance's URL scheme.
+pub(crate) async fn build_local(
+    ctx: &AppContext,
+    username: &str,
+    actor_type: ActorType,
+    display_name: &str,
+    note_html: &str,
+) -> AppResult<NewAccount> {
+    let urls = ctx.urls();
+    let uri = match actor_type {
+        ActorType::Person => urls.user(username),
+        ActorType::Group => urls.space(username),
+        ActorType::Application => urls.instance_actor(),
+    };
+    let keys = keys::generate().await?;
+    let ts = now();
+    Ok(NewAccount {
+        id: new_id(),
+        username: username.to_string(),
+        domain: None,
+        actor_type: actor_type.as_str().to_string(),
+        display_name: display_name.to_string(),
+        note: note_html.to_string(),
+        url: Some(uri.to_string()),
+        inbox_url: urls.actor_sub(&uri, "inbox").to_string(),
+        shared_inbox_url: Some(urls.shared_inbox().to_string()),
+        outbox_url: Some(urls.actor_sub(&uri, "outbox").to_string()),
+        followers_url: Some(urls.actor_sub(&uri, "followers").to_string()),
+        following_url: Some(urls.actor_sub(&uri, "following").to_string()),
+        uri: uri.to_string(),
+        public_key_pem: keys.public_pem,
+        private_key_pem: Some(keys.private_pem),
+        locked: false,
+        // The instance actor is a bot account nobody should stumble upon in directories.
+        discoverable: actor_type != ActorType::Application,
+        fields: "[]".into(),
+        skills: "[]".into(),
+        home_space_uri: None,
+        avatar_url: None,
+        header_url: None,
+        created_at: ts,
+        updated_at: ts,
+        fetched_at: None,
+    })
+}
+
+/// `acct` as Mastodon shows it: `user` for local accounts, `user@domain` for remote ones.
+pub fn acct(account: &Account) -> String {
+    match &account.domain {
+        None => account.username.clone(),
+        Some(domain) => format!("{}@{domain}", account.username),
+    }
+}
+
+/// A local account by username, or `NotFound`.
+pub async fn get_local_by_username(ctx: &AppContext, username: &str) -> AppResult<Account> {
+    let mut conn = ctx.db.get().await?;
+    db_accounts::find_local_account_by_username(&mut conn, username)
+        .await?
+        .ok_or(AppError::NotFound("account"))
+}
+
+pub async fn find_by_uri(ctx: &AppContext, uri: &str) -> AppResult<Option<Account>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_accounts::find_account_by_uri(&mut conn, uri).await?)
+}
+
+/// The instance actor (signs fetches).
+pub async fn instance_actor(ctx: &AppContext) -> AppResult<Account> {
+    get_local_by_username(ctx, INSTANCE_ACTOR_USERNAME).await
+}
+
+/// A remote actor as parsed and verified by the federation layer.
+#[derive(Debug, Clone)]
+pub struct RemoteActor {
+    pub uri: url::Url,
+    pub actor_type: String,
+    pub username: String,
+    pub display_name: String,
+    /// Already sanitised HTML.
+    pub note: String,
+    pub url: Option<String>,
+    pub inbox: url::Url,
+    pub shared_inbox: Option<url::Url>,
+    pub outbox: Option<url::Url>,
+    pub followers: Option<url::Url>,
+    pub following: Option<url::Url>,
+    pub public_key_pem: String,
+    pub locked: bool,
+    pub discoverable: bool,
+    pub fields: Vec<(String, String)>,
+    pub skills: Vec<String>,
+    pub home_space: Option<url::Url>,
+    pub avatar: Option<String>,
+    pub header: Option<String>,
+    pub published: Option<chrono::NaiveDateTime>,
+}
+
+/// Stores or refreshes a remote actor. The federation layer has checked the origin rules: the
+/// id, inbox and key live on one host, which must not be ours.
+pub async fn upsert_remote(ctx: &AppContext, actor: RemoteActor) -> AppResult<Account> {
+    if ctx.urls().is_local(&actor.uri) {
+        return Err(AppError::Remote("a remote actor cannot have a local id".into()));
+    }
+    let domain = domain_of(&actor.uri)?;
+    let ts = now();
+    let new = NewAccount {
+        id: new_id(),
+        username: actor.username,
+        domain: Some(domain),
+        actor_type: actor.actor_type,
+        display_name: actor.display_name,
+        note: actor.note,
+        uri: actor.uri.to_string(),
+        url: actor.url,
+        inbox_url: actor.inbox.to_string(),
+        shared_inbox_url: actor.shared_inbox.map(|u| u.to_string()),
+        outbox_url: actor.outbox.map(|u| u.to_string()),
+        followers_url: actor.followers.map(|u| u.to_string()),
+        following_url: actor.following.map(|u| u.to_string()),
+        public_key_pem: actor.public_key_pem,
+        private_key_pem: None,
+        locked: actor.locked,
+        discoverable: actor.discoverable,
+        fields: serde_json::to_string(
+            &actor
+                .fields
+                .iter()
+                .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_else(|_| "[]".into()),
+        skills: serde_json::to_string(&actor.skills).unwrap_or_else(|_| "[]".into()),
+        home_space_uri: actor.home_space.map(|u| u.to_string()),
+        avatar_url: actor.avatar,
+        header_url: actor.header,
+        created_at: actor.published.unwrap_or(ts),
+        updated_at: ts,
+        fetched_at: Some(ts),
+    };
+    let mut conn: DbConn = ctx.db.get().await?;
+    Ok(db_accounts::upsert_remote_account(&mut conn, &new).await?)
+}
+
+/// `host` or `host:port` of an actor id: the `domain` column and the part after `@` in `acct`.
+pub fn domain_of(uri: &url::Url) -> AppResult<String> {
+    let host = uri
+        .host_str()
+        .ok_or_else(|| AppError::Remote(format!("{uri} has no host")))?
+        .to_lowercase();
+    Ok(match uri.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// Whether a stored remote copy is older than `max_age` and should be fetched again.
+pub fn is_stale(account: &Account, max_age: chrono::Duration) -> bool {
+    match account.fetched_at {
+        None => account.domain.is_some(),
+        Some(at) => now() - at > max_age,
+    }
+}
+
+/// Profile fields of an account as (name, value) pairs.
+pub fn fields(account: &Account) -> Vec<(String, String)> {
+    let parsed: Vec<serde_json::Value> = serde_json::from_str(&account.fields).unwrap_or_default();
+    parsed
+        .iter()
+        .filter_map(|f| {
+            Some((
+                f.get("name")?.as_str()?.to_string(),
+                f.get("value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Skill tags of an account.
+pub fn skills(account: &Account) -> Vec<String> {
+    serde_json::from_str(&account.skills).unwrap_or_default()
+}
+
+/// The key id of a local actor.
+pub fn key_id(account: &Account) -> AppResult<url::Url> {
+    let uri = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(UrlScheme::key_id(&uri))
+}

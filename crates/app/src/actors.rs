@@ -1,0 +1,105 @@
+//! Local actors as the federation layer serves them, with their collections.
+
+use crate::accounts::INSTANCE_ACTOR_USERNAME;
+use crate::spaces::{self, SpaceDetails};
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::urls::LocalActor;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::follows as db_follows;
+
+/// Items per page of a collection.
+pub const PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Clone)]
+pub enum LocalActorView {
+    Person { account: Account, home_space: Box<SpaceDetails> },
+    Group(Box<SpaceDetails>),
+    Application(Account),
+}
+
+impl LocalActorView {
+    pub fn account(&self) -> &Account {
+        match self {
+            Self::Person { account, .. } | Self::Application(account) => account,
+            Self::Group(space) => &space.account,
+        }
+    }
+}
+
+/// The local actor named by a route; members and the space are found by their username.
+pub async fn get_local(ctx: &AppContext, which: &LocalActor) -> AppResult<LocalActorView> {
+    let mut conn = ctx.db.get().await?;
+    let (name, expected_type) = match which {
+        LocalActor::User(name) => (name.as_str(), "Person"),
+        LocalActor::Space(handle) => (handle.as_str(), "Group"),
+        LocalActor::Instance => (INSTANCE_ACTOR_USERNAME, "Application"),
+    };
+    let account = db_accounts::find_local_account_by_username(&mut conn, name)
+        .await?
+        .filter(|a| a.actor_type == expected_type && a.suspended_at.is_none())
+        .ok_or(AppError::NotFound("actor"))?;
+    drop(conn);
+    Ok(match expected_type {
+        "Person" => LocalActorView::Person {
+            account,
+            home_space: Box::new(spaces::show(ctx).await?),
+        },
+        "Group" => LocalActorView::Group(Box::new(spaces::show(ctx).await?)),
+        _ => LocalActorView::Application(account),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionKind {
+    Followers,
+    Following,
+    Outbox,
+}
+
+/// One page of a collection (`page` from 1) or, with `page: None`, just its size.
+#[derive(Debug, Clone)]
+pub struct CollectionPage {
+    pub total: i64,
+    pub page: Option<i64>,
+    /// Ids of the items on the page.
+    pub items: Vec<String>,
+    pub has_next: bool,
+}
+
+pub async fn collection(
+    ctx: &AppContext,
+    account: &Account,
+    kind: CollectionKind,
+    page: Option<i64>,
+) -> AppResult<CollectionPage> {
+    let mut conn = ctx.db.get().await?;
+    let total = match kind {
+        CollectionKind::Followers => db_follows::count_followers(&mut conn, &account.id).await?,
+        CollectionKind::Following => db_follows::count_following(&mut conn, &account.id).await?,
+        // Posts arrive with the Mastodon API; until then the outbox is empty but real.
+        CollectionKind::Outbox => 0,
+    };
+    let Some(page) = page else {
+        return Ok(CollectionPage { total, page: None, items: vec![], has_next: false });
+    };
+    let page = page.max(1);
+    let offset = (page - 1) * PAGE_SIZE;
+    let items: Vec<String> = match kind {
+        CollectionKind::Followers => {
+            db_follows::list_followers(&mut conn, &account.id, offset, PAGE_SIZE).await?
+        }
+        CollectionKind::Following => {
+            db_follows::list_following(&mut conn, &account.id, offset, PAGE_SIZE).await?
+        }
+        CollectionKind::Outbox => vec![],
+    }
+    .into_iter()
+    .map(|a| a.uri)
+    .collect();
+    Ok(CollectionPage {
+        total,
+        page: Some(page),
+        has_next: offset + (items.len() as i64) < total,
+        items,
+    })
+}

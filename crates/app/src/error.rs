@@ -1,0 +1,36 @@
+use interspace_core::ValidationError;
+use interspace_db::DbError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Validation(#[from] ValidationError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// Our own storage is down: callers answer 5xx so that peers retry.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A remote server failed or sent something unusable.
+    #[error("remote: {0}")]
+    Remote(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => AppError::NotFound("record"),
+            DbError::Conflict(what) => AppError::Conflict(format!("already exists ({what})")),
+            DbError::Unavailable(why) => AppError::Unavailable(why),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

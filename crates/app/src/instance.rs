@@ -1,0 +1,31 @@
+//! Facts about the instance for NodeInfo and the health check.
+
+use crate::{AppContext, AppResult};
+use interspace_db::users as db_users;
+
+#[derive(Debug, Clone)]
+pub struct InstanceStats {
+    pub users_total: i64,
+    pub local_posts: i64,
+    pub space_name: String,
+    pub space_handle: String,
+    pub open_registrations: bool,
+}
+
+pub async fn stats(ctx: &AppContext) -> AppResult<InstanceStats> {
+    let space = crate::spaces::show(ctx).await?;
+    let mut conn = ctx.db.get().await?;
+    let users_total = db_users::count_active_users(&mut conn).await?;
+    Ok(InstanceStats {
+        users_total,
+        local_posts: 0,
+        space_name: space.account.display_name,
+        space_handle: space.account.username,
+        open_registrations: ctx.settings.registrations != interspace_core::roles::RegistrationMode::Closed,
+    })
+}
+
+/// Ready and the database answers.
+pub async fn healthy(ctx: &AppContext) -> bool {
+    ctx.is_ready() && ctx.db.ping().await.is_ok()
+}

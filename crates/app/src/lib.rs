@@ -1,0 +1,96 @@
+//! Interspace use-cases: every state change and visibility rule lives here.
+//!
+//! Each use-case validates with `core`, writes its change in one database transaction, and
+//! returns plain values. No network I/O: what needs the network goes through [`Resolver`],
+//! which the federation crate implements and the server puts into [`AppContext`].
+
+pub mod accounts;
+pub mod actors;
+mod error;
+pub mod instance;
+pub mod keys;
+pub mod members;
+pub mod metrics;
+pub mod passwords;
+pub mod setup;
+pub mod spaces;
+
+pub use error::{AppError, AppResult};
+pub use interspace_db::accounts::Account;
+
+use interspace_core::roles::RegistrationMode;
+use interspace_core::urls::UrlScheme;
+use interspace_db::DbPool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+pub const SOFTWARE_NAME: &str = "interspace";
+pub const SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the instance is, fixed at start from the configuration.
+#[derive(Debug, Clone)]
+pub struct InstanceSettings {
+    pub urls: UrlScheme,
+    pub registrations: RegistrationMode,
+    /// First-run values of the space; the database is the truth afterwards.
+    pub space_handle: String,
+    pub space_name: String,
+    pub space_timezone: String,
+    pub operator_username: String,
+}
+
+/// Resolves remote actors over the network; implemented by the federation crate.
+#[async_trait::async_trait]
+pub trait Resolver: Send + Sync {
+    /// `user@domain` through WebFinger, then a signed fetch of the actor; stores it.
+    async fn resolve_acct(&self, ctx: &AppContext, acct: &str) -> AppResult<Account>;
+    /// An actor by its id (signed fetch), stored or refreshed.
+    async fn resolve_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
+}
+
+/// Everything a use-case needs. Cheap to clone; nothing in it is global, so several instances
+/// live side by side in one process (the test harness does this).
+#[derive(Clone)]
+pub struct AppContext {
+    pub db: DbPool,
+    pub settings: Arc<InstanceSettings>,
+    pub metrics: Arc<metrics::Metrics>,
+    resolver: Arc<OnceLock<Arc<dyn Resolver>>>,
+    ready: Arc<AtomicBool>,
+}
+
+impl AppContext {
+    pub fn new(db: DbPool, settings: InstanceSettings) -> Self {
+        Self {
+            db,
+            settings: Arc::new(settings),
+            metrics: Arc::new(metrics::Metrics::default()),
+            resolver: Arc::new(OnceLock::new()),
+            ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn urls(&self) -> &UrlScheme {
+        &self.settings.urls
+    }
+
+    /// Installs the network resolver (once, at start-up, after the federation config exists).
+    pub fn set_resolver(&self, resolver: Arc<dyn Resolver>) {
+        let _ = self.resolver.set(resolver);
+    }
+
+    pub fn resolver(&self) -> AppResult<&Arc<dyn Resolver>> {
+        self.resolver
+            .get()
+            .ok_or_else(|| AppError::Unavailable("federation is not running".into()))
+    }
+
+    /// Set once migrations and first-run setup are done.
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,133 @@
+//! Local members: add, list, remove (the operator's CLI and, later, the admin pages).
+
+use crate::accounts::{build_local, ActorType};
+use crate::{passwords, AppContext, AppError, AppResult};
+use interspace_core::ids::{new_id, random_password};
+use interspace_core::names::{validate_display_name, validate_password, Email, Username};
+use interspace_core::roles::Role;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::users::{self as db_users, User};
+use interspace_db::now;
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub username: String,
+    pub email: String,
+    /// `None`: a password is generated and returned once.
+    pub password: Option<String>,
+    pub role: Role,
+    pub display_name: Option<String>,
+    /// Registrations in `approval` mode start unapproved.
+    pub approved: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: User,
+    pub account: Account,
+}
+
+impl Member {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.user.role).unwrap_or(Role::Member)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AddedMember {
+    pub member: Member,
+    pub generated_password: Option<String>,
+}
+
+pub async fn add(ctx: &AppContext, new: NewMember) -> AppResult<AddedMember> {
+    let operator = ctx.settings.operator_username.as_str();
+    let username = Username::parse(&new.username, &[operator])?;
+    let email = Email::parse(&new.email)?;
+    let (password, generated) = match new.password {
+        Some(p) => (p, false),
+        None => (random_password(), true),
+    };
+    validate_password(&password)?;
+    let display_name = validate_display_name(new.display_name.as_deref().unwrap_or(""))?;
+
+    {
+        let mut conn = ctx.db.get().await?;
+        check_free(&mut conn, username.as_str(), email.as_str()).await?;
+    }
+    let password_hash = passwords::hash(&password).await?;
+    let account = build_local(ctx, username.as_str(), ActorType::Person, &display_name, "").await?;
+
+    let mut tx = ctx.db.begin().await?;
+    check_free(&mut tx, username.as_str(), email.as_str()).await?;
+    let account = db_accounts::insert_account(&mut tx, &account).await?;
+    let ts = now();
+    let user = db_users::insert_user(
+        &mut tx,
+        &User {
+            id: new_id(),
+            account_id: account.id.clone(),
+            email: email.as_str().to_string(),
+            password_hash,
+            role: new.role.as_str().to_string(),
+            approved: new.approved,
+            disabled: false,
+            created_at: ts,
+            updated_at: ts,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AddedMember {
+        member: Member { user, account },
+        generated_password: generated.then_some(password),
+    })
+}
+
+async fn check_free(conn: &mut interspace_db::DbConn, username: &str, email: &str) -> AppResult<()> {
+    if db_accounts::find_local_account_by_username(conn, username)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!("username '{username}' is taken")));
+    }
+    if db_users::find_user_by_email(conn, email).await?.is_some() {
+        return Err(AppError::Conflict(format!("e-mail '{email}' is already registered")));
+    }
+    Ok(())
+}
+
+pub async fn list(ctx: &AppContext) -> AppResult<Vec<Member>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_users::list_users(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(user, account)| Member { user, account })
+        .collect())
+}
+
+pub async fn get(ctx: &AppContext, username: &str) -> AppResult<Member> {
+    let mut conn = ctx.db.get().await?;
+    db_users::find_user_by_username(&mut conn, username)
+        .await?
+        .map(|(user, account)| Member { user, account })
+        .ok_or(AppError::NotFound("member"))
+}
+
+/// Removes a member and their account. The last operator cannot be removed.
+pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
+    let mut tx = ctx.db.begin().await?;
+    let (user, account) = db_users::find_user_by_username(&mut tx, username)
+        .await?
+        .ok_or(AppError::NotFound("member"))?;
+    if user.role == Role::Operator.as_str() {
+        let operators = db_users::list_accounts_with_roles(&mut tx, &[Role::Operator.as_str()]).await?;
+        if operators.len() <= 1 {
+            return Err(AppError::Forbidden(format!(
+                "'{username}' is the last operator of this instance"
+            )));
+        }
+    }
+    db_accounts::delete_account(&mut tx, &account.id).await?;
+    tx.commit().await?;
+    Ok(Member { user, account })
+}

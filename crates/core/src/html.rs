@@ -1,0 +1,82 @@
+//! Escaping and plain-text-to-HTML for content that we generate ourselves.
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text to HTML: blank lines separate paragraphs, single newlines become `<br>`.
+pub fn text_to_html(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let lines: Vec<String> = p.lines().map(escape).collect();
+            format!("<p>{}</p>", lines.join("<br>"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_formats() {
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(text_to_html("one\ntwo\n\n<three>"), "<p>one<br>two</p><p>&lt;three&gt;</p>");
+        assert_eq!(text_to_html("  \n\n "), "");
+    }
+}
+
+/// Sanitises HTML from anywhere (remote content on the way in, local on the way out): a small
+/// allow-list of formatting tags, http(s) links only, with `rel="nofollow noopener noreferrer"`.
+pub fn sanitize(html: &str) -> String {
+    use std::collections::HashSet;
+    let tags: HashSet<&str> = [
+        "p", "br", "a", "span", "b", "strong", "i", "em", "u", "s", "del", "code", "pre",
+        "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+    ]
+    .into_iter()
+    .collect();
+    let schemes: HashSet<&str> = ["http", "https"].into_iter().collect();
+    let mut tag_attributes = std::collections::HashMap::new();
+    tag_attributes.insert("a", ["href"].into_iter().collect::<HashSet<&str>>());
+    tag_attributes.insert("span", ["class"].into_iter().collect::<HashSet<&str>>());
+    ammonia::Builder::new()
+        .tags(tags)
+        .tag_attributes(tag_attributes)
+        .generic_attributes(HashSet::new())
+        .url_schemes(schemes)
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .url_relative(ammonia::UrlRelative::Deny)
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod sanitize_tests {
+    use super::sanitize;
+
+    #[test]
+    fn strips_what_is_not_allowed() {
+        let dirty = r#"<p onclick="x()">hi <script>alert(1)</script><a href="javascript:alert(1)">x</a> <a href="https://e.org/">ok</a><svg><circle/></svg><iframe src="https://e.org"></iframe><style>p{}</style></p>"#;
+        let clean = sanitize(dirty);
+        assert!(!clean.contains("script") && !clean.contains("onclick"));
+        assert!(!clean.contains("javascript") && !clean.contains("svg"));
+        assert!(!clean.contains("iframe") && !clean.contains("style"));
+        assert!(clean.contains(r#"<a href="https://e.org/" rel="nofollow noopener noreferrer">ok</a>"#));
+    }
+}

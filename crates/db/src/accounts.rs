@@ -1,0 +1,224 @@
+//! Actors: local members, the local space and instance actor, and remote actors.
+
+use crate::schema::accounts;
+use crate::{now, run, DbConn, DbResult, OptionalExt};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub domain: Option<String>,
+    pub actor_type: String,
+    pub display_name: String,
+    pub note: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub locked: bool,
+    pub discoverable: bool,
+    /// JSON array of `{"name","value"}` profile fields.
+    pub fields: String,
+    /// JSON array of skill tags.
+    pub skills: String,
+    pub home_space_uri: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub fetched_at: Option<NaiveDateTime>,
+    pub suspended_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl Account {
+    pub fn is_local(&self) -> bool {
+        self.domain.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = accounts)]
+pub struct NewAccount {
+    pub id: String,
+    pub username: String,
+    pub domain: Option<String>,
+    pub actor_type: String,
+    pub display_name: String,
+    pub note: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub locked: bool,
+    pub discoverable: bool,
+    pub fields: String,
+    pub skills: String,
+    pub home_space_uri: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub fetched_at: Option<NaiveDateTime>,
+}
+
+/// Profile changes of a local account; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = accounts)]
+pub struct AccountProfileChanges {
+    pub display_name: Option<String>,
+    pub note: Option<String>,
+    pub fields: Option<String>,
+    pub locked: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub async fn insert_account(conn: &mut DbConn, new: &NewAccount) -> DbResult<Account> {
+    let account = run!(conn, |c| diesel::insert_into(accounts::table)
+        .values(new)
+        .returning(Account::as_returning())
+        .get_result(c)
+        .await)?;
+    Ok(account)
+}
+
+/// Inserts a remote actor or refreshes the stored copy with the same `uri`.
+pub async fn upsert_remote_account(conn: &mut DbConn, new: &NewAccount) -> DbResult<Account> {
+    let account = run!(conn, |c| diesel::insert_into(accounts::table)
+        .values(new)
+        .on_conflict(accounts::uri)
+        .do_update()
+        .set((
+            accounts::username.eq(&new.username),
+            accounts::domain.eq(&new.domain),
+            accounts::actor_type.eq(&new.actor_type),
+            accounts::display_name.eq(&new.display_name),
+            accounts::note.eq(&new.note),
+            accounts::url.eq(&new.url),
+            accounts::inbox_url.eq(&new.inbox_url),
+            accounts::shared_inbox_url.eq(&new.shared_inbox_url),
+            accounts::outbox_url.eq(&new.outbox_url),
+            accounts::followers_url.eq(&new.followers_url),
+            accounts::following_url.eq(&new.following_url),
+            accounts::public_key_pem.eq(&new.public_key_pem),
+            accounts::locked.eq(new.locked),
+            accounts::discoverable.eq(new.discoverable),
+            accounts::fields.eq(&new.fields),
+            accounts::skills.eq(&new.skills),
+            accounts::home_space_uri.eq(&new.home_space_uri),
+            accounts::avatar_url.eq(&new.avatar_url),
+            accounts::header_url.eq(&new.header_url),
+            accounts::updated_at.eq(new.updated_at),
+            accounts::fetched_at.eq(new.fetched_at),
+        ))
+        .returning(Account::as_returning())
+        .get_result(c)
+        .await)?;
+    Ok(account)
+}
+
+pub async fn find_account_by_id(conn: &mut DbConn, id: &str) -> DbResult<Option<Account>> {
+    run!(conn, |c| accounts::table
+        .find(id)
+        .select(Account::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+pub async fn get_account_by_id(conn: &mut DbConn, id: &str) -> DbResult<Account> {
+    find_account_by_id(conn, id).await?.ok_or(crate::DbError::NotFound)
+}
+
+pub async fn find_account_by_uri(conn: &mut DbConn, uri: &str) -> DbResult<Option<Account>> {
+    run!(conn, |c| accounts::table
+        .filter(accounts::uri.eq(uri))
+        .select(Account::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// A local account by username (members, the space handle and the instance actor alike).
+pub async fn find_local_account_by_username(
+    conn: &mut DbConn,
+    username: &str,
+) -> DbResult<Option<Account>> {
+    run!(conn, |c| accounts::table
+        .filter(accounts::domain.is_null())
+        .filter(accounts::username.eq(username))
+        .select(Account::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// A remote account by `username@domain`; the domain comparison ignores case.
+pub async fn find_remote_account_by_acct(
+    conn: &mut DbConn,
+    username: &str,
+    domain: &str,
+) -> DbResult<Option<Account>> {
+    let domain = domain.to_lowercase();
+    run!(conn, |c| accounts::table
+        .filter(accounts::domain.eq(&domain))
+        .filter(accounts::username.eq(username))
+        .select(Account::as_select())
+        .order(accounts::updated_at.desc())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Local accounts of one actor type, oldest first.
+pub async fn list_local_accounts_by_type(
+    conn: &mut DbConn,
+    actor_type: &str,
+) -> DbResult<Vec<Account>> {
+    let rows = run!(conn, |c| accounts::table
+        .filter(accounts::domain.is_null())
+        .filter(accounts::actor_type.eq(actor_type))
+        .select(Account::as_select())
+        .order(accounts::id.asc())
+        .load(c)
+        .await)?;
+    Ok(rows)
+}
+
+pub async fn update_account_profile(
+    conn: &mut DbConn,
+    id: &str,
+    changes: &AccountProfileChanges,
+) -> DbResult<Account> {
+    let mut changes = changes.clone();
+    changes.updated_at = Some(now());
+    let account = run!(conn, |c| diesel::update(accounts::table.find(id))
+        .set(&changes)
+        .returning(Account::as_returning())
+        .get_result(c)
+        .await)?;
+    Ok(account)
+}
+
+pub async fn delete_account(conn: &mut DbConn, id: &str) -> DbResult<()> {
+    let n = run!(conn, |c| diesel::delete(accounts::table.find(id)).execute(c).await)?;
+    if n == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    Ok(())
+}

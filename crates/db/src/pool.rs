@@ -1,0 +1,309 @@
+//! The connection pool over SQLite or PostgreSQL, chosen from the URL.
+
+use crate::{DbError, DbResult};
+use diesel::SqliteConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use futures::FutureExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Per-connection SQLite settings: WAL for concurrent readers, a busy timeout instead of
+/// immediate SQLITE_BUSY errors, and foreign keys enforced.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+    PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct DbPool {
+    kind: PoolKind,
+}
+
+#[derive(Clone)]
+enum PoolKind {
+    /// SQLite has one writer: write transactions take `writer` first so that they queue in
+    /// process instead of failing with SQLITE_BUSY on lock upgrade.
+    Sqlite {
+        pool: Pool<SqliteConn>,
+        path: String,
+        writer: Arc<Mutex<()>>,
+    },
+    Pg {
+        pool: Pool<AsyncPgConnection>,
+        url: String,
+    },
+}
+
+/// A pooled connection; from [`DbPool::begin`] it holds an open transaction.
+pub struct DbConn {
+    conn: ConnKind,
+    in_tx: bool,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+enum ConnKind {
+    Sqlite(Object<SqliteConn>),
+    Pg(Object<AsyncPgConnection>),
+}
+
+/// A borrowed connection of either backend, matched by [`crate::run!`].
+pub enum AnyConn<'a> {
+    Sqlite(&'a mut SqliteConn),
+    Pg(&'a mut AsyncPgConnection),
+}
+
+/// Turns `sqlite://relative/path`, `sqlite:///abs/path` or `sqlite:path` into a file path.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    if rest.is_empty() {
+        return None;
+    }
+    Some(rest.to_string())
+}
+
+impl DbPool {
+    /// Connects to `sqlite://...` or `postgres://...`; creates the SQLite file and its folder.
+    pub async fn connect(url: &str, max_size: usize) -> DbResult<Self> {
+        let url = url.trim();
+        let kind = if let Some(path) = sqlite_path(url) {
+            if path != ":memory:" {
+                if let Some(parent) = std::path::Path::new(&path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            DbError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+                        })?;
+                    }
+                }
+            }
+            let mut config = ManagerConfig::<SqliteConn>::default();
+            config.custom_setup = Box::new(|path| {
+                let path = path.to_string();
+                async move {
+                    let mut conn = SqliteConn::establish(&path).await?;
+                    conn.batch_execute(SQLITE_PRAGMAS)
+                        .await
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                    Ok(conn)
+                }
+                .boxed()
+            });
+            let manager = AsyncDieselConnectionManager::new_with_config(path.clone(), config);
+            let pool = Pool::builder(manager)
+                .max_size(max_size)
+                .wait_timeout(Some(Duration::from_secs(10)))
+                .create_timeout(Some(Duration::from_secs(10)))
+                .runtime(deadpool::Runtime::Tokio1)
+                .build()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            PoolKind::Sqlite {
+                pool,
+                path,
+                writer: Arc::new(Mutex::new(())),
+            }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+            let pool = Pool::builder(manager)
+                .max_size(max_size)
+                .wait_timeout(Some(Duration::from_secs(10)))
+                .create_timeout(Some(Duration::from_secs(10)))
+                .runtime(deadpool::Runtime::Tokio1)
+                .build()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            PoolKind::Pg {
+                pool,
+                url: url.to_string(),
+            }
+        } else {
+            return Err(DbError::InvalidUrl(format!(
+                "'{url}' is neither sqlite://PATH nor postgres://..."
+            )));
+        };
+        let pool = Self { kind };
+        // Fail early and clearly when the database cannot be reached.
+        pool.get().await?;
+        Ok(pool)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.kind {
+            PoolKind::Sqlite { .. } => Backend::Sqlite,
+            PoolKind::Pg { .. } => Backend::Postgres,
+        }
+    }
+
+    /// A connection for reads (or single-statement writes).
+    pub async fn get(&self) -> DbResult<DbConn> {
+        let conn = match &self.kind {
+            PoolKind::Sqlite { pool, .. } => ConnKind::Sqlite(pool.get().await.map_err(unavailable)?),
+            PoolKind::Pg { pool, .. } => ConnKind::Pg(pool.get().await.map_err(unavailable)?),
+        };
+        Ok(DbConn {
+            conn,
+            in_tx: false,
+            _writer: None,
+        })
+    }
+
+    /// A connection with an open write transaction; finish it with [`DbConn::commit`]. Dropped
+    /// without commit, the transaction rolls back and the pool discards the connection.
+    pub async fn begin(&self) -> DbResult<DbConn> {
+        let writer = match &self.kind {
+            PoolKind::Sqlite { writer, .. } => Some(writer.clone().lock_owned().await),
+            PoolKind::Pg { .. } => None,
+        };
+        let mut conn = self.get().await?;
+        conn._writer = writer;
+        match &mut conn.conn {
+            ConnKind::Sqlite(c) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::begin_transaction(&mut **c)
+                    .await?
+            }
+            ConnKind::Pg(c) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(
+                    &mut **c,
+                )
+                .await?
+            }
+        }
+        conn.in_tx = true;
+        Ok(conn)
+    }
+
+    /// Runs the pending embedded migrations of this backend.
+    pub async fn migrate(&self) -> DbResult<usize> {
+        match &self.kind {
+            PoolKind::Sqlite { path, .. } => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || -> DbResult<usize> {
+                    use diesel::{connection::SimpleConnection, Connection};
+                    let mut conn = SqliteConnection::establish(&path)
+                        .map_err(|e| DbError::Unavailable(e.to_string()))?;
+                    conn.batch_execute(SQLITE_PRAGMAS)?;
+                    let done = conn
+                        .run_pending_migrations(SQLITE_MIGRATIONS)
+                        .map_err(|e| DbError::Migration(e.to_string()))?;
+                    Ok(done.len())
+                })
+                .await
+                .map_err(|e| DbError::Migration(e.to_string()))?
+            }
+            PoolKind::Pg { url, .. } => {
+                let conn = AsyncPgConnection::establish(url)
+                    .await
+                    .map_err(|e| DbError::Unavailable(e.to_string()))?;
+                // The harness drives the async connection with block_in_place: keep it off the
+                // async worker threads.
+                tokio::task::spawn_blocking(move || -> DbResult<usize> {
+                    let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
+                    let done = harness
+                        .run_pending_migrations(PG_MIGRATIONS)
+                        .map_err(|e| DbError::Migration(e.to_string()))?;
+                    Ok(done.len())
+                })
+                .await
+                .map_err(|e| DbError::Migration(e.to_string()))?
+            }
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> DbResult<()> {
+        let mut conn = self.get().await?;
+        match conn.any() {
+            AnyConn::Sqlite(c) => c.batch_execute("SELECT 1").await?,
+            AnyConn::Pg(c) => c.batch_execute("SELECT 1").await?,
+        }
+        Ok(())
+    }
+
+    /// Closes every connection (tests drop their databases afterwards).
+    pub fn close(&self) {
+        match &self.kind {
+            PoolKind::Sqlite { pool, .. } => pool.close(),
+            PoolKind::Pg { pool, .. } => pool.close(),
+        }
+    }
+}
+
+fn unavailable<E: std::fmt::Display>(e: E) -> DbError {
+    DbError::Unavailable(e.to_string())
+}
+
+impl DbConn {
+    pub fn any(&mut self) -> AnyConn<'_> {
+        match &mut self.conn {
+            ConnKind::Sqlite(c) => AnyConn::Sqlite(&mut **c),
+            ConnKind::Pg(c) => AnyConn::Pg(&mut **c),
+        }
+    }
+
+    /// Commits the transaction opened by [`DbPool::begin`].
+    pub async fn commit(mut self) -> DbResult<()> {
+        if !self.in_tx {
+            return Ok(());
+        }
+        match &mut self.conn {
+            ConnKind::Sqlite(c) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
+                    .await?
+            }
+            ConnKind::Pg(c) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(
+                    &mut **c,
+                )
+                .await?
+            }
+        }
+        self.in_tx = false;
+        Ok(())
+    }
+
+    /// Rolls the transaction back explicitly (dropping does the same, less cheaply).
+    pub async fn rollback(mut self) -> DbResult<()> {
+        if !self.in_tx {
+            return Ok(());
+        }
+        match &mut self.conn {
+            ConnKind::Sqlite(c) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
+                    .await?
+            }
+            ConnKind::Pg(c) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(
+                    &mut **c,
+                )
+                .await?
+            }
+        }
+        self.in_tx = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_path;
+
+    #[test]
+    fn sqlite_urls() {
+        assert_eq!(sqlite_path("sqlite://data/x.db").as_deref(), Some("data/x.db"));
+        assert_eq!(sqlite_path("sqlite:///abs/x.db").as_deref(), Some("/abs/x.db"));
+        assert_eq!(sqlite_path("sqlite:x.db").as_deref(), Some("x.db"));
+        assert_eq!(sqlite_path("sqlite://"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+}

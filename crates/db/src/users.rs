@@ -1,0 +1,93 @@
+//! Local people who can sign in, with their role.
+
+use crate::schema::{accounts, users};
+use crate::accounts::Account;
+use crate::{run, DbConn, DbResult, OptionalExt};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub account_id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub approved: bool,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn insert_user(conn: &mut DbConn, user: &User) -> DbResult<User> {
+    let user = run!(conn, |c| diesel::insert_into(users::table)
+        .values(user)
+        .returning(User::as_returning())
+        .get_result(c)
+        .await)?;
+    Ok(user)
+}
+
+pub async fn find_user_by_email(conn: &mut DbConn, email: &str) -> DbResult<Option<User>> {
+    run!(conn, |c| users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// A user and their account by username.
+pub async fn find_user_by_username(
+    conn: &mut DbConn,
+    username: &str,
+) -> DbResult<Option<(User, Account)>> {
+    run!(conn, |c| users::table
+        .inner_join(accounts::table)
+        .filter(accounts::domain.is_null())
+        .filter(accounts::username.eq(username))
+        .select((User::as_select(), Account::as_select()))
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Every user with their account, by creation order.
+pub async fn list_users(conn: &mut DbConn) -> DbResult<Vec<(User, Account)>> {
+    let rows = run!(conn, |c| users::table
+        .inner_join(accounts::table)
+        .select((User::as_select(), Account::as_select()))
+        .order(users::id.asc())
+        .load(c)
+        .await)?;
+    Ok(rows)
+}
+
+/// Accounts of users whose role is one of `roles` (e.g. the space's staff).
+pub async fn list_accounts_with_roles(
+    conn: &mut DbConn,
+    roles: &[&str],
+) -> DbResult<Vec<Account>> {
+    let rows = run!(conn, |c| users::table
+        .inner_join(accounts::table)
+        .filter(users::role.eq_any(roles))
+        .filter(users::disabled.eq(false))
+        .select(Account::as_select())
+        .order(users::id.asc())
+        .load(c)
+        .await)?;
+    Ok(rows)
+}
+
+/// Active users: approved and not disabled.
+pub async fn count_active_users(conn: &mut DbConn) -> DbResult<i64> {
+    let n = run!(conn, |c| users::table
+        .filter(users::approved.eq(true))
+        .filter(users::disabled.eq(false))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n)
+}

@@ -1,0 +1,4 @@
+DROP TABLE follows;
+DROP TABLE spaces;
+DROP TABLE users;
+DROP TABLE accounts;
