@@ -1,1 +1,20 @@
+//! Interspace's HTTP API: health and metrics, web pages, and (in later modules) the Mastodon
+//! client API, OAuth and the Interspace API. Handlers are thin: parse, call one use-case in
+//! `app`, render.
 
+mod error;
+pub mod metrics;
+mod ops;
+pub mod web;
+
+pub use error::ApiError;
+
+use actix_web::web as aw;
+
+/// Routes of this crate. Register them after the federation routes: the HTML twins of
+/// `/users/{name}` and `/spaces/{handle}` answer what the ActivityStreams guard let through.
+pub fn configure(cfg: &mut aw::ServiceConfig) {
+    cfg.route("/healthz", aw::get().to(ops::healthz))
+        .route("/metrics", aw::get().to(ops::metrics));
+    web::configure(cfg);
+}

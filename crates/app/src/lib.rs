@@ -22,7 +22,7 @@ use interspace_core::roles::RegistrationMode;
 use interspace_core::urls::UrlScheme;
 use interspace_db::DbPool;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 
 pub const SOFTWARE_NAME: &str = "interspace";
 pub const SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -55,7 +55,7 @@ pub struct AppContext {
     pub db: DbPool,
     pub settings: Arc<InstanceSettings>,
     pub metrics: Arc<metrics::Metrics>,
-    resolver: Arc<OnceLock<Arc<dyn Resolver>>>,
+    resolver: Arc<RwLock<Option<Arc<dyn Resolver>>>>,
     ready: Arc<AtomicBool>,
 }
 
@@ -65,7 +65,7 @@ impl AppContext {
             db,
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
-            resolver: Arc::new(OnceLock::new()),
+            resolver: Arc::new(RwLock::new(None)),
             ready: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -74,15 +74,29 @@ impl AppContext {
         &self.settings.urls
     }
 
-    /// Installs the network resolver (once, at start-up, after the federation config exists).
+    /// Installs the network resolver (at start-up, after the federation config exists).
     pub fn set_resolver(&self, resolver: Arc<dyn Resolver>) {
-        let _ = self.resolver.set(resolver);
+        if let Ok(mut slot) = self.resolver.write() {
+            *slot = Some(resolver);
+        }
     }
 
-    pub fn resolver(&self) -> AppResult<&Arc<dyn Resolver>> {
+    pub fn resolver(&self) -> AppResult<Arc<dyn Resolver>> {
         self.resolver
-            .get()
+            .read()
+            .ok()
+            .and_then(|r| r.clone())
             .ok_or_else(|| AppError::Unavailable("federation is not running".into()))
+    }
+
+    /// Drops the resolver (it holds a context itself: this breaks the cycle) and closes the
+    /// database pool. The instance is not ready afterwards.
+    pub fn shutdown(&self) {
+        self.ready.store(false, Ordering::SeqCst);
+        if let Ok(mut slot) = self.resolver.write() {
+            *slot = None;
+        }
+        self.db.close();
     }
 
     /// Set once migrations and first-run setup are done.

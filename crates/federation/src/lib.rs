@@ -1,1 +1,67 @@
+//! ActivityPub for Interspace, on top of the `activitypub_federation` crate: wire types
+//! (`protocol`), database-backed objects (`objects`), routes (actors, collections, WebFinger,
+//! NodeInfo), the guarded HTTP client and the network [`interspace_app::Resolver`].
 
+mod error;
+pub mod http_client;
+pub mod objects;
+pub mod protocol;
+mod resolve;
+pub mod routes;
+
+pub use error::FederationError;
+pub use resolve::FederationResolver;
+
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use interspace_app::{accounts, AppContext};
+use interspace_core::net::IpNet;
+use objects::actor::DbActor;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The federation crate's request data, carrying our [`AppContext`].
+pub type Data = activitypub_federation::config::Data<AppContext>;
+
+/// How the instance talks to others.
+#[derive(Debug, Clone, Default)]
+pub struct FederationOptions {
+    /// The federation crate's debug mode: http, explicit ports, `localhost`. Never inferred.
+    pub allow_http: bool,
+    /// Networks that outgoing requests may reach although they are private or loopback.
+    pub allowed_private_networks: Vec<IpNet>,
+}
+
+/// The running federation layer of one instance.
+#[derive(Clone)]
+pub struct Federation {
+    config: FederationConfig<AppContext>,
+}
+
+impl Federation {
+    /// Builds the federation config (signed fetches by the instance actor) and installs the
+    /// resolver into `ctx`. Needs the instance actor, so run it after first-run setup.
+    pub async fn start(ctx: &AppContext, options: &FederationOptions) -> Result<Self, FederationError> {
+        let instance = DbActor::new(accounts::instance_actor(ctx).await?)?;
+        let client = http_client::build(options)?;
+        let config = FederationConfig::builder()
+            .domain(ctx.urls().domain())
+            .app_data(ctx.clone())
+            .client(client.into())
+            .debug(options.allow_http)
+            .allow_http_urls(options.allow_http)
+            .request_timeout(Duration::from_secs(10))
+            .http_fetch_limit(50)
+            .signed_fetch_actor(&instance)
+            .build()
+            .await
+            .map_err(|e| FederationError::Config(e.to_string()))?;
+        let federation = Self { config };
+        ctx.set_resolver(Arc::new(FederationResolver::new(federation.config.clone())));
+        Ok(federation)
+    }
+
+    /// Middleware that gives handlers the [`Data`] extractor.
+    pub fn middleware(&self) -> FederationMiddleware<AppContext> {
+        FederationMiddleware::new(self.config.clone())
+    }
+}

@@ -1,0 +1,32 @@
+//! Middleware that counts requests by route pattern and status and times them.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use interspace_app::AppContext;
+use std::time::Instant;
+
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let ctx = req.app_data::<web::Data<AppContext>>().cloned();
+    let res = next.call(req).await?;
+    if let Some(ctx) = ctx {
+        // The pattern, not the path, so that labels stay few; unmatched paths share one label.
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_string());
+        ctx.metrics.observe_request(
+            &method,
+            &route,
+            res.status().as_u16(),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(res)
+}

@@ -1,0 +1,13 @@
+//! Server-rendered pages. For now: the public profile pages that browsers get from the actor
+//! URLs (content negotiation); the full web interface grows here.
+
+mod layout;
+mod profiles;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users/{name}", web::get().to(profiles::user))
+        .route("/spaces/{handle}", web::get().to(profiles::space))
+        .route("/", web::get().to(profiles::home));
+}

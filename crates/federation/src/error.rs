@@ -1,0 +1,63 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use interspace_app::AppError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum FederationError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Protocol(#[from] activitypub_federation::error::Error),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    #[error("federation setup: {0}")]
+    Config(String),
+    #[error("invalid object: {0}")]
+    Invalid(String),
+}
+
+impl From<serde_json::Error> for FederationError {
+    fn from(e: serde_json::Error) -> Self {
+        FederationError::Invalid(e.to_string())
+    }
+}
+
+impl From<url::ParseError> for FederationError {
+    fn from(e: url::ParseError) -> Self {
+        FederationError::Invalid(e.to_string())
+    }
+}
+
+impl ResponseError for FederationError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::App(AppError::NotFound(_)) | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::App(AppError::Validation(_)) | Self::BadRequest(_) | Self::Invalid(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::App(AppError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            Self::App(AppError::Conflict(_)) => StatusCode::CONFLICT,
+            // Our own storage is down: peers should retry.
+            Self::App(AppError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::App(AppError::Remote(_)) => StatusCode::BAD_GATEWAY,
+            Self::Protocol(activitypub_federation::error::Error::NotFound) => StatusCode::NOT_FOUND,
+            Self::Protocol(_) => StatusCode::BAD_REQUEST,
+            Self::App(AppError::Internal(_)) | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "federation request failed");
+        }
+        let message = match status {
+            StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_string(),
+            _ => self.to_string(),
+        };
+        HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+    }
+}

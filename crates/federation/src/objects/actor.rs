@@ -1,0 +1,287 @@
+//! Every actor, local or remote, as the federation crate's `Object` + `Actor`.
+
+use crate::protocol::actor::{first_href, property_value, property_values, Actor, Endpoints};
+use crate::{Data, FederationError};
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::traits::{Actor as ApActor, Object};
+use chrono::{DateTime, Utc};
+use interspace_app::accounts::{self, RemoteActor};
+use interspace_app::actors::{self, LocalActorView};
+use interspace_app::{Account, AppContext};
+use interspace_core::html::{escape, sanitize};
+use interspace_core::urls::UrlScheme;
+use serde_json::Value;
+use url::Url;
+
+/// Longest display name and summary we keep from a remote actor.
+const MAX_NAME: usize = 200;
+const MAX_SUMMARY: usize = 20_000;
+const MAX_FIELDS: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct DbActor {
+    pub account: Account,
+    id: Url,
+}
+
+impl DbActor {
+    pub fn new(account: Account) -> Result<Self, FederationError> {
+        let id = Url::parse(&account.uri)?;
+        Ok(Self { account, id })
+    }
+}
+
+fn utc(ts: chrono::NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(ts, Utc)
+}
+
+fn url_of(s: &Option<String>) -> Result<Option<Url>, FederationError> {
+    Ok(s.as_deref().map(Url::parse).transpose()?)
+}
+
+/// The actor document of a local actor, as served at its id.
+pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError> {
+    let account = view.account();
+    let id = Url::parse(&account.uri)?;
+    let mut attachment: Vec<Value> = accounts::fields(account)
+        .iter()
+        .map(|(n, v)| property_value(n, v))
+        .collect();
+    let mut actor = Actor {
+        kind: account.actor_type.clone(),
+        preferred_username: account.username.clone(),
+        name: Some(if account.display_name.is_empty() {
+            account.username.clone()
+        } else {
+            account.display_name.clone()
+        }),
+        summary: Some(account.note.clone()),
+        url: account.url.clone().map(Value::String),
+        inbox: Url::parse(&account.inbox_url)?,
+        outbox: url_of(&account.outbox_url)?,
+        followers: url_of(&account.followers_url)?,
+        following: url_of(&account.following_url)?,
+        endpoints: Some(Endpoints { shared_inbox: url_of(&account.shared_inbox_url)? }),
+        public_key: PublicKey {
+            id: UrlScheme::key_id(&id).to_string(),
+            owner: id.clone(),
+            public_key_pem: account.public_key_pem.clone(),
+        },
+        manually_approves_followers: Some(account.locked),
+        discoverable: Some(account.discoverable),
+        published: Some(utc(account.created_at)),
+        updated: Some(utc(account.updated_at)),
+        icon: account.avatar_url.clone().map(|u| serde_json::json!({"type": "Image", "url": u})),
+        image: account.header_url.clone().map(|u| serde_json::json!({"type": "Image", "url": u})),
+        attachment: vec![],
+        location: None,
+        attributed_to: vec![],
+        skills: accounts::skills(account).into_iter().map(Value::String).collect(),
+        home_space: None,
+        visit_policy: None,
+        timezone: None,
+        id,
+    };
+    match view {
+        LocalActorView::Person { home_space, .. } => {
+            actor.home_space = Some(Url::parse(&home_space.account.uri)?);
+        }
+        LocalActorView::Group(space) => {
+            let loc = &space.location;
+            let address = loc.one_line();
+            let mut place = serde_json::json!({
+                "type": "Place",
+                "name": loc.name.clone().unwrap_or_else(|| space.account.display_name.clone()),
+            });
+            let postal = [
+                ("streetAddress", &loc.street),
+                ("postalCode", &loc.postal_code),
+                ("addressLocality", &loc.locality),
+                ("addressRegion", &loc.region),
+                ("addressCountry", &loc.country),
+            ];
+            if postal.iter().any(|(_, v)| v.is_some()) {
+                let mut address = serde_json::json!({ "type": "PostalAddress" });
+                for (key, value) in postal {
+                    if let Some(v) = value {
+                        address[key] = Value::String(v.clone());
+                    }
+                }
+                place["address"] = address;
+            }
+            if let (Some(lat), Some(lon)) = (loc.latitude, loc.longitude) {
+                place["latitude"] = serde_json::json!(lat);
+                place["longitude"] = serde_json::json!(lon);
+            }
+            actor.location = Some(place);
+            if !address.is_empty() {
+                attachment.push(property_value("Address", &escape(&address)));
+            }
+            if !space.space.hours.is_empty() {
+                attachment.push(property_value("Hours", &escape(&space.space.hours)));
+            }
+            if let Some(price) = &space.day_price {
+                attachment.push(property_value(
+                    "Day price",
+                    &escape(&format!("{} {}", price.amount, price.currency)),
+                ));
+            }
+            attachment.push(property_value(
+                "Visit policy",
+                &escape(&space.visit_policy.mode.replace('_', " ")),
+            ));
+            actor.attributed_to = space
+                .staff
+                .iter()
+                .map(|a| Value::String(a.uri.clone()))
+                .collect();
+            actor.visit_policy = Some(serde_json::to_value(&space.visit_policy)?);
+            actor.timezone = Some(space.space.timezone.clone());
+        }
+        LocalActorView::Application(_) => {}
+    }
+    actor.attachment = attachment;
+    Ok(actor)
+}
+
+/// Same scheme, host and port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_lowercase) == b.host_str().map(str::to_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// The origin rules for an actor document fetched from `expected`: its id, inbox, outbox,
+/// collections and key all live on the host it was fetched from, and the key belongs to it.
+pub fn verify_actor(json: &Actor, expected: &Url) -> Result<(), FederationError> {
+    let bad = |why: &str| Err(FederationError::Invalid(format!("actor {}: {why}", json.id)));
+    if !same_origin(&json.id, expected) {
+        return bad("id is not on the host it was fetched from");
+    }
+    if !same_origin(&json.inbox, &json.id) {
+        return bad("inbox is on another host");
+    }
+    for url in [&json.outbox, &json.followers, &json.following].into_iter().flatten() {
+        if !same_origin(url, &json.id) {
+            return bad("a collection is on another host");
+        }
+    }
+    if let Some(shared) = json.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref()) {
+        if !same_origin(shared, &json.id) {
+            return bad("shared inbox is on another host");
+        }
+    }
+    if json.public_key.owner != json.id {
+        return bad("public key has another owner");
+    }
+    match Url::parse(&json.public_key.id) {
+        Ok(key_id) if same_origin(&key_id, &json.id) => {}
+        _ => return bad("public key id is on another host"),
+    }
+    if json.preferred_username.trim().is_empty() || json.preferred_username.len() > 100 {
+        return bad("preferredUsername is missing or too long");
+    }
+    Ok(())
+}
+
+/// A verified remote actor document as the value `app` stores.
+pub fn remote_actor(json: Actor) -> RemoteActor {
+    let fields = property_values(&json.attachment)
+        .into_iter()
+        .take(MAX_FIELDS)
+        .map(|(n, v)| (truncate(&n, MAX_NAME), sanitize(&truncate(&v, 2_000))))
+        .collect();
+    RemoteActor {
+        actor_type: json.kind,
+        username: json.preferred_username,
+        display_name: truncate(json.name.as_deref().unwrap_or("").trim(), MAX_NAME),
+        note: sanitize(&truncate(json.summary.as_deref().unwrap_or(""), MAX_SUMMARY)),
+        url: json.url.as_ref().and_then(first_href),
+        inbox: json.inbox,
+        shared_inbox: json.endpoints.and_then(|e| e.shared_inbox),
+        outbox: json.outbox,
+        followers: json.followers,
+        following: json.following,
+        public_key_pem: json.public_key.public_key_pem,
+        locked: json.manually_approves_followers.unwrap_or(false),
+        discoverable: json.discoverable.unwrap_or(false),
+        fields,
+        skills: json
+            .skills
+            .iter()
+            .filter_map(|s| s.as_str().map(|s| truncate(s, 100)))
+            .take(50)
+            .collect(),
+        home_space: json.home_space,
+        avatar: json.icon.as_ref().and_then(first_href),
+        header: json.image.as_ref().and_then(first_href),
+        published: json.published.map(|p| p.naive_utc()),
+        uri: json.id,
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for DbActor {
+    type DataType = AppContext;
+    type Kind = Actor;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.account.fetched_at.map(utc)
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data) -> Result<Option<Self>, Self::Error> {
+        accounts::find_by_uri(data.app_data(), object_id.as_str())
+            .await?
+            .map(DbActor::new)
+            .transpose()
+    }
+
+    async fn into_json(self, data: &Data) -> Result<Self::Kind, Self::Error> {
+        let which = data
+            .app_data()
+            .urls()
+            .local_actor(&self.id)
+            .ok_or(FederationError::NotFound)?;
+        let view = actors::get_local(data.app_data(), &which).await?;
+        local_actor_json(&view)
+    }
+
+    async fn verify(json: &Self::Kind, expected_domain: &Url, _data: &Data) -> Result<(), Self::Error> {
+        verify_actor(json, expected_domain)
+    }
+
+    async fn from_json(json: Self::Kind, data: &Data) -> Result<Self, Self::Error> {
+        let account = accounts::upsert_remote(data.app_data(), remote_actor(json)).await?;
+        DbActor::new(account)
+    }
+}
+
+impl ApActor for DbActor {
+    fn public_key_pem(&self) -> &str {
+        &self.account.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.account.private_key_pem.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.account.inbox_url).unwrap_or_else(|_| self.id.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.account
+            .shared_inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+    }
+}

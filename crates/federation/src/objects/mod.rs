@@ -1,0 +1,3 @@
+//! Database-backed objects that the federation crate dereferences, verifies and serves.
+
+pub mod actor;

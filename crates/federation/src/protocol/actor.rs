@@ -1,0 +1,111 @@
+//! Actors on the wire: `Person` (members), `Group` (spaces), `Application` (the instance), and
+//! whatever other servers send (`Service`, `Organization`, Lemmy's and Mobilizon's groups).
+
+use activitypub_federation::protocol::public_key::PublicKey;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_inbox: Option<Url>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub preferred_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// A string, a Link object or an array of them: servers differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Value>,
+    pub inbox: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKey,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manually_approves_followers: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Value>,
+    /// Profile fields (`PropertyValue`) and whatever else servers attach.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    pub attachment: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    pub attributed_to: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    pub skills: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_space: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_policy: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// Accepts a single value or an array (ActivityStreams allows both), and null.
+pub fn one_or_many<'de, D>(de: D) -> Result<Vec<Value>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match Option::<Value>::deserialize(de)? {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(items)) => items,
+        Some(one) => vec![one],
+    })
+}
+
+/// The first URL in a `url`/`icon` value: a string, a Link/Image object, or an array.
+pub fn first_href(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o
+            .get("href")
+            .or_else(|| o.get("url"))
+            .and_then(first_href),
+        Value::Array(items) => items.iter().find_map(first_href),
+        _ => None,
+    }
+}
+
+/// `PropertyValue` attachments as (name, value) pairs.
+pub fn property_values(attachments: &[Value]) -> Vec<(String, String)> {
+    attachments
+        .iter()
+        .filter(|a| a.get("type").and_then(Value::as_str) == Some("PropertyValue"))
+        .filter_map(|a| {
+            Some((
+                a.get("name")?.as_str()?.to_string(),
+                a.get("value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+pub fn property_value(name: &str, value: &str) -> Value {
+    serde_json::json!({ "type": "PropertyValue", "name": name, "value": value })
+}

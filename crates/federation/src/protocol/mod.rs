@@ -1,0 +1,4 @@
+//! ActivityStreams wire types. They never leave this crate: `app` sees plain values.
+
+pub mod actor;
+pub mod context;

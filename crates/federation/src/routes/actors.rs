@@ -1,0 +1,135 @@
+//! Actor documents and their collections (`OrderedCollection`, paged).
+
+use super::ACTIVITY_JSON;
+use crate::objects::actor::local_actor_json;
+use crate::protocol::context::{actor_context, collection_context};
+use crate::{Data, FederationError};
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use interspace_app::actors::{self, CollectionKind};
+use interspace_core::urls::LocalActor;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Serves an ActivityStreams document with `@context` first (people read these too).
+pub fn activity_response(body: Value, context: Value) -> HttpResponse {
+    let mut map = serde_json::Map::new();
+    map.insert("@context".into(), context);
+    if let Value::Object(fields) = body {
+        map.extend(fields);
+    }
+    let body = Value::Object(map);
+    HttpResponse::Ok()
+        .content_type(ACTIVITY_JSON)
+        .insert_header((header::VARY, "Accept"))
+        .body(body.to_string())
+}
+
+async fn actor(data: &Data, which: LocalActor) -> Result<HttpResponse, FederationError> {
+    let view = actors::get_local(data.app_data(), &which).await?;
+    let json = serde_json::to_value(local_actor_json(&view)?)?;
+    Ok(activity_response(json, actor_context()))
+}
+
+pub async fn user(data: Data, path: web::Path<String>) -> Result<HttpResponse, FederationError> {
+    actor(&data, LocalActor::User(path.into_inner())).await
+}
+
+pub async fn space(data: Data, path: web::Path<String>) -> Result<HttpResponse, FederationError> {
+    actor(&data, LocalActor::Space(path.into_inner())).await
+}
+
+pub async fn instance(data: Data) -> Result<HttpResponse, FederationError> {
+    actor(&data, LocalActor::Instance).await
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+fn collection_kind(name: &str) -> Result<CollectionKind, FederationError> {
+    match name {
+        "followers" => Ok(CollectionKind::Followers),
+        "following" => Ok(CollectionKind::Following),
+        "outbox" => Ok(CollectionKind::Outbox),
+        _ => Err(FederationError::NotFound),
+    }
+}
+
+async fn collection(
+    data: &Data,
+    which: LocalActor,
+    name: &str,
+    query: &PageQuery,
+) -> Result<HttpResponse, FederationError> {
+    let kind = collection_kind(name)?;
+    let page = match query.page.as_deref() {
+        None => None,
+        // Mastodon pages with `page=true` for the first page.
+        Some("true") => Some(1),
+        Some(p) => Some(
+            p.parse::<i64>()
+                .ok()
+                .filter(|p| (1..=100_000).contains(p))
+                .ok_or_else(|| FederationError::BadRequest("page must be a number from 1".into()))?,
+        ),
+    };
+    let ctx = data.app_data();
+    let view = actors::get_local(ctx, &which).await?;
+    let account = view.account();
+    let id = ctx.urls().actor_sub(&url::Url::parse(&account.uri)?, name);
+    let result = actors::collection(ctx, account, kind, page).await?;
+    let page_url = |n: i64| format!("{id}?page={n}");
+    let body = match result.page {
+        None => json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": result.total,
+            "first": page_url(1),
+        }),
+        Some(n) => {
+            let mut page = json!({
+                "id": page_url(n),
+                "type": "OrderedCollectionPage",
+                "partOf": id,
+                "totalItems": result.total,
+                "orderedItems": result.items,
+            });
+            if result.has_next {
+                page["next"] = json!(page_url(n + 1));
+            }
+            if n > 1 {
+                page["prev"] = json!(page_url(n - 1));
+            }
+            page
+        }
+    };
+    Ok(activity_response(body, collection_context()))
+}
+
+pub async fn user_collection(
+    data: Data,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, FederationError> {
+    let (name, coll) = path.into_inner();
+    collection(&data, LocalActor::User(name), &coll, &query).await
+}
+
+pub async fn space_collection(
+    data: Data,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, FederationError> {
+    let (handle, coll) = path.into_inner();
+    collection(&data, LocalActor::Space(handle), &coll, &query).await
+}
+
+pub async fn instance_collection(
+    data: Data,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, FederationError> {
+    collection(&data, LocalActor::Instance, &path.into_inner(), &query).await
+}

@@ -1,0 +1,48 @@
+//! Federation routes: actors and their collections, WebFinger, host-meta, NodeInfo.
+
+mod actors;
+mod nodeinfo;
+mod webfinger;
+
+use actix_web::guard::{Guard, GuardContext};
+use actix_web::http::header;
+use actix_web::web;
+use interspace_core::accept::wants_activity_json;
+
+/// Matches requests whose `Accept` prefers ActivityStreams JSON; the HTML twin of the route is
+/// registered after this one (by the api crate) and serves everyone else.
+pub struct ActivityJsonGuard;
+
+impl Guard for ActivityJsonGuard {
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        ctx.head()
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(wants_activity_json)
+    }
+}
+
+/// The content type of every ActivityStreams document we serve.
+pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/.well-known/webfinger", web::get().to(webfinger::webfinger))
+        .route("/.well-known/host-meta", web::get().to(webfinger::host_meta))
+        .route("/.well-known/nodeinfo", web::get().to(nodeinfo::discovery))
+        .route("/nodeinfo/{version}", web::get().to(nodeinfo::nodeinfo))
+        .service(
+            web::resource("/users/{name}")
+                .guard(ActivityJsonGuard)
+                .route(web::get().to(actors::user)),
+        )
+        .service(
+            web::resource("/spaces/{handle}")
+                .guard(ActivityJsonGuard)
+                .route(web::get().to(actors::space)),
+        )
+        .route("/actor", web::get().to(actors::instance))
+        .route("/users/{name}/{collection}", web::get().to(actors::user_collection))
+        .route("/spaces/{handle}/{collection}", web::get().to(actors::space_collection))
+        .route("/actor/{collection}", web::get().to(actors::instance_collection));
+}

@@ -1,0 +1,216 @@
+//! The `interspace` command line. Every command takes the same configuration as `serve`.
+
+use crate::config::Config;
+use crate::startup::{self, Application, StartupError};
+use clap::{Args, Parser, Subcommand};
+use interspace_app::members::{self, NewMember};
+use interspace_app::setup::FirstRun;
+use interspace_app::spaces::{self, SpaceUpdate};
+use interspace_core::roles::Role;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "interspace", version, about = "A federated server for coworking spaces")]
+pub struct Cli {
+    /// TOML configuration file; INTERSPACE__SECTION__KEY variables override it.
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates and, on first start, creates the space and its operator).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage members.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Show or change the space.
+    #[command(subcommand)]
+    Space(SpaceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a member (prints a generated password when --password is not given).
+    Add(MemberAdd),
+    /// List members.
+    List,
+    /// Remove a member and their account.
+    Remove { username: String },
+}
+
+#[derive(Debug, Args)]
+pub struct MemberAdd {
+    pub username: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub password: Option<String>,
+    #[arg(long, default_value = "member", value_parser = ["member", "host", "operator"])]
+    pub role: String,
+    #[arg(long)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpaceCommand {
+    /// Show the space's profile.
+    Show,
+    /// Change the space's profile.
+    Update(SpaceUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SpaceUpdateArgs {
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// Street address.
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub postal_code: Option<String>,
+    #[arg(long)]
+    pub locality: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Opening hours, free text.
+    #[arg(long)]
+    pub hours: Option<String>,
+    /// IANA time zone, e.g. Europe/Paris.
+    #[arg(long)]
+    pub timezone: Option<String>,
+}
+
+/// The first-run message: printed exactly once, when the operator is created.
+pub fn first_run_message(first: &FirstRun, base: &str) -> String {
+    format!(
+        "Interspace is set up. The space @{handle} and its operator were created.\n\
+         Operator login: {user} (e-mail {email})\n\
+         One-time password: {password}\n\
+         This password is shown only once. Sign in at {base} and change it.\n",
+        handle = first.space_handle,
+        user = first.operator_username,
+        email = first.operator_email,
+        password = first.password,
+    )
+}
+
+/// Runs one command; returns what to print on stdout.
+pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
+    let mut out = String::new();
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(config, true).await?;
+            if let Some(first) = &app.first_run {
+                print!("{}", first_run_message(first, app.ctx.urls().base().as_str()));
+            }
+            tracing::info!(url = %app.ctx.urls().base(), port = app.port, "serving");
+            app.run_until_stopped()
+                .await
+                .map_err(|e| StartupError::Config(format!("server stopped: {e}")))?;
+        }
+        Command::Migrate => {
+            let settings = startup::settings(&config, &config.server.domain)?;
+            let db = interspace_db::DbPool::connect(&config.database.url, 2).await?;
+            let n = db.migrate().await?;
+            drop(settings);
+            let _ = writeln!(out, "{n} migration(s) applied");
+        }
+        Command::Member(cmd) => {
+            let (ctx, first) = startup::prepare(&config, &config.server.domain).await?;
+            if let Some(first) = &first {
+                out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
+            }
+            match cmd {
+                MemberCommand::Add(a) => {
+                    let role = Role::parse(&a.role).map_err(interspace_app::AppError::from)?;
+                    let added = members::add(
+                        &ctx,
+                        NewMember {
+                            username: a.username,
+                            email: a.email,
+                            password: a.password,
+                            role,
+                            display_name: a.display_name,
+                            approved: true,
+                        },
+                    )
+                    .await?;
+                    let m = &added.member;
+                    let _ = writeln!(
+                        out,
+                        "added {} ({}, {}) as {}",
+                        m.account.username,
+                        m.user.email,
+                        m.role(),
+                        ctx.urls().user(&m.account.username)
+                    );
+                    if let Some(p) = added.generated_password {
+                        let _ = writeln!(out, "password: {p}");
+                    }
+                }
+                MemberCommand::List => {
+                    for m in members::list(&ctx).await? {
+                        let _ = writeln!(
+                            out,
+                            "{}\t{}\t{}\t{}",
+                            m.account.username,
+                            m.user.email,
+                            m.role(),
+                            if m.user.disabled { "disabled" } else if m.user.approved { "active" } else { "pending" }
+                        );
+                    }
+                }
+                MemberCommand::Remove { username } => {
+                    let m = members::remove(&ctx, &username).await?;
+                    let _ = writeln!(out, "removed {}", m.account.username);
+                }
+            }
+            ctx.shutdown();
+        }
+        Command::Space(cmd) => {
+            let (ctx, first) = startup::prepare(&config, &config.server.domain).await?;
+            if let Some(first) = &first {
+                out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
+            }
+            let details = match cmd {
+                SpaceCommand::Show => spaces::show(&ctx).await?,
+                SpaceCommand::Update(u) => {
+                    spaces::update(
+                        &ctx,
+                        SpaceUpdate {
+                            name: u.name,
+                            summary: u.summary,
+                            address: u.address,
+                            postal_code: u.postal_code,
+                            locality: u.locality,
+                            country: u.country,
+                            hours: u.hours,
+                            timezone: u.timezone,
+                        },
+                    )
+                    .await?
+                }
+            };
+            let a = &details.account;
+            let _ = writeln!(out, "handle:   @{}@{}", a.username, ctx.urls().domain());
+            let _ = writeln!(out, "id:       {}", a.uri);
+            let _ = writeln!(out, "name:     {}", a.display_name);
+            let _ = writeln!(out, "summary:  {}", a.note);
+            let _ = writeln!(out, "address:  {}", details.location.one_line());
+            let _ = writeln!(out, "hours:    {}", details.space.hours);
+            let _ = writeln!(out, "timezone: {}", details.space.timezone);
+            let _ = writeln!(out, "visits:   {}", details.visit_policy.mode);
+            let _ = writeln!(out, "members:  {}", details.members_count);
+            ctx.shutdown();
+        }
+    }
+    Ok(out)
+}

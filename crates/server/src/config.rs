@@ -1,0 +1,294 @@
+//! Configuration: a TOML file, then `INTERSPACE__SECTION__KEY` environment overrides, validated
+//! once at start.
+
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::path::Path;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("config: {0}")]
+    Parse(String),
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub federation: FederationConfig,
+    pub space: SpaceConfig,
+    pub instance: InstanceConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on; a name binds every address it resolves to.
+    pub bind: String,
+    /// Public host with optional port. Empty: `localhost:<bound port>` (tests).
+    pub domain: String,
+    /// HTTP worker threads; 0 means one per core.
+    #[serde(deserialize_with = "lenient_usize")]
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub url: String,
+    #[serde(deserialize_with = "lenient_usize")]
+    pub max_connections: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    #[serde(deserialize_with = "lenient_bool")]
+    pub allow_http: bool,
+    #[serde(deserialize_with = "string_list")]
+    pub allowed_private_networks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpaceConfig {
+    pub name: String,
+    pub handle: String,
+    pub timezone: String,
+    pub operator: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceConfig {
+    pub registrations: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `interspace=debug,info`; `RUST_LOG` wins.
+    pub level: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/interspace.db";
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { bind: "localhost:8080".into(), domain: "localhost:8080".into(), workers: 0 }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: String::new(), max_connections: 16 }
+    }
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self { allow_http: false, allowed_private_networks: vec![] }
+    }
+}
+
+impl Default for SpaceConfig {
+    fn default() -> Self {
+        Self {
+            name: "My Space".into(),
+            handle: "space".into(),
+            timezone: "UTC".into(),
+            operator: "admin".into(),
+        }
+    }
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self { registrations: "approval".into() }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".into() }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            federation: FederationConfig::default(),
+            space: SpaceConfig::default(),
+            instance: InstanceConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+fn lenient_bool<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        B(bool),
+        S(String),
+        I(i64),
+    }
+    match B::deserialize(de)? {
+        B::B(b) => Ok(b),
+        B::I(i) => Ok(i != 0),
+        B::S(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" | "" => Ok(false),
+            other => Err(serde::de::Error::custom(format!("'{other}' is not true or false"))),
+        },
+    }
+}
+
+fn lenient_usize<'de, D: Deserializer<'de>>(de: D) -> Result<usize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        N(usize),
+        S(String),
+    }
+    match N::deserialize(de)? {
+        N::N(n) => Ok(n),
+        N::S(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a whole number"))),
+    }
+}
+
+fn string_list<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum L {
+        L(Vec<String>),
+        S(String),
+    }
+    Ok(match L::deserialize(de)? {
+        L::L(v) => v,
+        L::S(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+    })
+}
+
+impl Config {
+    /// Reads the file (if any), applies `INTERSPACE__SECTION__KEY` overrides from `env`, then
+    /// falls back to `DATABASE_URL` and the default SQLite file for the database.
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut root = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse(format!("{}: {e}", path.display())))?
+            }
+            None => toml::Table::new(),
+        };
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix("INTERSPACE__") else { continue };
+            let Some((section, field)) = rest.split_once("__") else {
+                return Err(ConfigError::Invalid(format!("{key}: expected INTERSPACE__SECTION__KEY")));
+            };
+            let section = section.to_ascii_lowercase();
+            let field = field.to_ascii_lowercase();
+            let table = root
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(table) = table else {
+                return Err(ConfigError::Invalid(format!("{section} is not a section")));
+            };
+            table.insert(field, toml::Value::String(value.clone()));
+        }
+        let mut config: Config = toml::Value::Table(root)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(e.message().to_string()))?;
+        if config.database.url.trim().is_empty() {
+            config.database.url = env
+                .get("DATABASE_URL")
+                .filter(|u| !u.trim().is_empty())
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        }
+        Ok(config)
+    }
+
+    /// The process environment as a map.
+    pub fn process_env() -> BTreeMap<String, String> {
+        std::env::vars().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_without_anything() {
+        let c = Config::load(None, &env(&[])).expect("config");
+        assert_eq!(c.server.domain, "localhost:8080");
+        assert_eq!(c.database.url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.space.name, "My Space");
+        assert_eq!(c.space.handle, "space");
+        assert_eq!(c.space.timezone, "UTC");
+        assert_eq!(c.space.operator, "admin");
+        assert_eq!(c.instance.registrations, "approval");
+        assert!(!c.federation.allow_http);
+    }
+
+    #[test]
+    fn file_then_env_then_database_url() {
+        let dir = std::env::temp_dir().join(format!("interspace-config-{}", interspace_core::ids::new_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("c.toml");
+        std::fs::write(
+            &path,
+            "[server]\ndomain = \"example.org\"\n[database]\nurl = \"sqlite://file.db\"\n[space]\nname = \"Hub\"\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&path), &env(&[("DATABASE_URL", "postgres://x/y")])).expect("config");
+        assert_eq!(c.database.url, "sqlite://file.db", "the file wins over DATABASE_URL");
+        let c = Config::load(
+            Some(&path),
+            &env(&[
+                ("INTERSPACE__DATABASE__URL", "postgres://a/b"),
+                ("INTERSPACE__FEDERATION__ALLOW_HTTP", "true"),
+                ("INTERSPACE__SPACE__NAME", "123"),
+                ("INTERSPACE__FEDERATION__ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8, ::1/128"),
+            ]),
+        )
+        .expect("config");
+        assert_eq!(c.database.url, "postgres://a/b");
+        assert!(c.federation.allow_http);
+        assert_eq!(c.space.name, "123");
+        assert_eq!(c.federation.allowed_private_networks, vec!["127.0.0.0/8", "::1/128"]);
+        assert_eq!(c.server.domain, "example.org");
+        let c = Config::load(None, &env(&[("DATABASE_URL", "postgres://x/y")])).expect("config");
+        assert_eq!(c.database.url, "postgres://x/y");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn typos_are_errors() {
+        let e = Config::load(None, &env(&[("INTERSPACE__SERVER__DOMIAN", "x")]));
+        assert!(e.is_err());
+        let e = Config::load(None, &env(&[("INTERSPACE__FEDERATION__ALLOW_HTTP", "maybe")]));
+        assert!(e.is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! Building a whole instance: database, migrations, first-run setup, federation, HTTP server.
+
+use crate::config::Config;
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpServer};
+use interspace_app::setup::{self, FirstRun};
+use interspace_app::{AppContext, AppError, InstanceSettings};
+use interspace_core::net::IpNet;
+use interspace_core::roles::RegistrationMode;
+use interspace_core::urls::UrlScheme;
+use interspace_db::{DbError, DbPool};
+use interspace_federation::{Federation, FederationOptions};
+use std::net::TcpListener;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("federation: {0}")]
+    Federation(#[from] interspace_federation::FederationError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+}
+
+/// Whether the public URL is http: with federation.allow_http, or for `localhost` names,
+/// which nobody can have a certificate for. Debug mode itself stays off unless allow_http.
+pub fn uses_http(config: &Config, domain: &str) -> bool {
+    let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h).to_ascii_lowercase();
+    config.federation.allow_http || host == "localhost" || host.ends_with(".localhost")
+}
+
+/// Instance settings from the configuration, validated.
+pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, StartupError> {
+    let urls = UrlScheme::new(domain, !uses_http(config, domain))
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    let registrations = RegistrationMode::parse(&config.instance.registrations)
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    Ok(InstanceSettings {
+        urls,
+        registrations,
+        space_handle: config.space.handle.trim().to_string(),
+        space_name: config.space.name.trim().to_string(),
+        space_timezone: config.space.timezone.trim().to_string(),
+        operator_username: config.space.operator.trim().to_string(),
+    })
+}
+
+/// Connects, migrates and runs first-run setup: what every CLI command needs.
+pub async fn prepare(config: &Config, domain: &str) -> Result<(AppContext, Option<FirstRun>), StartupError> {
+    let settings = settings(config, domain)?;
+    let db = DbPool::connect(&config.database.url, config.database.max_connections.max(2)).await?;
+    db.migrate().await?;
+    let ctx = AppContext::new(db, settings);
+    let first_run = setup::ensure_instance(&ctx).await?;
+    Ok((ctx, first_run))
+}
+
+pub struct Application {
+    pub ctx: AppContext,
+    pub first_run: Option<FirstRun>,
+    pub port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds, prepares the instance and builds the HTTP server (not yet running).
+    /// `handle_signals`: stop gracefully on SIGTERM/SIGINT (the binary; not the test harness).
+    pub async fn build(config: Config, handle_signals: bool) -> Result<Self, StartupError> {
+        let listeners = bind(&config.server.bind)?;
+        let port = listeners
+            .first()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+            .unwrap_or(0);
+        let domain = if config.server.domain.trim().is_empty() {
+            format!("localhost:{port}")
+        } else {
+            config.server.domain.trim().to_string()
+        };
+        let allowed = config
+            .federation
+            .allowed_private_networks
+            .iter()
+            .map(|n| IpNet::parse(n))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        let (ctx, first_run) = prepare(&config, &domain).await?;
+        let federation = Federation::start(
+            &ctx,
+            &FederationOptions { allow_http: config.federation.allow_http, allowed_private_networks: allowed },
+        )
+        .await?;
+        ctx.mark_ready();
+
+        let app_ctx = ctx.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(app_ctx.clone()))
+                .configure(interspace_federation::routes::configure)
+                .configure(interspace_api::configure)
+                .wrap(federation.middleware())
+                .wrap(from_fn(interspace_api::metrics::track))
+                // Clients send `/api/v1/instance/` and `/oauth/authorize/`: trailing slashes go.
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+        });
+        if config.server.workers > 0 {
+            server = server.workers(config.server.workers);
+        }
+        if !handle_signals {
+            server = server.disable_signals();
+        }
+        for listener in listeners {
+            server = server.listen(listener).map_err(|source| StartupError::Bind {
+                addr: config.server.bind.clone(),
+                source,
+            })?;
+        }
+        let server = server.shutdown_timeout(10).run();
+        Ok(Self { ctx, first_run, port, server })
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let ctx = self.ctx.clone();
+        let result = self.server.await;
+        ctx.shutdown();
+        result
+    }
+}
+
+/// Binds every address a name resolves to (`localhost:8080` gives IPv4 and IPv6), succeeding
+/// when at least one binds; all on the same port when the port is 0.
+fn bind(addr: &str) -> Result<Vec<TcpListener>, StartupError> {
+    use std::net::ToSocketAddrs;
+    let err = |source| StartupError::Bind { addr: addr.to_string(), source };
+    let addrs: Vec<_> = addr.to_socket_addrs().map_err(err)?.collect();
+    let mut listeners: Vec<TcpListener> = Vec::new();
+    let mut last_error = None;
+    for mut a in addrs {
+        if let Some(first) = listeners.first() {
+            if a.port() == 0 {
+                a.set_port(first.local_addr().map_err(err)?.port());
+            }
+        }
+        match TcpListener::bind(a) {
+            Ok(l) => listeners.push(l),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    if listeners.is_empty() {
+        return Err(err(last_error.unwrap_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address to bind")
+        })));
+    }
+    Ok(listeners)
+}
