@@ -1,1 +1,231 @@
+//! The test harness: `TestCluster::spawn(n)` runs n complete Interspace instances in this
+//! process, each built by the real `Application::build`, listening on loopback with the domain
+//! `localhost:PORT`, on its own SQLite file, or on its own fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` (a server's admin URL) is set.
 
+pub mod peer;
+pub mod signatures;
+
+use interspace_app::setup::FirstRun;
+use interspace_app::AppContext;
+use interspace_server::{Application, Config};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Which database the suite runs on, from `TEST_DATABASE_URL`.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+pub fn backend_name() -> &'static str {
+    if postgres_admin_url().is_some() { "postgres" } else { "sqlite" }
+}
+
+fn unique_name() -> String {
+    format!("interspace_test_{}", interspace_core::ids::new_id().to_lowercase())
+}
+
+/// A database for one instance, dropped (PostgreSQL) or deleted (SQLite) with it.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Postgres { admin: String, name: String },
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        match postgres_admin_url() {
+            Some(admin) => {
+                let name = unique_name();
+                let url = interspace_db::admin::create_database(&admin, &name)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot create test database on {admin}: {e}"));
+                Self { url, cleanup: Cleanup::Postgres { admin, name } }
+            }
+            None => {
+                let dir = std::env::temp_dir().join(unique_name());
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = format!("sqlite://{}", dir.join("interspace.db").display());
+                Self { url, cleanup: Cleanup::Dir(dir) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin, name } => {
+                let (admin, name) = (admin.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        let _ = rt.block_on(interspace_db::admin::drop_database(&admin, &name));
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The configuration of a test instance: loopback, http, its own database.
+pub fn test_config(db_url: &str, index: usize) -> Config {
+    let mut config = Config::default();
+    config.server.bind = "127.0.0.1:0".into();
+    config.server.domain = String::new();
+    config.server.workers = 2;
+    config.database.url = db_url.to_string();
+    config.database.max_connections = 8;
+    config.federation.allow_http = true;
+    config.federation.allowed_private_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+    config.space.name = format!("Space {}", (b'A' + index as u8) as char);
+    config.space.handle = "space".into();
+    config.instance.registrations = "open".into();
+    config
+}
+
+pub struct TestInstance {
+    /// `http://localhost:PORT` (no trailing slash).
+    pub url: String,
+    /// `localhost:PORT`
+    pub domain: String,
+    pub ctx: AppContext,
+    pub first_run: Option<FirstRun>,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _db: TestDb,
+}
+
+impl TestInstance {
+    pub async fn spawn(index: usize) -> Self {
+        let db = TestDb::create().await;
+        Self::spawn_with(test_config(&db.url, index), db).await
+    }
+
+    pub async fn spawn_with(config: Config, db: TestDb) -> Self {
+        let app = Application::build(config, false)
+            .await
+            .unwrap_or_else(|e| panic!("instance failed to start: {e}"));
+        let domain = app.ctx.urls().domain().to_string();
+        let url = format!("http://{domain}");
+        let ctx = app.ctx.clone();
+        let first_run = app.first_run.clone();
+        let handle = app.handle();
+        let task = tokio::spawn(app.run_until_stopped());
+        Self { url, domain, ctx, first_run, handle, task, _db: db }
+    }
+
+    /// An absolute URL on this instance.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}
+
+pub struct TestCluster {
+    pub instances: Vec<TestInstance>,
+}
+
+impl TestCluster {
+    pub async fn spawn(n: usize) -> Self {
+        let mut instances = Vec::with_capacity(n);
+        for i in 0..n {
+            instances.push(TestInstance::spawn(i).await);
+        }
+        Self { instances }
+    }
+
+    pub async fn shutdown(self) {
+        for i in self.instances {
+            i.stop().await;
+        }
+    }
+}
+
+impl std::ops::Index<usize> for TestCluster {
+    type Output = TestInstance;
+    fn index(&self, i: usize) -> &TestInstance {
+        &self.instances[i]
+    }
+}
+
+/// An HTTP client for tests: no redirects, so that tests see them.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+/// Polls `check` until it returns `Some`, or panics after `deadline` naming `what`.
+pub async fn wait_until<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if start.elapsed() > deadline {
+            panic!("timed out after {deadline:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The workspace's target directory.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// The `interspace` binary, built once per test run with the suite's profile.
+pub fn interspace_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "interspace-server", "--bin", "interspace"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the interspace binary failed");
+        target_dir().join("debug").join("interspace")
+    })
+    .clone()
+}
+
+/// Runs the binary with `args` and extra environment (no inherited INTERSPACE__ variables).
+pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(interspace_bin());
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("INTERSPACE__") || k == "DATABASE_URL" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("RUST_LOG", "error");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run interspace")
+}

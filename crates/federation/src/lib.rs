@@ -43,6 +43,7 @@ impl Federation {
     pub async fn start(ctx: &AppContext, options: &FederationOptions) -> Result<Self, FederationError> {
         let instance = DbActor::new(accounts::instance_actor(ctx).await?)?;
         let client = http_client::build(options)?;
+        let resolver_client = client.clone();
         let config = FederationConfig::builder()
             .domain(ctx.urls().domain())
             .app_data(ctx.clone())
@@ -51,12 +52,18 @@ impl Federation {
             .allow_http_urls(options.allow_http)
             .request_timeout(Duration::from_secs(10))
             .http_fetch_limit(50)
+            // Mastodon-compatible signatures: (request-target), host, date (and digest).
+            .http_signature_compat(true)
             .signed_fetch_actor(&instance)
             .build()
             .await
             .map_err(|e| FederationError::Config(e.to_string()))?;
         let federation = Self { config };
-        ctx.set_resolver(Arc::new(FederationResolver::new(federation.config.clone())));
+        ctx.set_resolver(Arc::new(FederationResolver::new(
+            federation.config.clone(),
+            resolver_client,
+            options.allow_http,
+        )));
         Ok(federation)
     }
 

@@ -4,27 +4,93 @@ use crate::objects::actor::DbActor;
 use crate::FederationError;
 use activitypub_federation::config::FederationConfig;
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use interspace_app::{accounts, Account, AppContext, AppError, AppResult, Resolver};
+use interspace_core::ValidationError;
+use serde::Deserialize;
 use url::Url;
+
+/// Largest WebFinger answer we read.
+const MAX_JRD_BYTES: usize = 256 * 1024;
 
 pub struct FederationResolver {
     config: FederationConfig<AppContext>,
+    client: reqwest::Client,
+    allow_http: bool,
+}
+
+#[derive(Deserialize)]
+struct Jrd {
+    #[serde(default)]
+    links: Vec<JrdLink>,
+}
+
+#[derive(Deserialize)]
+struct JrdLink {
+    rel: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    href: Option<String>,
 }
 
 impl FederationResolver {
-    pub fn new(config: FederationConfig<AppContext>) -> Self {
-        Self { config }
+    pub fn new(config: FederationConfig<AppContext>, client: reqwest::Client, allow_http: bool) -> Self {
+        Self { config, client, allow_http }
+    }
+
+    /// The actor id that `user@domain` names, by WebFinger.
+    async fn webfinger(&self, acct: &str, domain: &str) -> AppResult<Url> {
+        let scheme = if self.allow_http { "http" } else { "https" };
+        let base = Url::parse(&format!("{scheme}://{domain}/"))
+            .ok()
+            .filter(|u| u.path() == "/" && u.username().is_empty() && u.query().is_none() && u.host_str().is_some())
+            .ok_or_else(|| ValidationError::new("acct", format!("'{domain}' is not a domain")))?;
+        let mut url = base.join("/.well-known/webfinger").map_err(|e| AppError::Internal(e.to_string()))?;
+        url.query_pairs_mut().append_pair("resource", &format!("acct:{acct}"));
+        let res = self
+            .client
+            .get(url)
+            .header("Accept", "application/jrd+json, application/json")
+            .send()
+            .await
+            .map_err(|e| AppError::Remote(format!("WebFinger of {domain} failed: {e}")))?;
+        match res.status().as_u16() {
+            200..=299 => {}
+            404 | 410 => return Err(AppError::NotFound("remote account")),
+            other => return Err(AppError::Remote(format!("WebFinger of {domain} answered {other}"))),
+        }
+        let mut body = Vec::new();
+        let mut res = res;
+        while let Some(chunk) = res
+            .chunk()
+            .await
+            .map_err(|e| AppError::Remote(format!("WebFinger of {domain}: {e}")))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_JRD_BYTES {
+                return Err(AppError::Remote(format!("WebFinger answer of {domain} is too large")));
+            }
+        }
+        let jrd: Jrd = serde_json::from_slice(&body)
+            .map_err(|e| AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}")))?;
+        jrd.links
+            .iter()
+            .filter(|l| l.rel.as_deref() == Some("self"))
+            .filter(|l| {
+                l.kind.as_deref().is_some_and(|k| {
+                    k.starts_with("application/activity+json") || k.starts_with("application/ld+json")
+                })
+            })
+            .find_map(|l| l.href.as_deref().and_then(|h| Url::parse(h).ok()))
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| AppError::Remote(format!("WebFinger of {acct} has no ActivityPub link")))
     }
 }
 
 fn to_app(e: FederationError) -> AppError {
     match e {
         FederationError::App(e) => e,
-        FederationError::Protocol(activitypub_federation::error::Error::NotFound) => {
-            AppError::NotFound("remote account")
-        }
-        FederationError::Protocol(activitypub_federation::error::Error::WebfingerResolveFailed(_)) => {
+        FederationError::Protocol(activitypub_federation::error::Error::NotFound)
+        | FederationError::Protocol(activitypub_federation::error::Error::ObjectDeleted(_)) => {
             AppError::NotFound("remote account")
         }
         other => AppError::Remote(other.to_string()),
@@ -38,20 +104,12 @@ impl Resolver for FederationResolver {
         let (user, domain) = acct
             .split_once('@')
             .filter(|(u, d)| !u.is_empty() && !d.is_empty() && !d.contains('@'))
-            .ok_or_else(|| {
-                AppError::Validation(interspace_core::ValidationError::new(
-                    "acct",
-                    format!("'{acct}' is not user@domain"),
-                ))
-            })?;
+            .ok_or_else(|| ValidationError::new("acct", format!("'{acct}' is not user@domain")))?;
         if domain.eq_ignore_ascii_case(ctx.urls().domain()) {
-            return accounts::get_local_by_username(ctx, user).await;
+            return accounts::get_local_by_username(ctx, &user.to_lowercase()).await;
         }
-        let data = self.config.to_request_data();
-        let actor: DbActor = webfinger_resolve_actor::<AppContext, DbActor>(acct, &data)
-            .await
-            .map_err(to_app)?;
-        Ok(actor.account)
+        let id = self.webfinger(acct, domain).await?;
+        self.resolve_actor(ctx, &id).await
     }
 
     async fn resolve_actor(&self, _ctx: &AppContext, uri: &Url) -> AppResult<Account> {

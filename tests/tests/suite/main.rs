@@ -1,1 +1,8 @@
+//! The integration suite: one binary, run on SQLite, and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set (the test command does both).
 
+mod actors;
+mod cli;
+mod discovery;
+mod ops;
+mod resolve;
