@@ -17,15 +17,24 @@ use std::time::{Duration, Instant};
 
 /// Which database the suite runs on, from `TEST_DATABASE_URL`.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 pub fn backend_name() -> &'static str {
-    if postgres_admin_url().is_some() { "postgres" } else { "sqlite" }
+    if postgres_admin_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 fn unique_name() -> String {
-    format!("interspace_test_{}", interspace_core::ids::new_id().to_lowercase())
+    format!(
+        "interspace_test_{}",
+        interspace_core::ids::new_id().to_lowercase()
+    )
 }
 
 /// A database for one instance, dropped (PostgreSQL) or deleted (SQLite) with it.
@@ -47,13 +56,19 @@ impl TestDb {
                 let url = interspace_db::admin::create_database(&admin, &name)
                     .await
                     .unwrap_or_else(|e| panic!("cannot create test database on {admin}: {e}"));
-                Self { url, cleanup: Cleanup::Postgres { admin, name } }
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin, name },
+                }
             }
             None => {
                 let dir = std::env::temp_dir().join(unique_name());
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = format!("sqlite://{}", dir.join("interspace.db").display());
-                Self { url, cleanup: Cleanup::Dir(dir) }
+                Self {
+                    url,
+                    cleanup: Cleanup::Dir(dir),
+                }
             }
         }
     }
@@ -69,7 +84,10 @@ impl Drop for TestDb {
                 let (admin, name) = (admin.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
                 let _ = std::thread::spawn(move || {
-                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
                         let _ = rt.block_on(interspace_db::admin::drop_database(&admin, &name));
                     }
                 })
@@ -123,7 +141,15 @@ impl TestInstance {
         let first_run = app.first_run.clone();
         let handle = app.handle();
         let task = tokio::spawn(app.run_until_stopped());
-        Self { url, domain, ctx, first_run, handle, task, _db: db }
+        Self {
+            url,
+            domain,
+            ctx,
+            first_run,
+            handle,
+            task,
+            _db: db,
+        }
     }
 
     /// An absolute URL on this instance.
@@ -204,7 +230,14 @@ pub fn interspace_bin() -> PathBuf {
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "interspace-server", "--bin", "interspace"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "interspace-server",
+                "--bin",
+                "interspace",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("run cargo build");

@@ -34,14 +34,27 @@ pub struct FakePeer {
 }
 
 async fn serve(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
-    let path_and_query = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let headers = req
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_lowercase(), v.to_str().unwrap_or("").to_string()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_lowercase(),
+                v.to_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     if let Ok(mut r) = state.requests.lock() {
-        r.push(Recorded { method: req.method().to_string(), path_and_query: path_and_query.clone(), headers });
+        r.push(Recorded {
+            method: req.method().to_string(),
+            path_and_query: path_and_query.clone(),
+            headers,
+        });
     }
     // Documents are keyed by path and decoded query: `?resource=acct:a@host:1`.
     let decoded: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -52,7 +65,11 @@ async fn serve(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     } else {
         format!("{}?{}", req.path(), decoded.join("&"))
     };
-    let doc = state.documents.lock().ok().and_then(|d| d.get(&key).cloned());
+    let doc = state
+        .documents
+        .lock()
+        .ok()
+        .and_then(|d| d.get(&key).cloned());
     match doc {
         Some((ct, body)) => HttpResponse::Ok().content_type(ct).body(body),
         None => HttpResponse::NotFound().finish(),
@@ -65,26 +82,42 @@ impl FakePeer {
         let port = listener.local_addr().expect("addr").port();
         let state = State::default();
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(serve)))
-            .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .expect("listen")
-            .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(serve))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run();
         let handle = server.handle();
         tokio::spawn(server);
         let rsa = Rsa::generate(2048).expect("rsa");
         let key = PKey::from_rsa(rsa).expect("pkey");
-        let private_key_pem = String::from_utf8(key.private_key_to_pem_pkcs8().expect("pem")).expect("utf8");
-        let public_key_pem = String::from_utf8(key.public_key_to_pem().expect("pem")).expect("utf8");
+        let private_key_pem =
+            String::from_utf8(key.private_key_to_pem_pkcs8().expect("pem")).expect("utf8");
+        let public_key_pem =
+            String::from_utf8(key.public_key_to_pem().expect("pem")).expect("utf8");
         let domain = format!("localhost:{port}");
-        Self { base: format!("http://{domain}"), domain, private_key_pem, public_key_pem, state, handle }
+        Self {
+            base: format!("http://{domain}"),
+            domain,
+            private_key_pem,
+            public_key_pem,
+            state,
+            handle,
+        }
     }
 
     /// Serves `body` at `path` with `content_type`.
     pub fn put(&self, path: &str, content_type: &str, body: &Value) {
         if let Ok(mut d) = self.state.documents.lock() {
-            d.insert(path.to_string(), (content_type.to_string(), body.to_string()));
+            d.insert(
+                path.to_string(),
+                (content_type.to_string(), body.to_string()),
+            );
         }
     }
 
@@ -105,13 +138,20 @@ impl FakePeer {
             "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": self.public_key_pem },
             "attachment": [{ "type": "PropertyValue", "name": "Site", "value": "<a href=\"https://e.org\">e.org</a>" }],
         });
-        self.put(&format!("/users/{name}"), "application/activity+json", &actor);
+        self.put(
+            &format!("/users/{name}"),
+            "application/activity+json",
+            &actor,
+        );
         let jrd = json!({
             "subject": format!("acct:{name}@{}", self.domain),
             "links": [{ "rel": "self", "type": "application/activity+json", "href": id }],
         });
         self.put(
-            &format!("/.well-known/webfinger?resource=acct:{name}@{}", self.domain),
+            &format!(
+                "/.well-known/webfinger?resource=acct:{name}@{}",
+                self.domain
+            ),
             "application/jrd+json",
             &jrd,
         );
@@ -119,7 +159,11 @@ impl FakePeer {
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
-        self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     pub async fn stop(self) {

@@ -26,14 +26,22 @@ pub fn verify(
     public_key_pem: &str,
 ) -> Result<(), String> {
     let params = parse_signature(signature_header);
-    let listed = params.get("headers").cloned().unwrap_or_else(|| "date".into());
+    let listed = params
+        .get("headers")
+        .cloned()
+        .unwrap_or_else(|| "date".into());
     let mut lines = Vec::new();
     for name in listed.split_whitespace() {
         let name = name.to_lowercase();
         if name == "(request-target)" {
-            lines.push(format!("(request-target): {} {path_and_query}", method.to_lowercase()));
+            lines.push(format!(
+                "(request-target): {} {path_and_query}",
+                method.to_lowercase()
+            ));
         } else {
-            let value = headers.get(&name).ok_or_else(|| format!("signed header {name} is missing"))?;
+            let value = headers
+                .get(&name)
+                .ok_or_else(|| format!("signed header {name} is missing"))?;
             lines.push(format!("{name}: {value}"));
         }
     }
@@ -42,7 +50,9 @@ pub fn verify(
     let signature = openssl::base64::decode_block(signature).map_err(|e| e.to_string())?;
     let key = PKey::public_key_from_pem(public_key_pem.as_bytes()).map_err(|e| e.to_string())?;
     let mut verifier = Verifier::new(MessageDigest::sha256(), &key).map_err(|e| e.to_string())?;
-    verifier.update(signing_string.as_bytes()).map_err(|e| e.to_string())?;
+    verifier
+        .update(signing_string.as_bytes())
+        .map_err(|e| e.to_string())?;
     if verifier.verify(&signature).map_err(|e| e.to_string())? {
         Ok(())
     } else {

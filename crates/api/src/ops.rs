@@ -8,7 +8,9 @@ pub async fn healthz(ctx: web::Data<AppContext>) -> HttpResponse {
     if instance::healthy(&ctx).await {
         HttpResponse::Ok().content_type("text/plain").body("ok\n")
     } else {
-        HttpResponse::ServiceUnavailable().content_type("text/plain").body("unavailable\n")
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("unavailable\n")
     }
 }
 
@@ -17,7 +19,9 @@ pub async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
         Ok(s) => s.users_total as f64,
         Err(_) => f64::NAN,
     };
-    let body = ctx.metrics.render(&[("local_users", "Approved, active local users.", users)]);
+    let body = ctx
+        .metrics
+        .render(&[("local_users", "Approved, active local users.", users)]);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

@@ -128,7 +128,9 @@ pub struct RemoteActor {
 /// id, inbox and key live on one host, which must not be ours.
 pub async fn upsert_remote(ctx: &AppContext, actor: RemoteActor) -> AppResult<Account> {
     if ctx.urls().is_local(&actor.uri) {
-        return Err(AppError::Remote("a remote actor cannot have a local id".into()));
+        return Err(AppError::Remote(
+            "a remote actor cannot have a local id".into(),
+        ));
     }
     let domain = domain_of(&actor.uri)?;
     let ts = now();

@@ -12,7 +12,10 @@ pub const PAGE_SIZE: i64 = 20;
 
 #[derive(Debug, Clone)]
 pub enum LocalActorView {
-    Person { account: Account, home_space: Box<SpaceDetails> },
+    Person {
+        account: Account,
+        home_space: Box<SpaceDetails>,
+    },
     Group(Box<SpaceDetails>),
     Application(Account),
 }
@@ -80,7 +83,12 @@ pub async fn collection(
         CollectionKind::Outbox => 0,
     };
     let Some(page) = page else {
-        return Ok(CollectionPage { total, page: None, items: vec![], has_next: false });
+        return Ok(CollectionPage {
+            total,
+            page: None,
+            items: vec![],
+            has_next: false,
+        });
     };
     let page = page.max(1);
     let offset = (page - 1) * PAGE_SIZE;

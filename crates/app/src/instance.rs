@@ -21,7 +21,8 @@ pub async fn stats(ctx: &AppContext) -> AppResult<InstanceStats> {
         local_posts: 0,
         space_name: space.account.display_name,
         space_handle: space.account.username,
-        open_registrations: ctx.settings.registrations != interspace_core::roles::RegistrationMode::Closed,
+        open_registrations: ctx.settings.registrations
+            != interspace_core::roles::RegistrationMode::Closed,
     })
 }
 

@@ -6,8 +6,8 @@ use interspace_core::ids::{new_id, random_password};
 use interspace_core::names::{validate_display_name, validate_password, Email, Username};
 use interspace_core::roles::Role;
 use interspace_db::accounts::{self as db_accounts, Account};
-use interspace_db::users::{self as db_users, User};
 use interspace_db::now;
+use interspace_db::users::{self as db_users, User};
 
 #[derive(Debug, Clone)]
 pub struct NewMember {
@@ -83,15 +83,23 @@ pub async fn add(ctx: &AppContext, new: NewMember) -> AppResult<AddedMember> {
     })
 }
 
-async fn check_free(conn: &mut interspace_db::DbConn, username: &str, email: &str) -> AppResult<()> {
+async fn check_free(
+    conn: &mut interspace_db::DbConn,
+    username: &str,
+    email: &str,
+) -> AppResult<()> {
     if db_accounts::find_local_account_by_username(conn, username)
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(format!("username '{username}' is taken")));
+        return Err(AppError::Conflict(format!(
+            "username '{username}' is taken"
+        )));
     }
     if db_users::find_user_by_email(conn, email).await?.is_some() {
-        return Err(AppError::Conflict(format!("e-mail '{email}' is already registered")));
+        return Err(AppError::Conflict(format!(
+            "e-mail '{email}' is already registered"
+        )));
     }
     Ok(())
 }
@@ -120,7 +128,8 @@ pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
         .await?
         .ok_or(AppError::NotFound("member"))?;
     if user.role == Role::Operator.as_str() {
-        let operators = db_users::list_accounts_with_roles(&mut tx, &[Role::Operator.as_str()]).await?;
+        let operators =
+            db_users::list_accounts_with_roles(&mut tx, &[Role::Operator.as_str()]).await?;
         if operators.len() <= 1 {
             return Err(AppError::Forbidden(format!(
                 "'{username}' is the last operator of this instance"

@@ -5,7 +5,9 @@ use std::fmt::Write;
 use std::sync::Mutex;
 
 /// Upper bounds of the request latency buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Latency {
@@ -25,16 +27,21 @@ pub struct Metrics {
 }
 
 fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
+            *m.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
         }
         if let Ok(mut m) = self.latency.lock() {
-            let l = m.entry((method.to_string(), route.to_string())).or_default();
+            let l = m
+                .entry((method.to_string(), route.to_string()))
+                .or_default();
             for (i, bound) in BUCKETS.iter().enumerate() {
                 if seconds <= *bound {
                     l.buckets[i] += 1;
@@ -87,13 +94,24 @@ impl Metrics {
                     "interspace_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                     l.count
                 );
-                let _ = writeln!(out, "interspace_http_request_duration_seconds_sum{{{labels}}} {}", l.sum);
-                let _ = writeln!(out, "interspace_http_request_duration_seconds_count{{{labels}}} {}", l.count);
+                let _ = writeln!(
+                    out,
+                    "interspace_http_request_duration_seconds_sum{{{labels}}} {}",
+                    l.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "interspace_http_request_duration_seconds_count{{{labels}}} {}",
+                    l.count
+                );
             }
         }
         if let Ok(m) = self.counters.lock() {
             for (name, n) in m.iter() {
-                let _ = writeln!(out, "# TYPE interspace_{name} counter\ninterspace_{name} {n}");
+                let _ = writeln!(
+                    out,
+                    "# TYPE interspace_{name} counter\ninterspace_{name} {n}"
+                );
             }
         }
         for (name, help, value) in gauges {

@@ -21,10 +21,16 @@ pub struct FirstRun {
 pub fn validate_settings(ctx: &AppContext) -> AppResult<()> {
     let s = &ctx.settings;
     Username::parse_syntax(&s.space_handle).map_err(|e| {
-        AppError::Validation(interspace_core::ValidationError::new("space.handle", e.reason))
+        AppError::Validation(interspace_core::ValidationError::new(
+            "space.handle",
+            e.reason,
+        ))
     })?;
     Username::parse(&s.operator_username, &[&s.operator_username]).map_err(|e| {
-        AppError::Validation(interspace_core::ValidationError::new("space.operator", e.reason))
+        AppError::Validation(interspace_core::ValidationError::new(
+            "space.operator",
+            e.reason,
+        ))
     })?;
     if s.space_handle == s.operator_username {
         return Err(AppError::Validation(interspace_core::ValidationError::new(
@@ -53,13 +59,31 @@ pub async fn ensure_instance(ctx: &AppContext) -> AppResult<Option<FirstRun>> {
     }
     let s = ctx.settings.clone();
     // Keys and the password hash take time: build everything before the transaction.
-    let instance = build_local(ctx, INSTANCE_ACTOR_USERNAME, ActorType::Application, s.urls.domain(), "").await?;
+    let instance = build_local(
+        ctx,
+        INSTANCE_ACTOR_USERNAME,
+        ActorType::Application,
+        s.urls.domain(),
+        "",
+    )
+    .await?;
     let group = build_local(ctx, &s.space_handle, ActorType::Group, &s.space_name, "").await?;
-    let operator = build_local(ctx, &s.operator_username, ActorType::Person, &s.operator_username, "").await?;
+    let operator = build_local(
+        ctx,
+        &s.operator_username,
+        ActorType::Person,
+        &s.operator_username,
+        "",
+    )
+    .await?;
     let password = random_password();
     let password_hash = passwords::hash(&password).await?;
-    let email = Email::parse(&format!("{}@{}", s.operator_username, s.urls.base().host_str().unwrap_or("localhost")))
-        .or_else(|_| Email::parse(&format!("{}@localhost.localdomain", s.operator_username)))?;
+    let email = Email::parse(&format!(
+        "{}@{}",
+        s.operator_username,
+        s.urls.base().host_str().unwrap_or("localhost")
+    ))
+    .or_else(|_| Email::parse(&format!("{}@localhost.localdomain", s.operator_username)))?;
 
     let mut tx = ctx.db.begin().await?;
     if db_accounts::find_local_account_by_username(&mut tx, INSTANCE_ACTOR_USERNAME)
@@ -84,7 +108,8 @@ pub async fn ensure_instance(ctx: &AppContext) -> AppResult<Option<FirstRun>> {
             hours: String::new(),
             location: serde_json::to_string(&Location::default()).unwrap_or_else(|_| "{}".into()),
             day_price: None,
-            visit_policy: serde_json::to_string(&default_visit_policy()).unwrap_or_else(|_| "{}".into()),
+            visit_policy: serde_json::to_string(&default_visit_policy())
+                .unwrap_or_else(|_| "{}".into()),
             created_at: ts,
             updated_at: ts,
         },

@@ -31,13 +31,18 @@ impl Location {
             .copied()
             .collect::<Vec<_>>()
             .join(" ");
-        [self.street.as_deref(), Some(city.as_str()), self.region.as_deref(), self.country.as_deref()]
-            .iter()
-            .flatten()
-            .filter(|s| !s.trim().is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            self.street.as_deref(),
+            Some(city.as_str()),
+            self.region.as_deref(),
+            self.country.as_deref(),
+        ]
+        .iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
@@ -61,7 +66,9 @@ pub fn default_visit_policy() -> VisitPolicy {
         mode: "partners_only".into(),
         advance_notice_hours: 24,
         max_visitors_per_day: None,
-        days_open: ["mon", "tue", "wed", "thu", "fri"].map(String::from).to_vec(),
+        days_open: ["mon", "tue", "wed", "thu", "fri"]
+            .map(String::from)
+            .to_vec(),
         day_price: None,
     }
 }
@@ -79,11 +86,20 @@ pub struct SpaceDetails {
     pub members_count: i64,
 }
 
-fn details(space: Space, account: Account, staff: Vec<Account>, members_count: i64) -> SpaceDetails {
+fn details(
+    space: Space,
+    account: Account,
+    staff: Vec<Account>,
+    members_count: i64,
+) -> SpaceDetails {
     SpaceDetails {
         location: serde_json::from_str(&space.location).unwrap_or_default(),
-        day_price: space.day_price.as_deref().and_then(|p| serde_json::from_str(p).ok()),
-        visit_policy: serde_json::from_str(&space.visit_policy).unwrap_or_else(|_| default_visit_policy()),
+        day_price: space
+            .day_price
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok()),
+        visit_policy: serde_json::from_str(&space.visit_policy)
+            .unwrap_or_else(|_| default_visit_policy()),
         space,
         account,
         staff,
@@ -122,19 +138,27 @@ pub struct SpaceUpdate {
 }
 
 pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDetails> {
-    let name = change.name.as_deref().map(validate_display_name).transpose()?;
+    let name = change
+        .name
+        .as_deref()
+        .map(validate_display_name)
+        .transpose()?;
     if name.as_deref() == Some("") {
         return Err(ValidationError::new("name", "must not be empty").into());
     }
     let timezone = change.timezone.as_deref().map(parse_timezone).transpose()?;
     if let Some(hours) = &change.hours {
         if hours.chars().count() > 500 {
-            return Err(ValidationError::new("hours", "must be at most 500 characters long").into());
+            return Err(
+                ValidationError::new("hours", "must be at most 500 characters long").into(),
+            );
         }
     }
     if let Some(summary) = &change.summary {
         if summary.chars().count() > 5000 {
-            return Err(ValidationError::new("summary", "must be at most 5000 characters long").into());
+            return Err(
+                ValidationError::new("summary", "must be at most 5000 characters long").into(),
+            );
         }
     }
     let current = show(ctx).await?;
@@ -167,7 +191,9 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
         &SpaceChanges {
             timezone: timezone.map(|tz| tz.name().to_string()),
             hours: change.hours.map(|h| h.trim().to_string()),
-            location: Some(serde_json::to_string(&location).map_err(|e| AppError::Internal(e.to_string()))?),
+            location: Some(
+                serde_json::to_string(&location).map_err(|e| AppError::Internal(e.to_string()))?,
+            ),
             ..Default::default()
         },
     )

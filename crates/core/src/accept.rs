@@ -41,7 +41,9 @@ mod tests {
         ));
         assert!(!wants_activity_json("*/*"));
         assert!(!wants_activity_json(""));
-        assert!(!wants_activity_json("text/html, application/activity+json;q=0.5"));
+        assert!(!wants_activity_json(
+            "text/html, application/activity+json;q=0.5"
+        ));
         assert!(!wants_activity_json("application/activity+json;q=0"));
     }
 }

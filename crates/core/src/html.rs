@@ -35,8 +35,14 @@ mod tests {
 
     #[test]
     fn escapes_and_formats() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-        assert_eq!(text_to_html("one\ntwo\n\n<three>"), "<p>one<br>two</p><p>&lt;three&gt;</p>");
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(
+            text_to_html("one\ntwo\n\n<three>"),
+            "<p>one<br>two</p><p>&lt;three&gt;</p>"
+        );
         assert_eq!(text_to_html("  \n\n "), "");
     }
 }
@@ -46,8 +52,29 @@ mod tests {
 pub fn sanitize(html: &str) -> String {
     use std::collections::HashSet;
     let tags: HashSet<&str> = [
-        "p", "br", "a", "span", "b", "strong", "i", "em", "u", "s", "del", "code", "pre",
-        "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+        "p",
+        "br",
+        "a",
+        "span",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "del",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
     ]
     .into_iter()
     .collect();
@@ -77,6 +104,8 @@ mod sanitize_tests {
         assert!(!clean.contains("script") && !clean.contains("onclick"));
         assert!(!clean.contains("javascript") && !clean.contains("svg"));
         assert!(!clean.contains("iframe") && !clean.contains("style"));
-        assert!(clean.contains(r#"<a href="https://e.org/" rel="nofollow noopener noreferrer">ok</a>"#));
+        assert!(
+            clean.contains(r#"<a href="https://e.org/" rel="nofollow noopener noreferrer">ok</a>"#)
+        );
     }
 }

@@ -5,13 +5,63 @@ use std::fmt;
 
 /// Words that can never be a username or handle: they name routes or would mislead people.
 pub const RESERVED: &[&str] = &[
-    "about", "account", "accounts", "activity", "actor", "admin", "administrator", "api", "app",
-    "apps", "auth", "contact", "events", "explore", "federation", "health", "healthz", "help",
-    "home", "inbox", "instance", "login", "logout", "me", "media", "metrics", "moderator",
-    "nodeinfo", "notifications", "oauth", "opportunities", "outbox", "postmaster", "privacy",
-    "public", "register", "relay", "root", "search", "settings", "signin", "signup", "spaces",
-    "static", "status", "statuses", "support", "system", "tags", "terms", "users", "visits",
-    "web", "webfinger", "webmaster", "well-known", "www",
+    "about",
+    "account",
+    "accounts",
+    "activity",
+    "actor",
+    "admin",
+    "administrator",
+    "api",
+    "app",
+    "apps",
+    "auth",
+    "contact",
+    "events",
+    "explore",
+    "federation",
+    "health",
+    "healthz",
+    "help",
+    "home",
+    "inbox",
+    "instance",
+    "login",
+    "logout",
+    "me",
+    "media",
+    "metrics",
+    "moderator",
+    "nodeinfo",
+    "notifications",
+    "oauth",
+    "opportunities",
+    "outbox",
+    "postmaster",
+    "privacy",
+    "public",
+    "register",
+    "relay",
+    "root",
+    "search",
+    "settings",
+    "signin",
+    "signup",
+    "spaces",
+    "static",
+    "status",
+    "statuses",
+    "support",
+    "system",
+    "tags",
+    "terms",
+    "users",
+    "visits",
+    "web",
+    "webfinger",
+    "webmaster",
+    "well-known",
+    "www",
 ];
 
 /// A local username or space handle: lowercase letters, digits and underscore, 1 to 30 long.
@@ -72,7 +122,12 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let email = raw.trim().to_lowercase();
-        let invalid = || ValidationError::new("email", format!("'{}' is not an e-mail address", raw.trim()));
+        let invalid = || {
+            ValidationError::new(
+                "email",
+                format!("'{}' is not an e-mail address", raw.trim()),
+            )
+        };
         if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
@@ -155,8 +210,20 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Bob@Example.org ").map(|e| e.0), Ok("bob@example.org".into()));
-        for bad in ["", "bob", "bob@", "@x.org", "bob@x", "b ob@x.org", "bob@x..org", "a@b@c.org"] {
+        assert_eq!(
+            Email::parse(" Bob@Example.org ").map(|e| e.0),
+            Ok("bob@example.org".into())
+        );
+        for bad in [
+            "",
+            "bob",
+            "bob@",
+            "@x.org",
+            "bob@x",
+            "b ob@x.org",
+            "bob@x..org",
+            "a@b@c.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

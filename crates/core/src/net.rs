@@ -19,7 +19,10 @@ impl IpNet {
             )
         };
         let (addr, prefix) = match raw.trim().split_once('/') {
-            Some((a, p)) => (a.parse::<IpAddr>().map_err(|_| err())?, p.parse::<u8>().map_err(|_| err())?),
+            Some((a, p)) => (
+                a.parse::<IpAddr>().map_err(|_| err())?,
+                p.parse::<u8>().map_err(|_| err())?,
+            ),
             None => {
                 let a = raw.trim().parse::<IpAddr>().map_err(|_| err())?;
                 (a, if a.is_ipv4() { 32 } else { 128 })
@@ -35,11 +38,19 @@ impl IpNet {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -111,9 +122,22 @@ mod tests {
     #[test]
     fn special_ranges() {
         for bad in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-            "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1",
-            "::ffff:10.0.0.1", "ff02::1", "::",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "ff02::1",
+            "::",
         ] {
             assert!(is_special(ip(bad)), "{bad}");
             assert!(!is_allowed(ip(bad), &[]), "{bad}");

@@ -88,7 +88,10 @@ mod tests {
         assert!(Role::parse("king").is_err());
         assert!(Role::Operator.is_staff() && Role::Host.is_staff() && !Role::Member.is_staff());
         for m in ["closed", "approval", "open"] {
-            assert_eq!(RegistrationMode::parse(m).map(RegistrationMode::as_str), Ok(m));
+            assert_eq!(
+                RegistrationMode::parse(m).map(RegistrationMode::as_str),
+                Ok(m)
+            );
         }
         assert!(RegistrationMode::parse("maybe").is_err());
     }

@@ -52,9 +52,7 @@ impl UrlScheme {
 
     /// An absolute URL for a local path that starts with `/`.
     pub fn path(&self, path: &str) -> Url {
-        self.base
-            .join(path)
-            .unwrap_or_else(|_| self.base.clone())
+        self.base.join(path).unwrap_or_else(|_| self.base.clone())
     }
 
     pub fn user(&self, username: &str) -> Url {
@@ -115,7 +113,10 @@ mod tests {
     #[test]
     fn builds_ids() {
         let s = UrlScheme::new("localhost:8080", false).expect("valid");
-        assert_eq!(s.user("alice").as_str(), "http://localhost:8080/users/alice");
+        assert_eq!(
+            s.user("alice").as_str(),
+            "http://localhost:8080/users/alice"
+        );
         assert_eq!(s.space("hub").as_str(), "http://localhost:8080/spaces/hub");
         let inbox = s.actor_sub(&s.user("alice"), "inbox");
         assert_eq!(inbox.as_str(), "http://localhost:8080/users/alice/inbox");
@@ -123,8 +124,14 @@ mod tests {
             UrlScheme::key_id(&s.user("a")).as_str(),
             "http://localhost:8080/users/a#main-key"
         );
-        assert_eq!(s.local_actor(&s.user("a")), Some(LocalActor::User("a".into())));
-        assert_eq!(s.local_actor(&s.instance_actor()), Some(LocalActor::Instance));
+        assert_eq!(
+            s.local_actor(&s.user("a")),
+            Some(LocalActor::User("a".into()))
+        );
+        assert_eq!(
+            s.local_actor(&s.instance_actor()),
+            Some(LocalActor::Instance)
+        );
         let other = Url::parse("http://localhost:8081/users/a").expect("url");
         assert!(!s.is_local(&other));
         assert_eq!(s.local_actor(&other), None);

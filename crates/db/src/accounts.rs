@@ -142,7 +142,9 @@ pub async fn find_account_by_id(conn: &mut DbConn, id: &str) -> DbResult<Option<
 }
 
 pub async fn get_account_by_id(conn: &mut DbConn, id: &str) -> DbResult<Account> {
-    find_account_by_id(conn, id).await?.ok_or(crate::DbError::NotFound)
+    find_account_by_id(conn, id)
+        .await?
+        .ok_or(crate::DbError::NotFound)
 }
 
 pub async fn find_account_by_uri(conn: &mut DbConn, uri: &str) -> DbResult<Option<Account>> {
@@ -216,7 +218,9 @@ pub async fn update_account_profile(
 }
 
 pub async fn delete_account(conn: &mut DbConn, id: &str) -> DbResult<()> {
-    let n = run!(conn, |c| diesel::delete(accounts::table.find(id)).execute(c).await)?;
+    let n = run!(conn, |c| diesel::delete(accounts::table.find(id))
+        .execute(c)
+        .await)?;
     if n == 0 {
         return Err(crate::DbError::NotFound);
     }

@@ -4,7 +4,11 @@ use crate::{DbError, DbResult};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 fn check_name(name: &str) -> DbResult<()> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Err(DbError::InvalidUrl(format!("bad database name '{name}'")));
     }
     Ok(())
@@ -23,7 +27,8 @@ pub async fn create_database(admin_url: &str, name: &str) -> DbResult<String> {
     let mut conn = AsyncPgConnection::establish(admin_url)
         .await
         .map_err(|e| DbError::Unavailable(e.to_string()))?;
-    conn.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
     database_url(admin_url, name)
 }
 

@@ -55,6 +55,8 @@ pub struct DbConn {
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
+// One lives per checkout and on the stack of one request: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 enum ConnKind {
     Sqlite(Object<SqliteConn>),
     Pg(Object<AsyncPgConnection>),
@@ -68,7 +70,9 @@ pub enum AnyConn<'a> {
 
 /// Turns `sqlite://relative/path`, `sqlite:///abs/path` or `sqlite:path` into a file path.
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     if rest.is_empty() {
         return None;
     }
@@ -148,7 +152,9 @@ impl DbPool {
     /// A connection for reads (or single-statement writes).
     pub async fn get(&self) -> DbResult<DbConn> {
         let conn = match &self.kind {
-            PoolKind::Sqlite { pool, .. } => ConnKind::Sqlite(pool.get().await.map_err(unavailable)?),
+            PoolKind::Sqlite { pool, .. } => {
+                ConnKind::Sqlite(pool.get().await.map_err(unavailable)?)
+            }
             PoolKind::Pg { pool, .. } => ConnKind::Pg(pool.get().await.map_err(unavailable)?),
         };
         Ok(DbConn {
@@ -246,8 +252,8 @@ fn unavailable<E: std::fmt::Display>(e: E) -> DbError {
 impl DbConn {
     pub fn any(&mut self) -> AnyConn<'_> {
         match &mut self.conn {
-            ConnKind::Sqlite(c) => AnyConn::Sqlite(&mut **c),
-            ConnKind::Pg(c) => AnyConn::Pg(&mut **c),
+            ConnKind::Sqlite(c) => AnyConn::Sqlite(c),
+            ConnKind::Pg(c) => AnyConn::Pg(c),
         }
     }
 
@@ -300,8 +306,14 @@ mod tests {
 
     #[test]
     fn sqlite_urls() {
-        assert_eq!(sqlite_path("sqlite://data/x.db").as_deref(), Some("data/x.db"));
-        assert_eq!(sqlite_path("sqlite:///abs/x.db").as_deref(), Some("/abs/x.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/x.db").as_deref(),
+            Some("data/x.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///abs/x.db").as_deref(),
+            Some("/abs/x.db")
+        );
         assert_eq!(sqlite_path("sqlite:x.db").as_deref(), Some("x.db"));
         assert_eq!(sqlite_path("sqlite://"), None);
         assert_eq!(sqlite_path("postgres://x"), None);

@@ -1,7 +1,7 @@
 //! Local people who can sign in, with their role.
 
-use crate::schema::{accounts, users};
 use crate::accounts::Account;
+use crate::schema::{accounts, users};
 use crate::{run, DbConn, DbResult, OptionalExt};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -66,10 +66,7 @@ pub async fn list_users(conn: &mut DbConn) -> DbResult<Vec<(User, Account)>> {
 }
 
 /// Accounts of users whose role is one of `roles` (e.g. the space's staff).
-pub async fn list_accounts_with_roles(
-    conn: &mut DbConn,
-    roles: &[&str],
-) -> DbResult<Vec<Account>> {
+pub async fn list_accounts_with_roles(conn: &mut DbConn, roles: &[&str]) -> DbResult<Vec<Account>> {
     let rows = run!(conn, |c| users::table
         .inner_join(accounts::table)
         .filter(users::role.eq_any(roles))

@@ -17,7 +17,9 @@ pub struct GuardedResolver {
 
 impl GuardedResolver {
     pub fn new(allowed: Vec<IpNet>) -> Self {
-        Self { allowed: Arc::new(allowed) }
+        Self {
+            allowed: Arc::new(allowed),
+        }
     }
 }
 
@@ -49,7 +51,9 @@ pub fn build(options: &FederationOptions) -> Result<reqwest::Client, FederationE
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
         .user_agent(user_agent())
-        .dns_resolver(Arc::new(GuardedResolver::new(options.allowed_private_networks.clone())))
+        .dns_resolver(Arc::new(GuardedResolver::new(
+            options.allowed_private_networks.clone(),
+        )))
         .build()
         .map_err(|e| FederationError::Config(e.to_string()))
 }

@@ -40,7 +40,10 @@ pub struct Federation {
 impl Federation {
     /// Builds the federation config (signed fetches by the instance actor) and installs the
     /// resolver into `ctx`. Needs the instance actor, so run it after first-run setup.
-    pub async fn start(ctx: &AppContext, options: &FederationOptions) -> Result<Self, FederationError> {
+    pub async fn start(
+        ctx: &AppContext,
+        options: &FederationOptions,
+    ) -> Result<Self, FederationError> {
         let instance = DbActor::new(accounts::instance_actor(ctx).await?)?;
         let client = http_client::build(options)?;
         let resolver_client = client.clone();

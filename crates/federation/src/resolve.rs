@@ -33,8 +33,16 @@ struct JrdLink {
 }
 
 impl FederationResolver {
-    pub fn new(config: FederationConfig<AppContext>, client: reqwest::Client, allow_http: bool) -> Self {
-        Self { config, client, allow_http }
+    pub fn new(
+        config: FederationConfig<AppContext>,
+        client: reqwest::Client,
+        allow_http: bool,
+    ) -> Self {
+        Self {
+            config,
+            client,
+            allow_http,
+        }
     }
 
     /// The actor id that `user@domain` names, by WebFinger.
@@ -42,10 +50,18 @@ impl FederationResolver {
         let scheme = if self.allow_http { "http" } else { "https" };
         let base = Url::parse(&format!("{scheme}://{domain}/"))
             .ok()
-            .filter(|u| u.path() == "/" && u.username().is_empty() && u.query().is_none() && u.host_str().is_some())
+            .filter(|u| {
+                u.path() == "/"
+                    && u.username().is_empty()
+                    && u.query().is_none()
+                    && u.host_str().is_some()
+            })
             .ok_or_else(|| ValidationError::new("acct", format!("'{domain}' is not a domain")))?;
-        let mut url = base.join("/.well-known/webfinger").map_err(|e| AppError::Internal(e.to_string()))?;
-        url.query_pairs_mut().append_pair("resource", &format!("acct:{acct}"));
+        let mut url = base
+            .join("/.well-known/webfinger")
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("resource", &format!("acct:{acct}"));
         let res = self
             .client
             .get(url)
@@ -56,7 +72,11 @@ impl FederationResolver {
         match res.status().as_u16() {
             200..=299 => {}
             404 | 410 => return Err(AppError::NotFound("remote account")),
-            other => return Err(AppError::Remote(format!("WebFinger of {domain} answered {other}"))),
+            other => {
+                return Err(AppError::Remote(format!(
+                    "WebFinger of {domain} answered {other}"
+                )))
+            }
         }
         let mut body = Vec::new();
         let mut res = res;
@@ -67,17 +87,21 @@ impl FederationResolver {
         {
             body.extend_from_slice(&chunk);
             if body.len() > MAX_JRD_BYTES {
-                return Err(AppError::Remote(format!("WebFinger answer of {domain} is too large")));
+                return Err(AppError::Remote(format!(
+                    "WebFinger answer of {domain} is too large"
+                )));
             }
         }
-        let jrd: Jrd = serde_json::from_slice(&body)
-            .map_err(|e| AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}")))?;
+        let jrd: Jrd = serde_json::from_slice(&body).map_err(|e| {
+            AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}"))
+        })?;
         jrd.links
             .iter()
             .filter(|l| l.rel.as_deref() == Some("self"))
             .filter(|l| {
                 l.kind.as_deref().is_some_and(|k| {
-                    k.starts_with("application/activity+json") || k.starts_with("application/ld+json")
+                    k.starts_with("application/activity+json")
+                        || k.starts_with("application/ld+json")
                 })
             })
             .find_map(|l| l.href.as_deref().and_then(|h| Url::parse(h).ok()))

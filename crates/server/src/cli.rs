@@ -11,7 +11,11 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "interspace", version, about = "A federated server for coworking spaces")]
+#[command(
+    name = "interspace",
+    version,
+    about = "A federated server for coworking spaces"
+)]
 pub struct Cli {
     /// TOML configuration file; INTERSPACE__SECTION__KEY variables override it.
     #[arg(long, short = 'c', global = true, value_name = "FILE")]
@@ -109,7 +113,10 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
         Command::Serve => {
             let app = Application::build(config, true).await?;
             if let Some(first) = &app.first_run {
-                print!("{}", first_run_message(first, app.ctx.urls().base().as_str()));
+                print!(
+                    "{}",
+                    first_run_message(first, app.ctx.urls().base().as_str())
+                );
             }
             tracing::info!(url = %app.ctx.urls().base(), port = app.port, "serving");
             app.run_until_stopped()
@@ -164,7 +171,13 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                             m.account.username,
                             m.user.email,
                             m.role(),
-                            if m.user.disabled { "disabled" } else if m.user.approved { "active" } else { "pending" }
+                            if m.user.disabled {
+                                "disabled"
+                            } else if m.user.approved {
+                                "active"
+                            } else {
+                                "pending"
+                            }
                         );
                     }
                 }

@@ -9,14 +9,17 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("config: {0}")]
     Parse(String),
     #[error("config: {0}")]
     Invalid(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -47,7 +50,7 @@ pub struct DatabaseConfig {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FederationConfig {
     #[serde(deserialize_with = "lenient_bool")]
@@ -82,19 +85,20 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/interspace.db";
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "localhost:8080".into(), domain: "localhost:8080".into(), workers: 0 }
+        Self {
+            bind: "localhost:8080".into(),
+            domain: "localhost:8080".into(),
+            workers: 0,
+        }
     }
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: String::new(), max_connections: 16 }
-    }
-}
-
-impl Default for FederationConfig {
-    fn default() -> Self {
-        Self { allow_http: false, allowed_private_networks: vec![] }
+        Self {
+            url: String::new(),
+            max_connections: 16,
+        }
     }
 }
 
@@ -111,25 +115,16 @@ impl Default for SpaceConfig {
 
 impl Default for InstanceConfig {
     fn default() -> Self {
-        Self { registrations: "approval".into() }
+        Self {
+            registrations: "approval".into(),
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { level: "info".into() }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
         Self {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            federation: FederationConfig::default(),
-            space: SpaceConfig::default(),
-            instance: InstanceConfig::default(),
-            log: LogConfig::default(),
+            level: "info".into(),
         }
     }
 }
@@ -137,18 +132,20 @@ impl Default for Config {
 fn lenient_bool<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum B {
-        B(bool),
-        S(String),
-        I(i64),
+    enum Flag {
+        Bool(bool),
+        Text(String),
+        Int(i64),
     }
-    match B::deserialize(de)? {
-        B::B(b) => Ok(b),
-        B::I(i) => Ok(i != 0),
-        B::S(s) => match s.trim().to_ascii_lowercase().as_str() {
+    match Flag::deserialize(de)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Int(i) => Ok(i != 0),
+        Flag::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Ok(true),
             "false" | "0" | "no" | "off" | "" => Ok(false),
-            other => Err(serde::de::Error::custom(format!("'{other}' is not true or false"))),
+            other => Err(serde::de::Error::custom(format!(
+                "'{other}' is not true or false"
+            ))),
         },
     }
 }
@@ -178,7 +175,12 @@ fn string_list<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error
     }
     Ok(match L::deserialize(de)? {
         L::L(v) => v,
-        L::S(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        L::S(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
     })
 }
 
@@ -198,9 +200,13 @@ impl Config {
             None => toml::Table::new(),
         };
         for (key, value) in env {
-            let Some(rest) = key.strip_prefix("INTERSPACE__") else { continue };
+            let Some(rest) = key.strip_prefix("INTERSPACE__") else {
+                continue;
+            };
             let Some((section, field)) = rest.split_once("__") else {
-                return Err(ConfigError::Invalid(format!("{key}: expected INTERSPACE__SECTION__KEY")));
+                return Err(ConfigError::Invalid(format!(
+                    "{key}: expected INTERSPACE__SECTION__KEY"
+                )));
             };
             let section = section.to_ascii_lowercase();
             let field = field.to_ascii_lowercase();
@@ -236,7 +242,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -254,7 +263,10 @@ mod tests {
 
     #[test]
     fn file_then_env_then_database_url() {
-        let dir = std::env::temp_dir().join(format!("interspace-config-{}", interspace_core::ids::new_id()));
+        let dir = std::env::temp_dir().join(format!(
+            "interspace-config-{}",
+            interspace_core::ids::new_id()
+        ));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("c.toml");
         std::fs::write(
@@ -262,22 +274,32 @@ mod tests {
             "[server]\ndomain = \"example.org\"\n[database]\nurl = \"sqlite://file.db\"\n[space]\nname = \"Hub\"\n",
         )
         .expect("write");
-        let c = Config::load(Some(&path), &env(&[("DATABASE_URL", "postgres://x/y")])).expect("config");
-        assert_eq!(c.database.url, "sqlite://file.db", "the file wins over DATABASE_URL");
+        let c =
+            Config::load(Some(&path), &env(&[("DATABASE_URL", "postgres://x/y")])).expect("config");
+        assert_eq!(
+            c.database.url, "sqlite://file.db",
+            "the file wins over DATABASE_URL"
+        );
         let c = Config::load(
             Some(&path),
             &env(&[
                 ("INTERSPACE__DATABASE__URL", "postgres://a/b"),
                 ("INTERSPACE__FEDERATION__ALLOW_HTTP", "true"),
                 ("INTERSPACE__SPACE__NAME", "123"),
-                ("INTERSPACE__FEDERATION__ALLOWED_PRIVATE_NETWORKS", "127.0.0.0/8, ::1/128"),
+                (
+                    "INTERSPACE__FEDERATION__ALLOWED_PRIVATE_NETWORKS",
+                    "127.0.0.0/8, ::1/128",
+                ),
             ]),
         )
         .expect("config");
         assert_eq!(c.database.url, "postgres://a/b");
         assert!(c.federation.allow_http);
         assert_eq!(c.space.name, "123");
-        assert_eq!(c.federation.allowed_private_networks, vec!["127.0.0.0/8", "::1/128"]);
+        assert_eq!(
+            c.federation.allowed_private_networks,
+            vec!["127.0.0.0/8", "::1/128"]
+        );
         assert_eq!(c.server.domain, "example.org");
         let c = Config::load(None, &env(&[("DATABASE_URL", "postgres://x/y")])).expect("config");
         assert_eq!(c.database.url, "postgres://x/y");
@@ -288,7 +310,10 @@ mod tests {
     fn typos_are_errors() {
         let e = Config::load(None, &env(&[("INTERSPACE__SERVER__DOMIAN", "x")]));
         assert!(e.is_err());
-        let e = Config::load(None, &env(&[("INTERSPACE__FEDERATION__ALLOW_HTTP", "maybe")]));
+        let e = Config::load(
+            None,
+            &env(&[("INTERSPACE__FEDERATION__ALLOW_HTTP", "maybe")]),
+        );
         assert!(e.is_err());
     }
 }

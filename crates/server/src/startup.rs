@@ -25,13 +25,19 @@ pub enum StartupError {
     #[error("federation: {0}")]
     Federation(#[from] interspace_federation::FederationError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 /// Whether the public URL is http: with federation.allow_http, or for `localhost` names,
 /// which nobody can have a certificate for. Debug mode itself stays off unless allow_http.
 pub fn uses_http(config: &Config, domain: &str) -> bool {
-    let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h).to_ascii_lowercase();
+    let host = domain
+        .rsplit_once(':')
+        .map_or(domain, |(h, _)| h)
+        .to_ascii_lowercase();
     config.federation.allow_http || host == "localhost" || host.ends_with(".localhost")
 }
 
@@ -52,7 +58,10 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
 }
 
 /// Connects, migrates and runs first-run setup: what every CLI command needs.
-pub async fn prepare(config: &Config, domain: &str) -> Result<(AppContext, Option<FirstRun>), StartupError> {
+pub async fn prepare(
+    config: &Config,
+    domain: &str,
+) -> Result<(AppContext, Option<FirstRun>), StartupError> {
     let settings = settings(config, domain)?;
     let db = DbPool::connect(&config.database.url, config.database.max_connections.max(2)).await?;
     db.migrate().await?;
@@ -93,7 +102,10 @@ impl Application {
         let (ctx, first_run) = prepare(&config, &domain).await?;
         let federation = Federation::start(
             &ctx,
-            &FederationOptions { allow_http: config.federation.allow_http, allowed_private_networks: allowed },
+            &FederationOptions {
+                allow_http: config.federation.allow_http,
+                allowed_private_networks: allowed,
+            },
         )
         .await?;
         ctx.mark_ready();
@@ -116,13 +128,20 @@ impl Application {
             server = server.disable_signals();
         }
         for listener in listeners {
-            server = server.listen(listener).map_err(|source| StartupError::Bind {
-                addr: config.server.bind.clone(),
-                source,
-            })?;
+            server = server
+                .listen(listener)
+                .map_err(|source| StartupError::Bind {
+                    addr: config.server.bind.clone(),
+                    source,
+                })?;
         }
         let server = server.shutdown_timeout(10).run();
-        Ok(Self { ctx, first_run, port, server })
+        Ok(Self {
+            ctx,
+            first_run,
+            port,
+            server,
+        })
     }
 
     /// A handle to stop the server.
@@ -142,7 +161,10 @@ impl Application {
 /// when at least one binds; all on the same port when the port is 0.
 fn bind(addr: &str) -> Result<Vec<TcpListener>, StartupError> {
     use std::net::ToSocketAddrs;
-    let err = |source| StartupError::Bind { addr: addr.to_string(), source };
+    let err = |source| StartupError::Bind {
+        addr: addr.to_string(),
+        source,
+    };
     let addrs: Vec<_> = addr.to_socket_addrs().map_err(err)?.collect();
     let mut listeners: Vec<TcpListener> = Vec::new();
     let mut last_error = None;

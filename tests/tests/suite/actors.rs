@@ -9,7 +9,12 @@ const AP: &str = "application/activity+json";
 const LD: &str = r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#;
 
 async fn get_json(url: &str, accept: &str) -> (reqwest::header::HeaderMap, Value) {
-    let res = http().get(url).header("Accept", accept).send().await.expect("get");
+    let res = http()
+        .get(url)
+        .header("Accept", accept)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 200, "{url}");
     let headers = res.headers().clone();
     (headers, res.json().await.expect("json"))
@@ -58,7 +63,10 @@ async fn person_group_and_application_documents() {
 
     let person = a.at("/users/hana");
     let (headers, doc) = get_json(&person, AP).await;
-    assert!(headers["content-type"].to_str().expect("ct").starts_with("application/activity+json"));
+    assert!(headers["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("application/activity+json"));
     assert_eq!(headers["vary"], "Accept");
     assert_actor_basics(&doc, &person, "Person", &a.url);
     assert_eq!(doc["preferredUsername"], "hana");
@@ -70,9 +78,20 @@ async fn person_group_and_application_documents() {
     assert_actor_basics(&doc, &space, "Group", &a.url);
     assert_eq!(doc["name"], "Space A");
     assert_eq!(doc["location"]["type"], "Place");
-    let staff: Vec<&str> = doc["attributedTo"].as_array().expect("staff").iter().filter_map(Value::as_str).collect();
-    assert!(staff.contains(&a.at("/users/admin").as_str()), "operator is staff: {staff:?}");
-    assert!(staff.contains(&person.as_str()), "hosts are staff: {staff:?}");
+    let staff: Vec<&str> = doc["attributedTo"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        staff.contains(&a.at("/users/admin").as_str()),
+        "operator is staff: {staff:?}"
+    );
+    assert!(
+        staff.contains(&person.as_str()),
+        "hosts are staff: {staff:?}"
+    );
     let fields = doc["attachment"].as_array().expect("fields");
     assert!(fields.iter().all(|f| f["type"] == "PropertyValue"));
     assert!(fields.iter().any(|f| f["name"] == "Visit policy"));
@@ -83,8 +102,18 @@ async fn person_group_and_application_documents() {
     assert_actor_basics(&doc, &instance, "Application", &a.url);
 
     // A member's space handle is not a person, and unknown names are 404.
-    for path in ["/users/space", "/users/nobody", "/spaces/hana", "/spaces/nothing"] {
-        let res = http().get(a.at(path)).header("Accept", AP).send().await.expect("get");
+    for path in [
+        "/users/space",
+        "/users/nobody",
+        "/spaces/hana",
+        "/spaces/nothing",
+    ] {
+        let res = http()
+            .get(a.at(path))
+            .header("Accept", AP)
+            .send()
+            .await
+            .expect("get");
         assert_eq!(res.status(), 404, "{path}");
     }
     cluster.shutdown().await;
@@ -106,7 +135,13 @@ async fn content_negotiation_serves_html_to_browsers() {
             }
             let res = req.send().await.expect("get");
             assert_eq!(res.status(), 200);
-            assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("text/html"), "{path} {accept}");
+            assert!(
+                res.headers()["content-type"]
+                    .to_str()
+                    .expect("ct")
+                    .starts_with("text/html"),
+                "{path} {accept}"
+            );
             assert_eq!(res.headers()["vary"], "Accept");
             assert_eq!(res.headers()["x-frame-options"], "DENY");
             let body = res.text().await.expect("body");
@@ -147,7 +182,12 @@ async fn collections_are_paged_ordered_collections() {
         ("/users/admin/likes", 404),
         ("/users/nobody/followers", 404),
     ] {
-        let res = http().get(a.at(path)).header("Accept", AP).send().await.expect("get");
+        let res = http()
+            .get(a.at(path))
+            .header("Accept", AP)
+            .send()
+            .await
+            .expect("get");
         assert_eq!(res.status(), status, "{path}");
         let body: Value = res.json().await.expect("error json");
         assert!(body["error"].is_string(), "{path}");

@@ -25,7 +25,10 @@ fn assert_one_line_error(o: &std::process::Output, needle: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_and_space_commands() {
     let db = TestDb::create().await;
-    let env = [("INTERSPACE__DATABASE__URL", db.url.as_str()), ("INTERSPACE__SPACE__NAME", "Cli Space")];
+    let env = [
+        ("INTERSPACE__DATABASE__URL", db.url.as_str()),
+        ("INTERSPACE__SPACE__NAME", "Cli Space"),
+    ];
 
     let out = run_cli(&["migrate"], &env);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -33,64 +36,196 @@ async fn member_and_space_commands() {
 
     // The first command on an empty database sets up the instance and prints the operator's
     // password; no later command prints it again.
-    let out = run_cli(&["member", "add", "alice", "--email", "alice@example.org"], &env);
+    let out = run_cli(
+        &["member", "add", "alice", "--email", "alice@example.org"],
+        &env,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Operator login: admin"), "{text}");
     assert!(text.contains("One-time password: "), "{text}");
-    assert!(text.contains("added alice (alice@example.org, member)"), "{text}");
-    let password = text.lines().find_map(|l| l.strip_prefix("password: ")).expect("generated password");
+    assert!(
+        text.contains("added alice (alice@example.org, member)"),
+        "{text}"
+    );
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("generated password");
     assert_eq!(password.len(), 19);
 
-    let out = run_cli(&["member", "add", "bob", "--email", "bob@example.org", "--password", "hunter2hunter2", "--role", "host", "--display-name", "Bob"], &env);
+    let out = run_cli(
+        &[
+            "member",
+            "add",
+            "bob",
+            "--email",
+            "bob@example.org",
+            "--password",
+            "hunter2hunter2",
+            "--role",
+            "host",
+            "--display-name",
+            "Bob",
+        ],
+        &env,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("One-time password"), "printed once only");
-    assert!(!stdout(&out).contains("password:"), "no generated password when one is given");
+    assert!(
+        !stdout(&out).contains("One-time password"),
+        "printed once only"
+    );
+    assert!(
+        !stdout(&out).contains("password:"),
+        "no generated password when one is given"
+    );
 
-    assert_one_line_error(&run_cli(&["member", "add", "alice", "--email", "other@example.org"], &env), "username 'alice' is taken");
-    assert_one_line_error(&run_cli(&["member", "add", "carol", "--email", "ALICE@example.org"], &env), "already registered");
-    assert_one_line_error(&run_cli(&["member", "add", "carol", "--email", "not-an-email"], &env), "not an e-mail address");
-    assert_one_line_error(&run_cli(&["member", "add", "Carol", "--email", "c@example.org"], &env), "lowercase");
-    assert_one_line_error(&run_cli(&["member", "add", "inbox", "--email", "c@example.org"], &env), "reserved");
-    assert_one_line_error(&run_cli(&["member", "add", "space", "--email", "c@example.org"], &env), "taken");
-    assert_one_line_error(&run_cli(&["member", "add", "carol", "--email", "c@example.org", "--password", "short"], &env), "password");
+    assert_one_line_error(
+        &run_cli(
+            &["member", "add", "alice", "--email", "other@example.org"],
+            &env,
+        ),
+        "username 'alice' is taken",
+    );
+    assert_one_line_error(
+        &run_cli(
+            &["member", "add", "carol", "--email", "ALICE@example.org"],
+            &env,
+        ),
+        "already registered",
+    );
+    assert_one_line_error(
+        &run_cli(&["member", "add", "carol", "--email", "not-an-email"], &env),
+        "not an e-mail address",
+    );
+    assert_one_line_error(
+        &run_cli(
+            &["member", "add", "Carol", "--email", "c@example.org"],
+            &env,
+        ),
+        "lowercase",
+    );
+    assert_one_line_error(
+        &run_cli(
+            &["member", "add", "inbox", "--email", "c@example.org"],
+            &env,
+        ),
+        "reserved",
+    );
+    assert_one_line_error(
+        &run_cli(
+            &["member", "add", "space", "--email", "c@example.org"],
+            &env,
+        ),
+        "taken",
+    );
+    assert_one_line_error(
+        &run_cli(
+            &[
+                "member",
+                "add",
+                "carol",
+                "--email",
+                "c@example.org",
+                "--password",
+                "short",
+            ],
+            &env,
+        ),
+        "password",
+    );
 
     let out = run_cli(&["member", "list"], &env);
     let list = stdout(&out);
     assert!(list.contains("admin\tadmin@"), "{list}");
-    assert!(list.contains("alice\talice@example.org\tmember\tactive"), "{list}");
-    assert!(list.contains("bob\tbob@example.org\thost\tactive"), "{list}");
+    assert!(
+        list.contains("alice\talice@example.org\tmember\tactive"),
+        "{list}"
+    );
+    assert!(
+        list.contains("bob\tbob@example.org\thost\tactive"),
+        "{list}"
+    );
 
     let out = run_cli(&["member", "remove", "alice"], &env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&run_cli(&["member", "list"], &env)).contains("alice"));
-    assert_one_line_error(&run_cli(&["member", "remove", "alice"], &env), "member not found");
-    assert_one_line_error(&run_cli(&["member", "remove", "admin"], &env), "last operator");
+    assert_one_line_error(
+        &run_cli(&["member", "remove", "alice"], &env),
+        "member not found",
+    );
+    assert_one_line_error(
+        &run_cli(&["member", "remove", "admin"], &env),
+        "last operator",
+    );
 
     let out = run_cli(
-        &["space", "update", "--name", "Hub Nord", "--summary", "Desks & <coffee>", "--address", "1 Rue Haute",
-          "--locality", "Lille", "--country", "France", "--hours", "Mon-Fri 9-18", "--timezone", "Europe/Paris"],
+        &[
+            "space",
+            "update",
+            "--name",
+            "Hub Nord",
+            "--summary",
+            "Desks & <coffee>",
+            "--address",
+            "1 Rue Haute",
+            "--locality",
+            "Lille",
+            "--country",
+            "France",
+            "--hours",
+            "Mon-Fri 9-18",
+            "--timezone",
+            "Europe/Paris",
+        ],
         &env,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let show = stdout(&run_cli(&["space", "show"], &env));
     assert!(show.contains("name:     Hub Nord"), "{show}");
-    assert!(show.contains("summary:  <p>Desks &amp; &lt;coffee&gt;</p>"), "{show}");
-    assert!(show.contains("address:  1 Rue Haute, Lille, France"), "{show}");
+    assert!(
+        show.contains("summary:  <p>Desks &amp; &lt;coffee&gt;</p>"),
+        "{show}"
+    );
+    assert!(
+        show.contains("address:  1 Rue Haute, Lille, France"),
+        "{show}"
+    );
     assert!(show.contains("hours:    Mon-Fri 9-18"), "{show}");
     assert!(show.contains("timezone: Europe/Paris"), "{show}");
     assert!(show.contains("members:  2"), "{show}");
-    assert_one_line_error(&run_cli(&["space", "update", "--timezone", "Mars/Olympus"], &env), "IANA");
-    assert_one_line_error(&run_cli(&["space", "update", "--name", " "], &env), "must not be empty");
+    assert_one_line_error(
+        &run_cli(&["space", "update", "--timezone", "Mars/Olympus"], &env),
+        "IANA",
+    );
+    assert_one_line_error(
+        &run_cli(&["space", "update", "--name", " "], &env),
+        "must not be empty",
+    );
 }
 
 #[test]
 fn configuration_and_database_errors_are_one_line() {
-    let unreachable = [("INTERSPACE__DATABASE__URL", "postgres://postgres@127.0.0.1:1/nothing")];
+    let unreachable = [(
+        "INTERSPACE__DATABASE__URL",
+        "postgres://postgres@127.0.0.1:1/nothing",
+    )];
     assert_one_line_error(&run_cli(&["member", "list"], &unreachable), "database");
-    assert_one_line_error(&run_cli(&["migrate"], &[("INTERSPACE__DATABASE__URL", "mysql://x")]), "neither sqlite");
-    assert_one_line_error(&run_cli(&["member", "list"], &[("INTERSPACE__SERVER__DOMIAN", "x")]), "unknown field");
-    assert_one_line_error(&run_cli(&["--config", "/nonexistent/interspace.toml", "member", "list"], &[]), "cannot read config file");
+    assert_one_line_error(
+        &run_cli(&["migrate"], &[("INTERSPACE__DATABASE__URL", "mysql://x")]),
+        "neither sqlite",
+    );
+    assert_one_line_error(
+        &run_cli(&["member", "list"], &[("INTERSPACE__SERVER__DOMIAN", "x")]),
+        "unknown field",
+    );
+    assert_one_line_error(
+        &run_cli(
+            &["--config", "/nonexistent/interspace.toml", "member", "list"],
+            &[],
+        ),
+        "cannot read config file",
+    );
     let out = run_cli(&["member", "frobnicate"], &[]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
@@ -98,7 +233,10 @@ fn configuration_and_database_errors_are_one_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_answers_and_stops_gracefully_on_sigterm() {
     let db = TestDb::create().await;
-    let dir = std::env::temp_dir().join(format!("interspace-serve-{}", interspace_core::ids::new_id()));
+    let dir = std::env::temp_dir().join(format!(
+        "interspace-serve-{}",
+        interspace_core::ids::new_id()
+    ));
     std::fs::create_dir_all(&dir).expect("dir");
     let config = dir.join("interspace.toml");
     std::fs::write(
@@ -127,22 +265,36 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
             }
         }
     });
-    let base = rx.recv_timeout(Duration::from_secs(60)).expect("serve logs its URL");
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve logs its URL");
     let base = base.trim_end_matches('/').replace("\u{1b}[0m", "");
-    let res = interspace_tests::http().get(format!("{base}/healthz")).send().await.expect("healthz");
+    let res = interspace_tests::http()
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(res.status(), 200);
 
     let pid = child.id().to_string();
-    let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     assert!(status.success());
-    let exit = wait_until("serve to exit after SIGTERM", Duration::from_secs(30), || {
-        let r = child.try_wait().expect("wait");
-        async move { r }
-    })
+    let exit = wait_until(
+        "serve to exit after SIGTERM",
+        Duration::from_secs(30),
+        || {
+            let r = child.try_wait().expect("wait");
+            async move { r }
+        },
+    )
     .await;
     assert!(exit.success(), "graceful exit: {exit:?}");
     let mut out = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out).expect("read");
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out)
+        .expect("read");
     assert_eq!(out.matches("One-time password").count(), 1, "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -23,23 +23,37 @@ async fn webfinger_finds_members_and_the_space() {
     for (resource, id) in [
         (format!("acct:admin@{d}"), a.at("/users/admin")),
         (format!("admin@{d}"), a.at("/users/admin")),
-        (format!("acct:ADMIN@{}", d.to_uppercase()), a.at("/users/admin")),
+        (
+            format!("acct:ADMIN@{}", d.to_uppercase()),
+            a.at("/users/admin"),
+        ),
         (a.at("/users/admin"), a.at("/users/admin")),
         (format!("acct:space@{d}"), a.at("/spaces/space")),
         (a.at("/spaces/space"), a.at("/spaces/space")),
     ] {
         let res = webfinger(&a.url, Some(&resource)).await;
         assert_eq!(res.status(), 200, "{resource}");
-        assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("application/jrd+json"));
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("application/jrd+json"));
         let jrd: Value = res.json().await.expect("jrd");
         let user = id.rsplit('/').next().expect("name");
         assert_eq!(jrd["subject"], format!("acct:{user}@{d}"), "{resource}");
-        assert!(jrd["aliases"].as_array().expect("aliases").contains(&Value::String(id.clone())));
+        assert!(jrd["aliases"]
+            .as_array()
+            .expect("aliases")
+            .contains(&Value::String(id.clone())));
         let links = jrd["links"].as_array().expect("links");
-        let self_link = links.iter().find(|l| l["rel"] == "self").expect("self link");
+        let self_link = links
+            .iter()
+            .find(|l| l["rel"] == "self")
+            .expect("self link");
         assert_eq!(self_link["type"], "application/activity+json");
         assert_eq!(self_link["href"], id);
-        assert!(links.iter().any(|l| l["rel"] == "http://webfinger.net/rel/profile-page"));
+        assert!(links
+            .iter()
+            .any(|l| l["rel"] == "http://webfinger.net/rel/profile-page"));
     }
     cluster.shutdown().await;
 }
@@ -81,12 +95,29 @@ async fn bad_webfinger_input_is_a_clear_4xx() {
 async fn host_meta_and_nodeinfo() {
     let cluster = TestCluster::spawn(1).await;
     let a = &cluster[0];
-    let res = http().get(a.at("/.well-known/host-meta")).send().await.expect("host-meta");
+    let res = http()
+        .get(a.at("/.well-known/host-meta"))
+        .send()
+        .await
+        .expect("host-meta");
     assert_eq!(res.status(), 200);
     let xml = res.text().await.expect("xml");
-    assert!(xml.contains(&format!("template=\"{}/.well-known/webfinger?resource={{uri}}\"", a.url)), "{xml}");
+    assert!(
+        xml.contains(&format!(
+            "template=\"{}/.well-known/webfinger?resource={{uri}}\"",
+            a.url
+        )),
+        "{xml}"
+    );
 
-    let disco: Value = http().get(a.at("/.well-known/nodeinfo")).send().await.expect("get").json().await.expect("json");
+    let disco: Value = http()
+        .get(a.at("/.well-known/nodeinfo"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     let links = disco["links"].as_array().expect("links");
     assert_eq!(links.len(), 2);
     members::add(
@@ -103,11 +134,17 @@ async fn host_meta_and_nodeinfo() {
     .await
     .expect("member");
     for (link, version) in links.iter().zip(["2.0", "2.1"]) {
-        assert_eq!(link["rel"], format!("http://nodeinfo.diaspora.software/ns/schema/{version}"));
+        assert_eq!(
+            link["rel"],
+            format!("http://nodeinfo.diaspora.software/ns/schema/{version}")
+        );
         let href = link["href"].as_str().expect("href");
         let res = http().get(href).send().await.expect("nodeinfo");
         assert_eq!(res.status(), 200);
-        assert!(res.headers()["content-type"].to_str().expect("ct").contains(&format!("schema/{version}#")));
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .contains(&format!("schema/{version}#")));
         let doc: Value = res.json().await.expect("json");
         assert_eq!(doc["version"], version);
         assert_eq!(doc["software"]["name"], "interspace");

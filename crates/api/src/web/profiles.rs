@@ -19,12 +19,23 @@ fn fields_html(fields: &[(String, String)]) -> String {
     format!("<dl>{rows}</dl>")
 }
 
-pub async fn user(ctx: web::Data<AppContext>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn user(
+    ctx: web::Data<AppContext>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let view = actors::get_local(&ctx, &LocalActor::User(path.into_inner())).await?;
-    let LocalActorView::Person { account, home_space } = view else {
+    let LocalActorView::Person {
+        account,
+        home_space,
+    } = view
+    else {
         return Err(ApiError::NotFound);
     };
-    let name = if account.display_name.is_empty() { &account.username } else { &account.display_name };
+    let name = if account.display_name.is_empty() {
+        &account.username
+    } else {
+        &account.display_name
+    };
     let handle = format!("@{}@{}", account.username, ctx.urls().domain());
     let main = format!(
         "<article class=\"h-card\"><h1 class=\"p-name\">{}</h1><p>{}</p>\
@@ -51,9 +62,15 @@ fn space_page(ctx: &AppContext, space: &spaces::SpaceDetails) -> HttpResponse {
         facts.push(("Hours".to_string(), escape(&space.space.hours)));
     }
     if let Some(price) = &space.day_price {
-        facts.push(("Day price".to_string(), escape(&format!("{} {}", price.amount, price.currency))));
+        facts.push((
+            "Day price".to_string(),
+            escape(&format!("{} {}", price.amount, price.currency)),
+        ));
     }
-    facts.push(("Visit policy".to_string(), escape(&space.visit_policy.mode.replace('_', " "))));
+    facts.push((
+        "Visit policy".to_string(),
+        escape(&space.visit_policy.mode.replace('_', " ")),
+    ));
     facts.push(("Members".to_string(), space.members_count.to_string()));
     let main = format!(
         "<h1>{}</h1><p>{}</p><div>{}</div>{}",
@@ -65,7 +82,10 @@ fn space_page(ctx: &AppContext, space: &spaces::SpaceDetails) -> HttpResponse {
     page(&account.display_name, &main)
 }
 
-pub async fn space(ctx: web::Data<AppContext>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn space(
+    ctx: web::Data<AppContext>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let view = actors::get_local(&ctx, &LocalActor::Space(path.into_inner())).await?;
     let LocalActorView::Group(space) = view else {
         return Err(ApiError::NotFound);

@@ -61,7 +61,9 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         outbox: url_of(&account.outbox_url)?,
         followers: url_of(&account.followers_url)?,
         following: url_of(&account.following_url)?,
-        endpoints: Some(Endpoints { shared_inbox: url_of(&account.shared_inbox_url)? }),
+        endpoints: Some(Endpoints {
+            shared_inbox: url_of(&account.shared_inbox_url)?,
+        }),
         public_key: PublicKey {
             id: UrlScheme::key_id(&id).to_string(),
             owner: id.clone(),
@@ -71,12 +73,21 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         discoverable: Some(account.discoverable),
         published: Some(utc(account.created_at)),
         updated: Some(utc(account.updated_at)),
-        icon: account.avatar_url.clone().map(|u| serde_json::json!({"type": "Image", "url": u})),
-        image: account.header_url.clone().map(|u| serde_json::json!({"type": "Image", "url": u})),
+        icon: account
+            .avatar_url
+            .clone()
+            .map(|u| serde_json::json!({"type": "Image", "url": u})),
+        image: account
+            .header_url
+            .clone()
+            .map(|u| serde_json::json!({"type": "Image", "url": u})),
         attachment: vec![],
         location: None,
         attributed_to: vec![],
-        skills: accounts::skills(account).into_iter().map(Value::String).collect(),
+        skills: accounts::skills(account)
+            .into_iter()
+            .map(Value::String)
+            .collect(),
         home_space: None,
         visit_policy: None,
         timezone: None,
@@ -158,19 +169,31 @@ fn truncate(s: &str, max: usize) -> String {
 /// The origin rules for an actor document fetched from `expected`: its id, inbox, outbox,
 /// collections and key all live on the host it was fetched from, and the key belongs to it.
 pub fn verify_actor(json: &Actor, expected: &Url) -> Result<(), FederationError> {
-    let bad = |why: &str| Err(FederationError::Invalid(format!("actor {}: {why}", json.id)));
+    let bad = |why: &str| {
+        Err(FederationError::Invalid(format!(
+            "actor {}: {why}",
+            json.id
+        )))
+    };
     if !same_origin(&json.id, expected) {
         return bad("id is not on the host it was fetched from");
     }
     if !same_origin(&json.inbox, &json.id) {
         return bad("inbox is on another host");
     }
-    for url in [&json.outbox, &json.followers, &json.following].into_iter().flatten() {
+    for url in [&json.outbox, &json.followers, &json.following]
+        .into_iter()
+        .flatten()
+    {
         if !same_origin(url, &json.id) {
             return bad("a collection is on another host");
         }
     }
-    if let Some(shared) = json.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref()) {
+    if let Some(shared) = json
+        .endpoints
+        .as_ref()
+        .and_then(|e| e.shared_inbox.as_ref())
+    {
         if !same_origin(shared, &json.id) {
             return bad("shared inbox is on another host");
         }
@@ -199,7 +222,10 @@ pub fn remote_actor(json: Actor) -> RemoteActor {
         actor_type: json.kind,
         username: json.preferred_username,
         display_name: truncate(json.name.as_deref().unwrap_or("").trim(), MAX_NAME),
-        note: sanitize(&truncate(json.summary.as_deref().unwrap_or(""), MAX_SUMMARY)),
+        note: sanitize(&truncate(
+            json.summary.as_deref().unwrap_or(""),
+            MAX_SUMMARY,
+        )),
         url: json.url.as_ref().and_then(first_href),
         inbox: json.inbox,
         shared_inbox: json.endpoints.and_then(|e| e.shared_inbox),
@@ -255,7 +281,11 @@ impl Object for DbActor {
         local_actor_json(&view)
     }
 
-    async fn verify(json: &Self::Kind, expected_domain: &Url, _data: &Data) -> Result<(), Self::Error> {
+    async fn verify(
+        json: &Self::Kind,
+        expected_domain: &Url,
+        _data: &Data,
+    ) -> Result<(), Self::Error> {
         verify_actor(json, expected_domain)
     }
 
@@ -300,10 +330,23 @@ mod tests {
     #[test]
     fn actors_from_other_servers_parse() {
         let root = fixtures();
-        assert!(root.is_dir(), "shared fixtures missing at {}", root.display());
+        assert!(
+            root.is_dir(),
+            "shared fixtures missing at {}",
+            root.display()
+        );
         let mut files: Vec<PathBuf> = Vec::new();
-        for dir in std::fs::read_dir(root.join("from-lemmy")).expect("dir").flatten() {
-            for name in ["person.json", "person_1.json", "person_2.json", "group.json", "instance.json"] {
+        for dir in std::fs::read_dir(root.join("from-lemmy"))
+            .expect("dir")
+            .flatten()
+        {
+            for name in [
+                "person.json",
+                "person_1.json",
+                "person_2.json",
+                "group.json",
+                "instance.json",
+            ] {
                 let p = dir.path().join("objects").join(name);
                 if p.is_file() {
                     files.push(p);
@@ -313,10 +356,17 @@ mod tests {
         for name in ["mastodon-actor.json", "gancio-actor.json"] {
             files.push(root.join("from-mobilizon").join(name));
         }
-        assert!(files.len() >= 20, "found only {} actor fixtures", files.len());
+        assert!(
+            files.len() >= 20,
+            "found only {} actor fixtures",
+            files.len()
+        );
         // Deliberate refusals: GNU social's group signs with a key owned by another actor, so a
         // signature with it would not prove that the group acted.
-        let refused = [("gnusocial/objects/group.json", "public key has another owner")];
+        let refused = [(
+            "gnusocial/objects/group.json",
+            "public key has another owner",
+        )];
         let mut parsed = 0;
         for path in &files {
             let text = std::fs::read_to_string(path).expect("read");
@@ -336,7 +386,11 @@ mod tests {
             assert!(verify_actor(&json, &other).is_err(), "{}", path.display());
             let remote = remote_actor(json);
             assert!(!remote.username.is_empty());
-            assert!(remote.public_key_pem.contains("PUBLIC KEY"), "{}", path.display());
+            assert!(
+                remote.public_key_pem.contains("PUBLIC KEY"),
+                "{}",
+                path.display()
+            );
             assert!(!remote.note.contains("<script"));
             parsed += 1;
         }
@@ -345,7 +399,9 @@ mod tests {
 
     #[test]
     fn origin_rules_refuse_foreign_parts() {
-        let text = std::fs::read_to_string(fixtures().join("from-lemmy/mastodon/objects/person.json")).expect("read");
+        let text =
+            std::fs::read_to_string(fixtures().join("from-lemmy/mastodon/objects/person.json"))
+                .expect("read");
         let good: Actor = serde_json::from_str(&text).expect("parse");
         let id = good.id.clone();
         let foreign = Url::parse("https://elsewhere.example/inbox").expect("url");
@@ -356,7 +412,10 @@ mod tests {
 
         let mut bad = good.clone();
         bad.public_key.owner = foreign.clone();
-        assert!(verify_actor(&bad, &id).is_err(), "key owned by another actor");
+        assert!(
+            verify_actor(&bad, &id).is_err(),
+            "key owned by another actor"
+        );
 
         let mut bad = good.clone();
         bad.public_key.id = "https://elsewhere.example/key".into();
@@ -364,9 +423,15 @@ mod tests {
 
         let mut other_port = id.clone();
         other_port.set_port(Some(8443)).expect("port");
-        assert!(verify_actor(&good, &other_port).is_err(), "same host, other port");
+        assert!(
+            verify_actor(&good, &other_port).is_err(),
+            "same host, other port"
+        );
         let mut other_scheme = id.clone();
         other_scheme.set_scheme("http").expect("scheme");
-        assert!(verify_actor(&good, &other_scheme).is_err(), "same host, other scheme");
+        assert!(
+            verify_actor(&good, &other_scheme).is_err(),
+            "same host, other scheme"
+        );
     }
 }

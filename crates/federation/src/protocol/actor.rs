@@ -51,13 +51,25 @@ pub struct Actor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Value>,
     /// Profile fields (`PropertyValue`) and whatever else servers attach.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub attachment: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub attributed_to: Vec<Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub skills: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_space: Option<Url>,
@@ -83,10 +95,7 @@ where
 pub fn first_href(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o
-            .get("href")
-            .or_else(|| o.get("url"))
-            .and_then(first_href),
+        Value::Object(o) => o.get("href").or_else(|| o.get("url")).and_then(first_href),
         Value::Array(items) => items.iter().find_map(first_href),
         _ => None,
     }

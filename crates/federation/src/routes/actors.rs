@@ -72,7 +72,9 @@ async fn collection(
             p.parse::<i64>()
                 .ok()
                 .filter(|p| (1..=100_000).contains(p))
-                .ok_or_else(|| FederationError::BadRequest("page must be a number from 1".into()))?,
+                .ok_or_else(|| {
+                    FederationError::BadRequest("page must be a number from 1".into())
+                })?,
         ),
     };
     let ctx = data.app_data();

@@ -27,22 +27,37 @@ impl Guard for ActivityJsonGuard {
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/.well-known/webfinger", web::get().to(webfinger::webfinger))
-        .route("/.well-known/host-meta", web::get().to(webfinger::host_meta))
-        .route("/.well-known/nodeinfo", web::get().to(nodeinfo::discovery))
-        .route("/nodeinfo/{version}", web::get().to(nodeinfo::nodeinfo))
-        .service(
-            web::resource("/users/{name}")
-                .guard(ActivityJsonGuard)
-                .route(web::get().to(actors::user)),
-        )
-        .service(
-            web::resource("/spaces/{handle}")
-                .guard(ActivityJsonGuard)
-                .route(web::get().to(actors::space)),
-        )
-        .route("/actor", web::get().to(actors::instance))
-        .route("/users/{name}/{collection}", web::get().to(actors::user_collection))
-        .route("/spaces/{handle}/{collection}", web::get().to(actors::space_collection))
-        .route("/actor/{collection}", web::get().to(actors::instance_collection));
+    cfg.route(
+        "/.well-known/webfinger",
+        web::get().to(webfinger::webfinger),
+    )
+    .route(
+        "/.well-known/host-meta",
+        web::get().to(webfinger::host_meta),
+    )
+    .route("/.well-known/nodeinfo", web::get().to(nodeinfo::discovery))
+    .route("/nodeinfo/{version}", web::get().to(nodeinfo::nodeinfo))
+    .service(
+        web::resource("/users/{name}")
+            .guard(ActivityJsonGuard)
+            .route(web::get().to(actors::user)),
+    )
+    .service(
+        web::resource("/spaces/{handle}")
+            .guard(ActivityJsonGuard)
+            .route(web::get().to(actors::space)),
+    )
+    .route("/actor", web::get().to(actors::instance))
+    .route(
+        "/users/{name}/{collection}",
+        web::get().to(actors::user_collection),
+    )
+    .route(
+        "/spaces/{handle}/{collection}",
+        web::get().to(actors::space_collection),
+    )
+    .route(
+        "/actor/{collection}",
+        web::get().to(actors::instance_collection),
+    );
 }

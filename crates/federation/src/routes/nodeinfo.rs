@@ -18,7 +18,10 @@ pub async fn discovery(data: Data) -> HttpResponse {
         .body(json!({ "links": [link("2.0"), link("2.1")] }).to_string())
 }
 
-pub async fn nodeinfo(data: Data, version: web::Path<String>) -> Result<HttpResponse, FederationError> {
+pub async fn nodeinfo(
+    data: Data,
+    version: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
     let version = version.into_inner();
     let version = version.trim_end_matches(".json");
     if version != "2.0" && version != "2.1" {

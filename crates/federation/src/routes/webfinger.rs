@@ -3,8 +3,8 @@
 use crate::{Data, FederationError};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use interspace_app::actors::{self, LocalActorView};
 use interspace_app::accounts::acct;
+use interspace_app::actors::{self, LocalActorView};
 use interspace_core::names::Username;
 use interspace_core::urls::{LocalActor, UrlScheme};
 use serde_json::json;
@@ -27,7 +27,10 @@ pub fn parse_resource(resource: &str, urls: &UrlScheme) -> Result<Target, String
     }
     if resource.starts_with("http://") || resource.starts_with("https://") {
         let url = Url::parse(resource).map_err(|e| format!("resource is not a valid URL: {e}"))?;
-        return Ok(urls.local_actor(&url).map(Target::Local).unwrap_or(Target::Elsewhere));
+        return Ok(urls
+            .local_actor(&url)
+            .map(Target::Local)
+            .unwrap_or(Target::Elsewhere));
     }
     let handle = resource.strip_prefix("acct:").unwrap_or(resource);
     let handle = handle.strip_prefix('@').unwrap_or(handle);
@@ -37,7 +40,10 @@ pub fn parse_resource(resource: &str, urls: &UrlScheme) -> Result<Target, String
     if user.is_empty() || domain.is_empty() || domain.contains('@') {
         return Err(format!("'{resource}' is not acct:user@domain"));
     }
-    if !domain.trim_end_matches('.').eq_ignore_ascii_case(urls.domain()) {
+    if !domain
+        .trim_end_matches('.')
+        .eq_ignore_ascii_case(urls.domain())
+    {
         return Ok(Target::Elsewhere);
     }
     // Names are stored lowercase; people type them in any case.
@@ -120,7 +126,10 @@ mod tests {
     fn resources() {
         let urls = UrlScheme::new("localhost:8080", false).expect("urls");
         let alice = Target::Local(LocalActor::User("alice".into()));
-        assert_eq!(parse_resource("acct:alice@localhost:8080", &urls), Ok(alice));
+        assert_eq!(
+            parse_resource("acct:alice@localhost:8080", &urls),
+            Ok(alice)
+        );
         assert_eq!(
             parse_resource("acct:Alice@LOCALHOST:8080", &urls),
             Ok(Target::Local(LocalActor::User("alice".into())))
@@ -129,9 +138,23 @@ mod tests {
             parse_resource("http://localhost:8080/spaces/hub", &urls),
             Ok(Target::Local(LocalActor::Space("hub".into())))
         );
-        assert_eq!(parse_resource("acct:alice@elsewhere.org", &urls), Ok(Target::Elsewhere));
-        assert_eq!(parse_resource("https://elsewhere.org/users/a", &urls), Ok(Target::Elsewhere));
-        for bad in ["", "acct:", "acct:alice", "acct:@localhost:8080", "acct:alice@", "acct:a@b@c", "http://[::1"] {
+        assert_eq!(
+            parse_resource("acct:alice@elsewhere.org", &urls),
+            Ok(Target::Elsewhere)
+        );
+        assert_eq!(
+            parse_resource("https://elsewhere.org/users/a", &urls),
+            Ok(Target::Elsewhere)
+        );
+        for bad in [
+            "",
+            "acct:",
+            "acct:alice",
+            "acct:@localhost:8080",
+            "acct:alice@",
+            "acct:a@b@c",
+            "http://[::1",
+        ] {
             assert!(parse_resource(bad, &urls).is_err(), "{bad}");
         }
         assert!(parse_resource("acct:al ice@localhost:8080", &urls).is_err());
