@@ -20,6 +20,25 @@ pub enum AppError {
     Remote(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// 401: no or a bad token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 422 with a sentence: Mastodon's answer for well-formed but unacceptable requests.
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    RateLimited(String),
+    // OAuth 2 error codes (RFC 6749 section 5.2).
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    InvalidClient(String),
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error("{0}")]
+    InvalidScope(String),
+    #[error("{0}")]
+    UnsupportedGrantType(String),
 }
 
 impl From<DbError> for AppError {

@@ -11,6 +11,7 @@ pub mod instance;
 pub mod keys;
 pub mod members;
 pub mod metrics;
+pub mod oauth;
 pub mod passwords;
 pub mod setup;
 pub mod spaces;
@@ -55,6 +56,7 @@ pub struct AppContext {
     pub db: DbPool,
     pub settings: Arc<InstanceSettings>,
     pub metrics: Arc<metrics::Metrics>,
+    pub logins: Arc<oauth::LoginLimiter>,
     resolver: Arc<RwLock<Option<Arc<dyn Resolver>>>>,
     ready: Arc<AtomicBool>,
 }
@@ -65,6 +67,7 @@ impl AppContext {
             db,
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
+            logins: Arc::new(oauth::LoginLimiter::default()),
             resolver: Arc::new(RwLock::new(None)),
             ready: Arc::new(AtomicBool::new(false)),
         }

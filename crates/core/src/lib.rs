@@ -9,6 +9,7 @@ pub mod ids;
 pub mod names;
 pub mod net;
 pub mod roles;
+pub mod scopes;
 pub mod urls;
 
 use thiserror::Error;

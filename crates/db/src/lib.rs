@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod follows;
+pub mod oauth;
 mod pool;
 pub mod schema;
 pub mod spaces;

@@ -75,7 +75,148 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    oauth_apps (id) {
+        id -> Text,
+        name -> Text,
+        website -> Nullable<Text>,
+        redirect_uris -> Text,
+        scopes -> Text,
+        client_id -> Text,
+        client_secret_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_codes (id) {
+        id -> Text,
+        code_hash -> Text,
+        app_id -> Text,
+        user_id -> Text,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        code_challenge_method -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        refresh_token_hash -> Nullable<Text>,
+        app_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    statuses (id) {
+        id -> Text,
+        uri -> Text,
+        url -> Nullable<Text>,
+        account_id -> Text,
+        in_reply_to_id -> Nullable<Text>,
+        in_reply_to_account_id -> Nullable<Text>,
+        reblog_of_id -> Nullable<Text>,
+        content -> Text,
+        source_text -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        visibility -> Text,
+        language -> Nullable<Text>,
+        is_local -> Bool,
+        replies_count -> BigInt,
+        reblogs_count -> BigInt,
+        favourites_count -> BigInt,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mentions (id) {
+        id -> Text,
+        status_id -> Text,
+        account_id -> Text,
+    }
+}
+
+diesel::table! {
+    status_tags (status_id, name) {
+        status_id -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    favourites (id) {
+        id -> Text,
+        account_id -> Text,
+        status_id -> Text,
+        uri -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> Text,
+        account_id -> Text,
+        status_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        account_id -> Text,
+        from_account_id -> Text,
+        kind -> Text,
+        status_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        status_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(oauth_tokens -> users (user_id));
+diesel::joinable!(statuses -> accounts (account_id));
+diesel::joinable!(mentions -> statuses (status_id));
+diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(spaces -> accounts (account_id));
 
-diesel::allow_tables_to_appear_in_same_query!(accounts, users, spaces, follows);
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    users,
+    spaces,
+    follows,
+    oauth_apps,
+    oauth_codes,
+    oauth_tokens,
+    statuses,
+    mentions,
+    status_tags,
+    favourites,
+    bookmarks,
+    notifications,
+    idempotency_keys,
+);

@@ -89,9 +89,13 @@ pub async fn webfinger(
         self_link["properties"] = json!({ "https://www.w3.org/ns/activitystreams#type": "Group" });
     }
     let profile = account.url.clone().unwrap_or_else(|| account.uri.clone());
+    let mut aliases = vec![account.uri.clone()];
+    if profile != account.uri {
+        aliases.push(profile.clone());
+    }
     let body = json!({
         "subject": subject,
-        "aliases": [account.uri, profile],
+        "aliases": aliases,
         "links": [
             self_link,
             { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile },

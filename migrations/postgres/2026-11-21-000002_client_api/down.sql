@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE notifications;
+DROP TABLE bookmarks;
+DROP TABLE favourites;
+DROP TABLE status_tags;
+DROP TABLE mentions;
+DROP TABLE statuses;
+DROP TABLE oauth_tokens;
+DROP TABLE oauth_codes;
+DROP TABLE oauth_apps;
