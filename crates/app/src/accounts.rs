@@ -216,3 +216,75 @@ pub fn key_id(account: &Account) -> AppResult<url::Url> {
     let uri = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(UrlScheme::key_id(&uri))
 }
+
+/// Counters shown on an account.
+#[derive(Debug, Clone, Default)]
+pub struct AccountStats {
+    pub followers: i64,
+    pub following: i64,
+    pub statuses: i64,
+}
+
+pub async fn stats(ctx: &AppContext, account: &Account) -> AppResult<AccountStats> {
+    let mut conn = ctx.db.get().await?;
+    Ok(AccountStats {
+        followers: interspace_db::follows::count_followers(&mut conn, &account.id).await?,
+        following: interspace_db::follows::count_following(&mut conn, &account.id).await?,
+        statuses: interspace_db::statuses::count_account_statuses(&mut conn, &account.id).await?,
+    })
+}
+
+/// An account by id (local or remote, not suspended, not the instance actor).
+pub async fn get(ctx: &AppContext, id: &str) -> AppResult<Account> {
+    let mut conn = ctx.db.get().await?;
+    db_accounts::find_account_by_id(&mut conn, id)
+        .await?
+        .filter(|a| a.suspended_at.is_none() && a.actor_type != "Application")
+        .ok_or(AppError::NotFound("account"))
+}
+
+/// `user` or `user@domain`: the database first; remote ones from the network when `resolve`.
+pub async fn lookup(ctx: &AppContext, acct: &str, resolve: bool) -> AppResult<Account> {
+    let acct = acct.trim().trim_start_matches('@');
+    let (user, domain) = match acct.split_once('@') {
+        Some((u, d)) => (u, Some(d)),
+        None => (acct, None),
+    };
+    let local = domain.is_none_or(|d| d.eq_ignore_ascii_case(ctx.urls().domain()));
+    if local {
+        let account = get_local_by_username(ctx, &user.to_lowercase()).await?;
+        if account.actor_type == "Application" {
+            return Err(AppError::NotFound("account"));
+        }
+        return Ok(account);
+    }
+    let domain = domain.unwrap_or_default();
+    {
+        let mut conn = ctx.db.get().await?;
+        if let Some(a) = db_accounts::find_remote_account_by_acct(&mut conn, user, domain).await? {
+            return Ok(a);
+        }
+    }
+    if !resolve {
+        return Err(AppError::NotFound("account"));
+    }
+    ctx.resolver()?.resolve_acct(ctx, acct).await
+}
+
+/// Accounts matching a query: a handle (resolved when asked) or a name prefix.
+pub async fn search(ctx: &AppContext, q: &str, resolve: bool, limit: i64) -> AppResult<Vec<Account>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(vec![]);
+    }
+    let handle = q.trim_start_matches('@');
+    if handle.contains('@') {
+        return match lookup(ctx, handle, resolve).await {
+            Ok(a) => Ok(vec![a]),
+            Err(AppError::NotFound(_)) | Err(AppError::Remote(_)) | Err(AppError::Validation(_)) => Ok(vec![]),
+            Err(e) => Err(e),
+        };
+    }
+    let mut conn = ctx.db.get().await?;
+    Ok(db_accounts::search_accounts(&mut conn, handle, limit).await?)
+}

@@ -7,14 +7,18 @@
 pub mod accounts;
 pub mod actors;
 mod error;
+pub mod follows;
 pub mod instance;
 pub mod keys;
 pub mod members;
 pub mod metrics;
+pub mod notifications;
 pub mod oauth;
 pub mod passwords;
 pub mod setup;
 pub mod spaces;
+pub mod statuses;
+pub mod timelines;
 
 pub use error::{AppError, AppResult};
 pub use interspace_db::accounts::Account;

@@ -10,6 +10,7 @@ pub mod names;
 pub mod net;
 pub mod roles;
 pub mod scopes;
+pub mod text;
 pub mod urls;
 
 use thiserror::Error;

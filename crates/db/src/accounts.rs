@@ -226,3 +226,38 @@ pub async fn delete_account(conn: &mut DbConn, id: &str) -> DbResult<()> {
     }
     Ok(())
 }
+
+pub async fn list_accounts_by_ids(conn: &mut DbConn, ids: &[String]) -> DbResult<Vec<Account>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(run!(conn, |c| accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select(Account::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Accounts whose username or display name starts with `prefix` (case-insensitive for ASCII),
+/// local ones first.
+pub async fn search_accounts(conn: &mut DbConn, prefix: &str, limit: i64) -> DbResult<Vec<Account>> {
+    let pattern = format!(
+        "{}%",
+        prefix.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    );
+    Ok(run!(conn, |c| accounts::table
+        .filter(accounts::suspended_at.is_null())
+        .filter(accounts::actor_type.ne("Application"))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(lower(username) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(&pattern)
+                .sql(" ESCAPE '\\' OR lower(display_name) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(&pattern)
+                .sql(" ESCAPE '\\')")
+        )
+        .order((accounts::domain.is_not_null(), accounts::username.asc()))
+        .limit(limit)
+        .select(Account::as_select())
+        .load(c)
+        .await)?)
+}

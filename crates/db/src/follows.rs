@@ -67,3 +67,109 @@ pub async fn list_following(
         .await)?;
     Ok(rows)
 }
+
+use crate::OptionalExt;
+use chrono::NaiveDateTime;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = follows)]
+pub struct Follow {
+    pub id: String,
+    pub account_id: String,
+    pub target_account_id: String,
+    pub uri: Option<String>,
+    pub accepted: bool,
+    pub show_reblogs: bool,
+    pub notify: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn find_follow(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<Option<Follow>> {
+    run!(conn, |c| follows::table
+        .filter(follows::account_id.eq(account_id))
+        .filter(follows::target_account_id.eq(target))
+        .select(Follow::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Inserts a follow, or updates its options when it exists; returns the stored row.
+pub async fn upsert_follow(conn: &mut DbConn, follow: &Follow) -> DbResult<Follow> {
+    Ok(run!(conn, |c| diesel::insert_into(follows::table)
+        .values(follow)
+        .on_conflict((follows::account_id, follows::target_account_id))
+        .do_update()
+        .set((
+            follows::show_reblogs.eq(follow.show_reblogs),
+            follows::notify.eq(follow.notify),
+            follows::updated_at.eq(follow.updated_at),
+        ))
+        .returning(Follow::as_returning())
+        .get_result(c)
+        .await)?)
+}
+
+pub async fn delete_follow(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::delete(
+        follows::table.filter(follows::account_id.eq(account_id)).filter(follows::target_account_id.eq(target))
+    )
+    .execute(c)
+    .await)?;
+    Ok(n == 1)
+}
+
+pub async fn accept_follow(conn: &mut DbConn, account_id: &str, target: &str, at: NaiveDateTime) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::update(
+        follows::table.filter(follows::account_id.eq(account_id)).filter(follows::target_account_id.eq(target))
+    )
+    .set((follows::accepted.eq(true), follows::updated_at.eq(at)))
+    .execute(c)
+    .await)?;
+    Ok(n == 1)
+}
+
+/// Follows from `account_id` to any of `targets`.
+pub async fn list_follows_from(conn: &mut DbConn, account_id: &str, targets: &[String]) -> DbResult<Vec<Follow>> {
+    Ok(run!(conn, |c| follows::table
+        .filter(follows::account_id.eq(account_id))
+        .filter(follows::target_account_id.eq_any(targets))
+        .select(Follow::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Follows from any of `sources` to `target`.
+pub async fn list_follows_to(conn: &mut DbConn, target: &str, sources: &[String]) -> DbResult<Vec<Follow>> {
+    Ok(run!(conn, |c| follows::table
+        .filter(follows::target_account_id.eq(target))
+        .filter(follows::account_id.eq_any(sources))
+        .select(Follow::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Pending follow requests to an account, newest first.
+pub async fn list_follow_requests(conn: &mut DbConn, target: &str, limit: i64) -> DbResult<Vec<Account>> {
+    Ok(run!(conn, |c| follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(target))
+        .filter(follows::accepted.eq(false))
+        .order(follows::id.desc())
+        .limit(limit)
+        .select(Account::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Accepted followers who asked to be notified of the account's posts.
+pub async fn list_notify_followers(conn: &mut DbConn, account_id: &str) -> DbResult<Vec<String>> {
+    Ok(run!(conn, |c| follows::table
+        .filter(follows::target_account_id.eq(account_id))
+        .filter(follows::accepted.eq(true))
+        .filter(follows::notify.eq(true))
+        .select(follows::account_id)
+        .load(c)
+        .await)?)
+}

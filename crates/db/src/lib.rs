@@ -6,10 +6,12 @@
 pub mod accounts;
 pub mod admin;
 pub mod follows;
+pub mod notifications;
 pub mod oauth;
 mod pool;
 pub mod schema;
 pub mod spaces;
+pub mod statuses;
 pub mod users;
 
 pub use pool::{AnyConn, Backend, DbConn, DbPool};

@@ -1,0 +1,460 @@
+//! Posts: create, read, delete, favourite, boost, bookmark, threads; visibility everywhere.
+
+use crate::notifications::notify;
+use crate::{AppContext, AppError, AppResult};
+use chrono::Duration;
+use interspace_core::ids::new_id;
+use interspace_core::text::{self, MentionRef};
+use interspace_core::ValidationError;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::statuses::{self as db_statuses, Counter, Status};
+use interspace_db::users::User;
+use interspace_db::{now, DbConn};
+use std::collections::{HashMap, HashSet};
+
+/// Longest post, in characters (shown in `/api/v2/instance`).
+pub const MAX_CHARS: usize = 5000;
+const MAX_SPOILER: usize = 1000;
+const MAX_MENTIONS: usize = 50;
+const MAX_TAGS: usize = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl Visibility {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        match raw {
+            "public" => Ok(Self::Public),
+            "unlisted" => Ok(Self::Unlisted),
+            "private" => Ok(Self::Private),
+            "direct" => Ok(Self::Direct),
+            other => Err(ValidationError::new(
+                "visibility",
+                format!("'{other}' is not one of public, unlisted, private, direct"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Unlisted => "unlisted",
+            Self::Private => "private",
+            Self::Direct => "direct",
+        }
+    }
+}
+
+/// A status with everything a client shows, from one viewer's point of view.
+#[derive(Debug, Clone)]
+pub struct StatusView {
+    pub status: Status,
+    pub account: Account,
+    pub mentions: Vec<Account>,
+    pub tags: Vec<String>,
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub bookmarked: bool,
+    pub reblog: Option<Box<StatusView>>,
+}
+
+/// Loads authors, mentions, tags, boosted originals and the viewer's flags in a few queries.
+pub async fn hydrate(conn: &mut DbConn, statuses: Vec<Status>, viewer: Option<&str>) -> AppResult<Vec<StatusView>> {
+    let original_ids: Vec<String> = statuses.iter().filter_map(|s| s.reblog_of_id.clone()).collect();
+    let originals = db_statuses::list_statuses_by_ids(conn, &original_ids).await?;
+    let all_ids: Vec<String> = statuses.iter().chain(originals.iter()).map(|s| s.id.clone()).collect();
+    let mentions = db_statuses::list_mentions(conn, &all_ids).await?;
+    let tags = db_statuses::list_tags(conn, &all_ids).await?;
+    let mut account_ids: HashSet<String> = statuses.iter().chain(originals.iter()).map(|s| s.account_id.clone()).collect();
+    account_ids.extend(mentions.iter().map(|(_, a)| a.clone()));
+    let account_ids: Vec<String> = account_ids.into_iter().collect();
+    let accounts: HashMap<String, Account> = db_accounts::list_accounts_by_ids(conn, &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    let (favs, marks, boosts) = match viewer {
+        Some(v) => db_statuses::viewer_flags(conn, v, &all_ids).await?,
+        None => (vec![], vec![], vec![]),
+    };
+    let build = |s: Status| -> Option<StatusView> {
+        let account = accounts.get(&s.account_id)?.clone();
+        Some(StatusView {
+            mentions: mentions
+                .iter()
+                .filter(|(sid, _)| *sid == s.id)
+                .filter_map(|(_, a)| accounts.get(a).cloned())
+                .collect(),
+            tags: tags.iter().filter(|(sid, _)| *sid == s.id).map(|(_, t)| t.clone()).collect(),
+            favourited: favs.contains(&s.id),
+            reblogged: boosts.contains(&s.id),
+            bookmarked: marks.contains(&s.id),
+            account,
+            reblog: None,
+            status: s,
+        })
+    };
+    let originals: HashMap<String, StatusView> = originals
+        .into_iter()
+        .filter(|s| s.deleted_at.is_none())
+        .filter_map(build)
+        .map(|v| (v.status.id.clone(), v))
+        .collect();
+    Ok(statuses
+        .into_iter()
+        .filter_map(|s| {
+            let of = s.reblog_of_id.clone();
+            let mut view = build(s)?;
+            if let Some(of) = of {
+                // A boost of something gone is not shown.
+                view.reblog = Some(Box::new(originals.get(&of)?.clone()));
+            }
+            Some(view)
+        })
+        .collect())
+}
+
+pub async fn view(ctx: &AppContext, status: Status, viewer: Option<&str>) -> AppResult<StatusView> {
+    let mut conn = ctx.db.get().await?;
+    hydrate(&mut conn, vec![status], viewer)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("status"))
+}
+
+/// A status the viewer may see, or NotFound (also for ones they may not see: no leaks).
+pub async fn get_visible(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<Status> {
+    let mut conn = ctx.db.get().await?;
+    let status = db_statuses::find_status(&mut conn, id).await?.ok_or(AppError::NotFound("status"))?;
+    if !db_statuses::is_visible(&mut conn, id, viewer).await? {
+        return Err(AppError::NotFound("status"));
+    }
+    Ok(status)
+}
+
+pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, viewer).await?;
+    view(ctx, status, viewer).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewStatus {
+    pub text: String,
+    pub visibility: Option<String>,
+    pub in_reply_to_id: Option<String>,
+    pub spoiler_text: Option<String>,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Resolves mentions: local names from the database, remote ones from the database or the
+/// network. Mentions that cannot be resolved stay plain text.
+async fn resolve_mentions(ctx: &AppContext, refs: &[MentionRef]) -> AppResult<Vec<(MentionRef, Account)>> {
+    let mut out = Vec::new();
+    let local_domain = ctx.urls().domain().to_string();
+    for m in refs.iter().take(MAX_MENTIONS) {
+        let found = match &m.domain {
+            None => crate::accounts::get_local_by_username(ctx, &m.username).await.ok(),
+            Some(d) if d.eq_ignore_ascii_case(&local_domain) => {
+                crate::accounts::get_local_by_username(ctx, &m.username).await.ok()
+            }
+            Some(d) => {
+                let known = {
+                    let mut conn = ctx.db.get().await?;
+                    db_accounts::find_remote_account_by_acct(&mut conn, &m.username, d).await?
+                };
+                match known {
+                    Some(a) => Some(a),
+                    None => match ctx.resolver() {
+                        Ok(r) => r.resolve_acct(ctx, &m.acct()).await.ok(),
+                        Err(_) => None,
+                    },
+                }
+            }
+        };
+        if let Some(a) = found.filter(|a| a.actor_type != "Application") {
+            out.push((m.clone(), a));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) -> AppResult<StatusView> {
+    let (user, account) = author;
+    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
+        let mut conn = ctx.db.get().await?;
+        if let Some(id) = db_statuses::find_idempotent(&mut conn, &user.id, key, now() - Duration::hours(1)).await? {
+            if let Some(s) = db_statuses::find_status(&mut conn, &id).await? {
+                drop(conn);
+                return view(ctx, s, Some(&account.id)).await;
+            }
+        }
+    }
+    let text = new.text.trim();
+    if text.is_empty() {
+        return Err(AppError::Unprocessable("Validation failed: Text can't be blank".into()));
+    }
+    if text.chars().count() > MAX_CHARS {
+        return Err(AppError::Unprocessable(format!(
+            "Validation failed: Text character limit of {MAX_CHARS} exceeded"
+        )));
+    }
+    let spoiler = new.spoiler_text.as_deref().unwrap_or("").trim().to_string();
+    if spoiler.chars().count() > MAX_SPOILER {
+        return Err(AppError::Unprocessable("Validation failed: Spoiler text is too long".into()));
+    }
+    let visibility = match new.visibility.as_deref().filter(|v| !v.is_empty()) {
+        Some(v) => Visibility::parse(v).map_err(|e| AppError::Unprocessable(e.to_string()))?,
+        None => Visibility::Public,
+    };
+    let language = match new.language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(l) if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => Some(l.to_lowercase()),
+        Some(l) => return Err(AppError::Unprocessable(format!("Validation failed: '{l}' is not a language code"))),
+        None => None,
+    };
+    let parent = match new.in_reply_to_id.as_deref().filter(|i| !i.is_empty()) {
+        Some(id) => Some(get_visible(ctx, id, Some(&account.id)).await.map_err(|_| {
+            AppError::NotFound("status")
+        })?),
+        None => None,
+    };
+
+    let refs = text::mentions(text);
+    let mentioned = resolve_mentions(ctx, &refs).await?;
+    let resolved: HashMap<MentionRef, String> = mentioned
+        .iter()
+        .map(|(m, a)| (m.clone(), a.url.clone().unwrap_or_else(|| a.uri.clone())))
+        .collect();
+    let urls = ctx.urls().clone();
+    let content = text::render(text, &resolved, &|t| urls.path(&format!("/tags/{t}")).to_string());
+    let tags: Vec<String> = text::hashtags(text).into_iter().take(MAX_TAGS).collect();
+    let mut mention_ids: Vec<String> = mentioned.iter().map(|(_, a)| a.id.clone()).collect();
+    // Replying mentions the parent's author implicitly for delivery and visibility.
+    if let Some(p) = &parent {
+        if p.account_id != account.id && !mention_ids.contains(&p.account_id) {
+            mention_ids.push(p.account_id.clone());
+        }
+    }
+
+    let id = new_id();
+    let uri = ctx.urls().actor_sub(&ctx.urls().user(&account.username), &format!("statuses/{id}"));
+    let ts = now();
+    let status = Status {
+        id: id.clone(),
+        uri: uri.to_string(),
+        url: Some(uri.to_string()),
+        account_id: account.id.clone(),
+        in_reply_to_id: parent.as_ref().map(|p| p.id.clone()),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id.clone()),
+        reblog_of_id: None,
+        content,
+        source_text: text.to_string(),
+        spoiler_text: spoiler,
+        sensitive: new.sensitive,
+        visibility: visibility.as_str().to_string(),
+        language,
+        is_local: true,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: ts,
+        edited_at: None,
+        deleted_at: None,
+    };
+    let mut tx = ctx.db.begin().await?;
+    db_statuses::insert_status(&mut tx, &status, &mention_ids, &tags).await?;
+    if let Some(p) = &parent {
+        db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
+    }
+    for mentioned_id in &mention_ids {
+        notify(&mut tx, mentioned_id, &account.id, "mention", Some(&id)).await?;
+    }
+    if matches!(visibility, Visibility::Public | Visibility::Unlisted | Visibility::Private) {
+        crate::notifications::notify_subscribers(&mut tx, &account.id, &id, &mention_ids).await?;
+    }
+    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty() && k.len() <= 200) {
+        db_statuses::save_idempotent(&mut tx, &user.id, key, &id, ts).await?;
+    }
+    tx.commit().await?;
+    view(ctx, status, Some(&account.id)).await
+}
+
+/// Deletes one's own status; returns it with its source text (clients offer to redraft).
+pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, Some(&account.id)).await?;
+    if status.account_id != account.id {
+        return Err(AppError::Forbidden("This action is not allowed".into()));
+    }
+    let shown = view(ctx, status.clone(), Some(&account.id)).await?;
+    let mut tx = ctx.db.begin().await?;
+    db_statuses::mark_deleted(&mut tx, &status.id, now()).await?;
+    if let Some(parent) = &status.in_reply_to_id {
+        db_statuses::bump_count(&mut tx, parent, Counter::Replies, -1).await?;
+    }
+    if let Some(of) = &status.reblog_of_id {
+        db_statuses::bump_count(&mut tx, of, Counter::Reblogs, -1).await?;
+    }
+    tx.commit().await?;
+    Ok(shown)
+}
+
+pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, Some(&account.id)).await?;
+    let mut tx = ctx.db.begin().await?;
+    if db_statuses::insert_favourite(&mut tx, &account.id, &status.id, now()).await? {
+        db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
+        notify(&mut tx, &status.account_id, &account.id, "favourite", Some(&status.id)).await?;
+    }
+    tx.commit().await?;
+    get(ctx, id, Some(&account.id)).await
+}
+
+pub async fn unfavourite(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, Some(&account.id)).await?;
+    let mut tx = ctx.db.begin().await?;
+    if db_statuses::delete_favourite(&mut tx, &account.id, &status.id).await? {
+        db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
+    }
+    tx.commit().await?;
+    get(ctx, id, Some(&account.id)).await
+}
+
+pub async fn bookmark(ctx: &AppContext, account: &Account, id: &str, on: bool) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, Some(&account.id)).await?;
+    let mut conn = ctx.db.get().await?;
+    if on {
+        db_statuses::insert_bookmark(&mut conn, &account.id, &status.id, now()).await?;
+    } else {
+        db_statuses::delete_bookmark(&mut conn, &account.id, &status.id).await?;
+    }
+    drop(conn);
+    get(ctx, id, Some(&account.id)).await
+}
+
+/// Boosts a status; returns the boost (its `reblog` is the original).
+pub async fn reblog(ctx: &AppContext, account: &Account, id: &str, visibility: Option<&str>) -> AppResult<StatusView> {
+    let original = get_visible(ctx, id, Some(&account.id)).await?;
+    // A boost of a boost boosts the original.
+    let original = match &original.reblog_of_id {
+        Some(of) => get_visible(ctx, of, Some(&account.id)).await?,
+        None => original,
+    };
+    let own = original.account_id == account.id;
+    match original.visibility.as_str() {
+        "public" | "unlisted" => {}
+        "private" if own => {}
+        _ => return Err(AppError::Forbidden("This action is not allowed".into())),
+    }
+    let visibility = match visibility.filter(|v| !v.is_empty()) {
+        Some(v) => Visibility::parse(v).map_err(|e| AppError::Unprocessable(e.to_string()))?,
+        None => Visibility::Public,
+    };
+    {
+        let mut conn = ctx.db.get().await?;
+        if let Some(existing) = db_statuses::find_reblog(&mut conn, &account.id, &original.id).await? {
+            drop(conn);
+            return view(ctx, existing, Some(&account.id)).await;
+        }
+    }
+    let boost_id = new_id();
+    let uri = ctx
+        .urls()
+        .actor_sub(&ctx.urls().user(&account.username), &format!("statuses/{boost_id}/activity"));
+    let ts = now();
+    let boost = Status {
+        id: boost_id,
+        uri: uri.to_string(),
+        url: None,
+        account_id: account.id.clone(),
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: Some(original.id.clone()),
+        content: String::new(),
+        source_text: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: visibility.as_str().to_string(),
+        language: None,
+        is_local: true,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: ts,
+        edited_at: None,
+        deleted_at: None,
+    };
+    let mut tx = ctx.db.begin().await?;
+    db_statuses::insert_status(&mut tx, &boost, &[], &[]).await?;
+    db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, 1).await?;
+    notify(&mut tx, &original.account_id, &account.id, "reblog", Some(&original.id)).await?;
+    tx.commit().await?;
+    view(ctx, boost, Some(&account.id)).await
+}
+
+pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
+    let original = get_visible(ctx, id, Some(&account.id)).await?;
+    let mut tx = ctx.db.begin().await?;
+    if let Some(boost) = db_statuses::find_reblog(&mut tx, &account.id, &original.id).await? {
+        db_statuses::mark_deleted(&mut tx, &boost.id, now()).await?;
+        db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, -1).await?;
+    }
+    tx.commit().await?;
+    get(ctx, id, Some(&account.id)).await
+}
+
+/// Ancestors (oldest first) and descendants (depth first) that the viewer may see.
+pub async fn context(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<(Vec<StatusView>, Vec<StatusView>)> {
+    let status = get_visible(ctx, id, viewer).await?;
+    let mut conn = ctx.db.get().await?;
+    let mut ancestors = Vec::new();
+    let mut next = status.in_reply_to_id.clone();
+    while let Some(pid) = next.take() {
+        if ancestors.len() >= 40 {
+            break;
+        }
+        let Some(p) = db_statuses::find_status(&mut conn, &pid).await? else { break };
+        if !db_statuses::is_visible(&mut conn, &p.id, viewer).await? {
+            break;
+        }
+        next = p.in_reply_to_id.clone();
+        ancestors.push(p);
+    }
+    ancestors.reverse();
+    let mut descendants = Vec::new();
+    let mut stack = vec![status.id.clone()];
+    while let Some(sid) = stack.pop() {
+        if descendants.len() >= 200 {
+            break;
+        }
+        let replies = db_statuses::list_replies(&mut conn, &sid, viewer).await?;
+        for r in replies.into_iter().rev() {
+            stack.push(r.id.clone());
+            descendants.push(r);
+        }
+    }
+    descendants.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((
+        hydrate(&mut conn, ancestors, viewer).await?,
+        hydrate(&mut conn, descendants, viewer).await?,
+    ))
+}
+
+/// Accounts that favourited or boosted a visible status.
+pub async fn interacted_by(ctx: &AppContext, id: &str, viewer: Option<&str>, favourites: bool) -> AppResult<Vec<Account>> {
+    let status = get_visible(ctx, id, viewer).await?;
+    let mut conn = ctx.db.get().await?;
+    let ids = if favourites {
+        db_statuses::list_favourited_by(&mut conn, &status.id, 80).await?
+    } else {
+        db_statuses::list_reblogged_by(&mut conn, &status.id, 80).await?
+    };
+    let mut accounts = db_accounts::list_accounts_by_ids(&mut conn, &ids).await?;
+    accounts.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
+    Ok(accounts)
+}

@@ -1,0 +1,38 @@
+//! Timelines: home, public, hashtag, an account's posts.
+
+use crate::statuses::{hydrate, StatusView};
+use crate::{AppContext, AppResult};
+use interspace_db::accounts::Account;
+use interspace_db::statuses::{self as db_statuses, Page};
+
+pub async fn home(ctx: &AppContext, viewer: &Account, page: &Page) -> AppResult<Vec<StatusView>> {
+    let mut conn = ctx.db.get().await?;
+    let rows = db_statuses::home_timeline(&mut conn, &viewer.id, page).await?;
+    hydrate(&mut conn, rows, Some(&viewer.id)).await
+}
+
+pub async fn public(ctx: &AppContext, viewer: Option<&Account>, local: Option<bool>, page: &Page) -> AppResult<Vec<StatusView>> {
+    let mut conn = ctx.db.get().await?;
+    let rows = db_statuses::public_timeline(&mut conn, local, page).await?;
+    hydrate(&mut conn, rows, viewer.map(|a| a.id.as_str())).await
+}
+
+pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, tag: &str, local: Option<bool>, page: &Page) -> AppResult<Vec<StatusView>> {
+    let mut conn = ctx.db.get().await?;
+    let rows = db_statuses::tag_timeline(&mut conn, &tag.to_lowercase(), local, page).await?;
+    hydrate(&mut conn, rows, viewer.map(|a| a.id.as_str())).await
+}
+
+pub async fn account(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    account_id: &str,
+    exclude_replies: bool,
+    exclude_reblogs: bool,
+    page: &Page,
+) -> AppResult<Vec<StatusView>> {
+    let mut conn = ctx.db.get().await?;
+    let viewer_id = viewer.map(|a| a.id.as_str());
+    let rows = db_statuses::account_statuses(&mut conn, account_id, viewer_id, exclude_replies, exclude_reblogs, page).await?;
+    hydrate(&mut conn, rows, viewer_id).await
+}
