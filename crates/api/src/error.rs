@@ -3,7 +3,8 @@ use actix_web::{HttpResponse, ResponseError};
 use interspace_app::AppError;
 use thiserror::Error;
 
-/// Errors of the HTTP layer, rendered as Mastodon's error JSON (`{"error": "..."}`).
+/// Errors of the HTTP layer, rendered as Mastodon's error JSON (`{"error": "..."}`); OAuth
+/// errors carry their RFC 6749 code in `error` and the sentence in `error_description`.
 #[derive(Debug, Error)]
 pub enum ApiError {
     #[error(transparent)]
@@ -12,16 +13,40 @@ pub enum ApiError {
     BadRequest(String),
     #[error("Record not found")]
     NotFound,
+    #[error("The request body is too large")]
+    PayloadTooLarge,
+}
+
+impl ApiError {
+    fn oauth_code(&self) -> Option<&'static str> {
+        match self {
+            Self::App(AppError::InvalidRequest(_)) => Some("invalid_request"),
+            Self::App(AppError::InvalidClient(_)) => Some("invalid_client"),
+            Self::App(AppError::InvalidGrant(_)) => Some("invalid_grant"),
+            Self::App(AppError::InvalidScope(_)) => Some("invalid_scope"),
+            Self::App(AppError::UnsupportedGrantType(_)) => Some("unsupported_grant_type"),
+            _ => None,
+        }
+    }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound | Self::App(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
-            Self::App(AppError::Validation(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::App(AppError::Validation(_)) | Self::App(AppError::Unprocessable(_)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::App(AppError::Conflict(_)) => StatusCode::CONFLICT,
             Self::App(AppError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => StatusCode::UNAUTHORIZED,
+            Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
+            Self::App(AppError::InvalidRequest(_))
+            | Self::App(AppError::InvalidGrant(_))
+            | Self::App(AppError::InvalidScope(_))
+            | Self::App(AppError::UnsupportedGrantType(_)) => StatusCode::BAD_REQUEST,
             Self::App(AppError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::App(AppError::Remote(_)) => StatusCode::BAD_GATEWAY,
             Self::App(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -40,6 +65,10 @@ impl ResponseError for ApiError {
         } else {
             self.to_string()
         };
-        HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+        let body = match self.oauth_code() {
+            Some(code) => serde_json::json!({ "error": code, "error_description": message }),
+            None => serde_json::json!({ "error": message }),
+        };
+        HttpResponse::build(status).json(body)
     }
 }

@@ -3,6 +3,7 @@
 //! `app`, render.
 
 mod error;
+pub mod mastodon;
 pub mod metrics;
 mod ops;
 pub mod web;
@@ -15,6 +16,8 @@ use actix_web::web as aw;
 /// `/users/{name}` and `/spaces/{handle}` answer what the ActivityStreams guard let through.
 pub fn configure(cfg: &mut aw::ServiceConfig) {
     cfg.route("/healthz", aw::get().to(ops::healthz))
-        .route("/metrics", aw::get().to(ops::metrics));
+        .route("/metrics", aw::get().to(ops::metrics))
+        .route("/static/{file}", aw::get().to(ops::static_file));
+    mastodon::configure(cfg);
     web::configure(cfg);
 }

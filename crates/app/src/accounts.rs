@@ -288,3 +288,15 @@ pub async fn search(ctx: &AppContext, q: &str, resolve: bool, limit: i64) -> App
     let mut conn = ctx.db.get().await?;
     Ok(db_accounts::search_accounts(&mut conn, handle, limit).await?)
 }
+
+/// Accepted followers of an account, newest first.
+pub async fn followers(ctx: &AppContext, account: &Account, limit: i64) -> AppResult<Vec<Account>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(interspace_db::follows::list_followers(&mut conn, &account.id, 0, limit).await?)
+}
+
+/// Accounts an account follows, newest first.
+pub async fn following(ctx: &AppContext, account: &Account, limit: i64) -> AppResult<Vec<Account>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(interspace_db::follows::list_following(&mut conn, &account.id, 0, limit).await?)
+}

@@ -16,9 +16,10 @@ pub async fn stats(ctx: &AppContext) -> AppResult<InstanceStats> {
     let space = crate::spaces::show(ctx).await?;
     let mut conn = ctx.db.get().await?;
     let users_total = db_users::count_active_users(&mut conn).await?;
+    let local_posts = interspace_db::statuses::count_local_statuses(&mut conn).await?;
     Ok(InstanceStats {
         users_total,
-        local_posts: 0,
+        local_posts,
         space_name: space.account.display_name,
         space_handle: space.account.username,
         open_registrations: ctx.settings.registrations
@@ -29,4 +30,13 @@ pub async fn stats(ctx: &AppContext) -> AppResult<InstanceStats> {
 /// Ready and the database answers.
 pub async fn healthy(ctx: &AppContext) -> bool {
     ctx.is_ready() && ctx.db.ping().await.is_ok()
+}
+
+/// The instance's contact: its first operator.
+pub async fn contact(ctx: &AppContext) -> AppResult<Option<interspace_db::accounts::Account>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_users::list_accounts_with_roles(&mut conn, &[interspace_core::roles::Role::Operator.as_str()])
+        .await?
+        .into_iter()
+        .next())
 }

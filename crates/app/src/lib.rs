@@ -22,6 +22,7 @@ pub mod timelines;
 
 pub use error::{AppError, AppResult};
 pub use interspace_db::accounts::Account;
+pub use interspace_db::statuses::Page;
 
 use interspace_core::roles::RegistrationMode;
 use interspace_core::urls::UrlScheme;

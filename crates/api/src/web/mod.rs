@@ -1,7 +1,7 @@
 //! Server-rendered pages. For now: the public profile pages that browsers get from the actor
 //! URLs (content negotiation); the full web interface grows here.
 
-mod layout;
+pub(crate) mod layout;
 mod profiles;
 
 use actix_web::web;

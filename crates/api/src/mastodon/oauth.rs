@@ -1,0 +1,249 @@
+//! OAuth 2 endpoints: app registration, token, revoke, the authorization (login + consent)
+//! page, and the server metadata document.
+
+use super::extract::{Authed, Params};
+use crate::web::layout::page;
+use crate::ApiError;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use interspace_app::oauth::{self, OauthAppExt, TokenRequest, OOB};
+use interspace_app::{AppContext, AppError};
+use interspace_core::html::escape;
+use interspace_core::ids::random_hex;
+use serde_json::json;
+
+const CSRF_COOKIE: &str = "interspace_oauth_csrf";
+
+pub async fn create_app(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, ApiError> {
+    let name = p.string("client_name")?.unwrap_or_default();
+    let mut uris = p.list("redirect_uris");
+    if uris.is_empty() {
+        uris = p.list("redirect_uri");
+    }
+    if uris.is_empty() {
+        uris.push(OOB.to_string());
+    }
+    let registered = oauth::register_app(
+        &ctx,
+        oauth::NewApp { name, redirect_uris: uris, scopes: p.string("scopes")?, website: p.string("website")? },
+    )
+    .await?;
+    let app = &registered.app;
+    let uris = app.redirect_uri_list();
+    Ok(HttpResponse::Ok().json(json!({
+        "id": app.id,
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scope_set().iter().collect::<Vec<_>>(),
+        "redirect_uri": uris.join("\n"),
+        "redirect_uris": uris,
+        "client_id": app.client_id,
+        "client_secret": registered.client_secret,
+        "client_secret_expires_at": 0,
+        "vapid_key": "",
+    })))
+}
+
+pub async fn verify_app(ctx: web::Data<AppContext>, auth: Authed) -> Result<HttpResponse, ApiError> {
+    let app = match &auth.0.token.app_id {
+        Some(id) => oauth::find_app(&ctx, id).await?,
+        None => None,
+    }
+    .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": app.id,
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scope_set().iter().collect::<Vec<_>>(),
+        "redirect_uri": app.redirect_uri_list().join("\n"),
+        "redirect_uris": app.redirect_uri_list(),
+        "vapid_key": "",
+    })))
+}
+
+/// Client credentials from the body or from HTTP Basic authentication.
+fn token_request(req: &HttpRequest, p: &Params) -> Result<TokenRequest, ApiError> {
+    let mut t = TokenRequest {
+        grant_type: p.string("grant_type")?.unwrap_or_default(),
+        client_id: p.string("client_id")?,
+        client_secret: p.string("client_secret")?,
+        scope: p.string("scope")?.or(p.string("scopes")?),
+        username: p.string("username")?,
+        password: p.string("password")?,
+        code: p.string("code")?,
+        redirect_uri: p.string("redirect_uri")?,
+        code_verifier: p.string("code_verifier")?,
+        refresh_token: p.string("refresh_token")?,
+    };
+    if let Some(basic) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let decoded = base64_decode(basic.trim()).ok_or_else(|| ApiError::BadRequest("bad Basic authorization".into()))?;
+        if let Some((id, secret)) = decoded.split_once(':') {
+            let id = url::form_urlencoded::parse(format!("a={id}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            let secret = url::form_urlencoded::parse(format!("a={secret}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            t.client_id = t.client_id.or(id);
+            t.client_secret = t.client_secret.or(secret);
+        }
+    }
+    Ok(t)
+}
+
+/// Standard base64 decoding, for HTTP Basic credentials.
+fn base64_decode(s: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> Result<HttpResponse, ApiError> {
+    let t = token_request(&req, &p)?;
+    let issued = oauth::token(&ctx, t).await?;
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "scope": issued.scope,
+        "created_at": issued.created_at,
+    });
+    if let Some(r) = issued.refresh_token {
+        body["refresh_token"] = json!(r);
+    }
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body))
+}
+
+pub async fn revoke(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> Result<HttpResponse, ApiError> {
+    let t = token_request(&req, &p)?;
+    let token = p.string("token")?.ok_or_else(|| AppError::InvalidRequest("token is required".into()))?;
+    oauth::revoke(&ctx, &t, &token).await?;
+    Ok(HttpResponse::Ok().json(json!({})))
+}
+
+pub async fn metadata(ctx: web::Data<AppContext>) -> HttpResponse {
+    let u = ctx.urls();
+    HttpResponse::Ok().json(json!({
+        "issuer": u.base(),
+        "service_documentation": "https://docs.joinmastodon.org/",
+        "authorization_endpoint": u.path("/oauth/authorize"),
+        "token_endpoint": u.path("/oauth/token"),
+        "revocation_endpoint": u.path("/oauth/revoke"),
+        "app_registration_endpoint": u.path("/api/v1/apps"),
+        "scopes_supported": ["read", "write", "follow", "push", "profile", "read:accounts", "read:statuses",
+            "read:notifications", "read:follows", "read:favourites", "read:bookmarks", "read:search",
+            "write:accounts", "write:statuses", "write:media", "write:follows", "write:favourites",
+            "write:bookmarks", "write:notifications", "read:spaces", "write:spaces", "read:events",
+            "write:events", "read:visits", "write:visits", "read:opportunities", "write:opportunities",
+            "admin:space"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "password", "client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+    }))
+}
+
+fn form_page(ctx: &AppContext, p: &Params, app_name: &str, scopes: &str, csrf: &str, error: Option<&str>) -> String {
+    let hidden: String = ["client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "response_type"]
+        .iter()
+        .filter_map(|k| p.str(k).map(|v| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", escape(&v))))
+        .collect();
+    let error = error
+        .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(e)))
+        .unwrap_or_default();
+    format!(
+        "<h1>Authorize {app}</h1><p><strong>{app}</strong> asks for access to your account on {domain} with the scopes <code>{scopes}</code>.</p>{error}\
+<form method=\"post\" action=\"/oauth/authorize\">{hidden}<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<p><label for=\"username\">Username or e-mail</label><br><input id=\"username\" name=\"username\" autocomplete=\"username\" required></p>\
+<p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
+<p><button type=\"submit\">Authorize</button></p></form>",
+        app = escape(app_name),
+        domain = escape(ctx.urls().domain()),
+        scopes = escape(scopes),
+    )
+}
+
+fn csrf_cookie(ctx: &AppContext, value: &str) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, value.to_string())
+        .path("/oauth")
+        .http_only(true)
+        .secure(ctx.urls().is_https())
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+pub async fn authorize_form(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, ApiError> {
+    let request = validate(&ctx, &p).await?;
+    let csrf = random_hex(16);
+    let body = form_page(&ctx, &p, &request.app.name, &request.scopes.as_string(), &csrf, None);
+    let mut res = page("Authorize", &body);
+    res.add_cookie(&csrf_cookie(&ctx, &csrf)).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(res)
+}
+
+async fn validate(ctx: &AppContext, p: &Params) -> Result<oauth::AuthorizeRequest, ApiError> {
+    Ok(oauth::validate_authorize(
+        ctx,
+        &p.str("client_id").unwrap_or_default(),
+        &p.str("redirect_uri").unwrap_or_default(),
+        &p.str("response_type").unwrap_or_else(|| "code".into()),
+        p.str("scope").as_deref(),
+        p.str("code_challenge").as_deref(),
+        p.str("code_challenge_method").as_deref(),
+    )
+    .await?)
+}
+
+pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> Result<HttpResponse, ApiError> {
+    let request = validate(&ctx, &p).await?;
+    let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let sent = p.str("csrf").unwrap_or_default();
+    if cookie.is_empty() || cookie.len() != sent.len() || !ct_eq(&cookie, &sent) {
+        return Err(AppError::Forbidden("The form expired; reload the page and try again".into()).into());
+    }
+    let user = match oauth::check_password(&ctx, &p.str("username").unwrap_or_default(), &p.str("password").unwrap_or_default()).await {
+        Ok((user, _)) => user,
+        Err(AppError::InvalidGrant(msg)) | Err(AppError::RateLimited(msg)) => {
+            let csrf = random_hex(16);
+            let body = form_page(&ctx, &p, &request.app.name, &request.scopes.as_string(), &csrf, Some(&msg));
+            let mut res = page("Authorize", &body);
+            res.add_cookie(&csrf_cookie(&ctx, &csrf)).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            return Ok(res);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let code = oauth::grant_code(&ctx, &request, &user).await?;
+    if request.redirect_uri == OOB {
+        let body = format!(
+            "<h1>Authorization code</h1><p>Copy this code into {}:</p><p><code id=\"code\">{}</code></p>",
+            escape(&request.app.name),
+            escape(&code)
+        );
+        return Ok(page("Authorization code", &body));
+    }
+    let mut target = url::Url::parse(&request.redirect_uri).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(state) = p.str("state") {
+        target.query_pairs_mut().append_pair("state", &state);
+    }
+    Ok(HttpResponse::Found().insert_header((header::LOCATION, target.to_string())).finish())
+}
+
+/// Constant-time comparison of equal-length strings.
+fn ct_eq(a: &str, b: &str) -> bool {
+    a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

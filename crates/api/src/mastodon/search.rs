@@ -1,0 +1,39 @@
+//! `/api/v2/search`: accounts (with WebFinger resolution), statuses by URL, hashtags.
+
+use super::entities::Renderer;
+use super::extract::{MaybeAuthed, Params};
+use super::paging::page;
+use crate::ApiError;
+use actix_web::{web, HttpResponse};
+use interspace_app::{accounts, AppContext};
+use serde_json::json;
+
+pub async fn v2(ctx: web::Data<AppContext>, auth: MaybeAuthed, p: Params) -> Result<HttpResponse, ApiError> {
+    if let Some(a) = &auth.0 {
+        a.require("read:search")?;
+    }
+    let q = p.str("q").unwrap_or_default();
+    let kind = p.str("type").unwrap_or_default();
+    let limit = page(&p, 20, 40)?.limit;
+    // Resolving needs a signed-in user (as in Mastodon), and a handle is always looked up
+    // through WebFinger, whatever `type` asks for.
+    let resolve = auth.0.is_some() && p.bool("resolve")?.unwrap_or(false);
+    let looks_like_handle = q.trim().trim_start_matches('@').contains('@');
+    let mut r = Renderer::new(&ctx);
+    let accounts_json = if kind.is_empty() || kind == "accounts" || looks_like_handle {
+        let list = accounts::search(&ctx, &q, resolve, limit).await?;
+        r.accounts(&list).await?
+    } else {
+        json!([])
+    };
+    let tag = q.trim().trim_start_matches('#').to_lowercase();
+    let hashtags = if (kind.is_empty() || kind == "hashtags")
+        && !tag.is_empty()
+        && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+    {
+        json!([{ "name": tag, "url": ctx.urls().path(&format!("/tags/{tag}")), "history": [] }])
+    } else {
+        json!([])
+    };
+    Ok(HttpResponse::Ok().json(json!({ "accounts": accounts_json, "statuses": [], "hashtags": hashtags })))
+}

@@ -1,0 +1,97 @@
+//! `/api/v1/statuses`.
+
+use super::entities::Renderer;
+use super::extract::{Authed, MaybeAuthed, Params};
+use crate::ApiError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use interspace_app::statuses::{self, NewStatus};
+use interspace_app::AppContext;
+use serde_json::json;
+
+pub async fn create(ctx: web::Data<AppContext>, req: HttpRequest, auth: Authed, p: Params) -> Result<HttpResponse, ApiError> {
+    auth.0.require("write:statuses")?;
+    let author = auth.0.user()?;
+    if !p.list("media_ids").is_empty() {
+        return Err(interspace_app::AppError::Unprocessable("Validation failed: media attachments are not supported yet".into()).into());
+    }
+    let new = NewStatus {
+        text: p.string("status")?.unwrap_or_default(),
+        visibility: p.string("visibility")?,
+        in_reply_to_id: p.string("in_reply_to_id")?,
+        spoiler_text: p.string("spoiler_text")?,
+        sensitive: p.bool("sensitive")?.unwrap_or(false),
+        language: p.string("language")?,
+        idempotency_key: req
+            .headers()
+            .get("Idempotency-Key")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from),
+    };
+    let view = statuses::create(&ctx, author, new).await?;
+    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).status(&view).await?))
+}
+
+fn viewer_id(auth: &MaybeAuthed) -> Option<String> {
+    auth.0.as_ref().and_then(|a| a.account().ok()).map(|a| a.id.clone())
+}
+
+pub async fn get(ctx: web::Data<AppContext>, auth: MaybeAuthed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let view = statuses::get(&ctx, &id, viewer_id(&auth).as_deref()).await?;
+    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).status(&view).await?))
+}
+
+pub async fn delete(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    auth.0.require("write:statuses")?;
+    let view = statuses::delete(&ctx, auth.0.account()?, &id).await?;
+    let mut json = Renderer::new(&ctx).status(&view).await?;
+    json["text"] = json!(view.status.source_text);
+    Ok(HttpResponse::Ok().json(json))
+}
+
+pub async fn context(ctx: web::Data<AppContext>, auth: MaybeAuthed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (ancestors, descendants) = statuses::context(&ctx, &id, viewer_id(&auth).as_deref()).await?;
+    let mut r = Renderer::new(&ctx);
+    Ok(HttpResponse::Ok().json(json!({
+        "ancestors": r.statuses(&ancestors).await?,
+        "descendants": r.statuses(&descendants).await?,
+    })))
+}
+
+/// `POST /api/v1/statuses/:id/{favourite,unfavourite,reblog,unreblog,bookmark,unbookmark}`
+pub async fn action(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    path: web::Path<(String, String)>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let scope = match action.as_str() {
+        "favourite" | "unfavourite" => "write:favourites",
+        "reblog" | "unreblog" => "write:statuses",
+        "bookmark" | "unbookmark" => "write:bookmarks",
+        _ => return Err(ApiError::NotFound),
+    };
+    auth.0.require(scope)?;
+    let account = auth.0.account()?;
+    let view = match action.as_str() {
+        "favourite" => statuses::favourite(&ctx, account, &id).await?,
+        "unfavourite" => statuses::unfavourite(&ctx, account, &id).await?,
+        "reblog" => statuses::reblog(&ctx, account, &id, p.string("visibility")?.as_deref()).await?,
+        "unreblog" => statuses::unreblog(&ctx, account, &id).await?,
+        "bookmark" => statuses::bookmark(&ctx, account, &id, true).await?,
+        _ => statuses::bookmark(&ctx, account, &id, false).await?,
+    };
+    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).status(&view).await?))
+}
+
+/// `GET /api/v1/statuses/:id/{favourited_by,reblogged_by}`
+pub async fn interactions(ctx: web::Data<AppContext>, auth: MaybeAuthed, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (id, which) = path.into_inner();
+    let favourites = match which.as_str() {
+        "favourited_by" => true,
+        "reblogged_by" => false,
+        _ => return Err(ApiError::NotFound),
+    };
+    let list = statuses::interacted_by(&ctx, &id, viewer_id(&auth).as_deref(), favourites).await?;
+    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+}
