@@ -262,3 +262,98 @@ pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     cmd.output().expect("run interspace")
 }
+
+/// A member created through the real use-case, with a password-grant token from the real
+/// OAuth endpoints.
+pub struct TestUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub id: String,
+    pub token: String,
+}
+
+impl TestInstance {
+    /// Registers an OAuth app and returns (client_id, client_secret).
+    pub async fn register_app(&self, scopes: &str, redirect_uri: &str) -> (String, String) {
+        let res: serde_json::Value = http()
+            .post(self.at("/api/v1/apps"))
+            .json(&serde_json::json!({
+                "client_name": "harness", "redirect_uris": redirect_uri, "scopes": scopes
+            }))
+            .send()
+            .await
+            .expect("apps")
+            .json()
+            .await
+            .expect("json");
+        (
+            res["client_id"].as_str().expect("client_id").to_string(),
+            res["client_secret"].as_str().expect("client_secret").to_string(),
+        )
+    }
+
+    /// A password-grant token for `login` (username or e-mail).
+    pub async fn password_token(&self, login: &str, password: &str, scopes: &str) -> String {
+        let (id, secret) = self.register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob").await;
+        let res = http()
+            .post(self.at("/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", login),
+                ("password", password),
+                ("client_id", &id),
+                ("client_secret", &secret),
+                ("scope", scopes),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(res.status(), 200, "password grant for {login}");
+        let body: serde_json::Value = res.json().await.expect("json");
+        body["access_token"].as_str().expect("access_token").to_string()
+    }
+
+    /// Adds a member (`{name}@example.org`, password `{name}-password`) and logs them in.
+    pub async fn user(&self, name: &str) -> TestUser {
+        let email = format!("{name}@example.org");
+        let password = format!("{name}-password");
+        let added = interspace_app::members::add(
+            &self.ctx,
+            interspace_app::members::NewMember {
+                username: name.to_string(),
+                email: email.clone(),
+                password: Some(password.clone()),
+                role: interspace_core::roles::Role::Member,
+                display_name: Some(name.to_string()),
+                approved: true,
+            },
+        )
+        .await
+        .expect("add member");
+        let token = self.password_token(&email, &password, "read write follow push").await;
+        TestUser { username: name.to_string(), email, password, id: added.member.account.id, token }
+    }
+
+    /// GET with a bearer token; returns status and JSON (Null for empty bodies).
+    pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let mut req = http().get(self.at(path));
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("get");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// POST JSON with a bearer token.
+    pub async fn post(&self, token: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let mut req = http().post(self.at(path)).json(&body);
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("post");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}

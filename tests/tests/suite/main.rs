@@ -4,5 +4,6 @@
 mod actors;
 mod cli;
 mod discovery;
+mod oauth;
 mod ops;
 mod resolve;
