@@ -3,6 +3,7 @@
 
 mod actors;
 mod cli;
+mod clients;
 mod discovery;
 mod oauth;
 mod ops;
