@@ -289,13 +289,18 @@ impl TestInstance {
             .expect("json");
         (
             res["client_id"].as_str().expect("client_id").to_string(),
-            res["client_secret"].as_str().expect("client_secret").to_string(),
+            res["client_secret"]
+                .as_str()
+                .expect("client_secret")
+                .to_string(),
         )
     }
 
     /// A password-grant token for `login` (username or e-mail).
     pub async fn password_token(&self, login: &str, password: &str, scopes: &str) -> String {
-        let (id, secret) = self.register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob").await;
+        let (id, secret) = self
+            .register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob")
+            .await;
         let res = http()
             .post(self.at("/oauth/token"))
             .form(&[
@@ -311,7 +316,10 @@ impl TestInstance {
             .expect("token");
         assert_eq!(res.status(), 200, "password grant for {login}");
         let body: serde_json::Value = res.json().await.expect("json");
-        body["access_token"].as_str().expect("access_token").to_string()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     /// Adds a member (`{name}@example.org`, password `{name}-password`) and logs them in.
@@ -331,8 +339,16 @@ impl TestInstance {
         )
         .await
         .expect("add member");
-        let token = self.password_token(&email, &password, "read write follow push").await;
-        TestUser { username: name.to_string(), email, password, id: added.member.account.id, token }
+        let token = self
+            .password_token(&email, &password, "read write follow push")
+            .await;
+        TestUser {
+            username: name.to_string(),
+            email,
+            password,
+            id: added.member.account.id,
+            token,
+        }
     }
 
     /// GET with a bearer token; returns status and JSON (Null for empty bodies).
@@ -347,7 +363,12 @@ impl TestInstance {
     }
 
     /// POST JSON with a bearer token.
-    pub async fn post(&self, token: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let mut req = http().post(self.at(path)).json(&body);
         if !token.is_empty() {
             req = req.bearer_auth(token);

@@ -41,7 +41,9 @@ impl ResponseError for ApiError {
             }
             Self::App(AppError::Conflict(_)) => StatusCode::CONFLICT,
             Self::App(AppError::Forbidden(_)) => StatusCode::FORBIDDEN,
-            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => StatusCode::UNAUTHORIZED,
+            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
             Self::App(AppError::InvalidRequest(_))
             | Self::App(AppError::InvalidGrant(_))

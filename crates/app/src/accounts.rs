@@ -272,7 +272,12 @@ pub async fn lookup(ctx: &AppContext, acct: &str, resolve: bool) -> AppResult<Ac
 }
 
 /// Accounts matching a query: a handle (resolved when asked) or a name prefix.
-pub async fn search(ctx: &AppContext, q: &str, resolve: bool, limit: i64) -> AppResult<Vec<Account>> {
+pub async fn search(
+    ctx: &AppContext,
+    q: &str,
+    resolve: bool,
+    limit: i64,
+) -> AppResult<Vec<Account>> {
     let q = q.trim();
     if q.is_empty() {
         return Ok(vec![]);
@@ -281,7 +286,9 @@ pub async fn search(ctx: &AppContext, q: &str, resolve: bool, limit: i64) -> App
     if handle.contains('@') {
         return match lookup(ctx, handle, resolve).await {
             Ok(a) => Ok(vec![a]),
-            Err(AppError::NotFound(_)) | Err(AppError::Remote(_)) | Err(AppError::Validation(_)) => Ok(vec![]),
+            Err(AppError::NotFound(_))
+            | Err(AppError::Remote(_))
+            | Err(AppError::Validation(_)) => Ok(vec![]),
             Err(e) => Err(e),
         };
     }

@@ -19,7 +19,11 @@ pub struct Relationship {
     pub requested_by: bool,
 }
 
-pub async fn relationships(ctx: &AppContext, viewer: &Account, ids: &[String]) -> AppResult<Vec<Relationship>> {
+pub async fn relationships(
+    ctx: &AppContext,
+    viewer: &Account,
+    ids: &[String],
+) -> AppResult<Vec<Relationship>> {
     let mut conn = ctx.db.get().await?;
     let out_f = db_follows::list_follows_from(&mut conn, &viewer.id, ids).await?;
     let in_f = db_follows::list_follows_to(&mut conn, &viewer.id, ids).await?;
@@ -58,7 +62,13 @@ async fn target(ctx: &AppContext, id: &str) -> AppResult<Account> {
 
 /// Follows an account; a locked local account gets a follow request instead. Calling it again
 /// updates the options (`reblogs`, `notify`).
-pub async fn follow(ctx: &AppContext, viewer: &Account, id: &str, reblogs: Option<bool>, notify_posts: Option<bool>) -> AppResult<Relationship> {
+pub async fn follow(
+    ctx: &AppContext,
+    viewer: &Account,
+    id: &str,
+    reblogs: Option<bool>,
+    notify_posts: Option<bool>,
+) -> AppResult<Relationship> {
     let target = target(ctx, id).await?;
     if target.id == viewer.id {
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
@@ -68,7 +78,9 @@ pub async fn follow(ctx: &AppContext, viewer: &Account, id: &str, reblogs: Optio
     let ts = now();
     // Remote follows wait for the remote server's Accept (federation issue); local ones are
     // accepted at once unless the account is locked.
-    let accepted = existing.as_ref().map_or(target.is_local() && !target.locked, |f| f.accepted);
+    let accepted = existing
+        .as_ref()
+        .map_or(target.is_local() && !target.locked, |f| f.accepted);
     db_follows::upsert_follow(
         &mut tx,
         &Follow {
@@ -100,13 +112,22 @@ pub async fn unfollow(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult
     relationship(ctx, viewer, &target.id).await
 }
 
-pub async fn follow_requests(ctx: &AppContext, viewer: &Account, limit: i64) -> AppResult<Vec<Account>> {
+pub async fn follow_requests(
+    ctx: &AppContext,
+    viewer: &Account,
+    limit: i64,
+) -> AppResult<Vec<Account>> {
     let mut conn = ctx.db.get().await?;
     Ok(db_follows::list_follow_requests(&mut conn, &viewer.id, limit).await?)
 }
 
 /// Accepts or rejects a pending request from `id` to the viewer.
-pub async fn answer_request(ctx: &AppContext, viewer: &Account, id: &str, accept: bool) -> AppResult<Relationship> {
+pub async fn answer_request(
+    ctx: &AppContext,
+    viewer: &Account,
+    id: &str,
+    accept: bool,
+) -> AppResult<Relationship> {
     let mut tx = ctx.db.begin().await?;
     let pending = db_follows::find_follow(&mut tx, id, &viewer.id)
         .await?

@@ -35,8 +35,11 @@ pub async fn healthy(ctx: &AppContext) -> bool {
 /// The instance's contact: its first operator.
 pub async fn contact(ctx: &AppContext) -> AppResult<Option<interspace_db::accounts::Account>> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_users::list_accounts_with_roles(&mut conn, &[interspace_core::roles::Role::Operator.as_str()])
-        .await?
-        .into_iter()
-        .next())
+    Ok(db_users::list_accounts_with_roles(
+        &mut conn,
+        &[interspace_core::roles::Role::Operator.as_str()],
+    )
+    .await?
+    .into_iter()
+    .next())
 }

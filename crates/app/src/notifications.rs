@@ -4,19 +4,36 @@ use crate::statuses::{hydrate, StatusView};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
 use interspace_db::accounts::{self as db_accounts, Account};
-use interspace_db::notifications::{self as db_notifications, Notification};
 use interspace_db::follows::list_notify_followers as follows_with_notify;
+use interspace_db::notifications::{self as db_notifications, Notification};
 use interspace_db::statuses::{self as db_statuses, Page};
 use interspace_db::{now, DbConn};
 
-pub const KINDS: &[&str] = &["mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update"];
+pub const KINDS: &[&str] = &[
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+];
 
 /// Notifies a local account (never oneself; remote accounts are notified by their servers).
-pub async fn notify(conn: &mut DbConn, to: &str, from: &str, kind: &str, status_id: Option<&str>) -> AppResult<()> {
+pub async fn notify(
+    conn: &mut DbConn,
+    to: &str,
+    from: &str,
+    kind: &str,
+    status_id: Option<&str>,
+) -> AppResult<()> {
     if to == from {
         return Ok(());
     }
-    let Some(recipient) = db_accounts::find_account_by_id(conn, to).await? else { return Ok(()) };
+    let Some(recipient) = db_accounts::find_account_by_id(conn, to).await? else {
+        return Ok(());
+    };
     if !recipient.is_local() {
         return Ok(());
     }
@@ -36,7 +53,12 @@ pub async fn notify(conn: &mut DbConn, to: &str, from: &str, kind: &str, status_
 }
 
 /// `status` notifications for followers who asked to be notified of an account's posts.
-pub async fn notify_subscribers(conn: &mut DbConn, author: &str, status_id: &str, already: &[String]) -> AppResult<()> {
+pub async fn notify_subscribers(
+    conn: &mut DbConn,
+    author: &str,
+    status_id: &str,
+    already: &[String],
+) -> AppResult<()> {
     for follower in follows_with_notify(conn, author).await? {
         if !already.contains(&follower) {
             notify(conn, &follower, author, "status", Some(status_id)).await?;
@@ -52,12 +74,24 @@ pub struct NotificationView {
     pub status: Option<StatusView>,
 }
 
-async fn hydrate_notifications(conn: &mut DbConn, rows: Vec<Notification>, viewer: &str) -> AppResult<Vec<NotificationView>> {
+async fn hydrate_notifications(
+    conn: &mut DbConn,
+    rows: Vec<Notification>,
+    viewer: &str,
+) -> AppResult<Vec<NotificationView>> {
     let account_ids: Vec<String> = rows.iter().map(|n| n.from_account_id.clone()).collect();
     let accounts = db_accounts::list_accounts_by_ids(conn, &account_ids).await?;
     let status_ids: Vec<String> = rows.iter().filter_map(|n| n.status_id.clone()).collect();
     let statuses = db_statuses::list_statuses_by_ids(conn, &status_ids).await?;
-    let views = hydrate(conn, statuses.into_iter().filter(|s| s.deleted_at.is_none()).collect(), Some(viewer)).await?;
+    let views = hydrate(
+        conn,
+        statuses
+            .into_iter()
+            .filter(|s| s.deleted_at.is_none())
+            .collect(),
+        Some(viewer),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|n| {
@@ -66,7 +100,11 @@ async fn hydrate_notifications(conn: &mut DbConn, rows: Vec<Notification>, viewe
                 Some(sid) => Some(views.iter().find(|v| &v.status.id == sid)?.clone()),
                 None => None,
             };
-            Some(NotificationView { notification: n, account, status })
+            Some(NotificationView {
+                notification: n,
+                account,
+                status,
+            })
         })
         .collect())
 }
@@ -79,7 +117,9 @@ pub async fn list(
     page: &Page,
 ) -> AppResult<Vec<NotificationView>> {
     let mut conn = ctx.db.get().await?;
-    let rows = db_notifications::list_notifications(&mut conn, &account.id, types, exclude_types, page).await?;
+    let rows =
+        db_notifications::list_notifications(&mut conn, &account.id, types, exclude_types, page)
+            .await?;
     hydrate_notifications(&mut conn, rows, &account.id).await
 }
 

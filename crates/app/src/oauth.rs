@@ -48,11 +48,16 @@ const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl LoginLimiter {
     fn check(&self, key: &str) -> AppResult<()> {
-        let mut map = self.failures.lock().map_err(|_| AppError::Internal("limiter".into()))?;
+        let mut map = self
+            .failures
+            .lock()
+            .map_err(|_| AppError::Internal("limiter".into()))?;
         let entry = map.entry(key.to_string()).or_default();
         entry.retain(|t| t.elapsed() < WINDOW);
         if entry.len() >= MAX_FAILURES {
-            return Err(AppError::RateLimited("Too many failed logins, try again later".into()));
+            return Err(AppError::RateLimited(
+                "Too many failed logins, try again later".into(),
+            ));
         }
         Ok(())
     }
@@ -130,16 +135,30 @@ pub async fn register_app(ctx: &AppContext, new: NewApp) -> AppResult<Registered
     if uris.is_empty() || uris.len() > 10 {
         return Err(ValidationError::new("redirect_uris", "give 1 to 10 redirect URIs").into());
     }
-    if let Some(bad) = uris.iter().find(|u| !valid_redirect_uri(u) || u.len() > 2000) {
-        return Err(ValidationError::new("redirect_uris", format!("'{bad}' is not a valid redirect URI")).into());
+    if let Some(bad) = uris
+        .iter()
+        .find(|u| !valid_redirect_uri(u) || u.len() > 2000)
+    {
+        return Err(ValidationError::new(
+            "redirect_uris",
+            format!("'{bad}' is not a valid redirect URI"),
+        )
+        .into());
     }
     let scopes = Scopes::parse(new.scopes.as_deref().unwrap_or("read"))?;
-    let scopes = if scopes.is_empty() { Scopes::parse("read")? } else { scopes };
+    let scopes = if scopes.is_empty() {
+        Scopes::parse("read")?
+    } else {
+        scopes
+    };
     let client_secret = random_hex(32);
     let app = OauthApp {
         id: new_id(),
         name: name.to_string(),
-        website: new.website.map(|w| w.trim().to_string()).filter(|w| !w.is_empty()),
+        website: new
+            .website
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty()),
         redirect_uris: uris.join("\n"),
         scopes: scopes.as_string(),
         client_id: random_hex(24),
@@ -165,15 +184,17 @@ impl Auth {
         if self.scopes.allows(scope) {
             Ok(())
         } else {
-            Err(AppError::Forbidden("This action is outside the authorized scopes".into()))
+            Err(AppError::Forbidden(
+                "This action is outside the authorized scopes".into(),
+            ))
         }
     }
 
     /// The signed-in user, or 422 as Mastodon answers app-only tokens on user endpoints.
     pub fn user(&self) -> AppResult<&(User, Account)> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| AppError::Unprocessable("This method requires an authenticated user".into()))
+        self.user.as_ref().ok_or_else(|| {
+            AppError::Unprocessable("This method requires an authenticated user".into())
+        })
     }
 
     pub fn account(&self) -> AppResult<&Account> {
@@ -193,14 +214,22 @@ pub async fn authenticate(ctx: &AppContext, bearer: &str) -> AppResult<Auth> {
         .ok_or_else(invalid)?;
     if let Some((u, a)) = &user {
         if u.disabled || a.suspended_at.is_some() {
-            return Err(AppError::Unauthorized("Your login is currently disabled".into()));
+            return Err(AppError::Unauthorized(
+                "Your login is currently disabled".into(),
+            ));
         }
         if !u.approved {
-            return Err(AppError::Forbidden("Your login is currently pending approval".into()));
+            return Err(AppError::Forbidden(
+                "Your login is currently pending approval".into(),
+            ));
         }
     }
     let scopes = Scopes::parse(&token.scopes).unwrap_or_default();
-    Ok(Auth { token, scopes, user })
+    Ok(Auth {
+        token,
+        scopes,
+        user,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -226,11 +255,17 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
 }
 
-async fn client(ctx: &AppContext, req: &TokenRequest, secret_required: bool) -> AppResult<OauthApp> {
+async fn client(
+    ctx: &AppContext,
+    req: &TokenRequest,
+    secret_required: bool,
+) -> AppResult<OauthApp> {
     let bad = || AppError::InvalidClient("Client authentication failed".into());
     let client_id = req.client_id.as_deref().ok_or_else(bad)?;
     let mut conn = ctx.db.get().await?;
-    let app = db_oauth::find_app_by_client_id(&mut conn, client_id).await?.ok_or_else(bad)?;
+    let app = db_oauth::find_app_by_client_id(&mut conn, client_id)
+        .await?
+        .ok_or_else(bad)?;
     match req.client_secret.as_deref() {
         Some(secret) if constant_time_eq(&hash_secret(secret), &app.client_secret_hash) => Ok(app),
         None if !secret_required => Ok(app),
@@ -246,12 +281,20 @@ fn requested_scopes(req: Option<&str>, app: &OauthApp) -> AppResult<Scopes> {
         None => app_scopes.clone(),
     };
     if !scopes.is_subset_of(&app_scopes) {
-        return Err(AppError::InvalidScope("The requested scope is invalid, unknown, or malformed".into()));
+        return Err(AppError::InvalidScope(
+            "The requested scope is invalid, unknown, or malformed".into(),
+        ));
     }
     Ok(scopes)
 }
 
-async fn issue(ctx: &AppContext, app_id: Option<String>, user_id: Option<String>, scopes: &Scopes, refresh: bool) -> AppResult<IssuedToken> {
+async fn issue(
+    ctx: &AppContext,
+    app_id: Option<String>,
+    user_id: Option<String>,
+    scopes: &Scopes,
+    refresh: bool,
+) -> AppResult<IssuedToken> {
     let access = random_hex(32);
     let refresh_token = refresh.then(|| random_hex(32));
     let ts = now();
@@ -277,13 +320,19 @@ async fn issue(ctx: &AppContext, app_id: Option<String>, user_id: Option<String>
 }
 
 /// Checks a username-or-email and password, with the login rate limit.
-pub async fn check_password(ctx: &AppContext, login: &str, password: &str) -> AppResult<(User, Account)> {
+pub async fn check_password(
+    ctx: &AppContext,
+    login: &str,
+    password: &str,
+) -> AppResult<(User, Account)> {
     let login = login.trim().to_lowercase();
     ctx.logins.check(&login)?;
     let mut conn = ctx.db.get().await?;
     let found = if login.contains('@') {
         match db_users::find_user_by_email(&mut conn, &login).await? {
-            Some(u) => db_accounts::find_account_by_id(&mut conn, &u.account_id).await?.map(|a| (u, a)),
+            Some(u) => db_accounts::find_account_by_id(&mut conn, &u.account_id)
+                .await?
+                .map(|a| (u, a)),
             None => None,
         }
     } else {
@@ -294,7 +343,11 @@ pub async fn check_password(ctx: &AppContext, login: &str, password: &str) -> Ap
         Some((u, _)) => passwords::verify(password, &u.password_hash).await,
         // Spend the same time on unknown names, so they cannot be told apart.
         None => {
-            let _ = passwords::verify(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo").await;
+            let _ = passwords::verify(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo",
+            )
+            .await;
             false
         }
     };
@@ -302,16 +355,22 @@ pub async fn check_password(ctx: &AppContext, login: &str, password: &str) -> Ap
         Some((u, a)) if ok => {
             ctx.logins.succeed(&login);
             if u.disabled || a.suspended_at.is_some() {
-                return Err(AppError::InvalidGrant("Your login is currently disabled".into()));
+                return Err(AppError::InvalidGrant(
+                    "Your login is currently disabled".into(),
+                ));
             }
             if !u.approved {
-                return Err(AppError::InvalidGrant("Your login is currently pending approval".into()));
+                return Err(AppError::InvalidGrant(
+                    "Your login is currently pending approval".into(),
+                ));
             }
             Ok((u, a))
         }
         _ => {
             ctx.logins.fail(&login);
-            Err(AppError::InvalidGrant("Invalid username or password".into()))
+            Err(AppError::InvalidGrant(
+                "Invalid username or password".into(),
+            ))
         }
     }
 }
@@ -337,25 +396,37 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
         "authorization_code" => {
             // With PKCE, a public client may omit its secret.
             let app = client(ctx, &req, req.code_verifier.is_none()).await?;
-            let invalid = || AppError::InvalidGrant("The authorization code is invalid, expired or used".into());
+            let invalid = || {
+                AppError::InvalidGrant("The authorization code is invalid, expired or used".into())
+            };
             let code = req.code.as_deref().ok_or_else(invalid)?;
             let mut tx = ctx.db.begin().await?;
-            let stored = db_oauth::find_code_by_hash(&mut tx, &hash_secret(code)).await?.ok_or_else(invalid)?;
+            let stored = db_oauth::find_code_by_hash(&mut tx, &hash_secret(code))
+                .await?
+                .ok_or_else(invalid)?;
             if stored.app_id != app.id || stored.expires_at < now() {
                 return Err(invalid());
             }
             if req.redirect_uri.as_deref() != Some(stored.redirect_uri.as_str()) {
-                return Err(AppError::InvalidGrant("redirect_uri does not match the authorization request".into()));
+                return Err(AppError::InvalidGrant(
+                    "redirect_uri does not match the authorization request".into(),
+                ));
             }
             match (&stored.code_challenge, req.code_verifier.as_deref()) {
                 (Some(challenge), Some(verifier)) => {
                     let computed = b64url(&openssl::sha::sha256(verifier.as_bytes()));
                     if !constant_time_eq(&computed, challenge) {
-                        return Err(AppError::InvalidGrant("code_verifier does not match".into()));
+                        return Err(AppError::InvalidGrant(
+                            "code_verifier does not match".into(),
+                        ));
                     }
                 }
-                (Some(_), None) => return Err(AppError::InvalidGrant("code_verifier is required".into())),
-                (None, Some(_)) => return Err(AppError::InvalidGrant("no code_challenge was given".into())),
+                (Some(_), None) => {
+                    return Err(AppError::InvalidGrant("code_verifier is required".into()))
+                }
+                (None, Some(_)) => {
+                    return Err(AppError::InvalidGrant("no code_challenge was given".into()))
+                }
                 (None, None) => {}
             }
             if !db_oauth::use_code(&mut tx, &stored.id, now()).await? {
@@ -370,7 +441,9 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
             let invalid = || AppError::InvalidGrant("The refresh token is invalid".into());
             let refresh = req.refresh_token.as_deref().ok_or_else(invalid)?;
             let mut tx = ctx.db.begin().await?;
-            let old = db_oauth::find_token_by_refresh_hash(&mut tx, &hash_secret(refresh)).await?.ok_or_else(invalid)?;
+            let old = db_oauth::find_token_by_refresh_hash(&mut tx, &hash_secret(refresh))
+                .await?
+                .ok_or_else(invalid)?;
             if old.app_id.as_deref() != Some(app.id.as_str()) {
                 return Err(invalid());
             }
@@ -380,7 +453,9 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
             issue(ctx, old.app_id, old.user_id, &scopes, true).await
         }
         "" => Err(AppError::InvalidRequest("grant_type is required".into())),
-        other => Err(AppError::UnsupportedGrantType(format!("'{other}' is not supported"))),
+        other => Err(AppError::UnsupportedGrantType(format!(
+            "'{other}' is not supported"
+        ))),
     }
 }
 
@@ -390,7 +465,9 @@ pub async fn revoke(ctx: &AppContext, req: &TokenRequest, token: &str) -> AppRes
     let mut conn = ctx.db.get().await?;
     if let Some(t) = db_oauth::find_token_by_hash(&mut conn, &hash_secret(token)).await? {
         if t.app_id.as_deref() != Some(app.id.as_str()) {
-            return Err(AppError::Forbidden("You are not authorized to revoke this token".into()));
+            return Err(AppError::Forbidden(
+                "You are not authorized to revoke this token".into(),
+            ));
         }
         db_oauth::revoke_token(&mut conn, &t.id, now()).await?;
     }
@@ -417,7 +494,9 @@ pub async fn validate_authorize(
     code_challenge_method: Option<&str>,
 ) -> AppResult<AuthorizeRequest> {
     if response_type != "code" {
-        return Err(AppError::UnsupportedGrantType("response_type must be code".into()));
+        return Err(AppError::UnsupportedGrantType(
+            "response_type must be code".into(),
+        ));
     }
     let mut conn = ctx.db.get().await?;
     let app = db_oauth::find_app_by_client_id(&mut conn, client_id)
@@ -425,20 +504,43 @@ pub async fn validate_authorize(
         .ok_or_else(|| AppError::InvalidClient("Unknown client_id".into()))?;
     // Exact match against a registered URI, at every step.
     if !app.redirect_uri_list().iter().any(|u| u == redirect_uri) {
-        return Err(AppError::InvalidRequest("redirect_uri is not registered for this application".into()));
+        return Err(AppError::InvalidRequest(
+            "redirect_uri is not registered for this application".into(),
+        ));
     }
     let scopes = requested_scopes(scope, &app)?;
-    let code_challenge = match (code_challenge.filter(|c| !c.is_empty()), code_challenge_method) {
+    let code_challenge = match (
+        code_challenge.filter(|c| !c.is_empty()),
+        code_challenge_method,
+    ) {
         (None, _) => None,
         (Some(c), Some("S256")) if (43..=128).contains(&c.len()) => Some(c.to_string()),
-        (Some(_), Some("S256")) => return Err(AppError::InvalidRequest("code_challenge must be 43 to 128 characters".into())),
-        (Some(_), _) => return Err(AppError::InvalidRequest("code_challenge_method must be S256".into())),
+        (Some(_), Some("S256")) => {
+            return Err(AppError::InvalidRequest(
+                "code_challenge must be 43 to 128 characters".into(),
+            ))
+        }
+        (Some(_), _) => {
+            return Err(AppError::InvalidRequest(
+                "code_challenge_method must be S256".into(),
+            ))
+        }
     };
-    Ok(AuthorizeRequest { app, redirect_uri: redirect_uri.to_string(), scopes, state: None, code_challenge })
+    Ok(AuthorizeRequest {
+        app,
+        redirect_uri: redirect_uri.to_string(),
+        scopes,
+        state: None,
+        code_challenge,
+    })
 }
 
 /// Issues a single-use code (10 minutes) for a user who approved the request.
-pub async fn grant_code(ctx: &AppContext, req: &AuthorizeRequest, user: &User) -> AppResult<String> {
+pub async fn grant_code(
+    ctx: &AppContext,
+    req: &AuthorizeRequest,
+    user: &User,
+) -> AppResult<String> {
     let code = random_hex(32);
     let ts = now();
     let row = OauthCode {

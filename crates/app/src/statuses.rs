@@ -64,13 +64,28 @@ pub struct StatusView {
 }
 
 /// Loads authors, mentions, tags, boosted originals and the viewer's flags in a few queries.
-pub async fn hydrate(conn: &mut DbConn, statuses: Vec<Status>, viewer: Option<&str>) -> AppResult<Vec<StatusView>> {
-    let original_ids: Vec<String> = statuses.iter().filter_map(|s| s.reblog_of_id.clone()).collect();
+pub async fn hydrate(
+    conn: &mut DbConn,
+    statuses: Vec<Status>,
+    viewer: Option<&str>,
+) -> AppResult<Vec<StatusView>> {
+    let original_ids: Vec<String> = statuses
+        .iter()
+        .filter_map(|s| s.reblog_of_id.clone())
+        .collect();
     let originals = db_statuses::list_statuses_by_ids(conn, &original_ids).await?;
-    let all_ids: Vec<String> = statuses.iter().chain(originals.iter()).map(|s| s.id.clone()).collect();
+    let all_ids: Vec<String> = statuses
+        .iter()
+        .chain(originals.iter())
+        .map(|s| s.id.clone())
+        .collect();
     let mentions = db_statuses::list_mentions(conn, &all_ids).await?;
     let tags = db_statuses::list_tags(conn, &all_ids).await?;
-    let mut account_ids: HashSet<String> = statuses.iter().chain(originals.iter()).map(|s| s.account_id.clone()).collect();
+    let mut account_ids: HashSet<String> = statuses
+        .iter()
+        .chain(originals.iter())
+        .map(|s| s.account_id.clone())
+        .collect();
     account_ids.extend(mentions.iter().map(|(_, a)| a.clone()));
     let account_ids: Vec<String> = account_ids.into_iter().collect();
     let accounts: HashMap<String, Account> = db_accounts::list_accounts_by_ids(conn, &account_ids)
@@ -90,7 +105,11 @@ pub async fn hydrate(conn: &mut DbConn, statuses: Vec<Status>, viewer: Option<&s
                 .filter(|(sid, _)| *sid == s.id)
                 .filter_map(|(_, a)| accounts.get(a).cloned())
                 .collect(),
-            tags: tags.iter().filter(|(sid, _)| *sid == s.id).map(|(_, t)| t.clone()).collect(),
+            tags: tags
+                .iter()
+                .filter(|(sid, _)| *sid == s.id)
+                .map(|(_, t)| t.clone())
+                .collect(),
             favourited: favs.contains(&s.id),
             reblogged: boosts.contains(&s.id),
             bookmarked: marks.contains(&s.id),
@@ -130,7 +149,9 @@ pub async fn view(ctx: &AppContext, status: Status, viewer: Option<&str>) -> App
 /// A status the viewer may see, or NotFound (also for ones they may not see: no leaks).
 pub async fn get_visible(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<Status> {
     let mut conn = ctx.db.get().await?;
-    let status = db_statuses::find_status(&mut conn, id).await?.ok_or(AppError::NotFound("status"))?;
+    let status = db_statuses::find_status(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("status"))?;
     if !db_statuses::is_visible(&mut conn, id, viewer).await? {
         return Err(AppError::NotFound("status"));
     }
@@ -155,14 +176,21 @@ pub struct NewStatus {
 
 /// Resolves mentions: local names from the database, remote ones from the database or the
 /// network. Mentions that cannot be resolved stay plain text.
-async fn resolve_mentions(ctx: &AppContext, refs: &[MentionRef]) -> AppResult<Vec<(MentionRef, Account)>> {
+async fn resolve_mentions(
+    ctx: &AppContext,
+    refs: &[MentionRef],
+) -> AppResult<Vec<(MentionRef, Account)>> {
     let mut out = Vec::new();
     let local_domain = ctx.urls().domain().to_string();
     for m in refs.iter().take(MAX_MENTIONS) {
         let found = match &m.domain {
-            None => crate::accounts::get_local_by_username(ctx, &m.username).await.ok(),
+            None => crate::accounts::get_local_by_username(ctx, &m.username)
+                .await
+                .ok(),
             Some(d) if d.eq_ignore_ascii_case(&local_domain) => {
-                crate::accounts::get_local_by_username(ctx, &m.username).await.ok()
+                crate::accounts::get_local_by_username(ctx, &m.username)
+                    .await
+                    .ok()
             }
             Some(d) => {
                 let known = {
@@ -185,11 +213,18 @@ async fn resolve_mentions(ctx: &AppContext, refs: &[MentionRef]) -> AppResult<Ve
     Ok(out)
 }
 
-pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) -> AppResult<StatusView> {
+pub async fn create(
+    ctx: &AppContext,
+    author: &(User, Account),
+    new: NewStatus,
+) -> AppResult<StatusView> {
     let (user, account) = author;
     if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
         let mut conn = ctx.db.get().await?;
-        if let Some(id) = db_statuses::find_idempotent(&mut conn, &user.id, key, now() - Duration::hours(1)).await? {
+        if let Some(id) =
+            db_statuses::find_idempotent(&mut conn, &user.id, key, now() - Duration::hours(1))
+                .await?
+        {
             if let Some(s) = db_statuses::find_status(&mut conn, &id).await? {
                 drop(conn);
                 return view(ctx, s, Some(&account.id)).await;
@@ -198,7 +233,9 @@ pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) 
     }
     let text = new.text.trim();
     if text.is_empty() {
-        return Err(AppError::Unprocessable("Validation failed: Text can't be blank".into()));
+        return Err(AppError::Unprocessable(
+            "Validation failed: Text can't be blank".into(),
+        ));
     }
     if text.chars().count() > MAX_CHARS {
         return Err(AppError::Unprocessable(format!(
@@ -207,21 +244,36 @@ pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) 
     }
     let spoiler = new.spoiler_text.as_deref().unwrap_or("").trim().to_string();
     if spoiler.chars().count() > MAX_SPOILER {
-        return Err(AppError::Unprocessable("Validation failed: Spoiler text is too long".into()));
+        return Err(AppError::Unprocessable(
+            "Validation failed: Spoiler text is too long".into(),
+        ));
     }
     let visibility = match new.visibility.as_deref().filter(|v| !v.is_empty()) {
         Some(v) => Visibility::parse(v).map_err(|e| AppError::Unprocessable(e.to_string()))?,
         None => Visibility::Public,
     };
-    let language = match new.language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        Some(l) if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => Some(l.to_lowercase()),
-        Some(l) => return Err(AppError::Unprocessable(format!("Validation failed: '{l}' is not a language code"))),
+    let language = match new
+        .language
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        Some(l) if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Some(l.to_lowercase())
+        }
+        Some(l) => {
+            return Err(AppError::Unprocessable(format!(
+                "Validation failed: '{l}' is not a language code"
+            )))
+        }
         None => None,
     };
     let parent = match new.in_reply_to_id.as_deref().filter(|i| !i.is_empty()) {
-        Some(id) => Some(get_visible(ctx, id, Some(&account.id)).await.map_err(|_| {
-            AppError::NotFound("status")
-        })?),
+        Some(id) => Some(
+            get_visible(ctx, id, Some(&account.id))
+                .await
+                .map_err(|_| AppError::NotFound("status"))?,
+        ),
         None => None,
     };
 
@@ -232,7 +284,9 @@ pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) 
         .map(|(m, a)| (m.clone(), a.url.clone().unwrap_or_else(|| a.uri.clone())))
         .collect();
     let urls = ctx.urls().clone();
-    let content = text::render(text, &resolved, &|t| urls.path(&format!("/tags/{t}")).to_string());
+    let content = text::render(text, &resolved, &|t| {
+        urls.path(&format!("/tags/{t}")).to_string()
+    });
     let tags: Vec<String> = text::hashtags(text).into_iter().take(MAX_TAGS).collect();
     let mut mention_ids: Vec<String> = mentioned.iter().map(|(_, a)| a.id.clone()).collect();
     // Replying mentions the parent's author implicitly for delivery and visibility.
@@ -243,7 +297,10 @@ pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) 
     }
 
     let id = new_id();
-    let uri = ctx.urls().actor_sub(&ctx.urls().user(&account.username), &format!("statuses/{id}"));
+    let uri = ctx.urls().actor_sub(
+        &ctx.urls().user(&account.username),
+        &format!("statuses/{id}"),
+    );
     let ts = now();
     let status = Status {
         id: id.clone(),
@@ -275,10 +332,17 @@ pub async fn create(ctx: &AppContext, author: &(User, Account), new: NewStatus) 
     for mentioned_id in &mention_ids {
         notify(&mut tx, mentioned_id, &account.id, "mention", Some(&id)).await?;
     }
-    if matches!(visibility, Visibility::Public | Visibility::Unlisted | Visibility::Private) {
+    if matches!(
+        visibility,
+        Visibility::Public | Visibility::Unlisted | Visibility::Private
+    ) {
         crate::notifications::notify_subscribers(&mut tx, &account.id, &id, &mention_ids).await?;
     }
-    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty() && k.len() <= 200) {
+    if let Some(key) = new
+        .idempotency_key
+        .as_deref()
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+    {
         db_statuses::save_idempotent(&mut tx, &user.id, key, &id, ts).await?;
     }
     tx.commit().await?;
@@ -309,7 +373,14 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
     let mut tx = ctx.db.begin().await?;
     if db_statuses::insert_favourite(&mut tx, &account.id, &status.id, now()).await? {
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
-        notify(&mut tx, &status.account_id, &account.id, "favourite", Some(&status.id)).await?;
+        notify(
+            &mut tx,
+            &status.account_id,
+            &account.id,
+            "favourite",
+            Some(&status.id),
+        )
+        .await?;
     }
     tx.commit().await?;
     get(ctx, id, Some(&account.id)).await
@@ -325,7 +396,12 @@ pub async fn unfavourite(ctx: &AppContext, account: &Account, id: &str) -> AppRe
     get(ctx, id, Some(&account.id)).await
 }
 
-pub async fn bookmark(ctx: &AppContext, account: &Account, id: &str, on: bool) -> AppResult<StatusView> {
+pub async fn bookmark(
+    ctx: &AppContext,
+    account: &Account,
+    id: &str,
+    on: bool,
+) -> AppResult<StatusView> {
     let status = get_visible(ctx, id, Some(&account.id)).await?;
     let mut conn = ctx.db.get().await?;
     if on {
@@ -338,7 +414,12 @@ pub async fn bookmark(ctx: &AppContext, account: &Account, id: &str, on: bool) -
 }
 
 /// Boosts a status; returns the boost (its `reblog` is the original).
-pub async fn reblog(ctx: &AppContext, account: &Account, id: &str, visibility: Option<&str>) -> AppResult<StatusView> {
+pub async fn reblog(
+    ctx: &AppContext,
+    account: &Account,
+    id: &str,
+    visibility: Option<&str>,
+) -> AppResult<StatusView> {
     let original = get_visible(ctx, id, Some(&account.id)).await?;
     // A boost of a boost boosts the original.
     let original = match &original.reblog_of_id {
@@ -357,15 +438,18 @@ pub async fn reblog(ctx: &AppContext, account: &Account, id: &str, visibility: O
     };
     {
         let mut conn = ctx.db.get().await?;
-        if let Some(existing) = db_statuses::find_reblog(&mut conn, &account.id, &original.id).await? {
+        if let Some(existing) =
+            db_statuses::find_reblog(&mut conn, &account.id, &original.id).await?
+        {
             drop(conn);
             return view(ctx, existing, Some(&account.id)).await;
         }
     }
     let boost_id = new_id();
-    let uri = ctx
-        .urls()
-        .actor_sub(&ctx.urls().user(&account.username), &format!("statuses/{boost_id}/activity"));
+    let uri = ctx.urls().actor_sub(
+        &ctx.urls().user(&account.username),
+        &format!("statuses/{boost_id}/activity"),
+    );
     let ts = now();
     let boost = Status {
         id: boost_id,
@@ -392,7 +476,14 @@ pub async fn reblog(ctx: &AppContext, account: &Account, id: &str, visibility: O
     let mut tx = ctx.db.begin().await?;
     db_statuses::insert_status(&mut tx, &boost, &[], &[]).await?;
     db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, 1).await?;
-    notify(&mut tx, &original.account_id, &account.id, "reblog", Some(&original.id)).await?;
+    notify(
+        &mut tx,
+        &original.account_id,
+        &account.id,
+        "reblog",
+        Some(&original.id),
+    )
+    .await?;
     tx.commit().await?;
     view(ctx, boost, Some(&account.id)).await
 }
@@ -409,7 +500,11 @@ pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResul
 }
 
 /// Ancestors (oldest first) and descendants (depth first) that the viewer may see.
-pub async fn context(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<(Vec<StatusView>, Vec<StatusView>)> {
+pub async fn context(
+    ctx: &AppContext,
+    id: &str,
+    viewer: Option<&str>,
+) -> AppResult<(Vec<StatusView>, Vec<StatusView>)> {
     let status = get_visible(ctx, id, viewer).await?;
     let mut conn = ctx.db.get().await?;
     let mut ancestors = Vec::new();
@@ -418,7 +513,9 @@ pub async fn context(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppRes
         if ancestors.len() >= 40 {
             break;
         }
-        let Some(p) = db_statuses::find_status(&mut conn, &pid).await? else { break };
+        let Some(p) = db_statuses::find_status(&mut conn, &pid).await? else {
+            break;
+        };
         if !db_statuses::is_visible(&mut conn, &p.id, viewer).await? {
             break;
         }
@@ -446,7 +543,12 @@ pub async fn context(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppRes
 }
 
 /// Accounts that favourited or boosted a visible status.
-pub async fn interacted_by(ctx: &AppContext, id: &str, viewer: Option<&str>, favourites: bool) -> AppResult<Vec<Account>> {
+pub async fn interacted_by(
+    ctx: &AppContext,
+    id: &str,
+    viewer: Option<&str>,
+    favourites: bool,
+) -> AppResult<Vec<Account>> {
     let status = get_visible(ctx, id, viewer).await?;
     let mut conn = ctx.db.get().await?;
     let ids = if favourites {

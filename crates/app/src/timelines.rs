@@ -11,13 +11,24 @@ pub async fn home(ctx: &AppContext, viewer: &Account, page: &Page) -> AppResult<
     hydrate(&mut conn, rows, Some(&viewer.id)).await
 }
 
-pub async fn public(ctx: &AppContext, viewer: Option<&Account>, local: Option<bool>, page: &Page) -> AppResult<Vec<StatusView>> {
+pub async fn public(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    local: Option<bool>,
+    page: &Page,
+) -> AppResult<Vec<StatusView>> {
     let mut conn = ctx.db.get().await?;
     let rows = db_statuses::public_timeline(&mut conn, local, page).await?;
     hydrate(&mut conn, rows, viewer.map(|a| a.id.as_str())).await
 }
 
-pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, tag: &str, local: Option<bool>, page: &Page) -> AppResult<Vec<StatusView>> {
+pub async fn tag(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    tag: &str,
+    local: Option<bool>,
+    page: &Page,
+) -> AppResult<Vec<StatusView>> {
     let mut conn = ctx.db.get().await?;
     let rows = db_statuses::tag_timeline(&mut conn, &tag.to_lowercase(), local, page).await?;
     hydrate(&mut conn, rows, viewer.map(|a| a.id.as_str())).await
@@ -33,6 +44,14 @@ pub async fn account(
 ) -> AppResult<Vec<StatusView>> {
     let mut conn = ctx.db.get().await?;
     let viewer_id = viewer.map(|a| a.id.as_str());
-    let rows = db_statuses::account_statuses(&mut conn, account_id, viewer_id, exclude_replies, exclude_reblogs, page).await?;
+    let rows = db_statuses::account_statuses(
+        &mut conn,
+        account_id,
+        viewer_id,
+        exclude_replies,
+        exclude_reblogs,
+        page,
+    )
+    .await?;
     hydrate(&mut conn, rows, viewer_id).await
 }

@@ -4,18 +4,52 @@ use crate::ValidationError;
 
 /// Every scope a client may ask for.
 const KNOWN: &[&str] = &[
-    "read", "write", "follow", "push", "profile",
-    "read:accounts", "read:blocks", "read:bookmarks", "read:favourites", "read:filters",
-    "read:follows", "read:lists", "read:mutes", "read:notifications", "read:search",
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "read:accounts",
+    "read:blocks",
+    "read:bookmarks",
+    "read:favourites",
+    "read:filters",
+    "read:follows",
+    "read:lists",
+    "read:mutes",
+    "read:notifications",
+    "read:search",
     "read:statuses",
-    "write:accounts", "write:blocks", "write:bookmarks", "write:conversations",
-    "write:favourites", "write:filters", "write:follows", "write:lists", "write:media",
-    "write:mutes", "write:notifications", "write:reports", "write:statuses",
-    "admin:read", "admin:write", "admin:read:accounts", "admin:read:reports",
-    "admin:read:domain_blocks", "admin:write:accounts", "admin:write:reports",
+    "write:accounts",
+    "write:blocks",
+    "write:bookmarks",
+    "write:conversations",
+    "write:favourites",
+    "write:filters",
+    "write:follows",
+    "write:lists",
+    "write:media",
+    "write:mutes",
+    "write:notifications",
+    "write:reports",
+    "write:statuses",
+    "admin:read",
+    "admin:write",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_blocks",
+    "admin:write:accounts",
+    "admin:write:reports",
     "admin:write:domain_blocks",
-    "read:spaces", "write:spaces", "read:events", "write:events", "read:visits",
-    "write:visits", "read:opportunities", "write:opportunities", "admin:space",
+    "read:spaces",
+    "write:spaces",
+    "read:events",
+    "write:events",
+    "read:visits",
+    "write:visits",
+    "read:opportunities",
+    "write:opportunities",
+    "admin:space",
 ];
 
 /// A set of granted scopes, kept in the order they were asked for (clients compare strings).
@@ -31,7 +65,10 @@ impl Scopes {
                 continue;
             }
             if !KNOWN.contains(&s) {
-                return Err(ValidationError::new("scope", format!("'{s}' is not a known scope")));
+                return Err(ValidationError::new(
+                    "scope",
+                    format!("'{s}' is not a known scope"),
+                ));
             }
             if !out.iter().any(|o| o == s) {
                 out.push(s.to_string());
@@ -72,7 +109,12 @@ impl Scopes {
         granted == "follow"
             && matches!(
                 required,
-                "read:follows" | "write:follows" | "read:blocks" | "write:blocks" | "read:mutes" | "write:mutes"
+                "read:follows"
+                    | "write:follows"
+                    | "read:blocks"
+                    | "write:blocks"
+                    | "read:mutes"
+                    | "write:mutes"
             )
     }
 
@@ -82,7 +124,9 @@ impl Scopes {
 
     /// Whether every scope here is covered by `other` (a token's scopes within its app's).
     pub fn is_subset_of(&self, other: &Scopes) -> bool {
-        self.0.iter().all(|s| other.allows(s) || other.0.contains(s))
+        self.0
+            .iter()
+            .all(|s| other.allows(s) || other.0.contains(s))
     }
 }
 
@@ -104,7 +148,10 @@ mod tests {
         let a = Scopes::parse("admin:read").expect("scopes");
         assert!(a.allows("admin:read:accounts") && !a.allows("admin:write:accounts"));
         assert!(Scopes::parse("read bogus").is_err());
-        assert_eq!(Scopes::parse("read+write,read").expect("s").as_string(), "read write");
+        assert_eq!(
+            Scopes::parse("read+write,read").expect("s").as_string(),
+            "read write"
+        );
         assert!(Scopes::parse("read:statuses").expect("s").is_subset_of(&r));
         assert!(!Scopes::parse("write").expect("s").is_subset_of(&r));
     }

@@ -43,17 +43,24 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut buf = String::new();
     let mut i = 0;
-    let boundary = |i: usize| i == 0 || !(is_name_char(chars[i - 1]) || chars[i - 1] == '@' || chars[i - 1] == '/');
+    let boundary = |i: usize| {
+        i == 0 || !(is_name_char(chars[i - 1]) || chars[i - 1] == '@' || chars[i - 1] == '/')
+    };
     while i < chars.len() {
         let c = chars[i];
         let rest: String = chars[i..chars.len().min(i + 8)].iter().collect();
         if (rest.starts_with("http://") || rest.starts_with("https://")) && boundary(i) {
             let start = i;
-            while i < chars.len() && !chars[i].is_whitespace() && !matches!(chars[i], '<' | '>' | '"') {
+            while i < chars.len()
+                && !chars[i].is_whitespace()
+                && !matches!(chars[i], '<' | '>' | '"')
+            {
                 i += 1;
             }
             // Trailing punctuation belongs to the sentence, not the link.
-            while i > start && matches!(chars[i - 1], '.' | ',' | ')' | '!' | '?' | ';' | ':' | '\'') {
+            while i > start
+                && matches!(chars[i - 1], '.' | ',' | ')' | '!' | '?' | ';' | ':' | '\'')
+            {
                 i -= 1;
             }
             if !buf.is_empty() {
@@ -87,7 +94,10 @@ fn tokenize(text: &str) -> Vec<Token> {
             if !buf.is_empty() {
                 out.push(Token::Text(std::mem::take(&mut buf)));
             }
-            out.push(Token::Mention(MentionRef { username, domain }, chars[start..j].iter().collect()));
+            out.push(Token::Mention(
+                MentionRef { username, domain },
+                chars[start..j].iter().collect(),
+            ));
             i = j;
             continue;
         }
@@ -144,7 +154,11 @@ pub fn hashtags(text: &str) -> Vec<String> {
 
 /// Plain text to HTML: paragraphs and line breaks, links, mentions (`resolved` maps a mention
 /// to its profile URL; unresolved mentions stay text) and hashtags (`tag_url` gives the URL).
-pub fn render(text: &str, resolved: &HashMap<MentionRef, String>, tag_url: &dyn Fn(&str) -> String) -> String {
+pub fn render(
+    text: &str,
+    resolved: &HashMap<MentionRef, String>,
+    tag_url: &dyn Fn(&str) -> String,
+) -> String {
     let text = text.replace("\r\n", "\n");
     let mut html = String::new();
     for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
@@ -185,18 +199,39 @@ mod tests {
         let t = "hi @bob and @carol@example.org: #Rust #rust #123 mail@example.org x#no https://e.org/#frag";
         let m = mentions(t);
         assert_eq!(m.len(), 2);
-        assert_eq!(m[0], MentionRef { username: "bob".into(), domain: None });
+        assert_eq!(
+            m[0],
+            MentionRef {
+                username: "bob".into(),
+                domain: None
+            }
+        );
         assert_eq!(m[1].acct(), "carol@example.org");
         assert_eq!(hashtags(t), vec!["rust"]);
-        assert_eq!(mentions("@alice@localhost:8080 hi")[0].acct(), "alice@localhost:8080");
+        assert_eq!(
+            mentions("@alice@localhost:8080 hi")[0].acct(),
+            "alice@localhost:8080"
+        );
     }
 
     #[test]
     fn renders_safely() {
         let mut r = HashMap::new();
-        r.insert(MentionRef { username: "bob".into(), domain: None }, "https://x.org/users/bob".to_string());
-        let html = render("<b>hi</b> @bob @nobody #Tag\nsee https://e.org/a.\n\nbye", &r, &|t| format!("https://x.org/tags/{t}"));
-        assert!(html.starts_with("<p>&lt;b&gt;hi&lt;/b&gt; <span class=\"h-card\"><a href=\"https://x.org/users/bob\""));
+        r.insert(
+            MentionRef {
+                username: "bob".into(),
+                domain: None,
+            },
+            "https://x.org/users/bob".to_string(),
+        );
+        let html = render(
+            "<b>hi</b> @bob @nobody #Tag\nsee https://e.org/a.\n\nbye",
+            &r,
+            &|t| format!("https://x.org/tags/{t}"),
+        );
+        assert!(html.starts_with(
+            "<p>&lt;b&gt;hi&lt;/b&gt; <span class=\"h-card\"><a href=\"https://x.org/users/bob\""
+        ));
         assert!(html.contains("@nobody"));
         assert!(html.contains("href=\"https://x.org/tags/tag\""));
         assert!(html.contains("<br>see <a href=\"https://e.org/a\""));

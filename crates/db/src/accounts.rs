@@ -240,10 +240,18 @@ pub async fn list_accounts_by_ids(conn: &mut DbConn, ids: &[String]) -> DbResult
 
 /// Accounts whose username or display name starts with `prefix` (case-insensitive for ASCII),
 /// local ones first.
-pub async fn search_accounts(conn: &mut DbConn, prefix: &str, limit: i64) -> DbResult<Vec<Account>> {
+pub async fn search_accounts(
+    conn: &mut DbConn,
+    prefix: &str,
+    limit: i64,
+) -> DbResult<Vec<Account>> {
     let pattern = format!(
         "{}%",
-        prefix.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        prefix
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
     );
     Ok(run!(conn, |c| accounts::table
         .filter(accounts::suspended_at.is_null())

@@ -85,7 +85,11 @@ pub struct Follow {
     pub updated_at: NaiveDateTime,
 }
 
-pub async fn find_follow(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<Option<Follow>> {
+pub async fn find_follow(
+    conn: &mut DbConn,
+    account_id: &str,
+    target: &str,
+) -> DbResult<Option<Follow>> {
     run!(conn, |c| follows::table
         .filter(follows::account_id.eq(account_id))
         .filter(follows::target_account_id.eq(target))
@@ -113,16 +117,25 @@ pub async fn upsert_follow(conn: &mut DbConn, follow: &Follow) -> DbResult<Follo
 
 pub async fn delete_follow(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::delete(
-        follows::table.filter(follows::account_id.eq(account_id)).filter(follows::target_account_id.eq(target))
+        follows::table
+            .filter(follows::account_id.eq(account_id))
+            .filter(follows::target_account_id.eq(target))
     )
     .execute(c)
     .await)?;
     Ok(n == 1)
 }
 
-pub async fn accept_follow(conn: &mut DbConn, account_id: &str, target: &str, at: NaiveDateTime) -> DbResult<bool> {
+pub async fn accept_follow(
+    conn: &mut DbConn,
+    account_id: &str,
+    target: &str,
+    at: NaiveDateTime,
+) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::update(
-        follows::table.filter(follows::account_id.eq(account_id)).filter(follows::target_account_id.eq(target))
+        follows::table
+            .filter(follows::account_id.eq(account_id))
+            .filter(follows::target_account_id.eq(target))
     )
     .set((follows::accepted.eq(true), follows::updated_at.eq(at)))
     .execute(c)
@@ -131,7 +144,11 @@ pub async fn accept_follow(conn: &mut DbConn, account_id: &str, target: &str, at
 }
 
 /// Follows from `account_id` to any of `targets`.
-pub async fn list_follows_from(conn: &mut DbConn, account_id: &str, targets: &[String]) -> DbResult<Vec<Follow>> {
+pub async fn list_follows_from(
+    conn: &mut DbConn,
+    account_id: &str,
+    targets: &[String],
+) -> DbResult<Vec<Follow>> {
     Ok(run!(conn, |c| follows::table
         .filter(follows::account_id.eq(account_id))
         .filter(follows::target_account_id.eq_any(targets))
@@ -141,7 +158,11 @@ pub async fn list_follows_from(conn: &mut DbConn, account_id: &str, targets: &[S
 }
 
 /// Follows from any of `sources` to `target`.
-pub async fn list_follows_to(conn: &mut DbConn, target: &str, sources: &[String]) -> DbResult<Vec<Follow>> {
+pub async fn list_follows_to(
+    conn: &mut DbConn,
+    target: &str,
+    sources: &[String],
+) -> DbResult<Vec<Follow>> {
     Ok(run!(conn, |c| follows::table
         .filter(follows::target_account_id.eq(target))
         .filter(follows::account_id.eq_any(sources))
@@ -151,7 +172,11 @@ pub async fn list_follows_to(conn: &mut DbConn, target: &str, sources: &[String]
 }
 
 /// Pending follow requests to an account, newest first.
-pub async fn list_follow_requests(conn: &mut DbConn, target: &str, limit: i64) -> DbResult<Vec<Account>> {
+pub async fn list_follow_requests(
+    conn: &mut DbConn,
+    target: &str,
+    limit: i64,
+) -> DbResult<Vec<Account>> {
     Ok(run!(conn, |c| follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
         .filter(follows::target_account_id.eq(target))

@@ -18,7 +18,10 @@ pub struct Notification {
 }
 
 pub async fn insert_notification(conn: &mut DbConn, n: &Notification) -> DbResult<()> {
-    run!(conn, |c| diesel::insert_into(notifications::table).values(n).execute(c).await)?;
+    run!(conn, |c| diesel::insert_into(notifications::table)
+        .values(n)
+        .execute(c)
+        .await)?;
     Ok(())
 }
 
@@ -66,7 +69,11 @@ pub async fn list_notifications(
     })?)
 }
 
-pub async fn find_notification(conn: &mut DbConn, account_id: &str, id: &str) -> DbResult<Option<Notification>> {
+pub async fn find_notification(
+    conn: &mut DbConn,
+    account_id: &str,
+    id: &str,
+) -> DbResult<Option<Notification>> {
     run!(conn, |c| notifications::table
         .filter(notifications::account_id.eq(account_id))
         .filter(notifications::id.eq(id))
@@ -78,7 +85,9 @@ pub async fn find_notification(conn: &mut DbConn, account_id: &str, id: &str) ->
 
 pub async fn delete_notification(conn: &mut DbConn, account_id: &str, id: &str) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::delete(
-        notifications::table.filter(notifications::account_id.eq(account_id)).filter(notifications::id.eq(id))
+        notifications::table
+            .filter(notifications::account_id.eq(account_id))
+            .filter(notifications::id.eq(id))
     )
     .execute(c)
     .await)?;
@@ -86,8 +95,10 @@ pub async fn delete_notification(conn: &mut DbConn, account_id: &str, id: &str) 
 }
 
 pub async fn clear_notifications(conn: &mut DbConn, account_id: &str) -> DbResult<()> {
-    run!(conn, |c| diesel::delete(notifications::table.filter(notifications::account_id.eq(account_id)))
-        .execute(c)
-        .await)?;
+    run!(conn, |c| diesel::delete(
+        notifications::table.filter(notifications::account_id.eq(account_id))
+    )
+    .execute(c)
+    .await)?;
     Ok(())
 }

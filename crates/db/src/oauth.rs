@@ -54,11 +54,17 @@ pub struct OauthToken {
 }
 
 pub async fn insert_app(conn: &mut DbConn, app: &OauthApp) -> DbResult<()> {
-    run!(conn, |c| diesel::insert_into(oauth_apps::table).values(app).execute(c).await)?;
+    run!(conn, |c| diesel::insert_into(oauth_apps::table)
+        .values(app)
+        .execute(c)
+        .await)?;
     Ok(())
 }
 
-pub async fn find_app_by_client_id(conn: &mut DbConn, client_id: &str) -> DbResult<Option<OauthApp>> {
+pub async fn find_app_by_client_id(
+    conn: &mut DbConn,
+    client_id: &str,
+) -> DbResult<Option<OauthApp>> {
     run!(conn, |c| oauth_apps::table
         .filter(oauth_apps::client_id.eq(client_id))
         .select(OauthApp::as_select())
@@ -77,7 +83,10 @@ pub async fn find_app_by_id(conn: &mut DbConn, id: &str) -> DbResult<Option<Oaut
 }
 
 pub async fn insert_code(conn: &mut DbConn, code: &OauthCode) -> DbResult<()> {
-    run!(conn, |c| diesel::insert_into(oauth_codes::table).values(code).execute(c).await)?;
+    run!(conn, |c| diesel::insert_into(oauth_codes::table)
+        .values(code)
+        .execute(c)
+        .await)?;
     Ok(())
 }
 
@@ -93,7 +102,9 @@ pub async fn find_code_by_hash(conn: &mut DbConn, hash: &str) -> DbResult<Option
 /// Marks a code used; false when it was used already (codes are single-use).
 pub async fn use_code(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::update(
-        oauth_codes::table.filter(oauth_codes::id.eq(id)).filter(oauth_codes::used_at.is_null())
+        oauth_codes::table
+            .filter(oauth_codes::id.eq(id))
+            .filter(oauth_codes::used_at.is_null())
     )
     .set(oauth_codes::used_at.eq(Some(at)))
     .execute(c)
@@ -102,7 +113,10 @@ pub async fn use_code(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbResul
 }
 
 pub async fn insert_token(conn: &mut DbConn, token: &OauthToken) -> DbResult<()> {
-    run!(conn, |c| diesel::insert_into(oauth_tokens::table).values(token).execute(c).await)?;
+    run!(conn, |c| diesel::insert_into(oauth_tokens::table)
+        .values(token)
+        .execute(c)
+        .await)?;
     Ok(())
 }
 
@@ -132,7 +146,10 @@ pub async fn find_live_token(
     Ok(Some((token, owner)))
 }
 
-pub async fn find_token_by_refresh_hash(conn: &mut DbConn, hash: &str) -> DbResult<Option<OauthToken>> {
+pub async fn find_token_by_refresh_hash(
+    conn: &mut DbConn,
+    hash: &str,
+) -> DbResult<Option<OauthToken>> {
     run!(conn, |c| oauth_tokens::table
         .filter(oauth_tokens::refresh_token_hash.eq(hash))
         .filter(oauth_tokens::revoked_at.is_null())
@@ -160,7 +177,11 @@ pub async fn revoke_token(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbR
 }
 
 /// Revokes every token of a user (password change, suspension).
-pub async fn revoke_user_tokens(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> DbResult<()> {
+pub async fn revoke_user_tokens(
+    conn: &mut DbConn,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
     run!(conn, |c| diesel::update(
         oauth_tokens::table
             .filter(oauth_tokens::user_id.eq(user_id))

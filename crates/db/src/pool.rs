@@ -4,7 +4,7 @@ use crate::{DbError, DbResult};
 use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use futures::FutureExt;
@@ -12,7 +12,36 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+/// SQLite connections run their queries on blocking threads of the runtime that opened the pool.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Detached>;
+
+/// Runs SQLite work with `spawn_blocking` and, unlike diesel-async's default, does not block
+/// when the waiting future is dropped (a client went away, or a sibling extractor failed): the
+/// task finishes on its own while holding the connection's lock. The default blocks in place,
+/// which panics on actix's single-threaded workers.
+pub struct Detached(tokio::runtime::Handle);
+
+impl SpawnBlocking for Detached {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> futures::future::BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        let handle = self.0.spawn_blocking(task);
+        async move {
+            handle
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
+        }
+        .boxed()
+    }
+
+    fn get_runtime() -> Self {
+        Detached(tokio::runtime::Handle::current())
+    }
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -94,14 +123,22 @@ impl DbPool {
                 }
             }
             let mut config = ManagerConfig::<SqliteConn>::default();
-            config.custom_setup = Box::new(|path| {
+            let runtime = tokio::runtime::Handle::current();
+            config.custom_setup = Box::new(move |path| {
                 let path = path.to_string();
+                let runtime = runtime.clone();
                 async move {
-                    let mut conn = SqliteConn::establish(&path).await?;
-                    conn.batch_execute(SQLITE_PRAGMAS)
+                    let opened = runtime
+                        .spawn_blocking(move || {
+                            use diesel::{connection::SimpleConnection, Connection};
+                            let mut conn = SqliteConnection::establish(&path)?;
+                            conn.batch_execute(SQLITE_PRAGMAS)
+                                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                            Ok::<_, diesel::ConnectionError>(conn)
+                        })
                         .await
-                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                    Ok(conn)
+                        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
+                    Ok(SqliteConn::with_runtime(opened, Detached(runtime)))
                 }
                 .boxed()
             });

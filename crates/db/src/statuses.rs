@@ -96,19 +96,34 @@ macro_rules! paged {
     }};
 }
 
-pub async fn insert_status(conn: &mut DbConn, status: &Status, mentioned: &[String], tags: &[String]) -> DbResult<()> {
-    run!(conn, |c| diesel::insert_into(statuses::table).values(status).execute(c).await)?;
+pub async fn insert_status(
+    conn: &mut DbConn,
+    status: &Status,
+    mentioned: &[String],
+    tags: &[String],
+) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(statuses::table)
+        .values(status)
+        .execute(c)
+        .await)?;
     for account_id in mentioned {
         let id = interspace_core::ids::new_id();
         run!(conn, |c| diesel::insert_into(mentions::table)
-            .values((mentions::id.eq(&id), mentions::status_id.eq(&status.id), mentions::account_id.eq(account_id)))
+            .values((
+                mentions::id.eq(&id),
+                mentions::status_id.eq(&status.id),
+                mentions::account_id.eq(account_id)
+            ))
             .on_conflict_do_nothing()
             .execute(c)
             .await)?;
     }
     for tag in tags {
         run!(conn, |c| diesel::insert_into(status_tags::table)
-            .values((status_tags::status_id.eq(&status.id), status_tags::name.eq(tag)))
+            .values((
+                status_tags::status_id.eq(&status.id),
+                status_tags::name.eq(tag)
+            ))
             .on_conflict_do_nothing()
             .execute(c)
             .await)?;
@@ -147,7 +162,11 @@ pub async fn list_statuses_by_ids(conn: &mut DbConn, ids: &[String]) -> DbResult
 }
 
 /// Whether `viewer` (None: anonymous) may see the status.
-pub async fn is_visible(conn: &mut DbConn, status_id: &str, viewer: Option<&str>) -> DbResult<bool> {
+pub async fn is_visible(
+    conn: &mut DbConn,
+    status_id: &str,
+    viewer: Option<&str>,
+) -> DbResult<bool> {
     let n: i64 = match viewer {
         None => run!(conn, |c| statuses::table
             .filter(statuses::id.eq(status_id))
@@ -177,14 +196,22 @@ pub async fn home_timeline(conn: &mut DbConn, viewer: &str, page: &Page) -> DbRe
         let q = statuses::table
             .into_boxed()
             .filter(statuses::deleted_at.is_null())
-            .filter(statuses::account_id.eq(viewer).or(statuses::account_id.eq_any(followed)))
+            .filter(
+                statuses::account_id
+                    .eq(viewer)
+                    .or(statuses::account_id.eq_any(followed)),
+            )
             .filter(visible_to!(viewer));
         paged!(q, page, c)
     })?)
 }
 
 /// Public posts (no boosts), optionally only local or only remote.
-pub async fn public_timeline(conn: &mut DbConn, local: Option<bool>, page: &Page) -> DbResult<Vec<Status>> {
+pub async fn public_timeline(
+    conn: &mut DbConn,
+    local: Option<bool>,
+    page: &Page,
+) -> DbResult<Vec<Status>> {
     Ok(run!(conn, |c| {
         let mut q = statuses::table
             .into_boxed()
@@ -199,9 +226,16 @@ pub async fn public_timeline(conn: &mut DbConn, local: Option<bool>, page: &Page
 }
 
 /// Public posts with a hashtag.
-pub async fn tag_timeline(conn: &mut DbConn, tag: &str, local: Option<bool>, page: &Page) -> DbResult<Vec<Status>> {
+pub async fn tag_timeline(
+    conn: &mut DbConn,
+    tag: &str,
+    local: Option<bool>,
+    page: &Page,
+) -> DbResult<Vec<Status>> {
     Ok(run!(conn, |c| {
-        let tagged = status_tags::table.filter(status_tags::name.eq(tag)).select(status_tags::status_id);
+        let tagged = status_tags::table
+            .filter(status_tags::name.eq(tag))
+            .select(status_tags::status_id);
         let mut q = statuses::table
             .into_boxed()
             .filter(statuses::deleted_at.is_null())
@@ -243,7 +277,11 @@ pub async fn account_statuses(
 }
 
 /// Direct replies to a status that the viewer may see, oldest first.
-pub async fn list_replies(conn: &mut DbConn, status_id: &str, viewer: Option<&str>) -> DbResult<Vec<Status>> {
+pub async fn list_replies(
+    conn: &mut DbConn,
+    status_id: &str,
+    viewer: Option<&str>,
+) -> DbResult<Vec<Status>> {
     Ok(run!(conn, |c| {
         let mut q = statuses::table
             .into_boxed()
@@ -253,12 +291,19 @@ pub async fn list_replies(conn: &mut DbConn, status_id: &str, viewer: Option<&st
             Some(v) => q.filter(visible_to!(v)),
             None => q.filter(statuses::visibility.eq_any(["public", "unlisted"])),
         };
-        q.order(statuses::id.asc()).limit(200).select(Status::as_select()).load(c).await
+        q.order(statuses::id.asc())
+            .limit(200)
+            .select(Status::as_select())
+            .load(c)
+            .await
     })?)
 }
 
 /// Mentions of several statuses: (status_id, account_id).
-pub async fn list_mentions(conn: &mut DbConn, status_ids: &[String]) -> DbResult<Vec<(String, String)>> {
+pub async fn list_mentions(
+    conn: &mut DbConn,
+    status_ids: &[String],
+) -> DbResult<Vec<(String, String)>> {
     if status_ids.is_empty() {
         return Ok(vec![]);
     }
@@ -269,7 +314,10 @@ pub async fn list_mentions(conn: &mut DbConn, status_ids: &[String]) -> DbResult
         .await)?)
 }
 
-pub async fn list_tags(conn: &mut DbConn, status_ids: &[String]) -> DbResult<Vec<(String, String)>> {
+pub async fn list_tags(
+    conn: &mut DbConn,
+    status_ids: &[String],
+) -> DbResult<Vec<(String, String)>> {
     if status_ids.is_empty() {
         return Ok(vec![]);
     }
@@ -321,7 +369,11 @@ pub async fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbR
 }
 
 /// Boosts of a status by one account, live ones.
-pub async fn find_reblog(conn: &mut DbConn, account_id: &str, status_id: &str) -> DbResult<Option<Status>> {
+pub async fn find_reblog(
+    conn: &mut DbConn,
+    account_id: &str,
+    status_id: &str,
+) -> DbResult<Option<Status>> {
     run!(conn, |c| statuses::table
         .filter(statuses::account_id.eq(account_id))
         .filter(statuses::reblog_of_id.eq(status_id))
@@ -359,7 +411,12 @@ pub enum Counter {
 }
 
 /// Inserts a favourite; false when it existed.
-pub async fn insert_favourite(conn: &mut DbConn, account_id: &str, status_id: &str, at: NaiveDateTime) -> DbResult<bool> {
+pub async fn insert_favourite(
+    conn: &mut DbConn,
+    account_id: &str,
+    status_id: &str,
+    at: NaiveDateTime,
+) -> DbResult<bool> {
     let id = interspace_core::ids::new_id();
     let n = run!(conn, |c| diesel::insert_into(favourites::table)
         .values((
@@ -374,16 +431,27 @@ pub async fn insert_favourite(conn: &mut DbConn, account_id: &str, status_id: &s
     Ok(n == 1)
 }
 
-pub async fn delete_favourite(conn: &mut DbConn, account_id: &str, status_id: &str) -> DbResult<bool> {
+pub async fn delete_favourite(
+    conn: &mut DbConn,
+    account_id: &str,
+    status_id: &str,
+) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::delete(
-        favourites::table.filter(favourites::account_id.eq(account_id)).filter(favourites::status_id.eq(status_id))
+        favourites::table
+            .filter(favourites::account_id.eq(account_id))
+            .filter(favourites::status_id.eq(status_id))
     )
     .execute(c)
     .await)?;
     Ok(n == 1)
 }
 
-pub async fn insert_bookmark(conn: &mut DbConn, account_id: &str, status_id: &str, at: NaiveDateTime) -> DbResult<()> {
+pub async fn insert_bookmark(
+    conn: &mut DbConn,
+    account_id: &str,
+    status_id: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
     let id = interspace_core::ids::new_id();
     run!(conn, |c| diesel::insert_into(bookmarks::table)
         .values((
@@ -400,7 +468,9 @@ pub async fn insert_bookmark(conn: &mut DbConn, account_id: &str, status_id: &st
 
 pub async fn delete_bookmark(conn: &mut DbConn, account_id: &str, status_id: &str) -> DbResult<()> {
     run!(conn, |c| diesel::delete(
-        bookmarks::table.filter(bookmarks::account_id.eq(account_id)).filter(bookmarks::status_id.eq(status_id))
+        bookmarks::table
+            .filter(bookmarks::account_id.eq(account_id))
+            .filter(bookmarks::status_id.eq(status_id))
     )
     .execute(c)
     .await)?;
@@ -408,7 +478,11 @@ pub async fn delete_bookmark(conn: &mut DbConn, account_id: &str, status_id: &st
 }
 
 /// Accounts that favourited a status, newest first.
-pub async fn list_favourited_by(conn: &mut DbConn, status_id: &str, limit: i64) -> DbResult<Vec<String>> {
+pub async fn list_favourited_by(
+    conn: &mut DbConn,
+    status_id: &str,
+    limit: i64,
+) -> DbResult<Vec<String>> {
     Ok(run!(conn, |c| favourites::table
         .filter(favourites::status_id.eq(status_id))
         .order(favourites::id.desc())
@@ -419,7 +493,11 @@ pub async fn list_favourited_by(conn: &mut DbConn, status_id: &str, limit: i64) 
 }
 
 /// Accounts that boosted a status, newest first.
-pub async fn list_reblogged_by(conn: &mut DbConn, status_id: &str, limit: i64) -> DbResult<Vec<String>> {
+pub async fn list_reblogged_by(
+    conn: &mut DbConn,
+    status_id: &str,
+    limit: i64,
+) -> DbResult<Vec<String>> {
     Ok(run!(conn, |c| statuses::table
         .filter(statuses::reblog_of_id.eq(status_id))
         .filter(statuses::deleted_at.is_null())
@@ -452,7 +530,12 @@ pub async fn count_local_statuses(conn: &mut DbConn) -> DbResult<i64> {
 }
 
 /// The status an idempotency key already produced.
-pub async fn find_idempotent(conn: &mut DbConn, user_id: &str, key: &str, since: NaiveDateTime) -> DbResult<Option<String>> {
+pub async fn find_idempotent(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    since: NaiveDateTime,
+) -> DbResult<Option<String>> {
     use crate::schema::idempotency_keys as k;
     run!(conn, |c| k::table
         .filter(k::user_id.eq(user_id))
@@ -464,10 +547,21 @@ pub async fn find_idempotent(conn: &mut DbConn, user_id: &str, key: &str, since:
     .opt()
 }
 
-pub async fn save_idempotent(conn: &mut DbConn, user_id: &str, key: &str, status_id: &str, at: NaiveDateTime) -> DbResult<()> {
+pub async fn save_idempotent(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    status_id: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
     use crate::schema::idempotency_keys as k;
     run!(conn, |c| diesel::insert_into(k::table)
-        .values((k::user_id.eq(user_id), k::key.eq(key), k::status_id.eq(status_id), k::created_at.eq(at)))
+        .values((
+            k::user_id.eq(user_id),
+            k::key.eq(key),
+            k::status_id.eq(status_id),
+            k::created_at.eq(at)
+        ))
         .on_conflict((k::user_id, k::key))
         .do_update()
         .set((k::status_id.eq(status_id), k::created_at.eq(at)))

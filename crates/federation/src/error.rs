@@ -46,7 +46,9 @@ impl ResponseError for FederationError {
             Self::Protocol(activitypub_federation::error::Error::NotFound) => StatusCode::NOT_FOUND,
             Self::Protocol(_) => StatusCode::BAD_REQUEST,
             Self::App(AppError::Internal(_)) | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => StatusCode::UNAUTHORIZED,
+            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
             Self::App(AppError::Unprocessable(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::App(AppError::InvalidRequest(_))

@@ -11,18 +11,26 @@ fn venv() -> Option<PathBuf> {
     match std::env::var("INTERSPACE_TEST_VENV") {
         Ok(v) if !v.is_empty() => Some(PathBuf::from(v)),
         _ => {
-            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI needs INTERSPACE_TEST_VENV (scripts/test sets it)");
-            eprintln!("SKIPPED: INTERSPACE_TEST_VENV is not set; run scripts/test to drive real clients");
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI needs INTERSPACE_TEST_VENV (scripts/test sets it)"
+            );
+            eprintln!(
+                "SKIPPED: INTERSPACE_TEST_VENV is not set; run scripts/test to drive real clients"
+            );
             None
         }
     }
 }
 
 fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("clients")
+        .join(name)
 }
 
-fn run_python(venv: &PathBuf, name: &str, env: &[(&str, String)]) -> String {
+fn run_python(venv: &std::path::Path, name: &str, env: &[(&str, String)]) -> String {
     let mut cmd = Command::new(venv.join("bin/python"));
     cmd.arg(script(name));
     for (k, v) in env {
@@ -32,7 +40,10 @@ fn run_python(venv: &PathBuf, name: &str, env: &[(&str, String)]) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
-    assert!(stdout.trim_end().ends_with("OK"), "{name} did not finish:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.trim_end().ends_with("OK"),
+        "{name} did not finish:\n{stdout}\n{stderr}"
+    );
     stdout
 }
 
@@ -66,7 +77,13 @@ async fn toot_logs_in_posts_follows_and_reads_home() {
     let a = &cluster[0];
     let dora = a.user("dora").await;
     let bob = a.user("bob").await;
-    let (status, _) = a.post(&bob.token, "/api/v1/statuses", json!({"status": "Bob opens the roof terrace"})).await;
+    let (status, _) = a
+        .post(
+            &bob.token,
+            "/api/v1/statuses",
+            json!({"status": "Bob opens the roof terrace"}),
+        )
+        .await;
     assert_eq!(status, 200);
     let out = tokio::task::spawn_blocking({
         let env = vec![

@@ -8,20 +8,37 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::{accounts, follows, timelines, AppContext};
 use serde_json::Value;
 
-pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Authed) -> Result<HttpResponse, ApiError> {
+pub async fn verify_credentials(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:accounts")?;
     let account = auth.0.account()?;
     let requests = follows::follow_requests(&ctx, account, 80).await?.len();
-    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).credential_account(account, requests).await?))
+    Ok(HttpResponse::Ok().json(
+        Renderer::new(&ctx)
+            .credential_account(account, requests)
+            .await?,
+    ))
 }
 
-pub async fn get(ctx: web::Data<AppContext>, _auth: MaybeAuthed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    _auth: MaybeAuthed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let account = accounts::get(&ctx, &id).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).account(&account).await?))
 }
 
-pub async fn lookup(ctx: web::Data<AppContext>, _auth: MaybeAuthed, p: Params) -> Result<HttpResponse, ApiError> {
-    let acct = p.str("acct").ok_or_else(|| ApiError::BadRequest("acct is required".into()))?;
+pub async fn lookup(
+    ctx: web::Data<AppContext>,
+    _auth: MaybeAuthed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    let acct = p
+        .str("acct")
+        .ok_or_else(|| ApiError::BadRequest("acct is required".into()))?;
     let account = accounts::lookup(&ctx, &acct, false).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).account(&account).await?))
 }
@@ -46,46 +63,84 @@ pub async fn statuses(
     )
     .await?;
     // Pinned posts do not exist yet: the pinned tab is empty.
-    let list = if p.bool("pinned")?.unwrap_or(false) { vec![] } else { list };
+    let list = if p.bool("pinned")?.unwrap_or(false) {
+        vec![]
+    } else {
+        list
+    };
     let ids: Vec<String> = list.iter().map(|s| s.status.id.clone()).collect();
     let json = Renderer::new(&ctx).statuses(&list).await?;
     Ok(paged_response(&req, ctx.urls().base(), json, &ids))
 }
 
-pub async fn follow(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<String>, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn follow(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:follows")?;
-    let r = follows::follow(&ctx, auth.0.account()?, &id, p.bool("reblogs")?, p.bool("notify")?).await?;
+    let r = follows::follow(
+        &ctx,
+        auth.0.account()?,
+        &id,
+        p.bool("reblogs")?,
+        p.bool("notify")?,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(relationship(&r)))
 }
 
-pub async fn unfollow(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn unfollow(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:follows")?;
     let r = follows::unfollow(&ctx, auth.0.account()?, &id).await?;
     Ok(HttpResponse::Ok().json(relationship(&r)))
 }
 
-pub async fn relationships(ctx: web::Data<AppContext>, auth: Authed, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn relationships(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:follows")?;
     let ids: Vec<String> = p.list("id").into_iter().take(80).collect();
     let list = follows::relationships(&ctx, auth.0.account()?, &ids).await?;
     Ok(HttpResponse::Ok().json(Value::Array(list.iter().map(relationship).collect())))
 }
 
-pub async fn followers(ctx: web::Data<AppContext>, _auth: MaybeAuthed, id: web::Path<String>, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn followers(
+    ctx: web::Data<AppContext>,
+    _auth: MaybeAuthed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     let account = accounts::get(&ctx, &id).await?;
     let limit = page(&p, 40, 80)?.limit;
     let list = accounts::followers(&ctx, &account, limit).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
 }
 
-pub async fn following(ctx: web::Data<AppContext>, _auth: MaybeAuthed, id: web::Path<String>, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn following(
+    ctx: web::Data<AppContext>,
+    _auth: MaybeAuthed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     let account = accounts::get(&ctx, &id).await?;
     let limit = page(&p, 40, 80)?.limit;
     let list = accounts::following(&ctx, &account, limit).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
 }
 
-pub async fn search(ctx: web::Data<AppContext>, auth: Authed, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn search(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:accounts")?;
     let q = p.str("q").unwrap_or_default();
     let limit = page(&p, 40, 80)?.limit;
@@ -93,7 +148,11 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Authed, p: Params) -> Resu
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
 }
 
-pub async fn follow_requests(ctx: web::Data<AppContext>, auth: Authed, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn follow_requests(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:follows")?;
     let limit = page(&p, 40, 80)?.limit;
     let list = follows::follow_requests(&ctx, auth.0.account()?, limit).await?;

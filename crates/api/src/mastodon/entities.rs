@@ -21,7 +21,10 @@ pub struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     pub fn new(ctx: &'a AppContext) -> Self {
-        Self { ctx, stats: HashMap::new() }
+        Self {
+            ctx,
+            stats: HashMap::new(),
+        }
     }
 
     pub async fn account(&mut self, a: &Account) -> AppResult<Value> {
@@ -31,13 +34,23 @@ impl<'a> Renderer<'a> {
         }
         let stats = self.stats.get(&a.id).cloned().unwrap_or_default();
         let urls = self.ctx.urls();
-        let avatar = a.avatar_url.clone().unwrap_or_else(|| urls.path("/static/avatar.png").to_string());
-        let header = a.header_url.clone().unwrap_or_else(|| urls.path("/static/header.png").to_string());
+        let avatar = a
+            .avatar_url
+            .clone()
+            .unwrap_or_else(|| urls.path("/static/avatar.png").to_string());
+        let header = a
+            .header_url
+            .clone()
+            .unwrap_or_else(|| urls.path("/static/header.png").to_string());
         let fields: Vec<Value> = accounts::fields(a)
             .into_iter()
             .map(|(name, value)| json!({ "name": name, "value": value, "verified_at": null }))
             .collect();
-        let created = a.created_at.date().and_hms_opt(0, 0, 0).unwrap_or(a.created_at);
+        let created = a
+            .created_at
+            .date()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or(a.created_at);
         Ok(json!({
             "id": a.id,
             "username": a.username,
@@ -69,7 +82,11 @@ impl<'a> Renderer<'a> {
     }
 
     /// The signed-in user's own account, with `source` (what the profile form edits).
-    pub async fn credential_account(&mut self, a: &Account, follow_requests: usize) -> AppResult<Value> {
+    pub async fn credential_account(
+        &mut self,
+        a: &Account,
+        follow_requests: usize,
+    ) -> AppResult<Value> {
         let mut v = self.account(a).await?;
         let fields: Vec<Value> = accounts::fields(a)
             .into_iter()
@@ -105,12 +122,14 @@ impl<'a> Renderer<'a> {
         let mentions: Vec<Value> = v
             .mentions
             .iter()
-            .map(|m| json!({
-                "id": m.id,
-                "username": m.username,
-                "acct": acct(m),
-                "url": m.url.clone().unwrap_or_else(|| m.uri.clone()),
-            }))
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "username": m.username,
+                    "acct": acct(m),
+                    "url": m.url.clone().unwrap_or_else(|| m.uri.clone()),
+                })
+            })
             .collect();
         let tags: Vec<Value> = v
             .tags
@@ -209,5 +228,9 @@ pub fn html_to_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

@@ -32,17 +32,24 @@ pub struct Params {
 /// Inserts `key=value` from a form: `a[]=x` appends to a list, `a[b]=x` nests.
 fn insert_form(map: &mut Map<String, Value>, key: &str, value: String) {
     if let Some(base) = key.strip_suffix("[]") {
-        match map.entry(base.to_string()).or_insert_with(|| Value::Array(vec![])) {
+        match map
+            .entry(base.to_string())
+            .or_insert_with(|| Value::Array(vec![]))
+        {
             Value::Array(items) => items.push(Value::String(value)),
             other => *other = Value::Array(vec![Value::String(value)]),
         }
     } else if let Some((base, rest)) = key.split_once('[') {
         let sub = rest.trim_end_matches(']').to_string();
-        let entry = map.entry(base.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = map
+            .entry(base.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(inner) = entry {
             // `fields_attributes[0][name]` nests twice.
             if let Some((first, more)) = sub.split_once("][") {
-                let inner2 = inner.entry(first.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                let inner2 = inner
+                    .entry(first.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(m) = inner2 {
                     m.insert(more.to_string(), Value::String(value));
                 }
@@ -66,7 +73,10 @@ fn parse_multipart(body: &[u8], boundary: &str, params: &mut Params) -> Result<(
     let delimiter = format!("--{boundary}");
     let d = delimiter.as_bytes();
     let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
     };
     let mut pos = find(body, d, 0).ok_or_else(bad)? + d.len();
     loop {
@@ -111,7 +121,11 @@ fn parse_multipart(body: &[u8], boundary: &str, params: &mut Params) -> Result<(
                 content_type,
                 bytes: content.to_vec(),
             }),
-            None => insert_form(&mut params.map, &name, String::from_utf8_lossy(content).into_owned()),
+            None => insert_form(
+                &mut params.map,
+                &name,
+                String::from_utf8_lossy(content).into_owned(),
+            ),
         }
         pos = next + d.len();
     }
@@ -141,7 +155,11 @@ impl Params {
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|ct| ct.split(';').find_map(|p| p.trim().strip_prefix("boundary=")).map(|b| b.trim_matches('"').to_string()))
+                .and_then(|ct| {
+                    ct.split(';')
+                        .find_map(|p| p.trim().strip_prefix("boundary="))
+                        .map(|b| b.trim_matches('"').to_string())
+                })
                 .unwrap_or(boundary);
             parse_multipart(body, &original, &mut params)?;
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -152,7 +170,11 @@ impl Params {
                 .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
             match value {
                 Value::Object(m) => params.map.extend(m),
-                _ => return Err(ApiError::BadRequest("the body must be a JSON object".into())),
+                _ => {
+                    return Err(ApiError::BadRequest(
+                        "the body must be a JSON object".into(),
+                    ))
+                }
             }
         }
         Ok(params)
@@ -174,7 +196,10 @@ impl Params {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(_) => Err(AppError::Unprocessable(format!("Validation failed: {key} must be a string")).into()),
+            Some(_) => Err(AppError::Unprocessable(format!(
+                "Validation failed: {key} must be a string"
+            ))
+            .into()),
         }
     }
 
@@ -194,14 +219,17 @@ impl Params {
             },
             _ => None,
         };
-        parsed
-            .map(Some)
-            .ok_or_else(|| AppError::Unprocessable(format!("Validation failed: {key} must be a boolean")).into())
+        parsed.map(Some).ok_or_else(|| {
+            AppError::Unprocessable(format!("Validation failed: {key} must be a boolean")).into()
+        })
     }
 
     /// A list: JSON array, `key[]=` repeated, or a single value.
     pub fn list(&self, key: &str) -> Vec<String> {
-        let v = self.map.get(key).or_else(|| self.map.get(&format!("{key}[]")));
+        let v = self
+            .map
+            .get(key)
+            .or_else(|| self.map.get(&format!("{key}[]")));
         match v {
             Some(Value::Array(items)) => items
                 .iter()
@@ -229,7 +257,8 @@ impl FromRequest for Params {
             use futures::StreamExt;
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+                let chunk = chunk
+                    .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
                 if body.len() + chunk.len() > MAX_BODY {
                     return Err(ApiError::PayloadTooLarge);
                 }
@@ -249,7 +278,9 @@ fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, ApiError> {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// A request with a valid bearer token (401 otherwise).

@@ -15,41 +15,95 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/apps", web::post().to(oauth::create_app))
-        .route("/api/v1/apps/verify_credentials", web::get().to(oauth::verify_app))
+        .route(
+            "/api/v1/apps/verify_credentials",
+            web::get().to(oauth::verify_app),
+        )
         .route("/oauth/token", web::post().to(oauth::token))
         .route("/oauth/revoke", web::post().to(oauth::revoke))
         .route("/oauth/authorize", web::get().to(oauth::authorize_form))
         .route("/oauth/authorize", web::post().to(oauth::authorize_submit))
-        .route("/.well-known/oauth-authorization-server", web::get().to(oauth::metadata))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            web::get().to(oauth::metadata),
+        )
         .route("/api/v1/instance", web::get().to(instance::v1))
         .route("/api/v2/instance", web::get().to(instance::v2))
         .route("/api/v1/custom_emojis", web::get().to(instance::empty_list))
-        .route("/api/v1/instance/rules", web::get().to(instance::empty_list))
+        .route(
+            "/api/v1/instance/rules",
+            web::get().to(instance::empty_list),
+        )
         .route("/api/v1/preferences", web::get().to(instance::preferences))
-        .route("/api/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
-        .route("/api/v1/accounts/relationships", web::get().to(accounts::relationships))
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            web::get().to(accounts::verify_credentials),
+        )
+        .route(
+            "/api/v1/accounts/relationships",
+            web::get().to(accounts::relationships),
+        )
         .route("/api/v1/accounts/lookup", web::get().to(accounts::lookup))
         .route("/api/v1/accounts/search", web::get().to(accounts::search))
         .route("/api/v1/accounts/{id}", web::get().to(accounts::get))
-        .route("/api/v1/accounts/{id}/statuses", web::get().to(accounts::statuses))
-        .route("/api/v1/accounts/{id}/followers", web::get().to(accounts::followers))
-        .route("/api/v1/accounts/{id}/following", web::get().to(accounts::following))
-        .route("/api/v1/accounts/{id}/follow", web::post().to(accounts::follow))
-        .route("/api/v1/accounts/{id}/unfollow", web::post().to(accounts::unfollow))
-        .route("/api/v1/follow_requests", web::get().to(accounts::follow_requests))
-        .route("/api/v1/follow_requests/{id}/{action}", web::post().to(accounts::answer_request))
+        .route(
+            "/api/v1/accounts/{id}/statuses",
+            web::get().to(accounts::statuses),
+        )
+        .route(
+            "/api/v1/accounts/{id}/followers",
+            web::get().to(accounts::followers),
+        )
+        .route(
+            "/api/v1/accounts/{id}/following",
+            web::get().to(accounts::following),
+        )
+        .route(
+            "/api/v1/accounts/{id}/follow",
+            web::post().to(accounts::follow),
+        )
+        .route(
+            "/api/v1/accounts/{id}/unfollow",
+            web::post().to(accounts::unfollow),
+        )
+        .route(
+            "/api/v1/follow_requests",
+            web::get().to(accounts::follow_requests),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/{action}",
+            web::post().to(accounts::answer_request),
+        )
         .route("/api/v1/statuses", web::post().to(statuses::create))
         .route("/api/v1/statuses/{id}", web::get().to(statuses::get))
         .route("/api/v1/statuses/{id}", web::delete().to(statuses::delete))
-        .route("/api/v1/statuses/{id}/context", web::get().to(statuses::context))
-        .route("/api/v1/statuses/{id}/{which}", web::get().to(statuses::interactions))
-        .route("/api/v1/statuses/{id}/{action}", web::post().to(statuses::action))
+        .route(
+            "/api/v1/statuses/{id}/context",
+            web::get().to(statuses::context),
+        )
+        .route(
+            "/api/v1/statuses/{id}/{which}",
+            web::get().to(statuses::interactions),
+        )
+        .route(
+            "/api/v1/statuses/{id}/{action}",
+            web::post().to(statuses::action),
+        )
         .route("/api/v1/timelines/home", web::get().to(timelines::home))
         .route("/api/v1/timelines/public", web::get().to(timelines::public))
         .route("/api/v1/timelines/tag/{tag}", web::get().to(timelines::tag))
         .route("/api/v1/notifications", web::get().to(notifications::list))
-        .route("/api/v1/notifications/clear", web::post().to(notifications::clear))
-        .route("/api/v1/notifications/{id}", web::get().to(notifications::get))
-        .route("/api/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
+        .route(
+            "/api/v1/notifications/clear",
+            web::post().to(notifications::clear),
+        )
+        .route(
+            "/api/v1/notifications/{id}",
+            web::get().to(notifications::get),
+        )
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            web::post().to(notifications::dismiss),
+        )
         .route("/api/v2/search", web::get().to(search::v2));
 }

@@ -8,25 +8,50 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::{notifications, AppContext};
 use serde_json::{json, Value};
 
-pub async fn list(ctx: web::Data<AppContext>, req: HttpRequest, auth: Authed, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:notifications")?;
-    let list = notifications::list(&ctx, auth.0.account()?, &p.list("types"), &p.list("exclude_types"), &page(&p, 40, 80)?).await?;
+    let list = notifications::list(
+        &ctx,
+        auth.0.account()?,
+        &p.list("types"),
+        &p.list("exclude_types"),
+        &page(&p, 40, 80)?,
+    )
+    .await?;
     let ids: Vec<String> = list.iter().map(|n| n.notification.id.clone()).collect();
     let mut r = Renderer::new(&ctx);
     let mut out = Vec::with_capacity(list.len());
     for n in &list {
         out.push(r.notification(n).await?);
     }
-    Ok(paged_response(&req, ctx.urls().base(), Value::Array(out), &ids))
+    Ok(paged_response(
+        &req,
+        ctx.urls().base(),
+        Value::Array(out),
+        &ids,
+    ))
 }
 
-pub async fn get(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:notifications")?;
     let n = notifications::get(&ctx, auth.0.account()?, &id).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).notification(&n).await?))
 }
 
-pub async fn dismiss(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn dismiss(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:notifications")?;
     notifications::dismiss(&ctx, auth.0.account()?, &id).await?;
     Ok(HttpResponse::Ok().json(json!({})))

@@ -26,7 +26,12 @@ pub async fn create_app(ctx: web::Data<AppContext>, p: Params) -> Result<HttpRes
     }
     let registered = oauth::register_app(
         &ctx,
-        oauth::NewApp { name, redirect_uris: uris, scopes: p.string("scopes")?, website: p.string("website")? },
+        oauth::NewApp {
+            name,
+            redirect_uris: uris,
+            scopes: p.string("scopes")?,
+            website: p.string("website")?,
+        },
     )
     .await?;
     let app = &registered.app;
@@ -45,7 +50,10 @@ pub async fn create_app(ctx: web::Data<AppContext>, p: Params) -> Result<HttpRes
     })))
 }
 
-pub async fn verify_app(ctx: web::Data<AppContext>, auth: Authed) -> Result<HttpResponse, ApiError> {
+pub async fn verify_app(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+) -> Result<HttpResponse, ApiError> {
     let app = match &auth.0.token.app_id {
         Some(id) => oauth::find_app(&ctx, id).await?,
         None => None,
@@ -82,10 +90,15 @@ fn token_request(req: &HttpRequest, p: &Params) -> Result<TokenRequest, ApiError
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
     {
-        let decoded = base64_decode(basic.trim()).ok_or_else(|| ApiError::BadRequest("bad Basic authorization".into()))?;
+        let decoded = base64_decode(basic.trim())
+            .ok_or_else(|| ApiError::BadRequest("bad Basic authorization".into()))?;
         if let Some((id, secret)) = decoded.split_once(':') {
-            let id = url::form_urlencoded::parse(format!("a={id}").as_bytes()).next().map(|(_, v)| v.into_owned());
-            let secret = url::form_urlencoded::parse(format!("a={secret}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            let id = url::form_urlencoded::parse(format!("a={id}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned());
+            let secret = url::form_urlencoded::parse(format!("a={secret}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned());
             t.client_id = t.client_id.or(id);
             t.client_secret = t.client_secret.or(secret);
         }
@@ -112,7 +125,11 @@ fn base64_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn token(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     let t = token_request(&req, &p)?;
     let issued = oauth::token(&ctx, t).await?;
     let mut body = json!({
@@ -124,12 +141,20 @@ pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> R
     if let Some(r) = issued.refresh_token {
         body["refresh_token"] = json!(r);
     }
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
 }
 
-pub async fn revoke(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn revoke(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     let t = token_request(&req, &p)?;
-    let token = p.string("token")?.ok_or_else(|| AppError::InvalidRequest("token is required".into()))?;
+    let token = p
+        .string("token")?
+        .ok_or_else(|| AppError::InvalidRequest("token is required".into()))?;
     oauth::revoke(&ctx, &t, &token).await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -157,11 +182,33 @@ pub async fn metadata(ctx: web::Data<AppContext>) -> HttpResponse {
     }))
 }
 
-fn form_page(ctx: &AppContext, p: &Params, app_name: &str, scopes: &str, csrf: &str, error: Option<&str>) -> String {
-    let hidden: String = ["client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "response_type"]
-        .iter()
-        .filter_map(|k| p.str(k).map(|v| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", escape(&v))))
-        .collect();
+fn form_page(
+    ctx: &AppContext,
+    p: &Params,
+    app_name: &str,
+    scopes: &str,
+    csrf: &str,
+    error: Option<&str>,
+) -> String {
+    let hidden: String = [
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+        "response_type",
+    ]
+    .iter()
+    .filter_map(|k| {
+        p.str(k).map(|v| {
+            format!(
+                "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+                escape(&v)
+            )
+        })
+    })
+    .collect();
     let error = error
         .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(e)))
         .unwrap_or_default();
@@ -186,12 +233,23 @@ fn csrf_cookie(ctx: &AppContext, value: &str) -> Cookie<'static> {
         .finish()
 }
 
-pub async fn authorize_form(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn authorize_form(
+    ctx: web::Data<AppContext>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     let request = validate(&ctx, &p).await?;
     let csrf = random_hex(16);
-    let body = form_page(&ctx, &p, &request.app.name, &request.scopes.as_string(), &csrf, None);
+    let body = form_page(
+        &ctx,
+        &p,
+        &request.app.name,
+        &request.scopes.as_string(),
+        &csrf,
+        None,
+    );
     let mut res = page("Authorize", &body);
-    res.add_cookie(&csrf_cookie(&ctx, &csrf)).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    res.add_cookie(&csrf_cookie(&ctx, &csrf))
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(res)
 }
 
@@ -208,20 +266,43 @@ async fn validate(ctx: &AppContext, p: &Params) -> Result<oauth::AuthorizeReques
     .await?)
 }
 
-pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn authorize_submit(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     let request = validate(&ctx, &p).await?;
-    let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let sent = p.str("csrf").unwrap_or_default();
     if cookie.is_empty() || cookie.len() != sent.len() || !ct_eq(&cookie, &sent) {
-        return Err(AppError::Forbidden("The form expired; reload the page and try again".into()).into());
+        return Err(
+            AppError::Forbidden("The form expired; reload the page and try again".into()).into(),
+        );
     }
-    let user = match oauth::check_password(&ctx, &p.str("username").unwrap_or_default(), &p.str("password").unwrap_or_default()).await {
+    let user = match oauth::check_password(
+        &ctx,
+        &p.str("username").unwrap_or_default(),
+        &p.str("password").unwrap_or_default(),
+    )
+    .await
+    {
         Ok((user, _)) => user,
         Err(AppError::InvalidGrant(msg)) | Err(AppError::RateLimited(msg)) => {
             let csrf = random_hex(16);
-            let body = form_page(&ctx, &p, &request.app.name, &request.scopes.as_string(), &csrf, Some(&msg));
+            let body = form_page(
+                &ctx,
+                &p,
+                &request.app.name,
+                &request.scopes.as_string(),
+                &csrf,
+                Some(&msg),
+            );
             let mut res = page("Authorize", &body);
-            res.add_cookie(&csrf_cookie(&ctx, &csrf)).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            res.add_cookie(&csrf_cookie(&ctx, &csrf))
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
             return Ok(res);
         }
         Err(e) => return Err(e.into()),
@@ -235,15 +316,21 @@ pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, p: P
         );
         return Ok(page("Authorization code", &body));
     }
-    let mut target = url::Url::parse(&request.redirect_uri).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut target =
+        url::Url::parse(&request.redirect_uri).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     target.query_pairs_mut().append_pair("code", &code);
     if let Some(state) = p.str("state") {
         target.query_pairs_mut().append_pair("state", &state);
     }
-    Ok(HttpResponse::Found().insert_header((header::LOCATION, target.to_string())).finish())
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, target.to_string()))
+        .finish())
 }
 
 /// Constant-time comparison of equal-length strings.
 fn ct_eq(a: &str, b: &str) -> bool {
-    a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.bytes()
+        .zip(b.bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }

@@ -14,15 +14,31 @@ pub fn page(p: &Params, default: i64, max: i64) -> Result<Page, ApiError> {
         Some(l) => l
             .trim()
             .parse::<i64>()
-            .map_err(|_| AppError::Unprocessable("Validation failed: limit must be a number".into()))?
+            .map_err(|_| {
+                AppError::Unprocessable("Validation failed: limit must be a number".into())
+            })?
             .clamp(1, max),
     };
-    let id = |k: &str| p.str(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    Ok(Page { max_id: id("max_id"), since_id: id("since_id"), min_id: id("min_id"), limit })
+    let id = |k: &str| {
+        p.str(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    Ok(Page {
+        max_id: id("max_id"),
+        since_id: id("since_id"),
+        min_id: id("min_id"),
+        limit,
+    })
 }
 
 /// A JSON list with `Link: <...max_id=last>; rel="next", <...min_id=first>; rel="prev"`.
-pub fn paged_response(req: &HttpRequest, base: &url::Url, items: Value, ids: &[String]) -> HttpResponse {
+pub fn paged_response(
+    req: &HttpRequest,
+    base: &url::Url,
+    items: Value,
+    ids: &[String],
+) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
         let link = |key: &str, id: &str| {
@@ -40,7 +56,11 @@ pub fn paged_response(req: &HttpRequest, base: &url::Url, items: Value, ids: &[S
         };
         res.insert_header((
             "Link",
-            format!("<{}>; rel=\"next\", <{}>; rel=\"prev\"", link("max_id", last), link("min_id", first)),
+            format!(
+                "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+                link("max_id", last),
+                link("min_id", first)
+            ),
         ));
     }
     res.json(items)

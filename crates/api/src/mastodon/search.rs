@@ -8,7 +8,11 @@ use actix_web::{web, HttpResponse};
 use interspace_app::{accounts, AppContext};
 use serde_json::json;
 
-pub async fn v2(ctx: web::Data<AppContext>, auth: MaybeAuthed, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn v2(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     if let Some(a) = &auth.0 {
         a.require("read:search")?;
     }
@@ -35,5 +39,6 @@ pub async fn v2(ctx: web::Data<AppContext>, auth: MaybeAuthed, p: Params) -> Res
     } else {
         json!([])
     };
-    Ok(HttpResponse::Ok().json(json!({ "accounts": accounts_json, "statuses": [], "hashtags": hashtags })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "accounts": accounts_json, "statuses": [], "hashtags": hashtags })))
 }

@@ -8,11 +8,19 @@ use interspace_app::statuses::{self, NewStatus};
 use interspace_app::AppContext;
 use serde_json::json;
 
-pub async fn create(ctx: web::Data<AppContext>, req: HttpRequest, auth: Authed, p: Params) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:statuses")?;
     let author = auth.0.user()?;
     if !p.list("media_ids").is_empty() {
-        return Err(interspace_app::AppError::Unprocessable("Validation failed: media attachments are not supported yet".into()).into());
+        return Err(interspace_app::AppError::Unprocessable(
+            "Validation failed: media attachments are not supported yet".into(),
+        )
+        .into());
     }
     let new = NewStatus {
         text: p.string("status")?.unwrap_or_default(),
@@ -32,15 +40,26 @@ pub async fn create(ctx: web::Data<AppContext>, req: HttpRequest, auth: Authed, 
 }
 
 fn viewer_id(auth: &MaybeAuthed) -> Option<String> {
-    auth.0.as_ref().and_then(|a| a.account().ok()).map(|a| a.id.clone())
+    auth.0
+        .as_ref()
+        .and_then(|a| a.account().ok())
+        .map(|a| a.id.clone())
 }
 
-pub async fn get(ctx: web::Data<AppContext>, auth: MaybeAuthed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let view = statuses::get(&ctx, &id, viewer_id(&auth).as_deref()).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).status(&view).await?))
 }
 
-pub async fn delete(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:statuses")?;
     let view = statuses::delete(&ctx, auth.0.account()?, &id).await?;
     let mut json = Renderer::new(&ctx).status(&view).await?;
@@ -48,8 +67,13 @@ pub async fn delete(ctx: web::Data<AppContext>, auth: Authed, id: web::Path<Stri
     Ok(HttpResponse::Ok().json(json))
 }
 
-pub async fn context(ctx: web::Data<AppContext>, auth: MaybeAuthed, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (ancestors, descendants) = statuses::context(&ctx, &id, viewer_id(&auth).as_deref()).await?;
+pub async fn context(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (ancestors, descendants) =
+        statuses::context(&ctx, &id, viewer_id(&auth).as_deref()).await?;
     let mut r = Renderer::new(&ctx);
     Ok(HttpResponse::Ok().json(json!({
         "ancestors": r.statuses(&ancestors).await?,
@@ -76,7 +100,9 @@ pub async fn action(
     let view = match action.as_str() {
         "favourite" => statuses::favourite(&ctx, account, &id).await?,
         "unfavourite" => statuses::unfavourite(&ctx, account, &id).await?,
-        "reblog" => statuses::reblog(&ctx, account, &id, p.string("visibility")?.as_deref()).await?,
+        "reblog" => {
+            statuses::reblog(&ctx, account, &id, p.string("visibility")?.as_deref()).await?
+        }
         "unreblog" => statuses::unreblog(&ctx, account, &id).await?,
         "bookmark" => statuses::bookmark(&ctx, account, &id, true).await?,
         _ => statuses::bookmark(&ctx, account, &id, false).await?,
@@ -85,7 +111,11 @@ pub async fn action(
 }
 
 /// `GET /api/v1/statuses/:id/{favourited_by,reblogged_by}`
-pub async fn interactions(ctx: web::Data<AppContext>, auth: MaybeAuthed, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn interactions(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let (id, which) = path.into_inner();
     let favourites = match which.as_str() {
         "favourited_by" => true,

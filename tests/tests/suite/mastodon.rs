@@ -1,0 +1,707 @@
+//! The Mastodon client API: instance, statuses, visibility, timelines, paging, follows,
+//! notifications, search, and bad input.
+
+use interspace_tests::{http, TestCluster};
+use serde_json::{json, Value};
+
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_documents() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    for path in ["/api/v1/instance", "/api/v1/instance/"] {
+        let (status, v1) = a.get("", path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(v1["uri"], a.domain);
+        assert!(v1["version"]
+            .as_str()
+            .expect("version")
+            .starts_with("4.3.0 (compatible; Interspace "));
+        assert_eq!(v1["configuration"]["statuses"]["max_characters"], 5000);
+        assert_eq!(v1["contact_account"]["username"], "admin");
+    }
+    for path in ["/api/v2/instance", "/api/v2/instance/"] {
+        let (status, v2) = a.get("", path).await;
+        assert_eq!(status, 200);
+        assert_eq!(v2["domain"], a.domain);
+        assert_eq!(v2["api_versions"]["mastodon"], 2);
+        assert_eq!(v2["registrations"]["enabled"], true);
+        assert_eq!(v2["title"], "Space A");
+    }
+    assert_eq!(a.get("", "/api/v1/custom_emojis").await.1, json!([]));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posting_in_every_body_encoding_with_idempotency() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let u = a.user("una").await;
+    // JSON
+    let (status, s) = a.post(&u.token, "/api/v1/statuses", json!({"status": "json post", "visibility": "unlisted", "sensitive": "true", "spoiler_text": "cw"})).await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["visibility"], "unlisted");
+    assert_eq!(s["sensitive"], true);
+    assert_eq!(s["spoiler_text"], "cw");
+    assert_eq!(s["content"], "<p>json post</p>");
+    assert_eq!(s["account"]["acct"], "una");
+    // Form with 1/0 booleans (Mastodon.py)
+    let res = http()
+        .post(a.at("/api/v1/statuses"))
+        .bearer_auth(&u.token)
+        .form(&[
+            ("status", "form post"),
+            ("sensitive", "0"),
+            ("language", "fr"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    let s: Value = res.json().await.expect("json");
+    assert_eq!(s["sensitive"], false);
+    assert_eq!(s["language"], "fr");
+    // Multipart
+    let body = "--b0undary\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nmultipart <post>\r\n--b0undary--\r\n";
+    let res = http()
+        .post(a.at("/api/v1/statuses"))
+        .bearer_auth(&u.token)
+        .header("Content-Type", "multipart/form-data; boundary=b0undary")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["content"],
+        "<p>multipart &lt;post&gt;</p>"
+    );
+    // Idempotency-Key: the same request twice is one post.
+    let post = || async {
+        http()
+            .post(a.at("/api/v1/statuses"))
+            .bearer_auth(&u.token)
+            .header("Idempotency-Key", "key-1")
+            .json(&json!({"status": "only once"}))
+            .send()
+            .await
+            .expect("post")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let first = post().await;
+    let second = post().await;
+    assert_eq!(first["id"], second["id"]);
+    let (_, mine) = a
+        .get(&u.token, &format!("/api/v1/accounts/{}/statuses", u.id))
+        .await;
+    assert_eq!(ids(&mine).len(), 4);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clear_errors() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let u = a.user("vic").await;
+    let cases: Vec<(&str, &str, Option<&str>, u16)> = vec![
+        ("POST", "/api/v1/statuses", Some("{not json"), 400),
+        ("POST", "/api/v1/statuses", Some("[1,2]"), 400),
+        ("POST", "/api/v1/statuses", Some(r#"{"status": ""}"#), 422),
+        (
+            "POST",
+            "/api/v1/statuses",
+            Some(r#"{"status": {"a": 1}}"#),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/statuses",
+            Some(r#"{"status": "x", "sensitive": "maybe"}"#),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/statuses",
+            Some(r#"{"status": "x", "visibility": "secret"}"#),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/statuses",
+            Some(r#"{"status": "x", "in_reply_to_id": "nope"}"#),
+            404,
+        ),
+        (
+            "GET",
+            "/api/v1/statuses/01ZZZZZZZZZZZZZZZZZZZZZZZZ",
+            None,
+            404,
+        ),
+        ("GET", "/api/v1/accounts/unknown", None, 404),
+        ("POST", "/api/v1/accounts/unknown/follow", None, 404),
+        ("GET", "/api/v1/timelines/home?limit=lots", None, 422),
+        ("GET", "/api/v1/notifications/nope", None, 404),
+        ("POST", "/api/v1/notifications/nope/dismiss", None, 404),
+        ("POST", "/api/v1/statuses/nope/favourite", None, 404),
+    ];
+    for (method, path, body, expected) in cases {
+        let mut req = if method == "GET" {
+            http().get(a.at(path))
+        } else {
+            http().post(a.at(path))
+        };
+        req = req.bearer_auth(&u.token);
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
+        }
+        let res = req.send().await.expect("send");
+        assert_eq!(res.status().as_u16(), expected, "{method} {path} {body:?}");
+        let v: Value = res.json().await.expect("error json");
+        assert!(v["error"].is_string(), "{method} {path}: {v}");
+    }
+    let long = "x".repeat(5001);
+    let (status, v) = a
+        .post(&u.token, "/api/v1/statuses", json!({"status": long}))
+        .await;
+    assert_eq!(status, 422);
+    assert!(v["error"]
+        .as_str()
+        .expect("error")
+        .contains("character limit"));
+    let huge = "y".repeat(2 * 1024 * 1024);
+    let res = http()
+        .post(a.at("/api/v1/statuses"))
+        .bearer_auth(&u.token)
+        .json(&json!({"status": huge}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 413);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visibility_never_leaks() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let author = a.user("ann").await;
+    let follower = a.user("fred").await;
+    let stranger = a.user("sam").await;
+    let mentioned = a.user("mia").await;
+    assert_eq!(
+        a.post(
+            &follower.token,
+            &format!("/api/v1/accounts/{}/follow", author.id),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+
+    let post = |text: &'static str, visibility: &'static str| {
+        let token = author.token.clone();
+        async move {
+            let (status, s) = a
+                .post(
+                    &token,
+                    "/api/v1/statuses",
+                    json!({"status": text, "visibility": visibility}),
+                )
+                .await;
+            assert_eq!(status, 200, "{s}");
+            s["id"].as_str().expect("id").to_string()
+        }
+    };
+    let public = post("public words", "public").await;
+    let unlisted = post("unlisted words", "unlisted").await;
+    let private = post("followers only", "private").await;
+    let direct = post("@mia a secret", "direct").await;
+
+    let sees = |token: String, id: String| async move {
+        a.get(&token, &format!("/api/v1/statuses/{id}")).await.0 == 200
+    };
+    for (who, token) in [
+        ("author", &author.token),
+        ("follower", &follower.token),
+        ("stranger", &stranger.token),
+        ("mentioned", &mentioned.token),
+        ("anonymous", &String::new()),
+    ] {
+        assert!(
+            sees(token.clone(), public.clone()).await,
+            "{who} sees public"
+        );
+        assert!(
+            sees(token.clone(), unlisted.clone()).await,
+            "{who} sees unlisted"
+        );
+        let expect_private = matches!(who, "author" | "follower");
+        assert_eq!(
+            sees(token.clone(), private.clone()).await,
+            expect_private,
+            "{who} and private"
+        );
+        let expect_direct = matches!(who, "author" | "mentioned");
+        assert_eq!(
+            sees(token.clone(), direct.clone()).await,
+            expect_direct,
+            "{who} and direct"
+        );
+        // The account's posts list applies the same rules.
+        let (_, list) = a
+            .get(token, &format!("/api/v1/accounts/{}/statuses", author.id))
+            .await;
+        let list = ids(&list);
+        assert_eq!(
+            list.contains(&private),
+            expect_private,
+            "{who}: private in account statuses"
+        );
+        assert_eq!(
+            list.contains(&direct),
+            expect_direct,
+            "{who}: direct in account statuses"
+        );
+        // Context and interactions too.
+        let (status, _) = a
+            .get(token, &format!("/api/v1/statuses/{private}/context"))
+            .await;
+        assert_eq!(status == 200, expect_private, "{who}: context of private");
+        // A stranger cannot favourite what they cannot see.
+        if !token.is_empty() {
+            let (status, _) = a
+                .post(
+                    token,
+                    &format!("/api/v1/statuses/{direct}/favourite"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status == 200, expect_direct, "{who}: favourite direct");
+        }
+    }
+    // Timelines: public shows only public; the follower's home shows private but not direct.
+    let (_, public_tl) = a.get("", "/api/v1/timelines/public").await;
+    assert_eq!(ids(&public_tl), vec![public.clone()]);
+    let (_, local_tl) = a.get("", "/api/v1/timelines/public?local=true").await;
+    assert_eq!(ids(&local_tl), vec![public.clone()]);
+    let (_, remote_tl) = a.get("", "/api/v1/timelines/public?remote=1").await;
+    assert_eq!(ids(&remote_tl), Vec::<String>::new());
+    let (_, home) = a.get(&follower.token, "/api/v1/timelines/home").await;
+    assert_eq!(
+        ids(&home),
+        vec![private.clone(), unlisted.clone(), public.clone()]
+    );
+    let (_, stranger_home) = a.get(&stranger.token, "/api/v1/timelines/home").await;
+    assert!(ids(&stranger_home).is_empty());
+    // Private and direct posts cannot be boosted by others.
+    assert_eq!(
+        a.post(
+            &follower.token,
+            &format!("/api/v1/statuses/{private}/reblog"),
+            json!({})
+        )
+        .await
+        .0,
+        403
+    );
+    // The mentioned account was notified of the direct message.
+    let (_, notes) = a.get(&mentioned.token, "/api/v1/notifications").await;
+    assert_eq!(notes[0]["type"], "mention");
+    assert_eq!(notes[0]["status"]["id"], direct);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_timeline_pages_with_link_headers() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let u = a.user("paula").await;
+    let mut posted = Vec::new();
+    for i in 0..7 {
+        let (_, s) = a
+            .post(
+                &u.token,
+                "/api/v1/statuses",
+                json!({"status": format!("post {i}")}),
+            )
+            .await;
+        posted.push(s["id"].as_str().expect("id").to_string());
+    }
+    posted.reverse(); // newest first
+    let res = http()
+        .get(a.at("/api/v1/timelines/home?limit=3"))
+        .bearer_auth(&u.token)
+        .send()
+        .await
+        .expect("get");
+    let link = res.headers()["link"].to_str().expect("link").to_string();
+    let page1: Value = res.json().await.expect("json");
+    assert_eq!(ids(&page1), posted[0..3]);
+    assert!(
+        link.contains(&format!("max_id={}>; rel=\"next\"", posted[2])),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!("min_id={}>; rel=\"prev\"", posted[0])),
+        "{link}"
+    );
+    assert!(link.contains("limit=3"), "{link}");
+    let next = link
+        .split('<')
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .expect("next url");
+    let page2: Value = http()
+        .get(next)
+        .bearer_auth(&u.token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ids(&page2), posted[3..6]);
+    let (_, since) = a
+        .get(
+            &u.token,
+            &format!("/api/v1/timelines/home?since_id={}", posted[2]),
+        )
+        .await;
+    assert_eq!(ids(&since), posted[0..2]);
+    // min_id gives the page right after, still newest first.
+    let (_, min) = a
+        .get(
+            &u.token,
+            &format!("/api/v1/timelines/home?min_id={}&limit=2", posted[6]),
+        )
+        .await;
+    assert_eq!(ids(&min), posted[4..6]);
+    let (_, all) = a.get(&u.token, "/api/v1/timelines/home?limit=1000").await;
+    assert_eq!(ids(&all).len(), 7, "limit is capped, not an error");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_interactions_and_notifications() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let leo = a.user("leo").await;
+    let kim = a.user("kim").await;
+    let (status, rel) = a
+        .post(
+            &kim.token,
+            &format!("/api/v1/accounts/{}/follow", leo.id),
+            json!({"notify": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(rel["following"], true);
+    assert_eq!(rel["notifying"], true);
+    let (_, rels) = a
+        .get(
+            &leo.token,
+            &format!("/api/v1/accounts/relationships?id[]={}", kim.id),
+        )
+        .await;
+    assert_eq!(rels[0]["followed_by"], true);
+    assert_eq!(rels[0]["following"], false);
+    let (_, leo_acct) = a
+        .get(&leo.token, &format!("/api/v1/accounts/{}", leo.id))
+        .await;
+    assert_eq!(leo_acct["followers_count"], 1);
+    let (_, followers) = a
+        .get("", &format!("/api/v1/accounts/{}/followers", leo.id))
+        .await;
+    assert_eq!(followers[0]["id"], kim.id);
+
+    let (_, post) = a
+        .post(
+            &leo.token,
+            "/api/v1/statuses",
+            json!({"status": "hello #coworking"}),
+        )
+        .await;
+    let pid = post["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        a.post(
+            &kim.token,
+            &format!("/api/v1/statuses/{pid}/favourite"),
+            json!({})
+        )
+        .await
+        .1["favourited"],
+        true
+    );
+    let (_, boost) = a
+        .post(
+            &kim.token,
+            &format!("/api/v1/statuses/{pid}/reblog"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(boost["reblog"]["id"], pid);
+    assert_eq!(boost["reblog"]["reblogged"], true);
+    let (_, reply) = a
+        .post(
+            &kim.token,
+            "/api/v1/statuses",
+            json!({"status": "@leo nice", "in_reply_to_id": pid}),
+        )
+        .await;
+    assert_eq!(reply["in_reply_to_id"], pid);
+    assert_eq!(reply["mentions"][0]["acct"], "leo");
+    let (_, bm) = a
+        .post(
+            &kim.token,
+            &format!("/api/v1/statuses/{pid}/bookmark"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(bm["bookmarked"], true);
+    let (_, fresh) = a.get(&kim.token, &format!("/api/v1/statuses/{pid}")).await;
+    assert_eq!(fresh["favourites_count"], 1);
+    assert_eq!(fresh["reblogs_count"], 1);
+    assert_eq!(fresh["replies_count"], 1);
+    let (_, by) = a
+        .get("", &format!("/api/v1/statuses/{pid}/favourited_by"))
+        .await;
+    assert_eq!(by[0]["id"], kim.id);
+    let (_, by) = a
+        .get("", &format!("/api/v1/statuses/{pid}/reblogged_by"))
+        .await;
+    assert_eq!(by[0]["id"], kim.id);
+    let (_, tag) = a.get("", "/api/v1/timelines/tag/Coworking").await;
+    assert_eq!(ids(&tag), vec![pid.clone()]);
+
+    let (_, notes) = a.get(&leo.token, "/api/v1/notifications").await;
+    let kinds: Vec<&str> = notes
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|n| n["type"].as_str().expect("type"))
+        .collect();
+    assert_eq!(kinds, vec!["mention", "reblog", "favourite", "follow"]);
+    let (_, only) = a
+        .get(&leo.token, "/api/v1/notifications?types[]=favourite")
+        .await;
+    assert_eq!(only.as_array().map(Vec::len), Some(1));
+    let (_, kim_notes) = a.get(&kim.token, "/api/v1/notifications").await;
+    assert_eq!(
+        kim_notes[0]["type"], "status",
+        "kim asked to be notified of leo's posts"
+    );
+    let first = notes[0]["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        a.get(&leo.token, &format!("/api/v1/notifications/{first}"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        a.post(
+            &leo.token,
+            &format!("/api/v1/notifications/{first}/dismiss"),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        a.get(&leo.token, &format!("/api/v1/notifications/{first}"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        a.get(
+            &kim.token,
+            &format!(
+                "/api/v1/notifications/{}",
+                notes[1]["id"].as_str().expect("id")
+            )
+        )
+        .await
+        .0,
+        404,
+        "not someone else's"
+    );
+    assert_eq!(
+        a.post(&leo.token, "/api/v1/notifications/clear", json!({}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        a.get(&leo.token, "/api/v1/notifications").await.1,
+        json!([])
+    );
+
+    // Undo everything.
+    assert_eq!(
+        a.post(
+            &kim.token,
+            &format!("/api/v1/statuses/{pid}/unreblog"),
+            json!({})
+        )
+        .await
+        .1["reblogged"],
+        false
+    );
+    assert_eq!(
+        a.post(
+            &kim.token,
+            &format!("/api/v1/statuses/{pid}/unfavourite"),
+            json!({})
+        )
+        .await
+        .1["favourited"],
+        false
+    );
+    assert_eq!(
+        a.post(
+            &kim.token,
+            &format!("/api/v1/accounts/{}/unfollow", leo.id),
+            json!({})
+        )
+        .await
+        .1["following"],
+        false
+    );
+    // Deleting returns the source text; others cannot delete.
+    let res = http()
+        .delete(a.at(&format!("/api/v1/statuses/{pid}")))
+        .bearer_auth(&kim.token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 403);
+    let res = http()
+        .delete(a.at(&format!("/api/v1/statuses/{pid}")))
+        .bearer_auth(&leo.token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["text"],
+        "hello #coworking"
+    );
+    assert_eq!(
+        a.get(&leo.token, &format!("/api/v1/statuses/{pid}"))
+            .await
+            .0,
+        404
+    );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locked_accounts_get_follow_requests() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let lou = a.user("lou").await;
+    let max = a.user("max").await;
+    // Lock lou's account through the use-case layer (the profile API comes later).
+    let mut conn = a.ctx.db.get().await.expect("conn");
+    interspace_db::accounts::update_account_profile(
+        &mut conn,
+        &lou.id,
+        &interspace_db::accounts::AccountProfileChanges {
+            locked: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("lock");
+    drop(conn);
+    let (_, rel) = a
+        .post(
+            &max.token,
+            &format!("/api/v1/accounts/{}/follow", lou.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(rel["following"], false);
+    assert_eq!(rel["requested"], true);
+    let (_, requests) = a.get(&lou.token, "/api/v1/follow_requests").await;
+    assert_eq!(requests[0]["id"], max.id);
+    let (_, notes) = a.get(&lou.token, "/api/v1/notifications").await;
+    assert_eq!(notes[0]["type"], "follow_request");
+    let (_, rel) = a
+        .post(
+            &lou.token,
+            &format!("/api/v1/follow_requests/{}/authorize", max.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(rel["followed_by"], true);
+    let (_, rel) = a
+        .get(
+            &max.token,
+            &format!("/api/v1/accounts/relationships?id={}", lou.id),
+        )
+        .await;
+    assert_eq!(rel[0]["following"], true);
+    assert_eq!(
+        a.post(
+            &lou.token,
+            &format!("/api/v1/follow_requests/{}/reject", max.id),
+            json!({})
+        )
+        .await
+        .0,
+        404,
+        "nothing pending"
+    );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_local_and_remote_accounts() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let u = a.user("nina").await;
+    b.user("omar").await;
+    let (_, found) = a.get(&u.token, "/api/v2/search?q=nin&type=accounts").await;
+    assert_eq!(found["accounts"][0]["acct"], "nina");
+    // A handle is resolved through WebFinger whatever `type` says (toot, Mastodon.py).
+    let (status, found) = a
+        .get(
+            &u.token,
+            &format!("/api/v2/search?q=omar@{}&resolve=1&type=statuses", b.domain),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(found["accounts"][0]["acct"], format!("omar@{}", b.domain));
+    let omar_id = found["accounts"][0]["id"].as_str().expect("id").to_string();
+    let (_, looked) = a
+        .get(
+            &u.token,
+            &format!("/api/v1/accounts/lookup?acct=omar@{}", b.domain),
+        )
+        .await;
+    assert_eq!(looked["id"], omar_id);
+    let (_, none) = a
+        .get(
+            &u.token,
+            &format!("/api/v2/search?q=nobody@{}&resolve=true", b.domain),
+        )
+        .await;
+    assert_eq!(none["accounts"], json!([]));
+    let (_, tags) = a.get(&u.token, "/api/v2/search?q=%23Coffee").await;
+    assert_eq!(tags["hashtags"][0]["name"], "coffee");
+    cluster.shutdown().await;
+}
