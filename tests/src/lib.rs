@@ -40,6 +40,8 @@ fn unique_name() -> String {
 /// A database for one instance, dropped (PostgreSQL) or deleted (SQLite) with it.
 pub struct TestDb {
     pub url: String,
+    /// A media folder that goes away with the database.
+    pub media: PathBuf,
     cleanup: Cleanup,
 }
 
@@ -56,8 +58,10 @@ impl TestDb {
                 let url = interspace_db::admin::create_database(&admin, &name)
                     .await
                     .unwrap_or_else(|e| panic!("cannot create test database on {admin}: {e}"));
+                let media = std::env::temp_dir().join(&name).join("media");
                 Self {
                     url,
+                    media,
                     cleanup: Cleanup::Postgres { admin, name },
                 }
             }
@@ -67,6 +71,7 @@ impl TestDb {
                 let url = format!("sqlite://{}", dir.join("interspace.db").display());
                 Self {
                     url,
+                    media: dir.join("media"),
                     cleanup: Cleanup::Dir(dir),
                 }
             }
@@ -81,6 +86,7 @@ impl Drop for TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin, name } => {
+                let _ = std::fs::remove_dir_all(std::env::temp_dir().join(name));
                 let (admin, name) = (admin.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
                 let _ = std::thread::spawn(move || {
@@ -98,7 +104,8 @@ impl Drop for TestDb {
 }
 
 /// The configuration of a test instance: loopback, http, its own database.
-pub fn test_config(db_url: &str, index: usize) -> Config {
+pub fn test_config(db: &TestDb, index: usize) -> Config {
+    let db_url = db.url.as_str();
     let mut config = Config::default();
     config.server.bind = "127.0.0.1:0".into();
     config.server.domain = String::new();
@@ -110,6 +117,7 @@ pub fn test_config(db_url: &str, index: usize) -> Config {
     config.space.name = format!("Space {}", (b'A' + index as u8) as char);
     config.space.handle = "space".into();
     config.instance.registrations = "open".into();
+    config.media.path = db.media.display().to_string();
     config
 }
 
@@ -128,7 +136,7 @@ pub struct TestInstance {
 impl TestInstance {
     pub async fn spawn(index: usize) -> Self {
         let db = TestDb::create().await;
-        Self::spawn_with(test_config(&db.url, index), db).await
+        Self::spawn_with(test_config(&db, index), db).await
     }
 
     pub async fn spawn_with(config: Config, db: TestDb) -> Self {

@@ -42,6 +42,11 @@ pub(crate) async fn build_local(
     };
     let keys = keys::generate().await?;
     let ts = now();
+    // Profile pages: `/@name` for people (as Mastodon and its clients expect), the id otherwise.
+    let url = match actor_type {
+        ActorType::Person => urls.path(&format!("/@{username}")),
+        _ => uri.clone(),
+    };
     Ok(NewAccount {
         id: new_id(),
         username: username.to_string(),
@@ -49,7 +54,7 @@ pub(crate) async fn build_local(
         actor_type: actor_type.as_str().to_string(),
         display_name: display_name.to_string(),
         note: note_html.to_string(),
-        url: Some(uri.to_string()),
+        url: Some(url.to_string()),
         inbox_url: urls.actor_sub(&uri, "inbox").to_string(),
         shared_inbox_url: Some(urls.shared_inbox().to_string()),
         outbox_url: Some(urls.actor_sub(&uri, "outbox").to_string()),
@@ -69,6 +74,7 @@ pub(crate) async fn build_local(
         created_at: ts,
         updated_at: ts,
         fetched_at: None,
+        bot: actor_type == ActorType::Application,
     })
 }
 
@@ -134,6 +140,7 @@ pub async fn upsert_remote(ctx: &AppContext, actor: RemoteActor) -> AppResult<Ac
     }
     let domain = domain_of(&actor.uri)?;
     let ts = now();
+    let bot = matches!(actor.actor_type.as_str(), "Service" | "Application");
     let new = NewAccount {
         id: new_id(),
         username: actor.username,
@@ -167,6 +174,7 @@ pub async fn upsert_remote(ctx: &AppContext, actor: RemoteActor) -> AppResult<Ac
         created_at: actor.published.unwrap_or(ts),
         updated_at: ts,
         fetched_at: Some(ts),
+        bot,
     };
     let mut conn: DbConn = ctx.db.get().await?;
     Ok(db_accounts::upsert_remote_account(&mut conn, &new).await?)
@@ -306,4 +314,148 @@ pub async fn followers(ctx: &AppContext, account: &Account, limit: i64) -> AppRe
 pub async fn following(ctx: &AppContext, account: &Account, limit: i64) -> AppResult<Vec<Account>> {
     let mut conn = ctx.db.get().await?;
     Ok(interspace_db::follows::list_following(&mut conn, &account.id, 0, limit).await?)
+}
+
+/// Changes a member makes to their own profile; `None` keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    /// Plain text; stored as HTML paragraphs.
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub bot: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub fields: Option<Vec<(String, String)>>,
+    pub avatar: Option<crate::media::Upload>,
+    pub header: Option<crate::media::Upload>,
+    pub privacy: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
+}
+
+pub const MAX_FIELDS: usize = 4;
+const MAX_NOTE: usize = 500;
+
+pub async fn update_profile(
+    ctx: &AppContext,
+    me: &(interspace_db::users::User, Account),
+    u: ProfileUpdate,
+) -> AppResult<(interspace_db::users::User, Account)> {
+    use interspace_core::ValidationError;
+    let (user, account) = me;
+    let display_name = u
+        .display_name
+        .as_deref()
+        .map(interspace_core::names::validate_display_name)
+        .transpose()?;
+    if let Some(note) = &u.note {
+        if note.chars().count() > MAX_NOTE {
+            return Err(ValidationError::new(
+                "note",
+                format!("must be at most {MAX_NOTE} characters long"),
+            )
+            .into());
+        }
+    }
+    let fields = match &u.fields {
+        None => None,
+        Some(list) => {
+            let list: Vec<&(String, String)> = list
+                .iter()
+                .filter(|(n, v)| !n.trim().is_empty() || !v.trim().is_empty())
+                .collect();
+            if list.len() > MAX_FIELDS {
+                return Err(ValidationError::new(
+                    "fields_attributes",
+                    format!("at most {MAX_FIELDS} fields"),
+                )
+                .into());
+            }
+            if list
+                .iter()
+                .any(|(n, v)| n.chars().count() > 255 || v.chars().count() > 255)
+            {
+                return Err(ValidationError::new(
+                    "fields_attributes",
+                    "names and values are at most 255 characters",
+                )
+                .into());
+            }
+            let json: Vec<serde_json::Value> = list
+                .iter()
+                .map(|(n, v)| serde_json::json!({ "name": n.trim(), "value": interspace_core::html::escape(v.trim()) }))
+                .collect();
+            Some(serde_json::to_string(&json).map_err(|e| AppError::Internal(e.to_string()))?)
+        }
+    };
+    let privacy = match u.privacy.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let v = crate::statuses::Visibility::parse(p)?;
+            if v == crate::statuses::Visibility::Direct {
+                return Err(
+                    ValidationError::new("privacy", "must be public, unlisted or private").into(),
+                );
+            }
+            Some(v.as_str().to_string())
+        }
+        None => None,
+    };
+    let language = match u.language.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(l) if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            Some(Some(l.to_lowercase()))
+        }
+        Some(l) => {
+            return Err(
+                ValidationError::new("language", format!("'{l}' is not a language code")).into(),
+            )
+        }
+    };
+    let avatar = match u.avatar {
+        Some(file) => Some(Some(crate::media::url(
+            ctx,
+            &crate::media::upload(ctx, account, file, None).await?,
+        ))),
+        None => None,
+    };
+    let header = match u.header {
+        Some(file) => Some(Some(crate::media::url(
+            ctx,
+            &crate::media::upload(ctx, account, file, None).await?,
+        ))),
+        None => None,
+    };
+    let mut tx = ctx.db.begin().await?;
+    let updated = db_accounts::update_account_profile(
+        &mut tx,
+        &account.id,
+        &db_accounts::AccountProfileChanges {
+            display_name,
+            note: u.note.as_deref().map(interspace_core::html::text_to_html),
+            fields,
+            locked: u.locked,
+            discoverable: u.discoverable,
+            bot: u.bot,
+            avatar_url: avatar,
+            header_url: header,
+            updated_at: None,
+        },
+    )
+    .await?;
+    interspace_db::users::update_user_preferences(
+        &mut tx,
+        &user.id,
+        &interspace_db::users::UserPreferenceChanges {
+            default_privacy: privacy,
+            default_sensitive: u.sensitive,
+            default_language: language,
+        },
+    )
+    .await?;
+    let (user, _) = interspace_db::users::find_user_by_username(&mut tx, &updated.username)
+        .await?
+        .ok_or(AppError::NotFound("member"))?;
+    tx.commit().await?;
+    Ok((user, updated))
 }

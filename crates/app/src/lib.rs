@@ -10,11 +10,13 @@ mod error;
 pub mod follows;
 pub mod instance;
 pub mod keys;
+pub mod media;
 pub mod members;
 pub mod metrics;
 pub mod notifications;
 pub mod oauth;
 pub mod passwords;
+pub mod registrations;
 pub mod setup;
 pub mod spaces;
 pub mod statuses;
@@ -23,6 +25,7 @@ pub mod timelines;
 pub use error::{AppError, AppResult};
 pub use interspace_db::accounts::Account;
 pub use interspace_db::statuses::Page;
+pub use interspace_db::users::User;
 
 use interspace_core::roles::RegistrationMode;
 use interspace_core::urls::UrlScheme;
@@ -43,6 +46,8 @@ pub struct InstanceSettings {
     pub space_name: String,
     pub space_timezone: String,
     pub operator_username: String,
+    /// Where uploaded files are stored.
+    pub media_dir: std::path::PathBuf,
 }
 
 /// Resolves remote actors over the network; implemented by the federation crate.

@@ -40,6 +40,16 @@ pub struct AddedMember {
 }
 
 pub async fn add(ctx: &AppContext, new: NewMember) -> AppResult<AddedMember> {
+    add_with(ctx, new, None, None).await
+}
+
+/// `add`, keeping why they asked to join and their locale (self-registration).
+pub async fn add_with(
+    ctx: &AppContext,
+    new: NewMember,
+    reason: Option<String>,
+    locale: Option<String>,
+) -> AppResult<AddedMember> {
     let operator = ctx.settings.operator_username.as_str();
     let username = Username::parse(&new.username, &[operator])?;
     let email = Email::parse(&new.email)?;
@@ -73,6 +83,11 @@ pub async fn add(ctx: &AppContext, new: NewMember) -> AppResult<AddedMember> {
             disabled: false,
             created_at: ts,
             updated_at: ts,
+            reason,
+            locale,
+            default_privacy: "public".into(),
+            default_sensitive: false,
+            default_language: None,
         },
     )
     .await?;

@@ -565,3 +565,19 @@ pub async fn find_app(ctx: &AppContext, id: &str) -> AppResult<Option<OauthApp>>
     let mut conn = ctx.db.get().await?;
     Ok(db_oauth::find_app_by_id(&mut conn, id).await?)
 }
+
+/// A token for a freshly registered user, with the registering app's scopes.
+pub async fn issue_for_user(
+    ctx: &AppContext,
+    app_token: &Auth,
+    user_id: &str,
+) -> AppResult<IssuedToken> {
+    issue(
+        ctx,
+        app_token.token.app_id.clone(),
+        Some(user_id.to_string()),
+        &app_token.scopes,
+        true,
+    )
+    .await
+}

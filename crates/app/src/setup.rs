@@ -128,6 +128,11 @@ pub async fn ensure_instance(ctx: &AppContext) -> AppResult<Option<FirstRun>> {
             disabled: false,
             created_at: ts,
             updated_at: ts,
+            reason: None,
+            locale: None,
+            default_privacy: "public".into(),
+            default_sensitive: false,
+            default_language: None,
         },
     )
     .await?;

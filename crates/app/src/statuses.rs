@@ -60,6 +60,7 @@ pub struct StatusView {
     pub favourited: bool,
     pub reblogged: bool,
     pub bookmarked: bool,
+    pub media: Vec<interspace_db::media::Media>,
     pub reblog: Option<Box<StatusView>>,
 }
 
@@ -81,6 +82,7 @@ pub async fn hydrate(
         .collect();
     let mentions = db_statuses::list_mentions(conn, &all_ids).await?;
     let tags = db_statuses::list_tags(conn, &all_ids).await?;
+    let media = interspace_db::media::list_for_statuses(conn, &all_ids).await?;
     let mut account_ids: HashSet<String> = statuses
         .iter()
         .chain(originals.iter())
@@ -113,6 +115,11 @@ pub async fn hydrate(
             favourited: favs.contains(&s.id),
             reblogged: boosts.contains(&s.id),
             bookmarked: marks.contains(&s.id),
+            media: media
+                .iter()
+                .filter(|m| m.status_id.as_deref() == Some(s.id.as_str()))
+                .cloned()
+                .collect(),
             account,
             reblog: None,
             status: s,
@@ -169,9 +176,11 @@ pub struct NewStatus {
     pub visibility: Option<String>,
     pub in_reply_to_id: Option<String>,
     pub spoiler_text: Option<String>,
-    pub sensitive: bool,
+    /// `None`: the author's default.
+    pub sensitive: Option<bool>,
     pub language: Option<String>,
     pub idempotency_key: Option<String>,
+    pub media_ids: Vec<String>,
 }
 
 /// Resolves mentions: local names from the database, remote ones from the database or the
@@ -313,7 +322,7 @@ pub async fn create(
         content,
         source_text: text.to_string(),
         spoiler_text: spoiler,
-        sensitive: new.sensitive,
+        sensitive: new.sensitive.unwrap_or(user.default_sensitive),
         visibility: visibility.as_str().to_string(),
         language,
         is_local: true,
@@ -326,6 +335,14 @@ pub async fn create(
     };
     let mut tx = ctx.db.begin().await?;
     db_statuses::insert_status(&mut tx, &status, &mention_ids, &tags).await?;
+    if !new.media_ids.is_empty()
+        && interspace_db::media::attach(&mut tx, &account.id, &new.media_ids, &id).await?
+            != new.media_ids.len()
+    {
+        return Err(AppError::Unprocessable(
+            "Validation failed: media is attached to another post".into(),
+        ));
+    }
     if let Some(p) = &parent {
         db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
     }

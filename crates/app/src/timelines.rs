@@ -55,3 +55,13 @@ pub async fn account(
     .await?;
     hydrate(&mut conn, rows, viewer_id).await
 }
+
+/// Hashtags in use starting with `q` (a leading `#` is ignored).
+pub async fn search_tags(ctx: &AppContext, q: &str, limit: i64) -> AppResult<Vec<String>> {
+    let tag = q.trim().trim_start_matches('#').to_lowercase();
+    if tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Ok(vec![]);
+    }
+    let mut conn = ctx.db.get().await?;
+    Ok(db_statuses::search_tags(&mut conn, &tag, limit).await?)
+}

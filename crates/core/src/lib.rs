@@ -6,6 +6,7 @@
 pub mod accept;
 pub mod html;
 pub mod ids;
+pub mod images;
 pub mod names;
 pub mod net;
 pub mod roles;

@@ -38,6 +38,7 @@ pub struct Account {
     pub fetched_at: Option<NaiveDateTime>,
     pub suspended_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
+    pub bot: bool,
 }
 
 impl Account {
@@ -74,6 +75,7 @@ pub struct NewAccount {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub fetched_at: Option<NaiveDateTime>,
+    pub bot: bool,
 }
 
 /// Profile changes of a local account; `None` leaves a column as it is.
@@ -85,6 +87,9 @@ pub struct AccountProfileChanges {
     pub fields: Option<String>,
     pub locked: Option<bool>,
     pub discoverable: Option<bool>,
+    pub bot: Option<bool>,
+    pub avatar_url: Option<Option<String>>,
+    pub header_url: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -125,6 +130,7 @@ pub async fn upsert_remote_account(conn: &mut DbConn, new: &NewAccount) -> DbRes
             accounts::header_url.eq(&new.header_url),
             accounts::updated_at.eq(new.updated_at),
             accounts::fetched_at.eq(new.fetched_at),
+            accounts::bot.eq(new.bot),
         ))
         .returning(Account::as_returning())
         .get_result(c)

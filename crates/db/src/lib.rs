@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod follows;
+pub mod invites;
+pub mod media;
 pub mod notifications;
 pub mod oauth;
 mod pool;

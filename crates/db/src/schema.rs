@@ -29,6 +29,7 @@ diesel::table! {
         fetched_at -> Nullable<Timestamp>,
         suspended_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        bot -> Bool,
     }
 }
 
@@ -43,6 +44,11 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reason -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        default_privacy -> Text,
+        default_sensitive -> Bool,
+        default_language -> Nullable<Text>,
     }
 }
 
@@ -197,6 +203,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invites (id) {
+        id -> Text,
+        code -> Text,
+        created_by -> Nullable<Text>,
+        max_uses -> Nullable<Integer>,
+        uses -> Integer,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> Text,
+        account_id -> Text,
+        target_account_id -> Text,
+        uri -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mutes (id) {
+        id -> Text,
+        account_id -> Text,
+        target_account_id -> Text,
+        hide_notifications -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media_attachments (id) {
+        id -> Text,
+        account_id -> Text,
+        status_id -> Nullable<Text>,
+        kind -> Text,
+        content_type -> Text,
+        file_path -> Nullable<Text>,
+        remote_url -> Nullable<Text>,
+        description -> Nullable<Text>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        blurhash -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_edits (id) {
+        id -> Text,
+        status_id -> Text,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    markers (account_id, timeline) {
+        account_id -> Text,
+        timeline -> Text,
+        last_read_id -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(oauth_tokens -> users (user_id));
 diesel::joinable!(statuses -> accounts (account_id));
@@ -219,4 +295,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     bookmarks,
     notifications,
     idempotency_keys,
+    invites,
+    blocks,
+    mutes,
+    media_attachments,
+    status_edits,
+    markers,
 );

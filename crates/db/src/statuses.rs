@@ -569,3 +569,22 @@ pub async fn save_idempotent(
         .await)?;
     Ok(())
 }
+
+/// Hashtags in use that start with `prefix` (lowercase), alphabetically.
+pub async fn search_tags(conn: &mut DbConn, prefix: &str, limit: i64) -> DbResult<Vec<String>> {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(run!(conn, |c| status_tags::table
+        .filter(status_tags::name.like(&pattern).escape('\\'))
+        .select(status_tags::name)
+        .distinct()
+        .order(status_tags::name.asc())
+        .limit(limit)
+        .load(c)
+        .await)?)
+}

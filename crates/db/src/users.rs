@@ -19,6 +19,38 @@ pub struct User {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub reason: Option<String>,
+    pub locale: Option<String>,
+    pub default_privacy: String,
+    pub default_sensitive: bool,
+    pub default_language: Option<String>,
+}
+
+/// Changes to a user's posting defaults; `None` keeps a value.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserPreferenceChanges {
+    pub default_privacy: Option<String>,
+    pub default_sensitive: Option<bool>,
+    pub default_language: Option<Option<String>>,
+}
+
+pub async fn update_user_preferences(
+    conn: &mut DbConn,
+    id: &str,
+    changes: &UserPreferenceChanges,
+) -> DbResult<()> {
+    if changes.default_privacy.is_none()
+        && changes.default_sensitive.is_none()
+        && changes.default_language.is_none()
+    {
+        return Ok(());
+    }
+    run!(conn, |c| diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(c)
+        .await)?;
+    Ok(())
 }
 
 pub async fn insert_user(conn: &mut DbConn, user: &User) -> DbResult<User> {

@@ -27,7 +27,23 @@ pub struct Config {
     pub federation: FederationConfig,
     pub space: SpaceConfig,
     pub instance: InstanceConfig,
+    pub media: MediaConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Folder for uploaded files.
+    pub path: String,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self {
+            path: "data/media".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

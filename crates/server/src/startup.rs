@@ -54,6 +54,7 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
         space_name: config.space.name.trim().to_string(),
         space_timezone: config.space.timezone.trim().to_string(),
         operator_username: config.space.operator.trim().to_string(),
+        media_dir: std::path::PathBuf::from(config.media.path.trim()),
     })
 }
 

@@ -13,11 +13,11 @@ pub async fn verify_credentials(
     auth: Authed,
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:accounts")?;
-    let account = auth.0.account()?;
+    let (user, account) = auth.0.user()?;
     let requests = follows::follow_requests(&ctx, account, 80).await?.len();
     Ok(HttpResponse::Ok().json(
         Renderer::new(&ctx)
-            .credential_account(account, requests)
+            .credential_account(user, account, requests)
             .await?,
     ))
 }
@@ -173,4 +173,105 @@ pub async fn answer_request(
     };
     let r = follows::answer_request(&ctx, auth.0.account()?, &id, accept).await?;
     Ok(HttpResponse::Ok().json(relationship(&r)))
+}
+
+/// `POST /api/v1/accounts`: registration with an app token.
+pub async fn register(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    let issued = interspace_app::registrations::register(
+        &ctx,
+        &auth.0,
+        interspace_app::registrations::Registration {
+            username: p.string("username")?.unwrap_or_default(),
+            email: p.string("email")?.unwrap_or_default(),
+            password: p.string("password")?.unwrap_or_default(),
+            agreement: p.bool("agreement")?.unwrap_or(false),
+            locale: p.string("locale")?,
+            reason: p.string("reason")?,
+            invite_code: p.string("invite_code")?,
+        },
+    )
+    .await?;
+    let mut body = serde_json::json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "scope": issued.scope,
+        "created_at": issued.created_at,
+    });
+    if let Some(r) = issued.refresh_token {
+        body["refresh_token"] = serde_json::json!(r);
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`
+pub async fn update_credentials(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require("write:accounts")?;
+    let me = auth.0.user()?;
+    let file = |name: &str| {
+        p.files
+            .iter()
+            .find(|f| f.field == name)
+            .map(|f| interspace_app::media::Upload {
+                bytes: f.bytes.clone(),
+            })
+    };
+    // `fields_attributes` arrives as an object keyed by index (forms) or as a list (JSON).
+    let fields = match p.map.get("fields_attributes") {
+        Some(Value::Object(map)) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by_key(|(k, _)| k.parse::<usize>().unwrap_or(usize::MAX));
+            Some(entries.iter().map(|(_, v)| field_pair(v)).collect())
+        }
+        Some(Value::Array(list)) => Some(list.iter().map(field_pair).collect()),
+        _ => None,
+    };
+    let source = |key: &str| -> Option<String> {
+        p.str(&format!("source[{key}]")).or_else(|| {
+            p.map
+                .get("source")
+                .and_then(|s| s.get(key))
+                .and_then(|v| v.as_str().map(String::from))
+        })
+    };
+    let sensitive = match source("sensitive") {
+        Some(s) => Some(matches!(s.as_str(), "1" | "true" | "on")),
+        None => p
+            .map
+            .get("source")
+            .and_then(|s| s.get("sensitive"))
+            .and_then(Value::as_bool),
+    };
+    let update = interspace_app::accounts::ProfileUpdate {
+        display_name: p.string("display_name")?,
+        note: p.string("note")?,
+        locked: p.bool("locked")?,
+        bot: p.bool("bot")?,
+        discoverable: p.bool("discoverable")?,
+        fields,
+        avatar: file("avatar"),
+        header: file("header"),
+        privacy: source("privacy"),
+        sensitive,
+        language: source("language"),
+    };
+    let (user, account) = interspace_app::accounts::update_profile(&ctx, me, update).await?;
+    let requests = follows::follow_requests(&ctx, &account, 80).await?.len();
+    Ok(HttpResponse::Ok().json(
+        Renderer::new(&ctx)
+            .credential_account(&user, &account, requests)
+            .await?,
+    ))
+}
+
+fn field_pair(v: &Value) -> (String, String) {
+    let get = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    (get("name"), get("value"))
 }

@@ -5,7 +5,7 @@ use interspace_app::accounts::{self, acct, AccountStats};
 use interspace_app::follows::Relationship;
 use interspace_app::notifications::NotificationView;
 use interspace_app::statuses::StatusView;
-use interspace_app::{Account, AppContext, AppResult};
+use interspace_app::{Account, AppContext, AppResult, User};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -66,7 +66,7 @@ impl<'a> Renderer<'a> {
             "locked": a.locked,
             "fields": fields,
             "emojis": [],
-            "bot": matches!(a.actor_type.as_str(), "Service" | "Application"),
+            "bot": a.bot,
             "group": a.actor_type == "Group",
             "discoverable": a.discoverable,
             "indexable": a.discoverable,
@@ -84,6 +84,7 @@ impl<'a> Renderer<'a> {
     /// The signed-in user's own account, with `source` (what the profile form edits).
     pub async fn credential_account(
         &mut self,
+        user: &User,
         a: &Account,
         follow_requests: usize,
     ) -> AppResult<Value> {
@@ -93,9 +94,9 @@ impl<'a> Renderer<'a> {
             .map(|(name, value)| json!({ "name": name, "value": value, "verified_at": null }))
             .collect();
         v["source"] = json!({
-            "privacy": "public",
-            "sensitive": false,
-            "language": null,
+            "privacy": user.default_privacy,
+            "sensitive": user.default_sensitive,
+            "language": user.default_language,
             "note": html_to_text(&a.note),
             "fields": fields,
             "follow_requests_count": follow_requests,
@@ -119,6 +120,8 @@ impl<'a> Renderer<'a> {
         };
         let account = self.account(&v.account).await?;
         let urls = self.ctx.urls();
+        // A boost shows the viewer's flags of what it boosts.
+        let flags = v.reblog.as_deref().unwrap_or(v);
         let mentions: Vec<Value> = v
             .mentions
             .iter()
@@ -147,7 +150,7 @@ impl<'a> Renderer<'a> {
             "visibility": s.visibility,
             "sensitive": s.sensitive,
             "spoiler_text": s.spoiler_text,
-            "media_attachments": [],
+            "media_attachments": v.media.iter().map(|m| media(self.ctx, m)).collect::<Vec<_>>(),
             "application": null,
             "mentions": mentions,
             "tags": tags,
@@ -162,10 +165,10 @@ impl<'a> Renderer<'a> {
             "card": null,
             "language": s.language,
             "text": null,
-            "favourited": v.favourited,
-            "reblogged": v.reblogged,
+            "favourited": flags.favourited,
+            "reblogged": flags.reblogged,
             "muted": false,
-            "bookmarked": v.bookmarked,
+            "bookmarked": flags.bookmarked,
             "pinned": false,
             "filtered": [],
         }))
@@ -233,4 +236,27 @@ pub fn html_to_text(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+pub fn media(ctx: &AppContext, m: &interspace_app::media::Media) -> Value {
+    let url = interspace_app::media::url(ctx, m);
+    let meta = match (m.width, m.height) {
+        (Some(w), Some(h)) if h > 0 => {
+            let size = json!({ "width": w, "height": h, "size": format!("{w}x{h}"), "aspect": w as f64 / h as f64 });
+            json!({ "original": size, "small": size })
+        }
+        _ => json!({}),
+    };
+    json!({
+        "id": m.id,
+        "type": m.kind,
+        "url": url,
+        "preview_url": url,
+        "remote_url": m.remote_url,
+        "preview_remote_url": null,
+        "text_url": null,
+        "meta": meta,
+        "description": m.description,
+        "blurhash": m.blurhash,
+    })
 }

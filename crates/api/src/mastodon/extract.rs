@@ -10,8 +10,9 @@ use interspace_app::oauth::{self, Auth};
 use interspace_app::{AppContext, AppError};
 use serde_json::{Map, Value};
 
-/// Largest request body read by [`Params`].
+/// Largest request body read by [`Params`]: 1 MiB, or 16 MiB for multipart uploads.
 pub const MAX_BODY: usize = 1024 * 1024;
+pub const MAX_UPLOAD_BODY: usize = 16 * 1024 * 1024;
 
 /// An uploaded file of a multipart body.
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@ mod accounts;
 pub mod entities;
 pub mod extract;
 mod instance;
+mod media;
 mod notifications;
 mod oauth;
 pub mod paging;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(instance::empty_list),
         )
         .route("/api/v1/preferences", web::get().to(instance::preferences))
+        .route("/api/v1/accounts", web::post().to(accounts::register))
         .route(
             "/api/v1/accounts/verify_credentials",
             web::get().to(accounts::verify_credentials),
@@ -105,5 +107,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/notifications/{id}/dismiss",
             web::post().to(notifications::dismiss),
         )
-        .route("/api/v2/search", web::get().to(search::v2));
+        .route("/api/v2/search", web::get().to(search::v2))
+        .route("/api/v1/media", web::post().to(media::upload))
+        .route("/api/v2/media", web::post().to(media::upload))
+        .route("/api/v1/media/{id}", web::get().to(media::get))
+        .route("/api/v1/media/{id}", web::put().to(media::update))
+        .route("/media/{name}", web::get().to(media::file))
+        .route(
+            "/api/v1/accounts/update_credentials",
+            web::patch().to(accounts::update_credentials),
+        );
 }

@@ -5,7 +5,7 @@ use super::extract::{MaybeAuthed, Params};
 use super::paging::page;
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
-use interspace_app::{accounts, AppContext};
+use interspace_app::{accounts, timelines, AppContext};
 use serde_json::json;
 
 pub async fn v2(
@@ -24,18 +24,19 @@ pub async fn v2(
     let resolve = auth.0.is_some() && p.bool("resolve")?.unwrap_or(false);
     let looks_like_handle = q.trim().trim_start_matches('@').contains('@');
     let mut r = Renderer::new(&ctx);
-    let accounts_json = if kind.is_empty() || kind == "accounts" || looks_like_handle {
+    let wants_accounts = (kind.is_empty() || kind == "accounts") && !q.trim().starts_with('#');
+    let accounts_json = if wants_accounts || looks_like_handle {
         let list = accounts::search(&ctx, &q, resolve, limit).await?;
         r.accounts(&list).await?
     } else {
         json!([])
     };
-    let tag = q.trim().trim_start_matches('#').to_lowercase();
-    let hashtags = if (kind.is_empty() || kind == "hashtags")
-        && !tag.is_empty()
-        && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
-    {
-        json!([{ "name": tag, "url": ctx.urls().path(&format!("/tags/{tag}")), "history": [] }])
+    let hashtags = if kind.is_empty() || kind == "hashtags" {
+        let names = timelines::search_tags(&ctx, &q, limit).await?;
+        json!(names
+            .iter()
+            .map(|t| json!({ "name": t, "url": ctx.urls().path(&format!("/tags/{t}")), "history": [], "following": false }))
+            .collect::<Vec<_>>())
     } else {
         json!([])
     };

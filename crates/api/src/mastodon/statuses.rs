@@ -16,19 +16,14 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:statuses")?;
     let author = auth.0.user()?;
-    if !p.list("media_ids").is_empty() {
-        return Err(interspace_app::AppError::Unprocessable(
-            "Validation failed: media attachments are not supported yet".into(),
-        )
-        .into());
-    }
     let new = NewStatus {
         text: p.string("status")?.unwrap_or_default(),
         visibility: p.string("visibility")?,
         in_reply_to_id: p.string("in_reply_to_id")?,
         spoiler_text: p.string("spoiler_text")?,
-        sensitive: p.bool("sensitive")?.unwrap_or(false),
+        sensitive: p.bool("sensitive")?,
         language: p.string("language")?,
+        media_ids: p.list("media_ids"),
         idempotency_key: req
             .headers()
             .get("Idempotency-Key")

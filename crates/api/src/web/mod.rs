@@ -8,6 +8,8 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/users/{name}", web::get().to(profiles::user))
+        .route("/@{name}", web::get().to(profiles::user))
+        .route("/@{name}/{id}", web::get().to(profiles::status))
         .route("/spaces/{handle}", web::get().to(profiles::space))
         .route("/", web::get().to(profiles::home));
 }

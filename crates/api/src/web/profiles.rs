@@ -4,7 +4,7 @@ use super::layout::page;
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
 use interspace_app::actors::{self, LocalActorView};
-use interspace_app::{accounts, spaces, AppContext};
+use interspace_app::{accounts, spaces, statuses, AppContext};
 use interspace_core::html::{escape, sanitize};
 use interspace_core::urls::LocalActor;
 
@@ -97,4 +97,41 @@ pub async fn space(
 pub async fn home(ctx: web::Data<AppContext>) -> Result<HttpResponse, ApiError> {
     let space = spaces::show(&ctx).await?;
     Ok(space_page(&ctx, &space))
+}
+
+/// A public post with its author.
+pub async fn status(
+    ctx: web::Data<AppContext>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, id) = path.into_inner();
+    let view = statuses::get(&ctx, &id, None).await?;
+    if view.account.username != name || !view.account.is_local() {
+        return Err(ApiError::NotFound);
+    }
+    let a = &view.account;
+    let display = if a.display_name.is_empty() {
+        &a.username
+    } else {
+        &a.display_name
+    };
+    let spoiler = if view.status.spoiler_text.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p><strong>{}</strong></p>",
+            escape(&view.status.spoiler_text)
+        )
+    };
+    let main = format!(
+        "<article><header><a href=\"{}\">{}</a> <span>@{}</span></header>{}<div>{}</div><footer><time datetime=\"{}\">{}</time></footer></article>",
+        escape(a.url.as_deref().unwrap_or(&a.uri)),
+        escape(display),
+        escape(&a.username),
+        spoiler,
+        sanitize(&view.status.content),
+        view.status.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        view.status.created_at.format("%Y-%m-%d %H:%M UTC"),
+    );
+    Ok(page(&format!("{display}: post"), &main))
 }

@@ -1,0 +1,137 @@
+//! Uploaded images: checked by their bytes, stored on disk under the media folder, described,
+//! attached to posts, used as avatars and headers.
+
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::ids::new_id;
+use interspace_core::images;
+use interspace_db::accounts::Account;
+use interspace_db::media as db_media;
+pub use interspace_db::media::Media;
+use interspace_db::now;
+
+/// Largest upload.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_DESCRIPTION: usize = 1500;
+
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub bytes: Vec<u8>,
+}
+
+fn check_description(d: Option<&str>) -> AppResult<Option<String>> {
+    match d.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) if d.chars().count() > MAX_DESCRIPTION => Err(AppError::Unprocessable(format!(
+            "Validation failed: description is longer than {MAX_DESCRIPTION} characters"
+        ))),
+        other => Ok(other.map(String::from)),
+    }
+}
+
+/// Stores an image and records it as the account's unattached upload.
+pub async fn upload(
+    ctx: &AppContext,
+    account: &Account,
+    file: Upload,
+    description: Option<&str>,
+) -> AppResult<Media> {
+    if file.bytes.is_empty() {
+        return Err(AppError::Unprocessable(
+            "Validation failed: the file is empty".into(),
+        ));
+    }
+    if file.bytes.len() > MAX_BYTES {
+        return Err(AppError::Unprocessable(format!(
+            "Validation failed: files may be at most {MAX_BYTES} bytes"
+        )));
+    }
+    let info = images::sniff(&file.bytes).ok_or_else(|| {
+        AppError::Unprocessable(
+            "Validation failed: only PNG, JPEG, GIF and WebP images are supported".into(),
+        )
+    })?;
+    let description = check_description(description)?;
+    let id = new_id();
+    let name = format!("{}.{}", id.to_lowercase(), info.extension);
+    let dir = ctx.settings.media_dir.clone();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("media folder {}: {e}", dir.display())))?;
+    // Write under a temporary name, then rename: a crash never leaves half a file in place.
+    let tmp = dir.join(format!("{name}.part"));
+    tokio::fs::write(&tmp, &file.bytes)
+        .await
+        .map_err(|e| AppError::Internal(format!("writing media: {e}")))?;
+    tokio::fs::rename(&tmp, dir.join(&name))
+        .await
+        .map_err(|e| AppError::Internal(format!("writing media: {e}")))?;
+    let media = Media {
+        id,
+        account_id: account.id.clone(),
+        status_id: None,
+        kind: "image".into(),
+        content_type: info.content_type.into(),
+        file_path: Some(name),
+        remote_url: None,
+        description,
+        width: Some(info.width as i32),
+        height: Some(info.height as i32),
+        blurhash: None,
+        created_at: now(),
+    };
+    let mut conn = ctx.db.get().await?;
+    db_media::insert_media(&mut conn, &media).await?;
+    Ok(media)
+}
+
+/// One's own upload.
+pub async fn get_own(ctx: &AppContext, account: &Account, id: &str) -> AppResult<Media> {
+    let mut conn = ctx.db.get().await?;
+    db_media::find_media(&mut conn, id)
+        .await?
+        .filter(|m| m.account_id == account.id)
+        .ok_or(AppError::NotFound("media"))
+}
+
+pub async fn describe(
+    ctx: &AppContext,
+    account: &Account,
+    id: &str,
+    description: Option<&str>,
+) -> AppResult<Media> {
+    let media = get_own(ctx, account, id).await?;
+    let description = check_description(description)?;
+    let mut conn = ctx.db.get().await?;
+    db_media::update_description(&mut conn, &media.id, description.as_deref()).await?;
+    drop(conn);
+    get_own(ctx, account, id).await
+}
+
+/// The public URL of a stored file.
+pub fn url(ctx: &AppContext, media: &Media) -> String {
+    match (&media.file_path, &media.remote_url) {
+        (Some(file), _) => ctx.urls().path(&format!("/media/{file}")).to_string(),
+        (None, Some(remote)) => remote.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Reads a stored file by name for serving; names are ours (ULID + extension), nothing else.
+pub async fn read_file(ctx: &AppContext, name: &str) -> AppResult<(Vec<u8>, &'static str)> {
+    let valid = name.len() < 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+        && name.matches('.').count() == 1;
+    if !valid {
+        return Err(AppError::NotFound("media"));
+    }
+    let content_type = match name.rsplit('.').next() {
+        Some("png") => "image/png",
+        Some("jpg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => return Err(AppError::NotFound("media")),
+    };
+    let bytes = tokio::fs::read(ctx.settings.media_dir.join(name))
+        .await
+        .map_err(|_| AppError::NotFound("media"))?;
+    Ok((bytes, content_type))
+}

@@ -1,0 +1,131 @@
+//! Self-registration (`POST /api/v1/accounts`) under the instance's registration mode, and the
+//! operators' invite codes.
+
+use crate::members::{self, NewMember};
+use crate::oauth::{self, Auth, IssuedToken};
+use crate::{AppContext, AppError, AppResult};
+use chrono::Duration;
+use interspace_core::ids::{new_id, random_hex};
+use interspace_core::roles::{RegistrationMode, Role};
+use interspace_db::invites::{self as db_invites, Invite};
+use interspace_db::now;
+
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub agreement: bool,
+    pub locale: Option<String>,
+    pub reason: Option<String>,
+    pub invite_code: Option<String>,
+}
+
+pub async fn register(
+    ctx: &AppContext,
+    app_token: &Auth,
+    r: Registration,
+) -> AppResult<IssuedToken> {
+    app_token.require("write:accounts")?;
+    if !r.agreement {
+        return Err(AppError::Unprocessable(
+            "Validation failed: Agreement must be accepted".into(),
+        ));
+    }
+    let invite = match r
+        .invite_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(code) => {
+            let mut conn = ctx.db.get().await?;
+            Some(
+                db_invites::find_invite(&mut conn, code)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Unprocessable(
+                            "Validation failed: the invite code is not valid".into(),
+                        )
+                    })?,
+            )
+        }
+        None => None,
+    };
+    let approved = match (ctx.settings.registrations, &invite) {
+        (_, Some(_)) | (RegistrationMode::Open, None) => true,
+        (RegistrationMode::Approval, None) => false,
+        (RegistrationMode::Closed, None) => {
+            return Err(AppError::Forbidden(
+                "Registrations are not open on this instance".into(),
+            ))
+        }
+    };
+    if let Some(inv) = &invite {
+        let ts = now();
+        if inv.expires_at.is_some_and(|e| e <= ts) || inv.max_uses.is_some_and(|m| inv.uses >= m) {
+            return Err(AppError::Unprocessable(
+                "Validation failed: the invite code has expired or is used up".into(),
+            ));
+        }
+    }
+    let reason = r.reason.map(|s| s.chars().take(1000).collect::<String>());
+    let added = members::add_with(
+        ctx,
+        NewMember {
+            username: r.username,
+            email: r.email,
+            password: Some(r.password),
+            role: Role::Member,
+            display_name: None,
+            approved,
+        },
+        reason,
+        r.locale.map(|l| l.chars().take(16).collect()),
+    )
+    .await
+    .map_err(|e| match e {
+        // Mastodon answers taken names and invalid fields with 422.
+        AppError::Conflict(m) => AppError::Unprocessable(format!("Validation failed: {m}")),
+        AppError::Validation(v) => AppError::Unprocessable(format!("Validation failed: {v}")),
+        other => other,
+    })?;
+    if let Some(inv) = &invite {
+        // Counted once the account exists, so a failed registration does not use it up.
+        let mut conn = ctx.db.get().await?;
+        db_invites::use_invite(&mut conn, &inv.id, now()).await?;
+    }
+    oauth::issue_for_user(ctx, app_token, &added.member.user.id).await
+}
+
+/// A new invite code; `max_uses` and `expires_in` are optional limits.
+pub async fn create_invite(
+    ctx: &AppContext,
+    created_by: Option<&str>,
+    max_uses: Option<i32>,
+    expires_in: Option<Duration>,
+) -> AppResult<Invite> {
+    if max_uses.is_some_and(|m| m < 1) {
+        return Err(AppError::Unprocessable(
+            "max uses must be at least 1".into(),
+        ));
+    }
+    let ts = now();
+    let invite = Invite {
+        id: new_id(),
+        code: random_hex(8),
+        created_by: created_by.map(String::from),
+        max_uses,
+        uses: 0,
+        expires_at: expires_in.map(|d| ts + d),
+        created_at: ts,
+    };
+    let mut conn = ctx.db.get().await?;
+    db_invites::insert_invite(&mut conn, &invite).await?;
+    Ok(invite)
+}
+
+pub async fn list_invites(ctx: &AppContext) -> AppResult<Vec<Invite>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_invites::list_invites(&mut conn).await?)
+}

@@ -1,0 +1,12 @@
+DROP TABLE markers;
+DROP TABLE status_edits;
+DROP TABLE media_attachments;
+DROP TABLE mutes;
+DROP TABLE blocks;
+ALTER TABLE accounts DROP COLUMN bot;
+ALTER TABLE users DROP COLUMN default_language;
+ALTER TABLE users DROP COLUMN default_sensitive;
+ALTER TABLE users DROP COLUMN default_privacy;
+ALTER TABLE users DROP COLUMN locale;
+ALTER TABLE users DROP COLUMN reason;
+DROP TABLE invites;
