@@ -241,10 +241,23 @@ pub async fn create(
         }
     }
     let text = new.text.trim();
-    if text.is_empty() {
+    if new.media_ids.len() > 4 {
+        return Err(AppError::Unprocessable(
+            "Validation failed: at most 4 media attachments".into(),
+        ));
+    }
+    if text.is_empty() && new.media_ids.is_empty() {
         return Err(AppError::Unprocessable(
             "Validation failed: Text can't be blank".into(),
         ));
+    }
+    for media_id in &new.media_ids {
+        let m = crate::media::get_own(ctx, account, media_id).await?;
+        if m.status_id.is_some() {
+            return Err(AppError::Unprocessable(
+                "Validation failed: media is attached to another post".into(),
+            ));
+        }
     }
     if text.chars().count() > MAX_CHARS {
         return Err(AppError::Unprocessable(format!(
@@ -259,14 +272,13 @@ pub async fn create(
     }
     let visibility = match new.visibility.as_deref().filter(|v| !v.is_empty()) {
         Some(v) => Visibility::parse(v).map_err(|e| AppError::Unprocessable(e.to_string()))?,
-        None => Visibility::Public,
+        None => Visibility::parse(&user.default_privacy).unwrap_or(Visibility::Public),
     };
-    let language = match new
+    let language = new
         .language
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
+        .clone()
+        .or_else(|| user.default_language.clone());
+    let language = match language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         Some(l) if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
             Some(l.to_lowercase())
         }
@@ -310,11 +322,12 @@ pub async fn create(
         &ctx.urls().user(&account.username),
         &format!("statuses/{id}"),
     );
+    let url = ctx.urls().path(&format!("/@{}/{id}", account.username));
     let ts = now();
     let status = Status {
         id: id.clone(),
         uri: uri.to_string(),
-        url: Some(uri.to_string()),
+        url: Some(url.to_string()),
         account_id: account.id.clone(),
         in_reply_to_id: parent.as_ref().map(|p| p.id.clone()),
         in_reply_to_account_id: parent.as_ref().map(|p| p.account_id.clone()),

@@ -703,10 +703,24 @@ async fn search_finds_local_and_remote_accounts() {
     assert_eq!(none["accounts"], json!([]));
     let (_, tags) = a.get(&u.token, "/api/v2/search?q=%23Coffee").await;
     assert_eq!(tags["hashtags"], json!([]), "only hashtags in use");
-    a.post(&u.token, "/api/v1/statuses", json!({"status": "#coffee and #coffeebreak"})).await;
+    a.post(
+        &u.token,
+        "/api/v1/statuses",
+        json!({"status": "#coffee and #coffeebreak"}),
+    )
+    .await;
     let (_, tags) = a.get(&u.token, "/api/v2/search?q=%23Coffee").await;
-    let names: Vec<&str> = tags["hashtags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = tags["hashtags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert_eq!(names, vec!["coffee", "coffeebreak"]);
-    assert_eq!(tags["accounts"], json!([]), "a #query is not an account search");
+    assert_eq!(
+        tags["accounts"],
+        json!([]),
+        "a #query is not an account search"
+    );
     cluster.shutdown().await;
 }

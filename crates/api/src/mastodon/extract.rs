@@ -256,11 +256,17 @@ impl FromRequest for Params {
         let mut payload = payload.take();
         Box::pin(async move {
             use futures::StreamExt;
+            let multipart = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/"));
+            let limit = if multipart { MAX_UPLOAD_BODY } else { MAX_BODY };
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk
                     .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-                if body.len() + chunk.len() > MAX_BODY {
+                if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge);
                 }
                 body.extend_from_slice(&chunk);
