@@ -139,6 +139,14 @@ impl TestInstance {
         Self::spawn_with(test_config(&db, index), db).await
     }
 
+    /// An instance whose configuration `adjust` changes first.
+    pub async fn spawn_configured(index: usize, adjust: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::create().await;
+        let mut config = test_config(&db, index);
+        adjust(&mut config);
+        Self::spawn_with(config, db).await
+    }
+
     pub async fn spawn_with(config: Config, db: TestDb) -> Self {
         let app = Application::build(config, false)
             .await

@@ -17,6 +17,10 @@ pub struct Relationship {
     pub followed_by: bool,
     pub requested: bool,
     pub requested_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
 }
 
 pub async fn relationships(
@@ -27,6 +31,7 @@ pub async fn relationships(
     let mut conn = ctx.db.get().await?;
     let out_f = db_follows::list_follows_from(&mut conn, &viewer.id, ids).await?;
     let in_f = db_follows::list_follows_to(&mut conn, &viewer.id, ids).await?;
+    let blocks = interspace_db::blocks::relations(&mut conn, &viewer.id, ids).await?;
     Ok(ids
         .iter()
         .map(|id| {
@@ -40,6 +45,10 @@ pub async fn relationships(
                 requested: o.is_some_and(|f| !f.accepted),
                 followed_by: i.is_some_and(|f| f.accepted),
                 requested_by: i.is_some_and(|f| !f.accepted),
+                blocking: blocks.iter().any(|b| &b.0 == id && b.1),
+                blocked_by: blocks.iter().any(|b| &b.0 == id && b.2),
+                muting: blocks.iter().any(|b| &b.0 == id && b.3),
+                muting_notifications: blocks.iter().any(|b| &b.0 == id && b.4),
             }
         })
         .collect())
@@ -74,6 +83,9 @@ pub async fn follow(
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
     }
     let mut tx = ctx.db.begin().await?;
+    if interspace_db::blocks::blocked_either_way(&mut tx, &viewer.id, &target.id).await? {
+        return Err(AppError::Forbidden("You cannot follow this account".into()));
+    }
     let existing = db_follows::find_follow(&mut tx, &viewer.id, &target.id).await?;
     let ts = now();
     // Remote follows wait for the remote server's Accept (federation issue); local ones are

@@ -6,10 +6,12 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod blocks;
 mod error;
 pub mod follows;
 pub mod instance;
 pub mod keys;
+pub mod markers;
 pub mod media;
 pub mod members;
 pub mod metrics;

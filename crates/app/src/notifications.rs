@@ -37,6 +37,12 @@ pub async fn notify(
     if !recipient.is_local() {
         return Ok(());
     }
+    // Nothing from blocked accounts, nor from muted ones unless their notifications stay on.
+    if interspace_db::blocks::blocked_either_way(conn, to, from).await?
+        || interspace_db::blocks::mutes_notifications(conn, to, from).await?
+    {
+        return Ok(());
+    }
     db_notifications::insert_notification(
         conn,
         &Notification {

@@ -222,6 +222,31 @@ async fn resolve_mentions(
     Ok(out)
 }
 
+/// A post's text as HTML, with the accounts it mentions and its hashtags.
+struct Rendered {
+    content: String,
+    tags: Vec<String>,
+    mention_ids: Vec<String>,
+}
+
+async fn render(ctx: &AppContext, text: &str) -> AppResult<Rendered> {
+    let refs = text::mentions(text);
+    let mentioned = resolve_mentions(ctx, &refs).await?;
+    let resolved: HashMap<MentionRef, String> = mentioned
+        .iter()
+        .map(|(m, a)| (m.clone(), a.url.clone().unwrap_or_else(|| a.uri.clone())))
+        .collect();
+    let urls = ctx.urls().clone();
+    let content = text::render(text, &resolved, &|t| {
+        urls.path(&format!("/tags/{t}")).to_string()
+    });
+    Ok(Rendered {
+        content,
+        tags: text::hashtags(text).into_iter().take(MAX_TAGS).collect(),
+        mention_ids: mentioned.iter().map(|(_, a)| a.id.clone()).collect(),
+    })
+}
+
 pub async fn create(
     ctx: &AppContext,
     author: &(User, Account),
@@ -298,18 +323,11 @@ pub async fn create(
         None => None,
     };
 
-    let refs = text::mentions(text);
-    let mentioned = resolve_mentions(ctx, &refs).await?;
-    let resolved: HashMap<MentionRef, String> = mentioned
-        .iter()
-        .map(|(m, a)| (m.clone(), a.url.clone().unwrap_or_else(|| a.uri.clone())))
-        .collect();
-    let urls = ctx.urls().clone();
-    let content = text::render(text, &resolved, &|t| {
-        urls.path(&format!("/tags/{t}")).to_string()
-    });
-    let tags: Vec<String> = text::hashtags(text).into_iter().take(MAX_TAGS).collect();
-    let mut mention_ids: Vec<String> = mentioned.iter().map(|(_, a)| a.id.clone()).collect();
+    let Rendered {
+        content,
+        tags,
+        mut mention_ids,
+    } = render(ctx, text).await?;
     // Replying mentions the parent's author implicitly for delivery and visibility.
     if let Some(p) = &parent {
         if p.account_id != account.id && !mention_ids.contains(&p.account_id) {
@@ -589,4 +607,100 @@ pub async fn interacted_by(
     let mut accounts = db_accounts::list_accounts_by_ids(&mut conn, &ids).await?;
     accounts.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
     Ok(accounts)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatusEdit {
+    pub text: String,
+    pub spoiler_text: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
+}
+
+/// Edits one's own post; the previous version is kept as history. Newly mentioned accounts
+/// are notified, and so are those who boosted it (`update`).
+pub async fn edit(
+    ctx: &AppContext,
+    account: &Account,
+    id: &str,
+    e: StatusEdit,
+) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, Some(&account.id)).await?;
+    if status.account_id != account.id || status.reblog_of_id.is_some() {
+        return Err(AppError::Forbidden("This action is not allowed".into()));
+    }
+    let text = e.text.trim();
+    if text.is_empty() {
+        return Err(AppError::Unprocessable(
+            "Validation failed: Text can't be blank".into(),
+        ));
+    }
+    if text.chars().count() > MAX_CHARS {
+        return Err(AppError::Unprocessable(format!(
+            "Validation failed: Text character limit of {MAX_CHARS} exceeded"
+        )));
+    }
+    let spoiler = e
+        .spoiler_text
+        .unwrap_or_else(|| status.spoiler_text.clone())
+        .trim()
+        .to_string();
+    if spoiler.chars().count() > MAX_SPOILER {
+        return Err(AppError::Unprocessable(
+            "Validation failed: Spoiler text is too long".into(),
+        ));
+    }
+    let Rendered {
+        content,
+        tags,
+        mut mention_ids,
+    } = render(ctx, text).await?;
+    if let Some(parent_author) = &status.in_reply_to_account_id {
+        if parent_author != &account.id && !mention_ids.contains(parent_author) {
+            mention_ids.push(parent_author.clone());
+        }
+    }
+    let language = e
+        .language
+        .or_else(|| status.language.clone())
+        .filter(|l| !l.trim().is_empty());
+    let mut tx = ctx.db.begin().await?;
+    let before: Vec<String> = db_statuses::list_mentions(&mut tx, std::slice::from_ref(&status.id))
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    db_statuses::edit_status(
+        &mut tx,
+        &status,
+        &content,
+        text,
+        &spoiler,
+        e.sensitive.unwrap_or(status.sensitive),
+        language.as_deref(),
+        &mention_ids,
+        &tags,
+        now(),
+    )
+    .await?;
+    for m in mention_ids.iter().filter(|m| !before.contains(m)) {
+        notify(&mut tx, m, &account.id, "mention", Some(&status.id)).await?;
+    }
+    for booster in db_statuses::list_rebloggers(&mut tx, &status.id).await? {
+        notify(&mut tx, &booster, &account.id, "update", Some(&status.id)).await?;
+    }
+    tx.commit().await?;
+    get(ctx, id, Some(&account.id)).await
+}
+
+/// Every version of a visible post, oldest first, the current one last.
+pub async fn history(
+    ctx: &AppContext,
+    id: &str,
+    viewer: Option<&str>,
+) -> AppResult<(StatusView, Vec<db_statuses::StatusEdit>)> {
+    let view = get(ctx, id, viewer).await?;
+    let mut conn = ctx.db.get().await?;
+    let edits = db_statuses::list_edits(&mut conn, &view.status.id).await?;
+    Ok((view, edits))
 }

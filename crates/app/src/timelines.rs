@@ -18,7 +18,8 @@ pub async fn public(
     page: &Page,
 ) -> AppResult<Vec<StatusView>> {
     let mut conn = ctx.db.get().await?;
-    let rows = db_statuses::public_timeline(&mut conn, local, page).await?;
+    let rows =
+        db_statuses::public_timeline(&mut conn, viewer.map(|a| a.id.as_str()), local, page).await?;
     hydrate(&mut conn, rows, viewer.map(|a| a.id.as_str())).await
 }
 
@@ -30,7 +31,14 @@ pub async fn tag(
     page: &Page,
 ) -> AppResult<Vec<StatusView>> {
     let mut conn = ctx.db.get().await?;
-    let rows = db_statuses::tag_timeline(&mut conn, &tag.to_lowercase(), local, page).await?;
+    let rows = db_statuses::tag_timeline(
+        &mut conn,
+        viewer.map(|a| a.id.as_str()),
+        &tag.to_lowercase(),
+        local,
+        page,
+    )
+    .await?;
     hydrate(&mut conn, rows, viewer.map(|a| a.id.as_str())).await
 }
 
@@ -64,4 +72,23 @@ pub async fn search_tags(ctx: &AppContext, q: &str, limit: i64) -> AppResult<Vec
     }
     let mut conn = ctx.db.get().await?;
     Ok(db_statuses::search_tags(&mut conn, &tag, limit).await?)
+}
+
+/// The viewer's bookmarks or favourites, newest first, with the mark ids for paging.
+pub async fn marked(
+    ctx: &AppContext,
+    viewer: &Account,
+    favourites: bool,
+    page: &Page,
+) -> AppResult<(Vec<StatusView>, Vec<String>)> {
+    let mut conn = ctx.db.get().await?;
+    let rows = db_statuses::list_marked(&mut conn, &viewer.id, favourites, page).await?;
+    let marks: Vec<String> = rows.iter().map(|(m, _)| m.clone()).collect();
+    let views = hydrate(
+        &mut conn,
+        rows.into_iter().map(|(_, s)| s).collect(),
+        Some(&viewer.id),
+    )
+    .await?;
+    Ok((views, marks))
 }

@@ -5,8 +5,10 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod blocks;
 pub mod follows;
 pub mod invites;
+pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod oauth;

@@ -4,7 +4,9 @@
 //! visible to everyone; `private` ones to their author, the author's accepted followers and the
 //! mentioned; `direct` ones to the author and the mentioned.
 
-use crate::schema::{bookmarks, favourites, follows, mentions, status_tags, statuses};
+use crate::schema::{
+    blocks, bookmarks, favourites, follows, mentions, mutes, status_tags, statuses,
+};
 use crate::{run, DbConn, DbResult, OptionalExt};
 use chrono::NaiveDateTime;
 use diesel::dsl::exists;
@@ -63,6 +65,33 @@ macro_rules! visible_to {
                     .filter(mentions::status_id.eq(statuses::id))
                     .filter(mentions::account_id.eq($viewer)),
             ))
+            .and(diesel::dsl::not(exists(
+                blocks::table
+                    .filter(blocks::account_id.eq(statuses::account_id))
+                    .filter(blocks::target_account_id.eq($viewer)),
+            )))
+    };
+}
+
+/// Posts whose author the viewer blocks or mutes, or who blocks the viewer, are left out of
+/// the viewer's lists.
+macro_rules! not_hidden_from {
+    ($viewer:expr) => {
+        diesel::dsl::not(exists(
+            blocks::table
+                .filter(blocks::account_id.eq($viewer))
+                .filter(blocks::target_account_id.eq(statuses::account_id)),
+        ))
+        .and(diesel::dsl::not(exists(
+            blocks::table
+                .filter(blocks::target_account_id.eq($viewer))
+                .filter(blocks::account_id.eq(statuses::account_id)),
+        )))
+        .and(diesel::dsl::not(exists(
+            mutes::table
+                .filter(mutes::account_id.eq($viewer))
+                .filter(mutes::target_account_id.eq(statuses::account_id)),
+        )))
     };
 }
 
@@ -201,7 +230,8 @@ pub async fn home_timeline(conn: &mut DbConn, viewer: &str, page: &Page) -> DbRe
                     .eq(viewer)
                     .or(statuses::account_id.eq_any(followed)),
             )
-            .filter(visible_to!(viewer));
+            .filter(visible_to!(viewer))
+            .filter(not_hidden_from!(viewer));
         paged!(q, page, c)
     })?)
 }
@@ -209,6 +239,7 @@ pub async fn home_timeline(conn: &mut DbConn, viewer: &str, page: &Page) -> DbRe
 /// Public posts (no boosts), optionally only local or only remote.
 pub async fn public_timeline(
     conn: &mut DbConn,
+    viewer: Option<&str>,
     local: Option<bool>,
     page: &Page,
 ) -> DbResult<Vec<Status>> {
@@ -221,6 +252,9 @@ pub async fn public_timeline(
         if let Some(l) = local {
             q = q.filter(statuses::is_local.eq(l));
         }
+        if let Some(v) = viewer {
+            q = q.filter(not_hidden_from!(v));
+        }
         paged!(q, page, c)
     })?)
 }
@@ -228,6 +262,7 @@ pub async fn public_timeline(
 /// Public posts with a hashtag.
 pub async fn tag_timeline(
     conn: &mut DbConn,
+    viewer: Option<&str>,
     tag: &str,
     local: Option<bool>,
     page: &Page,
@@ -243,6 +278,9 @@ pub async fn tag_timeline(
             .filter(statuses::id.eq_any(tagged));
         if let Some(l) = local {
             q = q.filter(statuses::is_local.eq(l));
+        }
+        if let Some(v) = viewer {
+            q = q.filter(not_hidden_from!(v));
         }
         paged!(q, page, c)
     })?)
@@ -585,6 +623,168 @@ pub async fn search_tags(conn: &mut DbConn, prefix: &str, limit: i64) -> DbResul
         .distinct()
         .order(status_tags::name.asc())
         .limit(limit)
+        .load(c)
+        .await)?)
+}
+
+/// Statuses the account bookmarked (or favourited), newest mark first, paged by the mark's id.
+/// Returns (mark id, status).
+pub async fn list_marked(
+    conn: &mut DbConn,
+    account_id: &str,
+    favourites_list: bool,
+    page: &Page,
+) -> DbResult<Vec<(String, Status)>> {
+    let marks: Vec<(String, String)> = if favourites_list {
+        run!(conn, |c| {
+            let mut q = favourites::table
+                .into_boxed()
+                .filter(favourites::account_id.eq(account_id));
+            if let Some(m) = &page.max_id {
+                q = q.filter(favourites::id.lt(m.clone()));
+            }
+            if let Some(m) = page.since_id.as_ref().or(page.min_id.as_ref()) {
+                q = q.filter(favourites::id.gt(m.clone()));
+            }
+            q.order(favourites::id.desc())
+                .limit(page.limit)
+                .select((favourites::id, favourites::status_id))
+                .load(c)
+                .await
+        })?
+    } else {
+        run!(conn, |c| {
+            let mut q = bookmarks::table
+                .into_boxed()
+                .filter(bookmarks::account_id.eq(account_id));
+            if let Some(m) = &page.max_id {
+                q = q.filter(bookmarks::id.lt(m.clone()));
+            }
+            if let Some(m) = page.since_id.as_ref().or(page.min_id.as_ref()) {
+                q = q.filter(bookmarks::id.gt(m.clone()));
+            }
+            q.order(bookmarks::id.desc())
+                .limit(page.limit)
+                .select((bookmarks::id, bookmarks::status_id))
+                .load(c)
+                .await
+        })?
+    };
+    let ids: Vec<String> = marks.iter().map(|(_, s)| s.clone()).collect();
+    let statuses = list_statuses_by_ids(conn, &ids).await?;
+    Ok(marks
+        .into_iter()
+        .filter_map(|(mark, sid)| {
+            let s = statuses
+                .iter()
+                .find(|s| s.id == sid && s.deleted_at.is_none())?
+                .clone();
+            Some((mark, s))
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::status_edits)]
+pub struct StatusEdit {
+    pub id: String,
+    pub status_id: String,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// Keeps the current version as history, then writes the new one with its mentions and tags.
+#[allow(clippy::too_many_arguments)]
+pub async fn edit_status(
+    conn: &mut DbConn,
+    current: &Status,
+    content: &str,
+    source_text: &str,
+    spoiler_text: &str,
+    sensitive: bool,
+    language: Option<&str>,
+    mentioned: &[String],
+    tags: &[String],
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    use crate::schema::status_edits;
+    let previous = StatusEdit {
+        id: interspace_core::ids::new_id(),
+        status_id: current.id.clone(),
+        content: current.content.clone(),
+        spoiler_text: current.spoiler_text.clone(),
+        sensitive: current.sensitive,
+        created_at: current.edited_at.unwrap_or(current.created_at),
+    };
+    run!(conn, |c| diesel::insert_into(status_edits::table)
+        .values(&previous)
+        .execute(c)
+        .await)?;
+    run!(conn, |c| diesel::update(statuses::table.find(&current.id))
+        .set((
+            statuses::content.eq(content),
+            statuses::source_text.eq(source_text),
+            statuses::spoiler_text.eq(spoiler_text),
+            statuses::sensitive.eq(sensitive),
+            statuses::language.eq(language),
+            statuses::edited_at.eq(Some(at)),
+        ))
+        .execute(c)
+        .await)?;
+    run!(conn, |c| diesel::delete(
+        mentions::table.filter(mentions::status_id.eq(&current.id))
+    )
+    .execute(c)
+    .await)?;
+    run!(conn, |c| diesel::delete(
+        status_tags::table.filter(status_tags::status_id.eq(&current.id))
+    )
+    .execute(c)
+    .await)?;
+    for account_id in mentioned {
+        let id = interspace_core::ids::new_id();
+        run!(conn, |c| diesel::insert_into(mentions::table)
+            .values((
+                mentions::id.eq(&id),
+                mentions::status_id.eq(&current.id),
+                mentions::account_id.eq(account_id)
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+    }
+    for tag in tags {
+        run!(conn, |c| diesel::insert_into(status_tags::table)
+            .values((
+                status_tags::status_id.eq(&current.id),
+                status_tags::name.eq(tag)
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}
+
+/// Earlier versions of a status, oldest first.
+pub async fn list_edits(conn: &mut DbConn, status_id: &str) -> DbResult<Vec<StatusEdit>> {
+    use crate::schema::status_edits;
+    Ok(run!(conn, |c| status_edits::table
+        .filter(status_edits::status_id.eq(status_id))
+        .order(status_edits::id.asc())
+        .select(StatusEdit::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Local accounts that boosted a status (they are told when it changes).
+pub async fn list_rebloggers(conn: &mut DbConn, status_id: &str) -> DbResult<Vec<String>> {
+    Ok(run!(conn, |c| statuses::table
+        .filter(statuses::reblog_of_id.eq(status_id))
+        .filter(statuses::deleted_at.is_null())
+        .select(statuses::account_id)
         .load(c)
         .await)?)
 }

@@ -8,4 +8,5 @@ mod discovery;
 mod mastodon;
 mod oauth;
 mod ops;
+mod profiles;
 mod resolve;

@@ -275,3 +275,49 @@ fn field_pair(v: &Value) -> (String, String) {
     let get = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     (get("name"), get("value"))
 }
+
+/// `POST /api/v1/accounts/:id/{block,unblock,mute,unmute}`
+pub async fn moderate(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    path: web::Path<(String, String)>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let scope = match action.as_str() {
+        "block" | "unblock" => "write:blocks",
+        "mute" | "unmute" => "write:mutes",
+        _ => return Err(ApiError::NotFound),
+    };
+    auth.0.require(scope)?;
+    let me = auth.0.account()?;
+    let r = match action.as_str() {
+        "block" => interspace_app::blocks::block(&ctx, me, &id).await?,
+        "unblock" => interspace_app::blocks::unblock(&ctx, me, &id).await?,
+        "mute" => {
+            interspace_app::blocks::mute(&ctx, me, &id, p.bool("notifications")?.unwrap_or(true))
+                .await?
+        }
+        _ => interspace_app::blocks::unmute(&ctx, me, &id).await?,
+    };
+    Ok(HttpResponse::Ok().json(relationship(&r)))
+}
+
+/// `GET /api/v1/blocks`, `GET /api/v1/mutes`
+pub async fn blocked_or_muted(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    let me = auth.0.account()?;
+    let limit = page(&p, 40, 80)?.limit;
+    let list = if req.path().ends_with("/blocks") {
+        auth.0.require("read:blocks")?;
+        interspace_app::blocks::blocked(&ctx, me, limit).await?
+    } else {
+        auth.0.require("read:mutes")?;
+        interspace_app::blocks::muted(&ctx, me, limit).await?
+    };
+    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+}

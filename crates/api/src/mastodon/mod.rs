@@ -4,6 +4,7 @@ mod accounts;
 pub mod entities;
 pub mod extract;
 mod instance;
+mod markers;
 mod media;
 mod notifications;
 mod oauth;
@@ -113,6 +114,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/media/{id}", web::get().to(media::get))
         .route("/api/v1/media/{id}", web::put().to(media::update))
         .route("/media/{name}", web::get().to(media::file))
+        .route(
+            "/api/v1/accounts/{id}/{action}",
+            web::post().to(accounts::moderate),
+        )
+        .route("/api/v1/blocks", web::get().to(accounts::blocked_or_muted))
+        .route("/api/v1/bookmarks", web::get().to(timelines::marked))
+        .route("/api/v1/markers", web::get().to(markers::get))
+        .route("/api/v1/statuses/{id}", web::put().to(statuses::edit))
+        .route("/api/v1/markers", web::post().to(markers::save))
+        .route("/api/v1/favourites", web::get().to(timelines::marked))
+        .route("/api/v1/mutes", web::get().to(accounts::blocked_or_muted))
         .route(
             "/api/v1/accounts/update_credentials",
             web::patch().to(accounts::update_credentials),

@@ -1,6 +1,6 @@
 //! `/api/v1/statuses`.
 
-use super::entities::Renderer;
+use super::entities::{self, datetime, Renderer};
 use super::extract::{Authed, MaybeAuthed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -112,6 +112,11 @@ pub async fn interactions(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, which) = path.into_inner();
+    match which.as_str() {
+        "history" => return history(&ctx, &auth, &id).await,
+        "source" => return source(&ctx, &auth, &id).await,
+        _ => {}
+    }
     let favourites = match which.as_str() {
         "favourited_by" => true,
         "reblogged_by" => false,
@@ -119,4 +124,80 @@ pub async fn interactions(
     };
     let list = statuses::interacted_by(&ctx, &id, viewer_id(&auth).as_deref(), favourites).await?;
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+}
+
+pub async fn edit(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require("write:statuses")?;
+    let view = statuses::edit(
+        &ctx,
+        auth.0.account()?,
+        &id,
+        statuses::StatusEdit {
+            text: p.string("status")?.unwrap_or_default(),
+            spoiler_text: p.string("spoiler_text")?,
+            sensitive: p.bool("sensitive")?,
+            language: p.string("language")?,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).status(&view).await?))
+}
+
+/// `GET /api/v1/statuses/:id/history`: every version, oldest first.
+async fn history(ctx: &AppContext, auth: &MaybeAuthed, id: &str) -> Result<HttpResponse, ApiError> {
+    let (view, edits) = statuses::history(ctx, id, viewer_id(auth).as_deref()).await?;
+    let mut r = Renderer::new(ctx);
+    let account = r.account(&view.account).await?;
+    let mut versions: Vec<serde_json::Value> = edits
+        .iter()
+        .map(|e| {
+            json!({
+                "content": e.content,
+                "spoiler_text": e.spoiler_text,
+                "sensitive": e.sensitive,
+                "created_at": datetime(e.created_at),
+                "account": account,
+                "poll": null,
+                "media_attachments": [],
+                "emojis": [],
+            })
+        })
+        .collect();
+    let s = &view.status;
+    versions.push(json!({
+        "content": s.content,
+        "spoiler_text": s.spoiler_text,
+        "sensitive": s.sensitive,
+        "created_at": datetime(s.edited_at.unwrap_or(s.created_at)),
+        "account": account,
+        "poll": null,
+        "media_attachments": view.media.iter().map(|m| entities::media(ctx, m)).collect::<Vec<_>>(),
+        "emojis": [],
+    }));
+    Ok(HttpResponse::Ok().json(versions))
+}
+
+/// `GET /api/v1/statuses/:id/source`: the text as written, for editing (author only).
+async fn source(ctx: &AppContext, auth: &MaybeAuthed, id: &str) -> Result<HttpResponse, ApiError> {
+    let me = auth
+        .0
+        .as_ref()
+        .ok_or_else(|| {
+            interspace_app::AppError::Unauthorized("The access token is invalid".into())
+        })?
+        .account()?;
+    let view = statuses::get(ctx, id, Some(&me.id)).await?;
+    if view.account.id != me.id {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "id": view.status.id,
+        "text": view.status.source_text,
+        "spoiler_text": view.status.spoiler_text,
+    })))
 }

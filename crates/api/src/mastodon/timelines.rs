@@ -64,3 +64,22 @@ pub async fn tag(
     let list = timelines::tag(&ctx, viewer, &tag, locality(&p)?, &page(&p, 20, 40)?).await?;
     respond(&ctx, &req, list).await
 }
+
+/// `GET /api/v1/bookmarks`, `GET /api/v1/favourites`
+pub async fn marked(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, ApiError> {
+    let favourites = req.path().ends_with("/favourites");
+    auth.0.require(if favourites {
+        "read:favourites"
+    } else {
+        "read:bookmarks"
+    })?;
+    let (list, marks) =
+        timelines::marked(&ctx, auth.0.account()?, favourites, &page(&p, 20, 40)?).await?;
+    let json = Renderer::new(&ctx).statuses(&list).await?;
+    Ok(paged_response(&req, ctx.urls().base(), json, &marks))
+}

@@ -1,0 +1,72 @@
+//! Blocking and muting accounts.
+
+use crate::follows::{relationship, Relationship};
+use crate::{AppContext, AppError, AppResult};
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::blocks as db_blocks;
+use interspace_db::follows as db_follows;
+use interspace_db::now;
+
+async fn other(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Account> {
+    let mut conn = ctx.db.get().await?;
+    let target = db_accounts::find_account_by_id(&mut conn, id)
+        .await?
+        .filter(|a| a.actor_type != "Application")
+        .ok_or(AppError::NotFound("account"))?;
+    if target.id == viewer.id {
+        return Err(AppError::Forbidden("You cannot do this to yourself".into()));
+    }
+    Ok(target)
+}
+
+/// Blocks an account: follows between the two end, and neither sees the other's posts.
+pub async fn block(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
+    let target = other(ctx, viewer, id).await?;
+    let mut tx = ctx.db.begin().await?;
+    db_blocks::insert_block(&mut tx, &viewer.id, &target.id, now()).await?;
+    db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
+    db_follows::delete_follow(&mut tx, &target.id, &viewer.id).await?;
+    tx.commit().await?;
+    relationship(ctx, viewer, &target.id).await
+}
+
+pub async fn unblock(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
+    let target = other(ctx, viewer, id).await?;
+    let mut conn = ctx.db.get().await?;
+    db_blocks::delete_block(&mut conn, &viewer.id, &target.id).await?;
+    drop(conn);
+    relationship(ctx, viewer, &target.id).await
+}
+
+/// Mutes an account: its posts leave the viewer's timelines, and its notifications too unless
+/// `notifications` is false.
+pub async fn mute(
+    ctx: &AppContext,
+    viewer: &Account,
+    id: &str,
+    notifications: bool,
+) -> AppResult<Relationship> {
+    let target = other(ctx, viewer, id).await?;
+    let mut conn = ctx.db.get().await?;
+    db_blocks::upsert_mute(&mut conn, &viewer.id, &target.id, notifications, now()).await?;
+    drop(conn);
+    relationship(ctx, viewer, &target.id).await
+}
+
+pub async fn unmute(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
+    let target = other(ctx, viewer, id).await?;
+    let mut conn = ctx.db.get().await?;
+    db_blocks::delete_mute(&mut conn, &viewer.id, &target.id).await?;
+    drop(conn);
+    relationship(ctx, viewer, &target.id).await
+}
+
+pub async fn blocked(ctx: &AppContext, viewer: &Account, limit: i64) -> AppResult<Vec<Account>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_blocks::list_blocked(&mut conn, &viewer.id, limit).await?)
+}
+
+pub async fn muted(ctx: &AppContext, viewer: &Account, limit: i64) -> AppResult<Vec<Account>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_blocks::list_muted(&mut conn, &viewer.id, limit).await?)
+}

@@ -1,0 +1,168 @@
+//! Blocks and mutes.
+
+use crate::accounts::Account;
+use crate::schema::{accounts, blocks, mutes};
+use crate::{run, DbConn, DbResult};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+pub async fn insert_block(
+    conn: &mut DbConn,
+    account_id: &str,
+    target: &str,
+    at: NaiveDateTime,
+) -> DbResult<bool> {
+    let id = interspace_core::ids::new_id();
+    let n = run!(conn, |c| diesel::insert_into(blocks::table)
+        .values((
+            blocks::id.eq(&id),
+            blocks::account_id.eq(account_id),
+            blocks::target_account_id.eq(target),
+            blocks::created_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
+}
+
+pub async fn delete_block(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::delete(
+        blocks::table
+            .filter(blocks::account_id.eq(account_id))
+            .filter(blocks::target_account_id.eq(target))
+    )
+    .execute(c)
+    .await)?;
+    Ok(n == 1)
+}
+
+pub async fn upsert_mute(
+    conn: &mut DbConn,
+    account_id: &str,
+    target: &str,
+    hide_notifications: bool,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    let id = interspace_core::ids::new_id();
+    run!(conn, |c| diesel::insert_into(mutes::table)
+        .values((
+            mutes::id.eq(&id),
+            mutes::account_id.eq(account_id),
+            mutes::target_account_id.eq(target),
+            mutes::hide_notifications.eq(hide_notifications),
+            mutes::created_at.eq(at),
+        ))
+        .on_conflict((mutes::account_id, mutes::target_account_id))
+        .do_update()
+        .set(mutes::hide_notifications.eq(hide_notifications))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn delete_mute(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::delete(
+        mutes::table
+            .filter(mutes::account_id.eq(account_id))
+            .filter(mutes::target_account_id.eq(target))
+    )
+    .execute(c)
+    .await)?;
+    Ok(n == 1)
+}
+
+/// (blocking, blocked_by, muting, muting_notifications) of `viewer` towards each of `ids`.
+pub async fn relations(
+    conn: &mut DbConn,
+    viewer: &str,
+    ids: &[String],
+) -> DbResult<Vec<(String, bool, bool, bool, bool)>> {
+    let out_blocks: Vec<String> = run!(conn, |c| blocks::table
+        .filter(blocks::account_id.eq(viewer))
+        .filter(blocks::target_account_id.eq_any(ids))
+        .select(blocks::target_account_id)
+        .load(c)
+        .await)?;
+    let in_blocks: Vec<String> = run!(conn, |c| blocks::table
+        .filter(blocks::target_account_id.eq(viewer))
+        .filter(blocks::account_id.eq_any(ids))
+        .select(blocks::account_id)
+        .load(c)
+        .await)?;
+    let out_mutes: Vec<(String, bool)> = run!(conn, |c| mutes::table
+        .filter(mutes::account_id.eq(viewer))
+        .filter(mutes::target_account_id.eq_any(ids))
+        .select((mutes::target_account_id, mutes::hide_notifications))
+        .load(c)
+        .await)?;
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let mute = out_mutes.iter().find(|(t, _)| t == id);
+            (
+                id.clone(),
+                out_blocks.contains(id),
+                in_blocks.contains(id),
+                mute.is_some(),
+                mute.is_some_and(|(_, n)| *n),
+            )
+        })
+        .collect())
+}
+
+/// Whether either account blocks the other.
+pub async fn blocked_either_way(conn: &mut DbConn, a: &str, b: &str) -> DbResult<bool> {
+    let n: i64 = run!(conn, |c| blocks::table
+        .filter(
+            blocks::account_id
+                .eq(a)
+                .and(blocks::target_account_id.eq(b))
+                .or(blocks::account_id
+                    .eq(b)
+                    .and(blocks::target_account_id.eq(a)))
+        )
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Whether `recipient` mutes notifications from `from`.
+pub async fn mutes_notifications(conn: &mut DbConn, recipient: &str, from: &str) -> DbResult<bool> {
+    let n: i64 = run!(conn, |c| mutes::table
+        .filter(mutes::account_id.eq(recipient))
+        .filter(mutes::target_account_id.eq(from))
+        .filter(mutes::hide_notifications.eq(true))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n > 0)
+}
+
+pub async fn list_blocked(
+    conn: &mut DbConn,
+    account_id: &str,
+    limit: i64,
+) -> DbResult<Vec<Account>> {
+    Ok(run!(conn, |c| blocks::table
+        .inner_join(accounts::table.on(accounts::id.eq(blocks::target_account_id)))
+        .filter(blocks::account_id.eq(account_id))
+        .order(blocks::id.desc())
+        .limit(limit)
+        .select(Account::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn list_muted(conn: &mut DbConn, account_id: &str, limit: i64) -> DbResult<Vec<Account>> {
+    Ok(run!(conn, |c| mutes::table
+        .inner_join(accounts::table.on(accounts::id.eq(mutes::target_account_id)))
+        .filter(mutes::account_id.eq(account_id))
+        .order(mutes::id.desc())
+        .limit(limit)
+        .select(Account::as_select())
+        .load(c)
+        .await)?)
+}
