@@ -5,6 +5,7 @@
 
 pub mod peer;
 pub mod signatures;
+pub mod ws;
 
 use interspace_app::setup::FirstRun;
 use interspace_app::AppContext;
@@ -174,6 +175,7 @@ impl TestInstance {
     }
 
     pub async fn stop(self) {
+        self.ctx.begin_shutdown();
         self.handle.stop(true).await;
         let _ = self.task.await;
     }

@@ -1,5 +1,6 @@
 //! Following: follow, unfollow, follow requests, relationships.
 
+use crate::events::Events;
 use crate::notifications::notify;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
@@ -83,6 +84,7 @@ pub async fn follow(
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
     }
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     if interspace_db::blocks::blocked_either_way(&mut tx, &viewer.id, &target.id).await? {
         return Err(AppError::Forbidden("You cannot follow this account".into()));
     }
@@ -110,9 +112,10 @@ pub async fn follow(
     .await?;
     if existing.is_none() {
         let kind = if accepted { "follow" } else { "follow_request" };
-        notify(&mut tx, &target.id, &viewer.id, kind, None).await?;
+        notify(&mut tx, &mut events, &target.id, &viewer.id, kind, None).await?;
     }
     tx.commit().await?;
+    ctx.publish(events);
     relationship(ctx, viewer, &target.id).await
 }
 
@@ -141,16 +144,26 @@ pub async fn answer_request(
     accept: bool,
 ) -> AppResult<Relationship> {
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     let pending = db_follows::find_follow(&mut tx, id, &viewer.id)
         .await?
         .filter(|f| !f.accepted)
         .ok_or(AppError::NotFound("follow request"))?;
     if accept {
         db_follows::accept_follow(&mut tx, id, &viewer.id, now()).await?;
-        notify(&mut tx, &viewer.id, &pending.account_id, "follow", None).await?;
+        notify(
+            &mut tx,
+            &mut events,
+            &viewer.id,
+            &pending.account_id,
+            "follow",
+            None,
+        )
+        .await?;
     } else {
         db_follows::delete_follow(&mut tx, id, &viewer.id).await?;
     }
     tx.commit().await?;
+    ctx.publish(events);
     relationship(ctx, viewer, id).await
 }

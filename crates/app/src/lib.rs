@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod actors;
 pub mod blocks;
 mod error;
+pub mod events;
 pub mod follows;
 pub mod instance;
 pub mod keys;
@@ -22,6 +23,7 @@ pub mod registrations;
 pub mod setup;
 pub mod spaces;
 pub mod statuses;
+pub mod streaming;
 pub mod timelines;
 
 pub use error::{AppError, AppResult};
@@ -69,6 +71,8 @@ pub struct AppContext {
     pub settings: Arc<InstanceSettings>,
     pub metrics: Arc<metrics::Metrics>,
     pub logins: Arc<oauth::LoginLimiter>,
+    events: tokio::sync::broadcast::Sender<events::AppEvent>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
     resolver: Arc<RwLock<Option<Arc<dyn Resolver>>>>,
     ready: Arc<AtomicBool>,
 }
@@ -80,6 +84,8 @@ impl AppContext {
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
             logins: Arc::new(oauth::LoginLimiter::default()),
+            events: tokio::sync::broadcast::channel(events::CAPACITY).0,
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
             resolver: Arc::new(RwLock::new(None)),
             ready: Arc::new(AtomicBool::new(false)),
         }
@@ -112,6 +118,28 @@ impl AppContext {
             *slot = None;
         }
         self.db.close();
+    }
+
+    /// Publishes what a committed use-case gathered (no-one listening is fine).
+    pub fn publish(&self, events: events::Events) {
+        for e in events.into_vec() {
+            let _ = self.events.send(e);
+        }
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<events::AppEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells long-lived work (streams) to finish: the server is stopping.
+    pub fn begin_shutdown(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once [`AppContext::begin_shutdown`] was called.
+    pub async fn stopped(&self) {
+        let mut rx = self.stopping.subscribe();
+        let _ = rx.wait_for(|stopping| *stopping).await;
     }
 
     /// Set once migrations and first-run setup are done.

@@ -1,5 +1,6 @@
 //! Notifications: written in the same transaction as what caused them.
 
+use crate::events::{AppEvent, Events};
 use crate::statuses::{hydrate, StatusView};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
@@ -23,6 +24,7 @@ pub const KINDS: &[&str] = &[
 /// Notifies a local account (never oneself; remote accounts are notified by their servers).
 pub async fn notify(
     conn: &mut DbConn,
+    events: &mut Events,
     to: &str,
     from: &str,
     kind: &str,
@@ -43,10 +45,11 @@ pub async fn notify(
     {
         return Ok(());
     }
+    let id = new_id();
     db_notifications::insert_notification(
         conn,
         &Notification {
-            id: new_id(),
+            id: id.clone(),
             account_id: to.to_string(),
             from_account_id: from.to_string(),
             kind: kind.to_string(),
@@ -55,19 +58,24 @@ pub async fn notify(
         },
     )
     .await?;
+    events.push(AppEvent::Notification {
+        account_id: to.to_string(),
+        id,
+    });
     Ok(())
 }
 
 /// `status` notifications for followers who asked to be notified of an account's posts.
 pub async fn notify_subscribers(
     conn: &mut DbConn,
+    events: &mut Events,
     author: &str,
     status_id: &str,
     already: &[String],
 ) -> AppResult<()> {
     for follower in follows_with_notify(conn, author).await? {
         if !already.contains(&follower) {
-            notify(conn, &follower, author, "status", Some(status_id)).await?;
+            notify(conn, events, &follower, author, "status", Some(status_id)).await?;
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! Posts: create, read, delete, favourite, boost, bookmark, threads; visibility everywhere.
 
+use crate::events::{AppEvent, Events};
 use crate::notifications::notify;
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
@@ -222,6 +223,17 @@ async fn resolve_mentions(
     Ok(out)
 }
 
+fn status_event(s: &Status, tags: &[String], edited: bool) -> AppEvent {
+    AppEvent::Status {
+        id: s.id.clone(),
+        account_id: s.account_id.clone(),
+        visibility: s.visibility.clone(),
+        is_local: s.is_local,
+        tags: tags.to_vec(),
+        edited,
+    }
+}
+
 /// A post's text as HTML, with the accounts it mentions and its hashtags.
 struct Rendered {
     content: String,
@@ -365,6 +377,7 @@ pub async fn create(
         deleted_at: None,
     };
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     db_statuses::insert_status(&mut tx, &status, &mention_ids, &tags).await?;
     if !new.media_ids.is_empty()
         && interspace_db::media::attach(&mut tx, &account.id, &new.media_ids, &id).await?
@@ -378,13 +391,28 @@ pub async fn create(
         db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
     }
     for mentioned_id in &mention_ids {
-        notify(&mut tx, mentioned_id, &account.id, "mention", Some(&id)).await?;
+        notify(
+            &mut tx,
+            &mut events,
+            mentioned_id,
+            &account.id,
+            "mention",
+            Some(&id),
+        )
+        .await?;
     }
     if matches!(
         visibility,
         Visibility::Public | Visibility::Unlisted | Visibility::Private
     ) {
-        crate::notifications::notify_subscribers(&mut tx, &account.id, &id, &mention_ids).await?;
+        crate::notifications::notify_subscribers(
+            &mut tx,
+            &mut events,
+            &account.id,
+            &id,
+            &mention_ids,
+        )
+        .await?;
     }
     if let Some(key) = new
         .idempotency_key
@@ -393,7 +421,9 @@ pub async fn create(
     {
         db_statuses::save_idempotent(&mut tx, &user.id, key, &id, ts).await?;
     }
+    events.push(status_event(&status, &tags, false));
     tx.commit().await?;
+    ctx.publish(events);
     view(ctx, status, Some(&account.id)).await
 }
 
@@ -413,16 +443,26 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
         db_statuses::bump_count(&mut tx, of, Counter::Reblogs, -1).await?;
     }
     tx.commit().await?;
+    ctx.publish({
+        let mut e = Events::default();
+        e.push(AppEvent::Deleted {
+            id: status.id.clone(),
+            account_id: account.id.clone(),
+        });
+        e
+    });
     Ok(shown)
 }
 
 pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
     let status = get_visible(ctx, id, Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     if db_statuses::insert_favourite(&mut tx, &account.id, &status.id, now()).await? {
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
         notify(
             &mut tx,
+            &mut events,
             &status.account_id,
             &account.id,
             "favourite",
@@ -431,6 +471,7 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
         .await?;
     }
     tx.commit().await?;
+    ctx.publish(events);
     get(ctx, id, Some(&account.id)).await
 }
 
@@ -522,28 +563,38 @@ pub async fn reblog(
         deleted_at: None,
     };
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     db_statuses::insert_status(&mut tx, &boost, &[], &[]).await?;
     db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, 1).await?;
     notify(
         &mut tx,
+        &mut events,
         &original.account_id,
         &account.id,
         "reblog",
         Some(&original.id),
     )
     .await?;
+    events.push(status_event(&boost, &[], false));
     tx.commit().await?;
+    ctx.publish(events);
     view(ctx, boost, Some(&account.id)).await
 }
 
 pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
     let original = get_visible(ctx, id, Some(&account.id)).await?;
+    let mut gone = Events::default();
     let mut tx = ctx.db.begin().await?;
     if let Some(boost) = db_statuses::find_reblog(&mut tx, &account.id, &original.id).await? {
+        gone.push(AppEvent::Deleted {
+            id: boost.id.clone(),
+            account_id: account.id.clone(),
+        });
         db_statuses::mark_deleted(&mut tx, &boost.id, now()).await?;
         db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, -1).await?;
     }
     tx.commit().await?;
+    ctx.publish(gone);
     get(ctx, id, Some(&account.id)).await
 }
 
@@ -665,6 +716,7 @@ pub async fn edit(
         .or_else(|| status.language.clone())
         .filter(|l| !l.trim().is_empty());
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     let before: Vec<String> = db_statuses::list_mentions(&mut tx, std::slice::from_ref(&status.id))
         .await?
         .into_iter()
@@ -684,12 +736,30 @@ pub async fn edit(
     )
     .await?;
     for m in mention_ids.iter().filter(|m| !before.contains(m)) {
-        notify(&mut tx, m, &account.id, "mention", Some(&status.id)).await?;
+        notify(
+            &mut tx,
+            &mut events,
+            m,
+            &account.id,
+            "mention",
+            Some(&status.id),
+        )
+        .await?;
     }
     for booster in db_statuses::list_rebloggers(&mut tx, &status.id).await? {
-        notify(&mut tx, &booster, &account.id, "update", Some(&status.id)).await?;
+        notify(
+            &mut tx,
+            &mut events,
+            &booster,
+            &account.id,
+            "update",
+            Some(&status.id),
+        )
+        .await?;
     }
+    events.push(status_event(&status, &tags, true));
     tx.commit().await?;
+    ctx.publish(events);
     get(ctx, id, Some(&account.id)).await
 }
 

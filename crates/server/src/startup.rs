@@ -125,9 +125,8 @@ impl Application {
         if config.server.workers > 0 {
             server = server.workers(config.server.workers);
         }
-        if !handle_signals {
-            server = server.disable_signals();
-        }
+        // Signals are ours: streams must end before the server waits for connections.
+        server = server.disable_signals();
         for listener in listeners {
             server = server
                 .listen(listener)
@@ -137,6 +136,15 @@ impl Application {
                 })?;
         }
         let server = server.shutdown_timeout(10).run();
+        if handle_signals {
+            let (handle, ctx) = (server.handle(), ctx.clone());
+            tokio::spawn(async move {
+                wait_for_stop_signal().await;
+                tracing::info!("stopping");
+                ctx.begin_shutdown();
+                handle.stop(true).await;
+            });
+        }
         Ok(Self {
             ctx,
             first_run,
@@ -155,6 +163,22 @@ impl Application {
         let result = self.server.await;
         ctx.shutdown();
         result
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -10,3 +10,4 @@ mod oauth;
 mod ops;
 mod profiles;
 mod resolve;
+mod streaming;

@@ -11,6 +11,7 @@ mod oauth;
 pub mod paging;
 mod search;
 mod statuses;
+mod streaming;
 mod timelines;
 
 use actix_web::web;
@@ -120,6 +121,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/blocks", web::get().to(accounts::blocked_or_muted))
         .route("/api/v1/bookmarks", web::get().to(timelines::marked))
+        .route("/api/v1/streaming", web::get().to(streaming::websocket))
+        .route("/api/v1/streaming/health", web::get().to(streaming::health))
+        .route(
+            "/api/v1/streaming/{stream:.+}",
+            web::get().to(streaming::sse),
+        )
         .route("/api/v1/markers", web::get().to(markers::get))
         .route("/api/v1/statuses/{id}", web::put().to(statuses::edit))
         .route("/api/v1/markers", web::post().to(markers::save))
