@@ -3,6 +3,7 @@
 //! `app`, render.
 
 mod error;
+pub mod interspace;
 pub mod mastodon;
 pub mod metrics;
 mod ops;
@@ -19,5 +20,6 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .route("/metrics", aw::get().to(ops::metrics))
         .route("/static/{file}", aw::get().to(ops::static_file));
     mastodon::configure(cfg);
+    interspace::configure(cfg);
     web::configure(cfg);
 }

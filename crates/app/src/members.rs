@@ -155,3 +155,85 @@ pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
     tx.commit().await?;
     Ok(Member { user, account })
 }
+
+/// The caller must be an operator of this instance.
+pub fn require_operator(user: &User) -> AppResult<()> {
+    if user.role == Role::Operator.as_str() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "This action needs the operator role".into(),
+        ))
+    }
+}
+
+/// The caller must be staff (host or operator).
+pub fn require_staff(user: &User) -> AppResult<()> {
+    if Role::parse(&user.role).is_ok_and(Role::is_staff) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "This action needs the host or operator role".into(),
+        ))
+    }
+}
+
+/// A member by account id.
+pub async fn get_by_account(ctx: &AppContext, account_id: &str) -> AppResult<Member> {
+    let mut conn = ctx.db.get().await?;
+    interspace_db::users::find_user_by_account_id(&mut conn, account_id)
+        .await?
+        .map(|(user, account)| Member { user, account })
+        .ok_or(AppError::NotFound("member"))
+}
+
+/// What an operator may change about a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberAction {
+    SetRole(Role),
+    Approve,
+    Suspend,
+    Unsuspend,
+}
+
+/// An operator acts on a member. Operators cannot demote or suspend themselves (so an instance
+/// always keeps one); suspension also signs the member out everywhere.
+pub async fn act(
+    ctx: &AppContext,
+    operator: &User,
+    account_id: &str,
+    action: MemberAction,
+) -> AppResult<Member> {
+    require_operator(operator)?;
+    let target = get_by_account(ctx, account_id).await?;
+    if target.user.id == operator.id
+        && matches!(
+            action,
+            MemberAction::Suspend | MemberAction::SetRole(Role::Member | Role::Host)
+        )
+    {
+        return Err(AppError::Forbidden(
+            "Operators cannot demote or suspend themselves".into(),
+        ));
+    }
+    let ts = now();
+    let mut changes = interspace_db::users::UserStateChanges::default();
+    let mut tx = ctx.db.begin().await?;
+    match action {
+        MemberAction::SetRole(role) => changes.role = Some(role.as_str().to_string()),
+        MemberAction::Approve => changes.approved = Some(true),
+        MemberAction::Suspend => {
+            changes.disabled = Some(true);
+            db_accounts::set_suspended(&mut tx, &target.account.id, Some(ts)).await?;
+            interspace_db::oauth::revoke_user_tokens(&mut tx, &target.user.id, ts).await?;
+        }
+        MemberAction::Unsuspend => {
+            changes.disabled = Some(false);
+            db_accounts::set_suspended(&mut tx, &target.account.id, None).await?;
+        }
+    }
+    let user = interspace_db::users::update_user_state(&mut tx, &target.user.id, &changes).await?;
+    let account = db_accounts::get_account_by_id(&mut tx, &target.account.id).await?;
+    tx.commit().await?;
+    Ok(Member { user, account })
+}

@@ -7,7 +7,8 @@ use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
 use interspace_core::ids::{new_id, random_hex};
 use interspace_core::roles::{RegistrationMode, Role};
-use interspace_db::invites::{self as db_invites, Invite};
+use interspace_db::invites as db_invites;
+pub use interspace_db::invites::Invite;
 use interspace_db::now;
 
 #[derive(Debug, Clone, Default)]

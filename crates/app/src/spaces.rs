@@ -135,6 +135,92 @@ pub struct SpaceUpdate {
     pub country: Option<String>,
     pub hours: Option<String>,
     pub timezone: Option<String>,
+    pub location_name: Option<String>,
+    pub region: Option<String>,
+    /// Both or neither; `Some(None)` clears them.
+    pub coordinates: Option<Option<(f64, f64)>>,
+    /// `Some(None)` clears the day price.
+    pub day_price: Option<Option<Money>>,
+    pub visit_policy: Option<VisitPolicy>,
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+pub const VISIT_MODES: [&str; 4] = ["closed", "partners_only", "on_request", "open"];
+
+/// `{"amount": "25.00", "currency": "EUR"}`: a decimal string with at most two decimals, and an
+/// ISO 4217 code.
+pub fn validate_money(field: &'static str, m: &Money) -> Result<Money, ValidationError> {
+    let amount = m.amount.trim();
+    let (whole, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    let ok = !whole.is_empty()
+        && whole.len() <= 9
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && frac.len() <= 2
+        && frac.chars().all(|c| c.is_ascii_digit());
+    if !ok {
+        return Err(ValidationError::new(
+            field,
+            format!("'{amount}' is not an amount such as 25.00"),
+        ));
+    }
+    let currency = m.currency.trim().to_uppercase();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(ValidationError::new(
+            field,
+            format!("'{}' is not a currency code such as EUR", m.currency),
+        ));
+    }
+    let whole: u64 = whole.parse().unwrap_or(0);
+    Ok(Money {
+        amount: format!("{whole}.{frac:0<2}"),
+        currency,
+    })
+}
+
+pub fn validate_visit_policy(p: &VisitPolicy) -> Result<VisitPolicy, ValidationError> {
+    if !VISIT_MODES.contains(&p.mode.as_str()) {
+        return Err(ValidationError::new(
+            "visit_policy",
+            format!("mode '{}' is not one of {}", p.mode, VISIT_MODES.join(", ")),
+        ));
+    }
+    if p.advance_notice_hours > 24 * 365 {
+        return Err(ValidationError::new(
+            "visit_policy",
+            "advance_notice_hours is at most a year",
+        ));
+    }
+    if p.max_visitors_per_day == Some(0) {
+        return Err(ValidationError::new(
+            "visit_policy",
+            "max_visitors_per_day must be at least 1 (or null)",
+        ));
+    }
+    let mut days: Vec<String> = Vec::new();
+    for d in &p.days_open {
+        let d = d.trim().to_lowercase();
+        if !DAYS.contains(&d.as_str()) {
+            return Err(ValidationError::new(
+                "visit_policy",
+                format!("'{d}' is not a day (mon..sun)"),
+            ));
+        }
+        if !days.contains(&d) {
+            days.push(d);
+        }
+    }
+    days.sort_by_key(|d| DAYS.iter().position(|x| x == d));
+    Ok(VisitPolicy {
+        mode: p.mode.clone(),
+        advance_notice_hours: p.advance_notice_hours,
+        max_visitors_per_day: p.max_visitors_per_day,
+        days_open: days,
+        day_price: p
+            .day_price
+            .as_ref()
+            .map(|m| validate_money("visit_policy", m))
+            .transpose()?,
+    })
 }
 
 pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDetails> {
@@ -173,6 +259,28 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
     set(&mut location.postal_code, &change.postal_code);
     set(&mut location.locality, &change.locality);
     set(&mut location.country, &change.country);
+    set(&mut location.name, &change.location_name);
+    set(&mut location.region, &change.region);
+    if let Some(coords) = change.coordinates {
+        if let Some((lat, lon)) = coords {
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                return Err(
+                    ValidationError::new("location", "latitude or longitude out of range").into(),
+                );
+            }
+        }
+        location.latitude = coords.map(|c| c.0);
+        location.longitude = coords.map(|c| c.1);
+    }
+    let day_price = change
+        .day_price
+        .map(|p| p.map(|m| validate_money("day_price", &m)).transpose())
+        .transpose()?;
+    let visit_policy = change
+        .visit_policy
+        .as_ref()
+        .map(validate_visit_policy)
+        .transpose()?;
 
     let mut tx = ctx.db.begin().await?;
     db_accounts::update_account_profile(
@@ -194,10 +302,150 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
             location: Some(
                 serde_json::to_string(&location).map_err(|e| AppError::Internal(e.to_string()))?,
             ),
+            day_price: day_price.map(|p| p.and_then(|m| serde_json::to_string(&m).ok())),
+            visit_policy: visit_policy.and_then(|v| serde_json::to_string(&v).ok()),
             ..Default::default()
         },
     )
     .await?;
     tx.commit().await?;
     show(ctx).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(a: &str, c: &str) -> Money {
+        Money {
+            amount: a.into(),
+            currency: c.into(),
+        }
+    }
+
+    #[test]
+    fn money_is_normalised_or_refused() {
+        assert_eq!(
+            validate_money("p", &money("25", "eur")),
+            Ok(money("25.00", "EUR"))
+        );
+        assert_eq!(
+            validate_money("p", &money("007.5", "CHF")),
+            Ok(money("7.50", "CHF"))
+        );
+        for (a, c) in [
+            ("-1", "EUR"),
+            ("1.234", "EUR"),
+            ("ten", "EUR"),
+            ("", "EUR"),
+            ("1", "EURO"),
+            ("1", "E1R"),
+        ] {
+            assert!(validate_money("p", &money(a, c)).is_err(), "{a} {c}");
+        }
+    }
+
+    #[test]
+    fn visit_policies() {
+        let mut p = default_visit_policy();
+        p.days_open = vec!["FRI".into(), "mon".into(), "mon".into()];
+        assert_eq!(
+            validate_visit_policy(&p).map(|v| v.days_open),
+            Ok(vec!["mon".to_string(), "fri".to_string()])
+        );
+        p.days_open = vec!["someday".into()];
+        assert!(validate_visit_policy(&p).is_err());
+        let mut p = default_visit_policy();
+        p.mode = "sometimes".into();
+        assert!(validate_visit_policy(&p).is_err());
+        let mut p = default_visit_policy();
+        p.max_visitors_per_day = Some(0);
+        assert!(validate_visit_policy(&p).is_err());
+    }
+}
+
+async fn with_details(ctx: &AppContext, space: Space, account: Account) -> AppResult<SpaceDetails> {
+    if space.is_local {
+        return show(ctx).await;
+    }
+    Ok(details(space, account, vec![], 0))
+}
+
+/// The local space and the remote ones this instance knows.
+pub async fn list(ctx: &AppContext, local: Option<bool>) -> AppResult<Vec<SpaceDetails>> {
+    let rows = {
+        let mut conn = ctx.db.get().await?;
+        db_spaces::list_spaces(&mut conn, local).await?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (space, account) in rows {
+        out.push(with_details(ctx, space, account).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get(ctx: &AppContext, id: &str) -> AppResult<SpaceDetails> {
+    let (space, account) = {
+        let mut conn = ctx.db.get().await?;
+        db_spaces::find_space(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound("space"))?
+    };
+    with_details(ctx, space, account).await
+}
+
+/// A space by `handle@domain`: the local one, a known one, or a remote Group found through
+/// WebFinger (recorded as a space from then on).
+pub async fn lookup(ctx: &AppContext, acct: &str) -> AppResult<SpaceDetails> {
+    let account = crate::accounts::lookup(ctx, acct, true)
+        .await
+        .map_err(|e| match e {
+            AppError::Remote(_) | AppError::Validation(_) => AppError::NotFound("space"),
+            other => other,
+        })?;
+    if account.actor_type != "Group" {
+        return Err(AppError::NotFound("space"));
+    }
+    if account.is_local() {
+        return show(ctx).await;
+    }
+    let ts = interspace_db::now();
+    let space = {
+        let mut conn = ctx.db.get().await?;
+        db_spaces::ensure_remote_space(
+            &mut conn,
+            &Space {
+                id: interspace_core::ids::new_id(),
+                account_id: account.id.clone(),
+                is_local: false,
+                timezone: "UTC".into(),
+                hours: String::new(),
+                location: "{}".into(),
+                day_price: None,
+                visit_policy: serde_json::to_string(&default_visit_policy())
+                    .unwrap_or_else(|_| "{}".into()),
+                created_at: ts,
+                updated_at: ts,
+            },
+        )
+        .await?
+    };
+    Ok(details(space, account, vec![], 0))
+}
+
+/// An operator changes the local space.
+pub async fn update_by(
+    ctx: &AppContext,
+    operator: &interspace_db::users::User,
+    id: &str,
+    change: SpaceUpdate,
+) -> AppResult<SpaceDetails> {
+    crate::members::require_operator(operator)?;
+    let current = show(ctx).await?;
+    if current.space.id != id {
+        return Err(AppError::Forbidden(
+            "Operators change their own space only".into(),
+        ));
+    }
+    update(ctx, change).await
 }

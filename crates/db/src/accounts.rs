@@ -275,3 +275,11 @@ pub async fn search_accounts(
         .load(c)
         .await)?)
 }
+
+pub async fn set_suspended(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime>) -> DbResult<()> {
+    run!(conn, |c| diesel::update(accounts::table.find(id))
+        .set(accounts::suspended_at.eq(at))
+        .execute(c)
+        .await)?;
+    Ok(())
+}

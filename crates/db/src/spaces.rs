@@ -78,3 +78,46 @@ pub async fn update_space(conn: &mut DbConn, id: &str, changes: &SpaceChanges) -
         .await)?;
     Ok(space)
 }
+
+/// Spaces with their Group accounts, the local one first.
+pub async fn list_spaces(
+    conn: &mut DbConn,
+    local: Option<bool>,
+) -> DbResult<Vec<(Space, Account)>> {
+    Ok(run!(conn, |c| {
+        let mut q = spaces::table.inner_join(accounts::table).into_boxed();
+        if let Some(l) = local {
+            q = q.filter(spaces::is_local.eq(l));
+        }
+        q.order((spaces::is_local.desc(), spaces::id.asc()))
+            .limit(200)
+            .select((Space::as_select(), Account::as_select()))
+            .load(c)
+            .await
+    })?)
+}
+
+pub async fn find_space(conn: &mut DbConn, id: &str) -> DbResult<Option<(Space, Account)>> {
+    run!(conn, |c| spaces::table
+        .inner_join(accounts::table)
+        .filter(spaces::id.eq(id))
+        .select((Space::as_select(), Account::as_select()))
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Records a remote Group as a space (once).
+pub async fn ensure_remote_space(conn: &mut DbConn, space: &Space) -> DbResult<Space> {
+    run!(conn, |c| diesel::insert_into(spaces::table)
+        .values(space)
+        .on_conflict(spaces::account_id)
+        .do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(run!(conn, |c| spaces::table
+        .filter(spaces::account_id.eq(&space.account_id))
+        .select(Space::as_select())
+        .first(c)
+        .await)?)
+}

@@ -120,3 +120,40 @@ pub async fn count_active_users(conn: &mut DbConn) -> DbResult<i64> {
         .await)?;
     Ok(n)
 }
+
+/// Role, approval and suspension of a user; `None` keeps a value.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserStateChanges {
+    pub role: Option<String>,
+    pub approved: Option<bool>,
+    pub disabled: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub async fn update_user_state(
+    conn: &mut DbConn,
+    id: &str,
+    changes: &UserStateChanges,
+) -> DbResult<User> {
+    let mut changes = changes.clone();
+    changes.updated_at = Some(crate::now());
+    Ok(run!(conn, |c| diesel::update(users::table.find(id))
+        .set(&changes)
+        .returning(User::as_returning())
+        .get_result(c)
+        .await)?)
+}
+
+pub async fn find_user_by_account_id(
+    conn: &mut DbConn,
+    account_id: &str,
+) -> DbResult<Option<(User, Account)>> {
+    run!(conn, |c| users::table
+        .inner_join(accounts::table)
+        .filter(users::account_id.eq(account_id))
+        .select((User::as_select(), Account::as_select()))
+        .first(c)
+        .await)
+    .opt()
+}

@@ -207,6 +207,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                             country: u.country,
                             hours: u.hours,
                             timezone: u.timezone,
+                            ..Default::default()
                         },
                     )
                     .await?

@@ -5,6 +5,7 @@ mod actors;
 mod cli;
 mod clients;
 mod discovery;
+mod interspace_api;
 mod mastodon;
 mod oauth;
 mod ops;

@@ -1,0 +1,139 @@
+//! `/spaces`: the `Space` entity.
+
+use super::InterspaceError;
+use crate::mastodon::entities::Renderer;
+use crate::mastodon::extract::{Authed, MaybeAuthed, Params};
+use actix_web::{web, HttpResponse};
+use interspace_app::accounts::acct;
+use interspace_app::spaces::{self, Money, SpaceDetails, SpaceUpdate, VisitPolicy};
+use interspace_app::{AppContext, AppError};
+use serde_json::{json, Value};
+
+pub async fn space_json(ctx: &AppContext, d: &SpaceDetails) -> Result<Value, InterspaceError> {
+    let a = &d.account;
+    let l = &d.location;
+    Ok(json!({
+        "id": d.space.id,
+        "uri": a.uri,
+        "url": a.url.clone().unwrap_or_else(|| a.uri.clone()),
+        "handle": a.username,
+        "acct": if a.is_local() { format!("{}@{}", a.username, ctx.urls().domain()) } else { acct(a) },
+        "name": a.display_name,
+        "summary": a.note,
+        "timezone": d.space.timezone,
+        "local": d.space.is_local,
+        "account": Renderer::new(ctx).account(a).await?,
+        "location": {
+            "name": l.name, "street": l.street, "postal_code": l.postal_code, "locality": l.locality,
+            "region": l.region, "country": l.country, "latitude": l.latitude, "longitude": l.longitude,
+        },
+        "hours": d.space.hours,
+        "day_price": d.day_price,
+        "visit_policy": d.visit_policy,
+        "members_count": d.members_count,
+        "partners_count": 0,
+    }))
+}
+
+pub async fn list(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, InterspaceError> {
+    let local = p.bool("local")?;
+    let mut out = Vec::new();
+    for d in spaces::list(&ctx, local).await? {
+        out.push(space_json(&ctx, &d).await?);
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    let d = spaces::get(&ctx, &id).await?;
+    Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
+}
+
+pub async fn lookup(
+    ctx: web::Data<AppContext>,
+    _auth: MaybeAuthed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let acct = p.str("acct").ok_or_else(|| {
+        AppError::Validation(interspace_core::ValidationError::new("acct", "is required"))
+    })?;
+    let d = spaces::lookup(&ctx, &acct).await?;
+    Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(
+    field: &'static str,
+    v: &Value,
+) -> Result<T, InterspaceError> {
+    serde_json::from_value(v.clone()).map_err(|e| {
+        AppError::Validation(interspace_core::ValidationError::new(field, e.to_string())).into()
+    })
+}
+
+/// `PATCH /spaces/:id` (operator): profile, location, hours, prices, visit policy.
+pub async fn update(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    if !(auth.0.scopes.allows("write:spaces") || auth.0.scopes.allows("admin:space")) {
+        return Err(
+            AppError::Forbidden("This action is outside the authorized scopes".into()).into(),
+        );
+    }
+    let (user, _) = auth.0.user()?;
+    let location = p.map.get("location").cloned().unwrap_or(Value::Null);
+    let loc = |k: &str| location.get(k).and_then(Value::as_str).map(String::from);
+    let coordinates = match (location.get("latitude"), location.get("longitude")) {
+        (Some(Value::Null), _) | (_, Some(Value::Null)) => Some(None),
+        (Some(lat), Some(lon)) => match (lat.as_f64(), lon.as_f64()) {
+            (Some(lat), Some(lon)) => Some(Some((lat, lon))),
+            _ => {
+                return Err(AppError::Validation(interspace_core::ValidationError::new(
+                    "location",
+                    "latitude and longitude are numbers",
+                ))
+                .into())
+            }
+        },
+        _ => None,
+    };
+    let day_price = match p.map.get("day_price") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(Some(parse::<Money>("day_price", v)?)),
+    };
+    let visit_policy = match p.map.get("visit_policy") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            // A partial policy changes only what it names.
+            let mut current =
+                serde_json::to_value(spaces::show(&ctx).await?.visit_policy).unwrap_or(Value::Null);
+            if let (Value::Object(cur), Value::Object(new)) = (&mut current, v) {
+                cur.extend(new.clone());
+            }
+            Some(parse::<VisitPolicy>("visit_policy", &current)?)
+        }
+    };
+    let change = SpaceUpdate {
+        name: p.string("name")?,
+        summary: p.string("summary")?,
+        address: loc("street"),
+        postal_code: loc("postal_code"),
+        locality: loc("locality"),
+        country: loc("country"),
+        location_name: loc("name"),
+        region: loc("region"),
+        coordinates,
+        hours: p.string("hours")?,
+        timezone: p.string("timezone")?,
+        day_price,
+        visit_policy,
+    };
+    let d = spaces::update_by(&ctx, user, &id, change).await?;
+    Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
+}
