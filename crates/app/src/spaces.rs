@@ -312,58 +312,6 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
     show(ctx).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn money(a: &str, c: &str) -> Money {
-        Money {
-            amount: a.into(),
-            currency: c.into(),
-        }
-    }
-
-    #[test]
-    fn money_is_normalised_or_refused() {
-        assert_eq!(
-            validate_money("p", &money("25", "eur")),
-            Ok(money("25.00", "EUR"))
-        );
-        assert_eq!(
-            validate_money("p", &money("007.5", "CHF")),
-            Ok(money("7.50", "CHF"))
-        );
-        for (a, c) in [
-            ("-1", "EUR"),
-            ("1.234", "EUR"),
-            ("ten", "EUR"),
-            ("", "EUR"),
-            ("1", "EURO"),
-            ("1", "E1R"),
-        ] {
-            assert!(validate_money("p", &money(a, c)).is_err(), "{a} {c}");
-        }
-    }
-
-    #[test]
-    fn visit_policies() {
-        let mut p = default_visit_policy();
-        p.days_open = vec!["FRI".into(), "mon".into(), "mon".into()];
-        assert_eq!(
-            validate_visit_policy(&p).map(|v| v.days_open),
-            Ok(vec!["mon".to_string(), "fri".to_string()])
-        );
-        p.days_open = vec!["someday".into()];
-        assert!(validate_visit_policy(&p).is_err());
-        let mut p = default_visit_policy();
-        p.mode = "sometimes".into();
-        assert!(validate_visit_policy(&p).is_err());
-        let mut p = default_visit_policy();
-        p.max_visitors_per_day = Some(0);
-        assert!(validate_visit_policy(&p).is_err());
-    }
-}
-
 async fn with_details(ctx: &AppContext, space: Space, account: Account) -> AppResult<SpaceDetails> {
     if space.is_local {
         return show(ctx).await;
@@ -448,4 +396,56 @@ pub async fn update_by(
         ));
     }
     update(ctx, change).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(a: &str, c: &str) -> Money {
+        Money {
+            amount: a.into(),
+            currency: c.into(),
+        }
+    }
+
+    #[test]
+    fn money_is_normalised_or_refused() {
+        assert_eq!(
+            validate_money("p", &money("25", "eur")),
+            Ok(money("25.00", "EUR"))
+        );
+        assert_eq!(
+            validate_money("p", &money("007.5", "CHF")),
+            Ok(money("7.50", "CHF"))
+        );
+        for (a, c) in [
+            ("-1", "EUR"),
+            ("1.234", "EUR"),
+            ("ten", "EUR"),
+            ("", "EUR"),
+            ("1", "EURO"),
+            ("1", "E1R"),
+        ] {
+            assert!(validate_money("p", &money(a, c)).is_err(), "{a} {c}");
+        }
+    }
+
+    #[test]
+    fn visit_policies() {
+        let mut p = default_visit_policy();
+        p.days_open = vec!["FRI".into(), "mon".into(), "mon".into()];
+        assert_eq!(
+            validate_visit_policy(&p).map(|v| v.days_open),
+            Ok(vec!["mon".to_string(), "fri".to_string()])
+        );
+        p.days_open = vec!["someday".into()];
+        assert!(validate_visit_policy(&p).is_err());
+        let mut p = default_visit_policy();
+        p.mode = "sometimes".into();
+        assert!(validate_visit_policy(&p).is_err());
+        let mut p = default_visit_policy();
+        p.max_visitors_per_day = Some(0);
+        assert!(validate_visit_policy(&p).is_err());
+    }
 }
