@@ -136,7 +136,7 @@ pub async fn invites(
     let list: Vec<Value> = registrations::list_invites(&ctx)
         .await?
         .iter()
-        .map(|i| invite_json(i))
+        .map(invite_json)
         .collect();
     Ok(HttpResponse::Ok().json(list))
 }
