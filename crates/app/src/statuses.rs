@@ -182,6 +182,8 @@ pub struct NewStatus {
     pub language: Option<String>,
     pub idempotency_key: Option<String>,
     pub media_ids: Vec<String>,
+    /// `text/plain` (default) or `text/markdown`.
+    pub content_type: Option<String>,
 }
 
 /// Resolves mentions: local names from the database, remote ones from the database or the
@@ -241,7 +243,18 @@ struct Rendered {
     mention_ids: Vec<String>,
 }
 
-async fn render(ctx: &AppContext, text: &str) -> AppResult<Rendered> {
+/// How a post's text is written: `text/plain` (the default) or `text/markdown`.
+fn is_markdown(content_type: Option<&str>) -> AppResult<bool> {
+    match content_type.map(str::trim).filter(|c| !c.is_empty()) {
+        None | Some("text/plain") => Ok(false),
+        Some("text/markdown") => Ok(true),
+        Some(other) => Err(AppError::Unprocessable(format!(
+            "Validation failed: content_type '{other}' is not text/plain or text/markdown"
+        ))),
+    }
+}
+
+async fn render(ctx: &AppContext, text: &str, markdown: bool) -> AppResult<Rendered> {
     let refs = text::mentions(text);
     let mentioned = resolve_mentions(ctx, &refs).await?;
     let resolved: HashMap<MentionRef, String> = mentioned
@@ -249,9 +262,12 @@ async fn render(ctx: &AppContext, text: &str) -> AppResult<Rendered> {
         .map(|(m, a)| (m.clone(), a.url.clone().unwrap_or_else(|| a.uri.clone())))
         .collect();
     let urls = ctx.urls().clone();
-    let content = text::render(text, &resolved, &|t| {
-        urls.path(&format!("/tags/{t}")).to_string()
-    });
+    let tag_url = |t: &str| urls.path(&format!("/tags/{t}")).to_string();
+    let content = if markdown {
+        text::render_markdown(text, &resolved, &tag_url)
+    } else {
+        text::render(text, &resolved, &tag_url)
+    };
     Ok(Rendered {
         content,
         tags: text::hashtags(text).into_iter().take(MAX_TAGS).collect(),
@@ -339,7 +355,7 @@ pub async fn create(
         content,
         tags,
         mut mention_ids,
-    } = render(ctx, text).await?;
+    } = render(ctx, text, is_markdown(new.content_type.as_deref())?).await?;
     // Replying mentions the parent's author implicitly for delivery and visibility.
     if let Some(p) = &parent {
         if p.account_id != account.id && !mention_ids.contains(&p.account_id) {
@@ -663,6 +679,7 @@ pub async fn interacted_by(
 #[derive(Debug, Clone, Default)]
 pub struct StatusEdit {
     pub text: String,
+    pub content_type: Option<String>,
     pub spoiler_text: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
@@ -705,7 +722,7 @@ pub async fn edit(
         content,
         tags,
         mut mention_ids,
-    } = render(ctx, text).await?;
+    } = render(ctx, text, is_markdown(e.content_type.as_deref())?).await?;
     if let Some(parent_author) = &status.in_reply_to_account_id {
         if parent_author != &account.id && !mention_ids.contains(parent_author) {
             mention_ids.push(parent_author.clone());

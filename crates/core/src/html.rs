@@ -81,10 +81,14 @@ pub fn sanitize(html: &str) -> String {
     let schemes: HashSet<&str> = ["http", "https"].into_iter().collect();
     let mut tag_attributes = std::collections::HashMap::new();
     tag_attributes.insert("a", ["href"].into_iter().collect::<HashSet<&str>>());
-    tag_attributes.insert("span", ["class"].into_iter().collect::<HashSet<&str>>());
+    // The classes Mastodon-style clients style mentions and hashtags with; no others.
+    let mut classes = std::collections::HashMap::new();
+    classes.insert("a", ["mention", "hashtag", "u-url"].into_iter().collect::<HashSet<&str>>());
+    classes.insert("span", ["h-card", "invisible", "ellipsis"].into_iter().collect::<HashSet<&str>>());
     ammonia::Builder::new()
         .tags(tags)
         .tag_attributes(tag_attributes)
+        .allowed_classes(classes)
         .generic_attributes(HashSet::new())
         .url_schemes(schemes)
         .link_rel(Some("nofollow noopener noreferrer"))

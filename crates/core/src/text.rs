@@ -190,6 +190,36 @@ pub fn render(
     html
 }
 
+/// Markdown to sanitised HTML, with the same mentions, hashtags and links as [`render`].
+pub fn render_markdown(text: &str, resolved: &HashMap<MentionRef, String>, tag_url: &dyn Fn(&str) -> String) -> String {
+    let mut source = String::with_capacity(text.len());
+    for token in tokenize(&text.replace("\r\n", "\n")) {
+        match token {
+            Token::Text(t) => source.push_str(&t),
+            Token::Link(url) => source.push_str(&format!("<{url}>")),
+            Token::Mention(m, raw) => match resolved.get(&m) {
+                Some(url) => source.push_str(&format!(
+                    "<span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
+                    escape(url),
+                    escape(&m.username)
+                )),
+                None => source.push_str(&raw),
+            },
+            Token::Tag(tag) => source.push_str(&format!(
+                "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+                escape(&tag_url(&tag.to_lowercase())),
+                escape(&tag)
+            )),
+        }
+    }
+    let mut options = pulldown_cmark::Options::empty();
+    options.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser = pulldown_cmark::Parser::new_ext(&source, options);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    crate::html::sanitize(html.trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +242,23 @@ mod tests {
             mentions("@alice@localhost:8080 hi")[0].acct(),
             "alice@localhost:8080"
         );
+    }
+
+    #[test]
+    fn renders_markdown_safely() {
+        let mut r = HashMap::new();
+        r.insert(MentionRef { username: "bob".into(), domain: None }, "https://x.org/@bob".to_string());
+        let html = render_markdown(
+            "**bold** and _it_ @bob #Rust https://e.org\n\n<script>alert(1)</script><img src=x onerror=y>",
+            &r,
+            &|t| format!("https://x.org/tags/{t}"),
+        );
+        assert!(html.contains("<strong>bold</strong>"), "{html}");
+        assert!(html.contains("<em>it</em>"));
+        assert!(html.contains("class=\"u-url mention\""), "{html}");
+        assert!(html.contains("class=\"mention hashtag\""), "{html}");
+        assert!(html.contains("href=\"https://e.org\""), "{html}");
+        assert!(!html.contains("script") && !html.contains("img") && !html.contains("onerror"), "{html}");
     }
 
     #[test]

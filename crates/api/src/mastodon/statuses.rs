@@ -24,6 +24,7 @@ pub async fn create(
         sensitive: p.bool("sensitive")?,
         language: p.string("language")?,
         media_ids: p.list("media_ids"),
+        content_type: p.string("content_type")?,
         idempotency_key: req
             .headers()
             .get("Idempotency-Key")
@@ -139,6 +140,7 @@ pub async fn edit(
         &id,
         statuses::StatusEdit {
             text: p.string("status")?.unwrap_or_default(),
+            content_type: p.string("content_type")?,
             spoiler_text: p.string("spoiler_text")?,
             sensitive: p.bool("sensitive")?,
             language: p.string("language")?,
