@@ -83,8 +83,18 @@ pub fn sanitize(html: &str) -> String {
     tag_attributes.insert("a", ["href"].into_iter().collect::<HashSet<&str>>());
     // The classes Mastodon-style clients style mentions and hashtags with; no others.
     let mut classes = std::collections::HashMap::new();
-    classes.insert("a", ["mention", "hashtag", "u-url"].into_iter().collect::<HashSet<&str>>());
-    classes.insert("span", ["h-card", "invisible", "ellipsis"].into_iter().collect::<HashSet<&str>>());
+    classes.insert(
+        "a",
+        ["mention", "hashtag", "u-url"]
+            .into_iter()
+            .collect::<HashSet<&str>>(),
+    );
+    classes.insert(
+        "span",
+        ["h-card", "invisible", "ellipsis"]
+            .into_iter()
+            .collect::<HashSet<&str>>(),
+    );
     ammonia::Builder::new()
         .tags(tags)
         .tag_attributes(tag_attributes)

@@ -191,7 +191,11 @@ pub fn render(
 }
 
 /// Markdown to sanitised HTML, with the same mentions, hashtags and links as [`render`].
-pub fn render_markdown(text: &str, resolved: &HashMap<MentionRef, String>, tag_url: &dyn Fn(&str) -> String) -> String {
+pub fn render_markdown(
+    text: &str,
+    resolved: &HashMap<MentionRef, String>,
+    tag_url: &dyn Fn(&str) -> String,
+) -> String {
     let mut source = String::with_capacity(text.len());
     for token in tokenize(&text.replace("\r\n", "\n")) {
         match token {
@@ -247,7 +251,13 @@ mod tests {
     #[test]
     fn renders_markdown_safely() {
         let mut r = HashMap::new();
-        r.insert(MentionRef { username: "bob".into(), domain: None }, "https://x.org/@bob".to_string());
+        r.insert(
+            MentionRef {
+                username: "bob".into(),
+                domain: None,
+            },
+            "https://x.org/@bob".to_string(),
+        );
         let html = render_markdown(
             "**bold** and _it_ @bob #Rust https://e.org\n\n<script>alert(1)</script><img src=x onerror=y>",
             &r,
@@ -258,7 +268,10 @@ mod tests {
         assert!(html.contains("class=\"u-url mention\""), "{html}");
         assert!(html.contains("class=\"mention hashtag\""), "{html}");
         assert!(html.contains("href=\"https://e.org\""), "{html}");
-        assert!(!html.contains("script") && !html.contains("img") && !html.contains("onerror"), "{html}");
+        assert!(
+            !html.contains("script") && !html.contains("img") && !html.contains("onerror"),
+            "{html}"
+        );
     }
 
     #[test]

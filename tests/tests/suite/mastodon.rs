@@ -104,6 +104,22 @@ async fn posting_in_every_body_encoding_with_idempotency() {
         .get(&u.token, &format!("/api/v1/accounts/{}/statuses", u.id))
         .await;
     assert_eq!(ids(&mine).len(), 4);
+    // Markdown in, sanitised HTML out.
+    let (status, md) = a.post(&u.token, "/api/v1/statuses", json!({"status": "**desk** free\n\n<script>x</script>", "content_type": "text/markdown"})).await;
+    assert_eq!(status, 200, "{md}");
+    let html = md["content"].as_str().expect("content");
+    assert!(
+        html.contains("<strong>desk</strong>") && !html.contains("script"),
+        "{html}"
+    );
+    let (status, _) = a
+        .post(
+            &u.token,
+            "/api/v1/statuses",
+            json!({"status": "x", "content_type": "text/bbcode"}),
+        )
+        .await;
+    assert_eq!(status, 422);
     cluster.shutdown().await;
 }
 
