@@ -112,27 +112,21 @@ pub async fn relationships(
     Ok(HttpResponse::Ok().json(Value::Array(list.iter().map(relationship).collect())))
 }
 
-pub async fn followers(
+/// `GET /api/v1/accounts/:id/followers` and `.../following`
+pub async fn follow_list(
     ctx: web::Data<AppContext>,
     _auth: MaybeAuthed,
-    id: web::Path<String>,
+    path: web::Path<(String, String)>,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
+    let (id, which) = path.into_inner();
     let account = accounts::get(&ctx, &id).await?;
     let limit = page(&p, 40, 80)?.limit;
-    let list = accounts::followers(&ctx, &account, limit).await?;
-    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
-}
-
-pub async fn following(
-    ctx: web::Data<AppContext>,
-    _auth: MaybeAuthed,
-    id: web::Path<String>,
-    p: Params,
-) -> Result<HttpResponse, ApiError> {
-    let account = accounts::get(&ctx, &id).await?;
-    let limit = page(&p, 40, 80)?.limit;
-    let list = accounts::following(&ctx, &account, limit).await?;
+    let list = match which.as_str() {
+        "followers" => accounts::followers(&ctx, &account, limit).await?,
+        "following" => accounts::following(&ctx, &account, limit).await?,
+        _ => return Err(ApiError::NotFound),
+    };
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
 }
 

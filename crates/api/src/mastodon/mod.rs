@@ -55,12 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(accounts::statuses),
         )
         .route(
-            "/api/v1/accounts/{id}/followers",
-            web::get().to(accounts::followers),
-        )
-        .route(
-            "/api/v1/accounts/{id}/following",
-            web::get().to(accounts::following),
+            "/api/v1/accounts/{id}/{list:followers|following}",
+            web::get().to(accounts::follow_list),
         )
         .route(
             "/api/v1/accounts/{id}/follow",
