@@ -92,3 +92,19 @@ pub async fn marked(
     .await?;
     Ok((views, marks))
 }
+
+/// Posts the viewer may see whose text contains `q` (at least 2 characters).
+pub async fn search_statuses(
+    ctx: &AppContext,
+    viewer: &Account,
+    q: &str,
+    limit: i64,
+) -> AppResult<Vec<StatusView>> {
+    let q = q.trim();
+    if q.chars().count() < 2 {
+        return Ok(vec![]);
+    }
+    let mut conn = ctx.db.get().await?;
+    let rows = db_statuses::search_statuses(&mut conn, &viewer.id, q, limit).await?;
+    hydrate(&mut conn, rows, Some(&viewer.id)).await
+}

@@ -788,3 +788,35 @@ pub async fn list_rebloggers(conn: &mut DbConn, status_id: &str) -> DbResult<Vec
         .load(c)
         .await)?)
 }
+
+/// Posts whose text contains `q` (case-insensitive), as far as the viewer may see them,
+/// newest first.
+pub async fn search_statuses(
+    conn: &mut DbConn,
+    viewer: &str,
+    q: &str,
+    limit: i64,
+) -> DbResult<Vec<Status>> {
+    let pattern = format!(
+        "%{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(run!(conn, |c| statuses::table
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::reblog_of_id.is_null())
+        .filter(visible_to!(viewer))
+        .filter(not_hidden_from!(viewer))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(source_text) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(&pattern)
+                .sql(" ESCAPE '\\'")
+        )
+        .order(statuses::id.desc())
+        .limit(limit)
+        .select(Status::as_select())
+        .load(c)
+        .await)?)
+}

@@ -738,5 +738,29 @@ async fn search_finds_local_and_remote_accounts() {
         json!([]),
         "a #query is not an account search"
     );
+    // Post search: only what the searcher may see.
+    let other = a.user("otto").await;
+    a.post(
+        &other.token,
+        "/api/v1/statuses",
+        json!({"status": "Quiet ROOM booked", "visibility": "public"}),
+    )
+    .await;
+    a.post(
+        &other.token,
+        "/api/v1/statuses",
+        json!({"status": "secret room plans", "visibility": "private"}),
+    )
+    .await;
+    let (_, found) = a.get(&u.token, "/api/v2/search?q=room&type=statuses").await;
+    let texts: Vec<&str> = found["statuses"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["content"].as_str())
+        .collect();
+    assert_eq!(texts, vec!["<p>Quiet ROOM booked</p>"]);
+    let (_, anonymous) = a.get("", "/api/v2/search?q=room").await;
+    assert_eq!(anonymous["statuses"], json!([]));
     cluster.shutdown().await;
 }

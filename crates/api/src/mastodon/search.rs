@@ -40,6 +40,16 @@ pub async fn v2(
     } else {
         json!([])
     };
-    Ok(HttpResponse::Ok()
-        .json(json!({ "accounts": accounts_json, "statuses": [], "hashtags": hashtags })))
+    // Post search needs a signed-in viewer: it shows only what they may see.
+    let viewer = auth.0.as_ref().and_then(|a| a.account().ok());
+    let statuses_json = match viewer {
+        Some(me) if (kind.is_empty() || kind == "statuses") && !looks_like_handle => {
+            let list = timelines::search_statuses(&ctx, me, &q, limit).await?;
+            r.statuses(&list).await?
+        }
+        _ => json!([]),
+    };
+    Ok(HttpResponse::Ok().json(
+        json!({ "accounts": accounts_json, "statuses": statuses_json, "hashtags": hashtags }),
+    ))
 }
