@@ -194,6 +194,28 @@ impl TestCluster {
         Self { instances }
     }
 
+    /// Waits until no instance has anything left to deliver (two quiet checks in a row, since
+    /// a delivery can make its receiver queue an answer). Panics after 30 seconds.
+    pub async fn settle(&self) {
+        let mut quiet = 0;
+        let start = Instant::now();
+        while quiet < 2 {
+            let mut busy = false;
+            for i in &self.instances {
+                let (pending, _, events) = interspace_app::outbox::depth(&i.ctx)
+                    .await
+                    .expect("queue depth");
+                busy |= pending > 0 || events > 0;
+            }
+            quiet = if busy { 0 } else { quiet + 1 };
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the cluster did not settle within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     pub async fn shutdown(self) {
         for i in self.instances {
             i.stop().await;

@@ -459,3 +459,11 @@ pub async fn update_profile(
     tx.commit().await?;
     Ok((user, updated))
 }
+
+/// Any account by id, whatever its type or state (the delivery worker signs as it).
+pub async fn get_any(ctx: &AppContext, id: &str) -> AppResult<Account> {
+    let mut conn = ctx.db.get().await?;
+    db_accounts::find_account_by_id(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("account"))
+}

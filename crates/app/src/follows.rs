@@ -90,15 +90,16 @@ pub async fn follow(
     }
     let existing = db_follows::find_follow(&mut tx, &viewer.id, &target.id).await?;
     let ts = now();
-    // Remote follows wait for the remote server's Accept (federation issue); local ones are
-    // accepted at once unless the account is locked.
+    // Remote follows wait for the remote server's Accept; local ones are accepted at once
+    // unless the account is locked.
     let accepted = existing
         .as_ref()
         .map_or(target.is_local() && !target.locked, |f| f.accepted);
+    let follow_id = existing.as_ref().map_or_else(new_id, |f| f.id.clone());
     db_follows::upsert_follow(
         &mut tx,
         &Follow {
-            id: existing.as_ref().map_or_else(new_id, |f| f.id.clone()),
+            id: follow_id.clone(),
             account_id: viewer.id.clone(),
             target_account_id: target.id.clone(),
             uri: None,
@@ -113,6 +114,10 @@ pub async fn follow(
     if existing.is_none() {
         let kind = if accepted { "follow" } else { "follow_request" };
         notify(&mut tx, &mut events, &target.id, &viewer.id, kind, None).await?;
+        if !target.is_local() {
+            crate::outbox::enqueue(&mut tx, "follow", &viewer.id, &follow_id, Some(&target.id))
+                .await?;
+        }
     }
     tx.commit().await?;
     ctx.publish(events);
@@ -121,10 +126,150 @@ pub async fn follow(
 
 pub async fn unfollow(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
     let target = target(ctx, id).await?;
-    let mut conn = ctx.db.get().await?;
-    db_follows::delete_follow(&mut conn, &viewer.id, &target.id).await?;
-    drop(conn);
+    let mut tx = ctx.db.begin().await?;
+    let existing = db_follows::find_follow(&mut tx, &viewer.id, &target.id).await?;
+    db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
+    if let (Some(f), false) = (existing, target.is_local()) {
+        crate::outbox::enqueue(&mut tx, "undo.follow", &viewer.id, &f.id, Some(&target.id)).await?;
+    }
+    tx.commit().await?;
     relationship(ctx, viewer, &target.id).await
+}
+
+/// The id of the Follow activity for a follow made here.
+pub fn follow_activity_id(ctx: &AppContext, follow_id: &str) -> String {
+    ctx.urls()
+        .path(&format!("/follows/{follow_id}"))
+        .to_string()
+}
+
+pub async fn get_follow(ctx: &AppContext, id: &str) -> AppResult<Follow> {
+    let mut conn = ctx.db.get().await?;
+    db_follows::find_follow_by_id(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("follow"))
+}
+
+/// A remote account follows a local one (`Follow` received). Locked accounts get a request;
+/// others accept at once, which is federated as `Accept`.
+pub async fn receive_follow(
+    ctx: &AppContext,
+    follower: &Account,
+    target_uri: &str,
+    activity_id: &str,
+) -> AppResult<()> {
+    let target = crate::accounts::find_by_uri(ctx, target_uri)
+        .await?
+        .filter(|a| a.is_local() && a.suspended_at.is_none() && a.actor_type != "Application")
+        .ok_or(AppError::NotFound("account"))?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    if interspace_db::blocks::blocked_either_way(&mut tx, &follower.id, &target.id).await? {
+        crate::outbox::enqueue(
+            &mut tx,
+            "reject.follow",
+            &target.id,
+            activity_id,
+            Some(&follower.id),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let existing = db_follows::find_follow(&mut tx, &follower.id, &target.id).await?;
+    let ts = now();
+    let accepted = existing.as_ref().is_some_and(|f| f.accepted) || !target.locked;
+    let follow = db_follows::upsert_follow(
+        &mut tx,
+        &Follow {
+            id: existing.as_ref().map_or_else(new_id, |f| f.id.clone()),
+            account_id: follower.id.clone(),
+            target_account_id: target.id.clone(),
+            uri: Some(activity_id.to_string()),
+            accepted,
+            show_reblogs: true,
+            notify: false,
+            created_at: ts,
+            updated_at: ts,
+        },
+    )
+    .await?;
+    db_follows::set_follow_uri(&mut tx, &follow.id, activity_id).await?;
+    if existing.is_none() {
+        let kind = if accepted { "follow" } else { "follow_request" };
+        notify(&mut tx, &mut events, &target.id, &follower.id, kind, None).await?;
+    }
+    if accepted {
+        crate::outbox::enqueue(
+            &mut tx,
+            "accept.follow",
+            &target.id,
+            &follow.id,
+            Some(&follower.id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// The remote account accepted (or rejected) a follow made here.
+pub async fn receive_answer(
+    ctx: &AppContext,
+    remote: &Account,
+    follow_activity_id: Option<&str>,
+    local_follower_uri: Option<&str>,
+    accept: bool,
+) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    // Our Follow ids are `/follows/{id}`; some servers only echo the actor and object.
+    let mut follow = None;
+    if let Some(id) =
+        follow_activity_id.and_then(|a| a.rsplit_once("/follows/").map(|(_, id)| id.to_string()))
+    {
+        follow = db_follows::find_follow_by_id(&mut tx, &id).await?;
+    }
+    if follow.is_none() {
+        if let Some(uri) = local_follower_uri {
+            if let Some(local) = interspace_db::accounts::find_account_by_uri(&mut tx, uri).await? {
+                follow = db_follows::find_follow(&mut tx, &local.id, &remote.id).await?;
+            }
+        }
+    }
+    let follow = follow
+        .filter(|f| f.target_account_id == remote.id)
+        .ok_or(AppError::NotFound("follow"))?;
+    if accept {
+        db_follows::accept_follow(&mut tx, &follow.account_id, &remote.id, now()).await?;
+    } else {
+        db_follows::delete_follow(&mut tx, &follow.account_id, &remote.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The remote account stopped following a local one (`Undo(Follow)`).
+pub async fn receive_unfollow(
+    ctx: &AppContext,
+    follower: &Account,
+    target_uri: &str,
+) -> AppResult<()> {
+    let Some(target) = crate::accounts::find_by_uri(ctx, target_uri)
+        .await?
+        .filter(|a| a.is_local())
+    else {
+        return Ok(());
+    };
+    let mut conn = ctx.db.get().await?;
+    db_follows::delete_follow(&mut conn, &follower.id, &target.id).await?;
+    Ok(())
+}
+
+/// Shared inboxes of an account's remote followers.
+pub async fn remote_follower_inboxes(ctx: &AppContext, account_id: &str) -> AppResult<Vec<String>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_follows::list_remote_follower_inboxes(&mut conn, account_id).await?)
 }
 
 pub async fn follow_requests(
@@ -149,6 +294,15 @@ pub async fn answer_request(
         .await?
         .filter(|f| !f.accepted)
         .ok_or(AppError::NotFound("follow request"))?;
+    let follower = interspace_db::accounts::get_account_by_id(&mut tx, id).await?;
+    if !follower.is_local() {
+        if accept {
+            crate::outbox::enqueue(&mut tx, "accept.follow", &viewer.id, &pending.id, Some(id))
+                .await?;
+        } else if let Some(uri) = &pending.uri {
+            crate::outbox::enqueue(&mut tx, "reject.follow", &viewer.id, uri, Some(id)).await?;
+        }
+    }
     if accept {
         db_follows::accept_follow(&mut tx, id, &viewer.id, now()).await?;
         notify(

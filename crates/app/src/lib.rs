@@ -18,6 +18,7 @@ pub mod members;
 pub mod metrics;
 pub mod notifications;
 pub mod oauth;
+pub mod outbox;
 pub mod passwords;
 pub mod registrations;
 pub mod setup;

@@ -198,3 +198,42 @@ pub async fn list_notify_followers(conn: &mut DbConn, account_id: &str) -> DbRes
         .load(c)
         .await)?)
 }
+
+pub async fn find_follow_by_id(conn: &mut DbConn, id: &str) -> DbResult<Option<Follow>> {
+    run!(conn, |c| follows::table
+        .find(id)
+        .select(Follow::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Accepted followers on other instances: their shared inboxes (or inboxes), once each.
+pub async fn list_remote_follower_inboxes(
+    conn: &mut DbConn,
+    account_id: &str,
+) -> DbResult<Vec<String>> {
+    let rows: Vec<(String, Option<String>)> = run!(conn, |c| follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(account_id))
+        .filter(follows::accepted.eq(true))
+        .filter(accounts::domain.is_not_null())
+        .select((accounts::inbox_url, accounts::shared_inbox_url))
+        .load(c)
+        .await)?;
+    let mut out: Vec<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+pub async fn set_follow_uri(conn: &mut DbConn, id: &str, uri: &str) -> DbResult<()> {
+    run!(conn, |c| diesel::update(follows::table.find(id))
+        .set(follows::uri.eq(uri))
+        .execute(c)
+        .await)?;
+    Ok(())
+}

@@ -12,6 +12,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod outbox;
 mod pool;
 pub mod schema;
 pub mod spaces;

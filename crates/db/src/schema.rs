@@ -273,6 +273,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_events (id) {
+        id -> Text,
+        kind -> Text,
+        actor_id -> Text,
+        subject_id -> Text,
+        target_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        activity_id -> Text,
+        actor_id -> Text,
+        inbox -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    received_activities (id) {
+        id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(oauth_tokens -> users (user_id));
 diesel::joinable!(statuses -> accounts (account_id));
@@ -301,4 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     media_attachments,
     status_edits,
     markers,
+    outbox_events,
+    deliveries,
+    received_activities,
 );

@@ -17,6 +17,8 @@ pub enum FederationError {
     Config(String),
     #[error("invalid object: {0}")]
     Invalid(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
 }
 
 impl From<serde_json::Error> for FederationError {
@@ -46,6 +48,7 @@ impl ResponseError for FederationError {
             Self::Protocol(activitypub_federation::error::Error::NotFound) => StatusCode::NOT_FOUND,
             Self::Protocol(_) => StatusCode::BAD_REQUEST,
             Self::App(AppError::Internal(_)) | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => {
                 StatusCode::UNAUTHORIZED
             }

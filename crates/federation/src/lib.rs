@@ -2,12 +2,14 @@
 //! (`protocol`), database-backed objects (`objects`), routes (actors, collections, WebFinger,
 //! NodeInfo), the guarded HTTP client and the network [`interspace_app::Resolver`].
 
+pub mod delivery;
 mod error;
 pub mod http_client;
 pub mod objects;
 pub mod protocol;
 mod resolve;
 pub mod routes;
+pub mod signatures;
 
 pub use error::FederationError;
 pub use resolve::FederationResolver;
@@ -61,6 +63,7 @@ impl Federation {
             .build()
             .await
             .map_err(|e| FederationError::Config(e.to_string()))?;
+        delivery::spawn(ctx.clone(), resolver_client.clone());
         let federation = Self { config };
         ctx.set_resolver(Arc::new(FederationResolver::new(
             federation.config.clone(),

@@ -5,6 +5,7 @@ mod actors;
 mod cli;
 mod clients;
 mod discovery;
+mod federation;
 mod interspace_api;
 mod mastodon;
 mod oauth;

@@ -1,4 +1,5 @@
 //! ActivityStreams wire types. They never leave this crate: `app` sees plain values.
 
+pub mod activities;
 pub mod actor;
 pub mod context;

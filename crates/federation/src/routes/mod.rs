@@ -1,6 +1,7 @@
 //! Federation routes: actors and their collections, WebFinger, host-meta, NodeInfo.
 
 mod actors;
+mod inbox;
 mod nodeinfo;
 mod webfinger;
 
@@ -27,6 +28,19 @@ impl Guard for ActivityJsonGuard {
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    let limit = web::PayloadConfig::new(inbox::MAX_BODY);
+    for path in [
+        "/inbox",
+        "/users/{name}/inbox",
+        "/spaces/{handle}/inbox",
+        "/actor/inbox",
+    ] {
+        cfg.service(
+            web::resource(path)
+                .app_data(limit.clone())
+                .route(web::post().to(inbox::post)),
+        );
+    }
     cfg.route(
         "/.well-known/webfinger",
         web::get().to(webfinger::webfinger),

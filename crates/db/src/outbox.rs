@@ -1,0 +1,162 @@
+//! The durable outbox: events written with the change, deliveries made from them.
+
+use crate::schema::{deliveries, outbox_events, received_activities};
+use crate::{run, DbConn, DbResult};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox_events)]
+pub struct OutboxEvent {
+    pub id: String,
+    /// `status.create`, `follow`, `accept`, `undo.follow`, ...
+    pub kind: String,
+    /// The local account that acts (signs).
+    pub actor_id: String,
+    /// What the event is about: a status id, a follow id, ...
+    pub subject_id: String,
+    /// Whom it is addressed to, when one account: the followed account, ...
+    pub target_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = deliveries)]
+pub struct Delivery {
+    pub id: String,
+    pub activity_id: String,
+    pub actor_id: String,
+    pub inbox: String,
+    pub payload: String,
+    /// `pending`, `delivered` or `failed` (given up).
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn insert_event(conn: &mut DbConn, e: &OutboxEvent) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(outbox_events::table)
+        .values(e)
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// The oldest events not yet expanded into deliveries.
+pub async fn list_events(conn: &mut DbConn, limit: i64) -> DbResult<Vec<OutboxEvent>> {
+    Ok(run!(conn, |c| outbox_events::table
+        .order(outbox_events::id.asc())
+        .limit(limit)
+        .select(OutboxEvent::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn delete_event(conn: &mut DbConn, id: &str) -> DbResult<()> {
+    run!(conn, |c| diesel::delete(outbox_events::table.find(id))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Queues a delivery; the same activity goes to the same inbox once.
+pub async fn insert_delivery(conn: &mut DbConn, d: &Delivery) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(deliveries::table)
+        .values(d)
+        .on_conflict((deliveries::activity_id, deliveries::inbox))
+        .do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Pending deliveries that are due, oldest first.
+pub async fn list_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<Delivery>> {
+    Ok(run!(conn, |c| deliveries::table
+        .filter(deliveries::state.eq("pending"))
+        .filter(deliveries::next_attempt_at.le(now))
+        .order(deliveries::id.asc())
+        .limit(limit)
+        .select(Delivery::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Records the outcome of one attempt.
+pub async fn record_attempt(
+    conn: &mut DbConn,
+    id: &str,
+    state: &str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::update(deliveries::table.find(id))
+        .set((
+            deliveries::state.eq(state),
+            deliveries::attempts.eq(attempts),
+            deliveries::next_attempt_at.eq(next_attempt_at),
+            deliveries::last_error.eq(error),
+            deliveries::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// (pending, failed) counts, and whether any event awaits expansion.
+pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64, i64)> {
+    let pending = run!(conn, |c| deliveries::table
+        .filter(deliveries::state.eq("pending"))
+        .count()
+        .get_result(c)
+        .await)?;
+    let failed = run!(conn, |c| deliveries::table
+        .filter(deliveries::state.eq("failed"))
+        .count()
+        .get_result(c)
+        .await)?;
+    let events = run!(conn, |c| outbox_events::table.count().get_result(c).await)?;
+    Ok((pending, failed, events))
+}
+
+/// Pending and failed deliveries, newest first (for `interspace queue`).
+pub async fn list_undelivered(conn: &mut DbConn, limit: i64) -> DbResult<Vec<Delivery>> {
+    Ok(run!(conn, |c| deliveries::table
+        .filter(deliveries::state.ne("delivered"))
+        .order(deliveries::id.desc())
+        .limit(limit)
+        .select(Delivery::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Remembers an incoming activity id; false when it was seen before (a replay).
+pub async fn remember_activity(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::insert_into(received_activities::table)
+        .values((
+            received_activities::id.eq(id),
+            received_activities::received_at.eq(now)
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
+}
+
+pub async fn forget_activities_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
+    Ok(run!(conn, |c| diesel::delete(
+        received_activities::table.filter(received_activities::received_at.lt(before))
+    )
+    .execute(c)
+    .await)?)
+}

@@ -1,0 +1,121 @@
+//! The delivery worker: turns outbox events into signed activities and POSTs them to inboxes,
+//! with retries. Everything it does is recorded in the database, so a restart (even `kill -9`)
+//! loses nothing and delivers nothing twice to an inbox that acknowledged it.
+
+use crate::protocol::activities;
+use crate::signatures::sign_post;
+use futures::StreamExt;
+use interspace_app::outbox::{self, Delivery, Outcome};
+use interspace_app::{accounts, AppContext, AppResult};
+use std::time::Duration;
+
+/// How often the worker looks for work when idle.
+const POLL: Duration = Duration::from_millis(50);
+/// Concurrent deliveries per instance.
+const CONCURRENCY: usize = 16;
+
+pub fn spawn(ctx: AppContext, client: reqwest::Client) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = ctx.stopped() => break,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            if let Err(e) = tick(&ctx, &client).await {
+                tracing::warn!(error = %e, "delivery worker");
+            }
+        }
+    })
+}
+
+async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
+    for event in outbox::pending_events(ctx, 100).await? {
+        match activities::build(ctx, &event).await {
+            Ok(Some(built)) if !built.inboxes.is_empty() => {
+                outbox::expand(
+                    ctx,
+                    &event,
+                    &built.id,
+                    &built.json.to_string(),
+                    &built.inboxes,
+                )
+                .await?
+            }
+            Ok(_) => outbox::discard(ctx, &event).await?,
+            Err(e) => {
+                // Its subject is gone (deleted meanwhile): nothing to say any more.
+                tracing::warn!(error = %e, kind = %event.kind, "dropping outbox event");
+                outbox::discard(ctx, &event).await?;
+            }
+        }
+    }
+    let due = outbox::due(ctx, 200).await?;
+    futures::stream::iter(due)
+        .map(|d| async move {
+            let outcome = send(ctx, client, &d).await;
+            if let Err(e) = outbox::record(ctx, &d, outcome).await {
+                tracing::warn!(error = %e, "recording a delivery");
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+    Ok(())
+}
+
+/// One signed POST.
+pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> Outcome {
+    let actor = match accounts::get_any(ctx, &d.actor_id).await {
+        Ok(a) => a,
+        Err(e) => return Outcome::Refused(format!("no signing actor: {e}")),
+    };
+    let Some(private_key) = actor.private_key_pem.as_deref() else {
+        return Outcome::Refused("the actor has no private key".into());
+    };
+    let Ok(url) = url::Url::parse(&d.inbox) else {
+        return Outcome::Refused(format!("bad inbox {}", d.inbox));
+    };
+    if url.scheme() != "https" && !(url.scheme() == "http" && !ctx.urls().is_https()) {
+        return Outcome::Refused(format!("refusing to deliver to {url}"));
+    }
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => return Outcome::Refused("inbox without host".into()),
+    };
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let key_id = format!("{}#main-key", actor.uri);
+    let headers = match sign_post(
+        &key_id,
+        private_key,
+        &host,
+        &path,
+        d.payload.as_bytes(),
+        chrono::Utc::now(),
+    ) {
+        Ok(h) => h,
+        Err(e) => return Outcome::Refused(format!("signing failed: {e}")),
+    };
+    let mut req = client
+        .post(url)
+        .header("Content-Type", "application/activity+json")
+        .header("Accept", "application/activity+json")
+        .body(d.payload.clone());
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    match req.send().await {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            match status {
+                200..=299 => Outcome::Delivered,
+                408 | 429 | 500..=599 => Outcome::Retry(format!("HTTP {status}")),
+                _ => Outcome::Refused(format!("HTTP {status}")),
+            }
+        }
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE received_activities;
+DROP TABLE deliveries;
+DROP TABLE outbox_events;
