@@ -59,3 +59,79 @@ pub fn verify(
         Err("signature does not verify".into())
     }
 }
+
+/// Signs a POST the way a peer would: returns the `Date`, `Digest` and `Signature` headers.
+/// `headers` names what the signature covers (normally `(request-target) host date digest`).
+pub fn sign(
+    key_id: &str,
+    private_key_pem: &str,
+    host: &str,
+    path: &str,
+    body: &[u8],
+    date: &str,
+    covered: &str,
+) -> Vec<(String, String)> {
+    let digest = format!(
+        "SHA-256={}",
+        openssl::base64::encode_block(&openssl::sha::sha256(body))
+    );
+    let lines: Vec<String> = covered
+        .split_whitespace()
+        .map(|h| match h {
+            "(request-target)" => format!("(request-target): post {path}"),
+            "host" => format!("host: {host}"),
+            "date" => format!("date: {date}"),
+            "digest" => format!("digest: {digest}"),
+            other => format!("{other}: "),
+        })
+        .collect();
+    let key = PKey::private_key_from_pem(private_key_pem.as_bytes()).expect("key");
+    let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &key).expect("signer");
+    signer.update(lines.join("\n").as_bytes()).expect("update");
+    let signature = openssl::base64::encode_block(&signer.sign_to_vec().expect("sign"));
+    vec![
+        ("Date".into(), date.to_string()),
+        ("Digest".into(), digest),
+        (
+            "Signature".into(),
+            format!("keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"{covered}\",signature=\"{signature}\""),
+        ),
+    ]
+}
+
+/// An HTTP date for now plus `offset_seconds` (negative: in the past).
+pub fn http_date(offset_seconds: i64) -> String {
+    let now = std::time::SystemTime::now();
+    let shift = std::time::Duration::from_secs(offset_seconds.unsigned_abs());
+    httpdate_fmt(if offset_seconds >= 0 {
+        now + shift
+    } else {
+        now - shift
+    })
+}
+
+/// RFC 7231 date, computed by hand (days since the epoch to a civil date).
+fn httpdate_fmt(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    let mon = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(month - 1) as usize];
+    format!("{weekday}, {d:02} {mon} {year} {h:02}:{m:02}:{s:02} GMT")
+}

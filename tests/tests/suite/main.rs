@@ -6,6 +6,7 @@ mod cli;
 mod clients;
 mod discovery;
 mod federation;
+mod inbox;
 mod interspace_api;
 mod mastodon;
 mod oauth;

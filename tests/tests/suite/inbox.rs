@@ -1,0 +1,180 @@
+//! The inbox against a hostile peer: every signature rule, replays, size and shape limits.
+
+use interspace_tests::peer::FakePeer;
+use interspace_tests::signatures::{http_date, sign};
+use interspace_tests::{http, TestCluster};
+use serde_json::{json, Value};
+
+const COVERED: &str = "(request-target) host date digest";
+
+struct Post<'a> {
+    body: Vec<u8>,
+    key_id: String,
+    key: &'a str,
+    date: String,
+    covered: &'a str,
+    tamper_body: Option<Vec<u8>>,
+}
+
+async fn send(a: &interspace_tests::TestInstance, path: &str, p: Post<'_>, signed: bool) -> u16 {
+    let mut req = http()
+        .post(a.at(path))
+        .header("Content-Type", "application/activity+json");
+    if signed {
+        for (k, v) in sign(
+            &p.key_id, p.key, &a.domain, path, &p.body, &p.date, p.covered,
+        ) {
+            req = req.header(k, v);
+        }
+    }
+    req.body(p.tamper_body.unwrap_or(p.body))
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_refuses_what_it_cannot_trust() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let mallory = peer.add_person("mallory");
+    let mallory_id = mallory["id"].as_str().expect("id").to_string();
+    let key_id = format!("{mallory_id}#main-key");
+    let follow = |n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/follows/{n}", peer.base), "type": "Follow",
+            "actor": mallory_id, "object": a.at("/users/alice"),
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let post = |body: Vec<u8>| Post {
+        body,
+        key_id: key_id.clone(),
+        key: &peer.private_key_pem,
+        date: http_date(0),
+        covered: COVERED,
+        tamper_body: None,
+    };
+    let followers = || async {
+        a.get(
+            &alice.token,
+            &format!("/api/v1/accounts/{}/followers", alice.id),
+        )
+        .await
+        .1
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0)
+    };
+
+    assert_eq!(
+        send(a, "/inbox", post(follow(1)), false).await,
+        401,
+        "unsigned"
+    );
+    let mut p = post(follow(2));
+    p.date = http_date(-2 * 3600);
+    assert_eq!(send(a, "/inbox", p, true).await, 401, "Date two hours old");
+    let mut p = post(follow(3));
+    p.covered = "date";
+    assert_eq!(
+        send(a, "/inbox", p, true).await,
+        401,
+        "signature not covering (request-target), host, digest"
+    );
+    let mut p = post(follow(4));
+    p.tamper_body = Some(follow(5));
+    assert_eq!(
+        send(a, "/inbox", p, true).await,
+        401,
+        "body changed after signing (Digest)"
+    );
+    let other = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).expect("rsa"))
+        .expect("key");
+    let other_pem =
+        String::from_utf8(other.private_key_to_pem_pkcs8().expect("pem")).expect("utf8");
+    let mut p = post(follow(6));
+    p.key = &other_pem;
+    assert_eq!(
+        send(a, "/inbox", p, true).await,
+        401,
+        "signed with another key"
+    );
+    let mut p = post(follow(7));
+    p.key_id = format!("{}/users/mallory#main-key", a.url);
+    assert_eq!(
+        send(a, "/inbox", p, true).await,
+        401,
+        "keyId on another host than the actor"
+    );
+    let forged = json!({"id": format!("{}/x", a.url), "type": "Follow", "actor": mallory_id, "object": a.at("/users/alice")}).to_string().into_bytes();
+    assert_eq!(
+        send(a, "/inbox", post(forged), true).await,
+        400,
+        "activity id on another host than its actor"
+    );
+    assert_eq!(followers().await, 0, "nothing got through");
+
+    // A well-signed Follow works, to the shared inbox and to the actor's.
+    assert_eq!(send(a, "/inbox", post(follow(8)), true).await, 202);
+    assert_eq!(followers().await, 1);
+    // Replaying it is a no-op; an Undo by someone else is refused.
+    assert_eq!(
+        send(a, "/users/alice/inbox", post(follow(8)), true).await,
+        202
+    );
+    assert_eq!(followers().await, 1);
+    let undo_by_other = json!({
+        "id": format!("{}/undo/1", peer.base), "type": "Undo", "actor": mallory_id,
+        "object": {"id": "x", "type": "Follow", "actor": a.at("/users/alice"), "object": a.at("/users/alice")},
+    });
+    assert_eq!(
+        send(
+            a,
+            "/inbox",
+            post(undo_by_other.to_string().into_bytes()),
+            true
+        )
+        .await,
+        400
+    );
+    assert_eq!(followers().await, 1);
+
+    // Shape and size.
+    let mut deep = json!("x");
+    for _ in 0..64 {
+        deep = json!([deep]);
+    }
+    let nested = json!({"id": format!("{}/deep", peer.base), "type": "Create", "actor": mallory_id, "object": deep});
+    assert_eq!(
+        send(a, "/inbox", post(nested.to_string().into_bytes()), true).await,
+        400
+    );
+    let big = json!({"id": format!("{}/big", peer.base), "type": "Create", "actor": mallory_id, "object": {"content": "x".repeat(1_100_000)}});
+    assert_eq!(
+        send(a, "/inbox", post(big.to_string().into_bytes()), true).await,
+        413
+    );
+    assert_eq!(
+        send(a, "/inbox", post(b"not json".to_vec()), true).await,
+        400
+    );
+    let body: Value = http()
+        .post(a.at("/inbox"))
+        .body("{}")
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("error json");
+    assert!(body["error"].is_string());
+    peer.stop().await;
+    cluster.shutdown().await;
+}
