@@ -467,3 +467,11 @@ pub async fn get_any(ctx: &AppContext, id: &str) -> AppResult<Account> {
         .await?
         .ok_or(AppError::NotFound("account"))
 }
+
+/// `user@domain` for any account, with this instance's domain for local ones.
+pub fn acct_with_domain(ctx: &AppContext, account: &Account) -> String {
+    match &account.domain {
+        Some(d) => format!("{}@{d}", account.username),
+        None => format!("{}@{}", account.username, ctx.urls().domain()),
+    }
+}

@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod outbox;
 pub mod passwords;
 pub mod registrations;
+pub mod remote;
 pub mod setup;
 pub mod spaces;
 pub mod statuses;

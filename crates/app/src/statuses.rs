@@ -438,6 +438,7 @@ pub async fn create(
         db_statuses::save_idempotent(&mut tx, &user.id, key, &id, ts).await?;
     }
     events.push(status_event(&status, &tags, false));
+    crate::outbox::enqueue(&mut tx, "status.create", &account.id, &id, None).await?;
     tx.commit().await?;
     ctx.publish(events);
     view(ctx, status, Some(&account.id)).await
@@ -458,6 +459,7 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
     if let Some(of) = &status.reblog_of_id {
         db_statuses::bump_count(&mut tx, of, Counter::Reblogs, -1).await?;
     }
+    crate::outbox::enqueue(&mut tx, "status.delete", &account.id, &status.id, None).await?;
     tx.commit().await?;
     ctx.publish({
         let mut e = Events::default();
@@ -486,6 +488,14 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
         )
         .await?;
     }
+    crate::outbox::enqueue(
+        &mut tx,
+        "like",
+        &account.id,
+        &status.id,
+        Some(&status.account_id),
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish(events);
     get(ctx, id, Some(&account.id)).await
@@ -497,6 +507,14 @@ pub async fn unfavourite(ctx: &AppContext, account: &Account, id: &str) -> AppRe
     if db_statuses::delete_favourite(&mut tx, &account.id, &status.id).await? {
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
     }
+    crate::outbox::enqueue(
+        &mut tx,
+        "undo.like",
+        &account.id,
+        &status.id,
+        Some(&status.account_id),
+    )
+    .await?;
     tx.commit().await?;
     get(ctx, id, Some(&account.id)).await
 }
@@ -592,6 +610,14 @@ pub async fn reblog(
     )
     .await?;
     events.push(status_event(&boost, &[], false));
+    crate::outbox::enqueue(
+        &mut tx,
+        "announce",
+        &account.id,
+        &boost.id,
+        Some(&original.account_id),
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish(events);
     view(ctx, boost, Some(&account.id)).await
@@ -606,6 +632,14 @@ pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResul
             id: boost.id.clone(),
             account_id: account.id.clone(),
         });
+        crate::outbox::enqueue(
+            &mut tx,
+            "undo.announce",
+            &account.id,
+            &boost.id,
+            Some(&original.account_id),
+        )
+        .await?;
         db_statuses::mark_deleted(&mut tx, &boost.id, now()).await?;
         db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, -1).await?;
     }
@@ -775,6 +809,7 @@ pub async fn edit(
         .await?;
     }
     events.push(status_event(&status, &tags, true));
+    crate::outbox::enqueue(&mut tx, "status.update", &account.id, &status.id, None).await?;
     tx.commit().await?;
     ctx.publish(events);
     get(ctx, id, Some(&account.id)).await
@@ -790,4 +825,16 @@ pub async fn history(
     let mut conn = ctx.db.get().await?;
     let edits = db_statuses::list_edits(&mut conn, &view.status.id).await?;
     Ok((view, edits))
+}
+
+/// The stored row of a status (the federation layer builds its Note from it).
+pub type StatusRow = Status;
+
+/// Media attached to a status.
+pub async fn media_of(
+    ctx: &AppContext,
+    status_id: &str,
+) -> AppResult<Vec<interspace_db::media::Media>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(interspace_db::media::list_for_statuses(&mut conn, &[status_id.to_string()]).await?)
 }

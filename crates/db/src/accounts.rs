@@ -283,3 +283,13 @@ pub async fn set_suspended(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime
         .await)?;
     Ok(())
 }
+
+/// An account by its profile URL (some servers mention by `url`, not by id).
+pub async fn find_account_by_url(conn: &mut DbConn, url: &str) -> DbResult<Option<Account>> {
+    run!(conn, |c| accounts::table
+        .filter(accounts::url.eq(url))
+        .select(Account::as_select())
+        .first(c)
+        .await)
+    .opt()
+}

@@ -820,3 +820,54 @@ pub async fn search_statuses(
         .load(c)
         .await)?)
 }
+
+/// A status by id even when deleted (the delivery worker announces deletions).
+pub async fn find_status_any(conn: &mut DbConn, id: &str) -> DbResult<Option<Status>> {
+    run!(conn, |c| statuses::table
+        .find(id)
+        .select(Status::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Inserts a status received from another instance, once per `uri`; returns whether it is new.
+pub async fn insert_remote_status(
+    conn: &mut DbConn,
+    status: &Status,
+    mentioned: &[String],
+    tags: &[String],
+) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::insert_into(statuses::table)
+        .values(status)
+        .on_conflict(statuses::uri)
+        .do_nothing()
+        .execute(c)
+        .await)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    for account_id in mentioned {
+        let id = interspace_core::ids::new_id();
+        run!(conn, |c| diesel::insert_into(mentions::table)
+            .values((
+                mentions::id.eq(&id),
+                mentions::status_id.eq(&status.id),
+                mentions::account_id.eq(account_id)
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+    }
+    for tag in tags {
+        run!(conn, |c| diesel::insert_into(status_tags::table)
+            .values((
+                status_tags::status_id.eq(&status.id),
+                status_tags::name.eq(tag)
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+    }
+    Ok(true)
+}

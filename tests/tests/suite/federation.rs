@@ -130,3 +130,201 @@ async fn follows_cross_instances_open_and_locked() {
     assert_eq!((pending, failed, events), (0, 0, 0));
     cluster.shutdown().await;
 }
+
+fn contents(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["content"].as_str().map(String::from))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_travel_with_their_visibility_and_interactions() {
+    let cluster = TestCluster::spawn(3).await;
+    let (a, b, c) = (&cluster[0], &cluster[1], &cluster[2]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let carl = c.user("carl").await;
+    // alice (A) and carl (C) follow bob (B).
+    for (inst, user) in [(a, &alice), (c, &carl)] {
+        let id = resolve(inst, &user.token, &format!("bob@{}", b.domain)).await;
+        inst.post(
+            &user.token,
+            &format!("/api/v1/accounts/{id}/follow"),
+            json!({}),
+        )
+        .await;
+    }
+    cluster.settle().await;
+
+    let post = |text: String, visibility: &'static str| {
+        let token = bob.token.clone();
+        async move {
+            let (status, s) = b
+                .post(
+                    &token,
+                    "/api/v1/statuses",
+                    json!({"status": text, "visibility": visibility}),
+                )
+                .await;
+            assert_eq!(status, 200);
+            s
+        }
+    };
+    post("hello fediverse".into(), "public").await;
+    post("quiet hello".into(), "unlisted").await;
+    post("followers only".into(), "private").await;
+    post(format!("@alice@{} just for you", a.domain), "direct").await;
+    cluster.settle().await;
+
+    let (_, home_a) = a.get(&alice.token, "/api/v1/timelines/home").await;
+    let texts = contents(&home_a);
+    assert_eq!(texts.len(), 4, "alice sees all four: {texts:?}");
+    assert!(texts.iter().any(|t| t.contains("just for you")));
+    let (_, home_c) = c.get(&carl.token, "/api/v1/timelines/home").await;
+    let texts_c = contents(&home_c);
+    assert_eq!(
+        texts_c.len(),
+        3,
+        "carl is not addressed by the direct message: {texts_c:?}"
+    );
+    assert!(!texts_c.iter().any(|t| t.contains("just for you")));
+    // Only the public post reaches A's federated timeline; the DM notified alice.
+    let (_, public_a) = a.get("", "/api/v1/timelines/public?remote=true").await;
+    assert_eq!(contents(&public_a), vec!["<p>hello fediverse</p>"]);
+    let (_, notes) = a.get(&alice.token, "/api/v1/notifications").await;
+    assert_eq!(notes[0]["type"], "mention");
+    assert_eq!(notes[0]["account"]["acct"], format!("bob@{}", b.domain));
+    // A stranger on A cannot read the followers-only copy.
+    let stranger = a.user("stranger").await;
+    let private_at_a = home_a
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["visibility"] == "private")
+        .expect("private")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        a.get(&stranger.token, &format!("/api/v1/statuses/{private_at_a}"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        a.get(&alice.token, &format!("/api/v1/statuses/{private_at_a}"))
+            .await
+            .0,
+        200
+    );
+
+    // alice likes, boosts and replies to the public post; B counts and threads them.
+    let public_at_a = home_a
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["visibility"] == "public")
+        .expect("public")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    a.post(
+        &alice.token,
+        &format!("/api/v1/statuses/{public_at_a}/favourite"),
+        json!({}),
+    )
+    .await;
+    a.post(
+        &alice.token,
+        &format!("/api/v1/statuses/{public_at_a}/reblog"),
+        json!({}),
+    )
+    .await;
+    let (_, reply) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": format!("@bob@{} lovely", b.domain), "in_reply_to_id": public_at_a}),
+        )
+        .await;
+    assert_eq!(reply["in_reply_to_id"], public_at_a);
+    cluster.settle().await;
+    let (_, bob_posts) = b
+        .get(&bob.token, &format!("/api/v1/accounts/{}/statuses", bob.id))
+        .await;
+    let original = bob_posts
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["visibility"] == "public")
+        .expect("public")
+        .clone();
+    assert_eq!(original["favourites_count"], 1);
+    assert_eq!(original["reblogs_count"], 1);
+    assert_eq!(original["replies_count"], 1);
+    let oid = original["id"].as_str().expect("id");
+    let (_, ctx) = b
+        .get(&bob.token, &format!("/api/v1/statuses/{oid}/context"))
+        .await;
+    assert_eq!(
+        ctx["descendants"][0]["account"]["acct"],
+        format!("alice@{}", a.domain)
+    );
+    let (_, notes) = b.get(&bob.token, "/api/v1/notifications").await;
+    let kinds: Vec<&str> = notes
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|n| n["type"].as_str())
+        .collect();
+    for kind in ["mention", "reblog", "favourite", "follow"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    // Undo travels too, and so does deletion.
+    a.post(
+        &alice.token,
+        &format!("/api/v1/statuses/{public_at_a}/unfavourite"),
+        json!({}),
+    )
+    .await;
+    a.post(
+        &alice.token,
+        &format!("/api/v1/statuses/{public_at_a}/unreblog"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    let (_, again) = b.get(&bob.token, &format!("/api/v1/statuses/{oid}")).await;
+    assert_eq!(
+        (
+            again["favourites_count"].as_i64(),
+            again["reblogs_count"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    let res = interspace_tests::http()
+        .delete(b.at(&format!("/api/v1/statuses/{oid}")))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 200);
+    cluster.settle().await;
+    assert_eq!(
+        a.get(&alice.token, &format!("/api/v1/statuses/{public_at_a}"))
+            .await
+            .0,
+        404,
+        "deleted on A too"
+    );
+    let (_, home_c) = c.get(&carl.token, "/api/v1/timelines/home").await;
+    assert!(
+        !contents(&home_c)
+            .iter()
+            .any(|t| t.contains("hello fediverse")),
+        "and on C"
+    );
+    cluster.shutdown().await;
+}

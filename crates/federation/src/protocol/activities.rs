@@ -1,7 +1,7 @@
 //! Outgoing activities, built from outbox events at delivery time.
 
 use interspace_app::outbox::OutboxEvent;
-use interspace_app::{accounts, follows, AppContext, AppError, AppResult};
+use interspace_app::{accounts, follows, remote, Account, AppContext, AppError, AppResult};
 use serde_json::{json, Value};
 
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
@@ -92,9 +92,202 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
+        "status.create" | "status.update" | "status.delete" => {
+            let (status, author, mentioned, tags) =
+                remote::status_for_delivery(ctx, &e.subject_id).await?;
+            let (to, cc) = addressing(&status.visibility, &author, &mentioned);
+            let inboxes = recipients(ctx, &author, &status.visibility, &mentioned).await?;
+            let (id, json) = match e.kind.as_str() {
+                "status.delete" => {
+                    let id = format!("{}#delete", status.uri);
+                    let json = json!({
+                        "id": id, "type": "Delete", "actor": author.uri, "to": to, "cc": cc,
+                        "object": { "id": status.uri, "type": "Tombstone" },
+                    });
+                    (id, json)
+                }
+                kind => {
+                    let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
+                    let (id, activity_type) = if kind == "status.update" {
+                        let at = status
+                            .edited_at
+                            .unwrap_or(status.created_at)
+                            .and_utc()
+                            .timestamp();
+                        (format!("{}#update-{at}", status.uri), "Update")
+                    } else {
+                        (format!("{}/activity", status.uri), "Create")
+                    };
+                    let json = json!({
+                        "id": id, "type": activity_type, "actor": author.uri, "to": to, "cc": cc,
+                        "published": iso(status.created_at), "object": note,
+                    });
+                    (id, json)
+                }
+            };
+            Some(Built {
+                json: with_context(json),
+                inboxes,
+                id,
+            })
+        }
+        "like" | "undo.like" => {
+            let (status, author, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
+            if author.is_local() {
+                return Ok(None);
+            }
+            let like_id = format!("{}/likes/{}", actor.uri, status.id);
+            let like =
+                json!({ "id": like_id, "type": "Like", "actor": actor.uri, "object": status.uri });
+            let (id, json) = if e.kind == "like" {
+                (like_id, like)
+            } else {
+                let id = format!("{like_id}/undo");
+                (
+                    id.clone(),
+                    json!({ "id": id, "type": "Undo", "actor": actor.uri, "object": like }),
+                )
+            };
+            Some(Built {
+                json: with_context(json),
+                inboxes: vec![shared_or_own(&author)],
+                id,
+            })
+        }
+        "announce" | "undo.announce" => {
+            let (boost, _, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
+            let of = boost
+                .reblog_of_id
+                .as_deref()
+                .ok_or(AppError::NotFound("status"))?;
+            let (original, original_author, _, _) = remote::status_for_delivery(ctx, of).await?;
+            let followers = actor.followers_url.clone().unwrap_or_default();
+            let announce = json!({
+                "id": boost.uri, "type": "Announce", "actor": actor.uri, "published": iso(boost.created_at),
+                "to": [PUBLIC], "cc": [original_author.uri, followers], "object": original.uri,
+            });
+            let mut inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
+            if !original_author.is_local() {
+                inboxes.push(shared_or_own(&original_author));
+            }
+            inboxes.sort();
+            inboxes.dedup();
+            let (id, json) = if e.kind == "announce" {
+                (boost.uri.clone(), announce)
+            } else {
+                let id = format!("{}/undo", boost.uri);
+                (
+                    id.clone(),
+                    json!({ "id": id, "type": "Undo", "actor": actor.uri, "to": [PUBLIC], "object": announce }),
+                )
+            };
+            Some(Built {
+                json: with_context(json),
+                inboxes,
+                id,
+            })
+        }
         other => {
             tracing::warn!(kind = other, "no activity for this outbox event yet");
             None
         }
     })
+}
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+fn iso(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn shared_or_own(a: &Account) -> String {
+    a.shared_inbox_url
+        .clone()
+        .unwrap_or_else(|| a.inbox_url.clone())
+}
+
+/// `to` and `cc` of a post, as Mastodon addresses each visibility.
+pub fn addressing(
+    visibility: &str,
+    author: &Account,
+    mentioned: &[Account],
+) -> (Vec<String>, Vec<String>) {
+    let followers = author.followers_url.clone().unwrap_or_default();
+    let mentions: Vec<String> = mentioned.iter().map(|a| a.uri.clone()).collect();
+    match visibility {
+        "public" => (vec![PUBLIC.into()], [vec![followers], mentions].concat()),
+        "unlisted" => (vec![followers], [vec![PUBLIC.into()], mentions].concat()),
+        "private" => (vec![followers], mentions),
+        _ => (mentions, vec![]),
+    }
+}
+
+/// The inboxes a post goes to: remote followers (except for direct messages) and the remote
+/// accounts it mentions; each shared inbox once.
+async fn recipients(
+    ctx: &AppContext,
+    author: &Account,
+    visibility: &str,
+    mentioned: &[Account],
+) -> AppResult<Vec<String>> {
+    let mut inboxes = if visibility == "direct" {
+        vec![]
+    } else {
+        follows::remote_follower_inboxes(ctx, &author.id).await?
+    };
+    inboxes.extend(
+        mentioned
+            .iter()
+            .filter(|a| !a.is_local())
+            .map(shared_or_own),
+    );
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+async fn note(
+    ctx: &AppContext,
+    status: &interspace_app::statuses::StatusRow,
+    author: &Account,
+    mentioned: &[Account],
+    tags: &[String],
+    to: &[String],
+    cc: &[String],
+) -> AppResult<Value> {
+    let in_reply_to = match &status.in_reply_to_id {
+        Some(id) => Some(remote::status_for_delivery(ctx, id).await?.0.uri),
+        None => None,
+    };
+    let mut tag: Vec<Value> = mentioned
+        .iter()
+        .map(|a| json!({ "type": "Mention", "href": a.uri, "name": format!("@{}", accounts::acct_with_domain(ctx, a)) }))
+        .collect();
+    tag.extend(tags.iter().map(|t| json!({ "type": "Hashtag", "href": ctx.urls().path(&format!("/tags/{t}")), "name": format!("#{t}") })));
+    let media = interspace_app::statuses::media_of(ctx, &status.id).await?;
+    let attachment: Vec<Value> = media
+        .iter()
+        .map(|m| json!({
+            "type": "Document", "mediaType": m.content_type, "url": interspace_app::media::url(ctx, m),
+            "name": m.description, "width": m.width, "height": m.height,
+        }))
+        .collect();
+    Ok(json!({
+        "id": status.uri,
+        "type": "Note",
+        "attributedTo": author.uri,
+        "url": status.url,
+        "content": status.content,
+        "summary": if status.spoiler_text.is_empty() { Value::Null } else { json!(status.spoiler_text) },
+        "sensitive": status.sensitive,
+        "published": iso(status.created_at),
+        "updated": status.edited_at.map(iso),
+        "inReplyTo": in_reply_to,
+        "to": to,
+        "cc": cc,
+        "tag": tag,
+        "attachment": attachment,
+        "contentMap": status.language.as_ref().map(|l| json!({ l.as_str(): status.content })),
+    }))
 }

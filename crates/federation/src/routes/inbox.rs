@@ -6,6 +6,7 @@ use crate::signatures::SignedRequest;
 use crate::{Data, FederationError};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
+use interspace_app::remote::{self, RemoteNote};
 use interspace_app::{follows, outbox, Account, AppError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -155,6 +156,46 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             let target = object.get("object").and_then(id_of).unwrap_or_default();
             Ok(follows::receive_unfollow(ctx, actor, target).await?)
         }
+        ("Create", "Note" | "Article" | "Page" | "Question") => {
+            let note = parse_note(actor, &object)?;
+            Ok(remote::receive_note(ctx, actor, note).await?)
+        }
+        ("Delete", _) => {
+            let target = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Delete without object".into()))?;
+            if !same_origin(&Url::parse(target)?, &Url::parse(&actor.uri)?) {
+                return Err(FederationError::BadRequest("only the owner deletes".into()));
+            }
+            match remote::receive_delete(ctx, actor, target).await {
+                Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
+                other => Ok(other?),
+            }
+        }
+        ("Like", _) => {
+            let target = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Like without object".into()))?;
+            Ok(remote::receive_like(ctx, actor, target, false).await?)
+        }
+        ("Announce", _) => {
+            // Never trust an embedded copy: only the id counts, and only posts we have.
+            let target = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Announce without object".into()))?;
+            Ok(remote::receive_announce(ctx, actor, id, target, false).await?)
+        }
+        ("Undo", "Like" | "Announce") => {
+            if object.get("actor").and_then(id_of) != Some(actor.uri.as_str()) {
+                return Err(FederationError::BadRequest(
+                    "only the actor undoes its activity".into(),
+                ));
+            }
+            let target = object.get("object").and_then(id_of).unwrap_or_default();
+            if object_type == "Like" {
+                Ok(remote::receive_like(ctx, actor, target, true).await?)
+            } else {
+                let announce_id = id_of(&object).unwrap_or_default();
+                Ok(remote::receive_announce(ctx, actor, announce_id, target, true).await?)
+            }
+        }
         _ => {
             tracing::debug!(
                 kind,
@@ -164,4 +205,110 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             Ok(())
         }
     }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| id_of(x).map(String::from))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn is_public(s: &str) -> bool {
+    matches!(
+        s,
+        "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"
+    )
+}
+
+/// A Note from the wire, checked: its id on its author's host, attributed to the sender.
+fn parse_note(actor: &Account, object: &Value) -> Result<RemoteNote, FederationError> {
+    let uri = object.get("id").and_then(Value::as_str).ok_or_else(|| {
+        FederationError::BadRequest("a Note needs an embedded object with an id".into())
+    })?;
+    let actor_url = Url::parse(&actor.uri)?;
+    if !same_origin(&Url::parse(uri)?, &actor_url) {
+        return Err(FederationError::BadRequest(
+            "the Note is not on its author's host".into(),
+        ));
+    }
+    let attributed = strings(object.get("attributedTo"));
+    if attributed.first().map(String::as_str) != Some(actor.uri.as_str()) {
+        return Err(FederationError::BadRequest(
+            "the Note is attributed to someone else".into(),
+        ));
+    }
+    let to = strings(object.get("to"));
+    let cc = strings(object.get("cc"));
+    let followers = actor.followers_url.clone().unwrap_or_default();
+    let visibility = if to.iter().any(|s| is_public(s)) {
+        "public"
+    } else if cc.iter().any(|s| is_public(s)) {
+        "unlisted"
+    } else if !followers.is_empty() && to.iter().chain(cc.iter()).any(|s| *s == followers) {
+        "private"
+    } else {
+        "direct"
+    };
+    let tags: Vec<&Value> = match object.get("tag") {
+        Some(Value::Array(a)) => a.iter().take(100).collect(),
+        Some(v @ Value::Object(_)) => vec![v],
+        _ => vec![],
+    };
+    let of_type = |t: &'static str| {
+        tags.iter()
+            .filter(move |x| x.get("type").and_then(Value::as_str) == Some(t))
+    };
+    let mut mentions: Vec<String> = of_type("Mention")
+        .filter_map(|m| m.get("href").and_then(Value::as_str).map(String::from))
+        .collect();
+    // Direct messages name their recipients in `to`: count those as mentions too.
+    mentions.extend(
+        to.iter()
+            .chain(cc.iter())
+            .filter(|s| !is_public(s) && **s != followers)
+            .cloned(),
+    );
+    mentions.sort();
+    mentions.dedup();
+    let hashtags = of_type("Hashtag")
+        .filter_map(|h| h.get("name").and_then(Value::as_str).map(String::from))
+        .collect();
+    Ok(RemoteNote {
+        uri: uri.to_string(),
+        url: object
+            .get("url")
+            .and_then(crate::protocol::actor::first_href),
+        content: object
+            .get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        summary: object
+            .get("summary")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .filter(|s| !s.is_empty()),
+        sensitive: object
+            .get("sensitive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        language: object
+            .get("contentMap")
+            .and_then(Value::as_object)
+            .and_then(|m| m.keys().next().cloned()),
+        published: object
+            .get("published")
+            .and_then(Value::as_str)
+            .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+            .map(|p| p.naive_utc()),
+        in_reply_to: object.get("inReplyTo").and_then(id_of).map(String::from),
+        visibility: visibility.to_string(),
+        mentions,
+        hashtags,
+    })
 }

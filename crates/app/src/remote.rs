@@ -1,0 +1,294 @@
+//! Use-cases for what other instances tell us (`Origin::Remote`): posts, their deletion and
+//! edits, likes and boosts. The federation layer has checked signatures and origins.
+
+use crate::events::{AppEvent, Events};
+use crate::notifications::notify;
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::html::sanitize;
+use interspace_core::ids::new_id;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::now;
+use interspace_db::statuses::{self as db_statuses, Counter, Status};
+
+/// A post as received, already checked for origin.
+#[derive(Debug, Clone)]
+pub struct RemoteNote {
+    pub uri: String,
+    pub url: Option<String>,
+    /// Unsanitised HTML from the wire.
+    pub content: String,
+    pub summary: Option<String>,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub published: Option<chrono::NaiveDateTime>,
+    pub in_reply_to: Option<String>,
+    /// `public`, `unlisted`, `private` or `direct`, from its addressing.
+    pub visibility: String,
+    /// Ids (or profile URLs) of mentioned actors.
+    pub mentions: Vec<String>,
+    pub hashtags: Vec<String>,
+}
+
+const MAX_CONTENT: usize = 100_000;
+
+/// Stores a post from `author`, once (a second Create, or a Create after a Delete, changes
+/// nothing: the tombstone stays). Mentioned local accounts are notified.
+pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    if db_statuses::find_status_by_uri(&mut conn, &note.uri)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let parent = match &note.in_reply_to {
+        Some(uri) => db_statuses::find_status_by_uri(&mut conn, uri)
+            .await?
+            .filter(|s| s.deleted_at.is_none()),
+        None => None,
+    };
+    let mut mentioned: Vec<String> = Vec::new();
+    for m in note.mentions.iter().take(50) {
+        let found = match db_accounts::find_account_by_uri(&mut conn, m).await? {
+            Some(a) => Some(a),
+            None => interspace_db::accounts::find_account_by_url(&mut conn, m).await?,
+        };
+        if let Some(a) = found {
+            if !mentioned.contains(&a.id) {
+                mentioned.push(a.id);
+            }
+        }
+    }
+    drop(conn);
+    let content: String = note.content.chars().take(MAX_CONTENT).collect();
+    let ts = now();
+    let status = Status {
+        id: new_id(),
+        uri: note.uri.clone(),
+        url: note.url.clone(),
+        account_id: author.id.clone(),
+        in_reply_to_id: parent.as_ref().map(|p| p.id.clone()),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id.clone()),
+        reblog_of_id: None,
+        content: sanitize(&content),
+        source_text: String::new(),
+        spoiler_text: note
+            .summary
+            .unwrap_or_default()
+            .chars()
+            .take(1000)
+            .collect(),
+        sensitive: note.sensitive,
+        visibility: note.visibility.clone(),
+        language: note.language.filter(|l| l.len() <= 16),
+        is_local: false,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        // Never in the future: a peer's clock does not reorder our timelines.
+        created_at: note.published.map(|p| p.min(ts)).unwrap_or(ts),
+        edited_at: None,
+        deleted_at: None,
+    };
+    let tags: Vec<String> = note
+        .hashtags
+        .iter()
+        .map(|t| t.trim_start_matches('#').to_lowercase())
+        .filter(|t| !t.is_empty())
+        .take(30)
+        .collect();
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    if db_statuses::insert_remote_status(&mut tx, &status, &mentioned, &tags).await? {
+        if let Some(p) = &parent {
+            db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
+        }
+        for m in &mentioned {
+            notify(
+                &mut tx,
+                &mut events,
+                m,
+                &author.id,
+                "mention",
+                Some(&status.id),
+            )
+            .await?;
+        }
+        events.push(AppEvent::Status {
+            id: status.id.clone(),
+            account_id: author.id.clone(),
+            visibility: status.visibility.clone(),
+            is_local: false,
+            tags,
+            edited: false,
+        });
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// The author deleted a post (or anything else of theirs we might have by that id).
+pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let Some(status) = db_statuses::find_status_by_uri(&mut tx, uri).await? else {
+        return Ok(());
+    };
+    if status.account_id != author.id {
+        return Err(AppError::Forbidden("only the author deletes a post".into()));
+    }
+    if status.deleted_at.is_some() {
+        return Ok(());
+    }
+    db_statuses::mark_deleted(&mut tx, &status.id, now()).await?;
+    if let Some(parent) = &status.in_reply_to_id {
+        db_statuses::bump_count(&mut tx, parent, Counter::Replies, -1).await?;
+    }
+    if let Some(of) = &status.reblog_of_id {
+        db_statuses::bump_count(&mut tx, of, Counter::Reblogs, -1).await?;
+    }
+    tx.commit().await?;
+    let mut events = Events::default();
+    events.push(AppEvent::Deleted {
+        id: status.id,
+        account_id: author.id.clone(),
+    });
+    ctx.publish(events);
+    Ok(())
+}
+
+/// A like of a post we have (normally one of ours); `undo` takes it back.
+pub async fn receive_like(
+    ctx: &AppContext,
+    actor: &Account,
+    object_uri: &str,
+    undo: bool,
+) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let Some(status) = db_statuses::find_status_by_uri(&mut tx, object_uri)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+    else {
+        return Ok(());
+    };
+    if undo {
+        if db_statuses::delete_favourite(&mut tx, &actor.id, &status.id).await? {
+            db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
+        }
+    } else if db_statuses::insert_favourite(&mut tx, &actor.id, &status.id, now()).await? {
+        db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
+        notify(
+            &mut tx,
+            &mut events,
+            &status.account_id,
+            &actor.id,
+            "favourite",
+            Some(&status.id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// A boost (`Announce`) of a post we have; `undo` takes it back. `uri` is the Announce's id.
+pub async fn receive_announce(
+    ctx: &AppContext,
+    actor: &Account,
+    uri: &str,
+    object_uri: &str,
+    undo: bool,
+) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let Some(original) = db_statuses::find_status_by_uri(&mut tx, object_uri)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+    else {
+        return Ok(());
+    };
+    if undo {
+        if let Some(boost) = db_statuses::find_reblog(&mut tx, &actor.id, &original.id).await? {
+            db_statuses::mark_deleted(&mut tx, &boost.id, now()).await?;
+            db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, -1).await?;
+            events.push(AppEvent::Deleted {
+                id: boost.id,
+                account_id: actor.id.clone(),
+            });
+        }
+    } else if matches!(original.visibility.as_str(), "public" | "unlisted") {
+        let ts = now();
+        let boost = Status {
+            id: new_id(),
+            uri: uri.to_string(),
+            url: None,
+            account_id: actor.id.clone(),
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            reblog_of_id: Some(original.id.clone()),
+            content: String::new(),
+            source_text: String::new(),
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility: "public".into(),
+            language: None,
+            is_local: false,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            created_at: ts,
+            edited_at: None,
+            deleted_at: None,
+        };
+        if db_statuses::insert_remote_status(&mut tx, &boost, &[], &[]).await? {
+            db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, 1).await?;
+            notify(
+                &mut tx,
+                &mut events,
+                &original.account_id,
+                &actor.id,
+                "reblog",
+                Some(&original.id),
+            )
+            .await?;
+            events.push(AppEvent::Status {
+                id: boost.id,
+                account_id: actor.id.clone(),
+                visibility: "public".into(),
+                is_local: false,
+                tags: vec![],
+                edited: false,
+            });
+        }
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// What the delivery worker needs about a post: the post (even deleted), its author, and the
+/// accounts it mentions.
+pub async fn status_for_delivery(
+    ctx: &AppContext,
+    id: &str,
+) -> AppResult<(Status, Account, Vec<Account>, Vec<String>)> {
+    let mut conn = ctx.db.get().await?;
+    let status = db_statuses::find_status_any(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("status"))?;
+    let author = db_accounts::get_account_by_id(&mut conn, &status.account_id).await?;
+    let ids: Vec<String> = db_statuses::list_mentions(&mut conn, std::slice::from_ref(&status.id))
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let mentioned = db_accounts::list_accounts_by_ids(&mut conn, &ids).await?;
+    let tags = db_statuses::list_tags(&mut conn, std::slice::from_ref(&status.id))
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    Ok((status, author, mentioned, tags))
+}
