@@ -36,6 +36,8 @@ pub enum Command {
     /// Show or change the space.
     #[command(subcommand)]
     Space(SpaceCommand),
+    /// Show the federation delivery queue: pending and failed deliveries.
+    Queue,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +187,30 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                     let m = members::remove(&ctx, &username).await?;
                     let _ = writeln!(out, "removed {}", m.account.username);
                 }
+            }
+            ctx.shutdown();
+        }
+        Command::Queue => {
+            let (ctx, first) = startup::prepare(&config, &config.server.domain).await?;
+            if let Some(first) = &first {
+                out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
+            }
+            let (pending, failed, events) = interspace_app::outbox::depth(&ctx).await?;
+            let _ = writeln!(
+                out,
+                "pending: {pending}\nfailed: {failed}\nnot yet expanded: {events}"
+            );
+            for d in interspace_app::outbox::undelivered(&ctx, 50).await? {
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{} attempt(s)\tnext {}\t{}\t{}",
+                    d.state,
+                    d.inbox,
+                    d.attempts,
+                    d.next_attempt_at.format("%Y-%m-%d %H:%M:%S"),
+                    d.activity_id,
+                    d.last_error.unwrap_or_default()
+                );
             }
             ctx.shutdown();
         }

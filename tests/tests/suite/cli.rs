@@ -202,6 +202,13 @@ async fn member_and_space_commands() {
         &run_cli(&["space", "update", "--name", " "], &env),
         "must not be empty",
     );
+    let out = run_cli(&["queue"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("pending: 0\nfailed: 0"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

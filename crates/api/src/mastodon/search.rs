@@ -43,7 +43,12 @@ pub async fn v2(
     // Post search needs a signed-in viewer: it shows only what they may see.
     let viewer = auth.0.as_ref().and_then(|a| a.account().ok());
     let statuses_json = match viewer {
-        Some(me) if (kind.is_empty() || kind == "statuses") && !looks_like_handle => {
+        // A `#tag` query asks for hashtags, as a handle asks for accounts.
+        Some(me)
+            if (kind.is_empty() || kind == "statuses")
+                && !looks_like_handle
+                && !q.trim().starts_with('#') =>
+        {
             let list = timelines::search_statuses(&ctx, me, &q, limit).await?;
             r.statuses(&list).await?
         }
