@@ -135,12 +135,23 @@ pub async fn insert_status(
         .values(status)
         .execute(c)
         .await)?;
+    insert_links(conn, &status.id, mentioned, tags).await?;
+    Ok(())
+}
+
+/// Records whom a status mentions and its hashtags (once each).
+async fn insert_links(
+    conn: &mut DbConn,
+    status_id: &str,
+    mentioned: &[String],
+    tags: &[String],
+) -> DbResult<()> {
     for account_id in mentioned {
         let id = interspace_core::ids::new_id();
         run!(conn, |c| diesel::insert_into(mentions::table)
             .values((
                 mentions::id.eq(&id),
-                mentions::status_id.eq(&status.id),
+                mentions::status_id.eq(status_id),
                 mentions::account_id.eq(account_id)
             ))
             .on_conflict_do_nothing()
@@ -150,7 +161,7 @@ pub async fn insert_status(
     for tag in tags {
         run!(conn, |c| diesel::insert_into(status_tags::table)
             .values((
-                status_tags::status_id.eq(&status.id),
+                status_tags::status_id.eq(status_id),
                 status_tags::name.eq(tag)
             ))
             .on_conflict_do_nothing()
@@ -743,28 +754,7 @@ pub async fn edit_status(
     )
     .execute(c)
     .await)?;
-    for account_id in mentioned {
-        let id = interspace_core::ids::new_id();
-        run!(conn, |c| diesel::insert_into(mentions::table)
-            .values((
-                mentions::id.eq(&id),
-                mentions::status_id.eq(&current.id),
-                mentions::account_id.eq(account_id)
-            ))
-            .on_conflict_do_nothing()
-            .execute(c)
-            .await)?;
-    }
-    for tag in tags {
-        run!(conn, |c| diesel::insert_into(status_tags::table)
-            .values((
-                status_tags::status_id.eq(&current.id),
-                status_tags::name.eq(tag)
-            ))
-            .on_conflict_do_nothing()
-            .execute(c)
-            .await)?;
-    }
+    insert_links(conn, &current.id, mentioned, tags).await?;
     Ok(())
 }
 
@@ -847,27 +837,6 @@ pub async fn insert_remote_status(
     if n == 0 {
         return Ok(false);
     }
-    for account_id in mentioned {
-        let id = interspace_core::ids::new_id();
-        run!(conn, |c| diesel::insert_into(mentions::table)
-            .values((
-                mentions::id.eq(&id),
-                mentions::status_id.eq(&status.id),
-                mentions::account_id.eq(account_id)
-            ))
-            .on_conflict_do_nothing()
-            .execute(c)
-            .await)?;
-    }
-    for tag in tags {
-        run!(conn, |c| diesel::insert_into(status_tags::table)
-            .values((
-                status_tags::status_id.eq(&status.id),
-                status_tags::name.eq(tag)
-            ))
-            .on_conflict_do_nothing()
-            .execute(c)
-            .await)?;
-    }
+    insert_links(conn, &status.id, mentioned, tags).await?;
     Ok(true)
 }
