@@ -456,6 +456,7 @@ pub async fn update_profile(
     let (user, _) = interspace_db::users::find_user_by_username(&mut tx, &updated.username)
         .await?
         .ok_or(AppError::NotFound("member"))?;
+    crate::outbox::enqueue(&mut tx, "actor.update", &account.id, &account.id, None).await?;
     tx.commit().await?;
     Ok((user, updated))
 }

@@ -47,18 +47,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
             .filter(|s| s.deleted_at.is_none()),
         None => None,
     };
-    let mut mentioned: Vec<String> = Vec::new();
-    for m in note.mentions.iter().take(50) {
-        let found = match db_accounts::find_account_by_uri(&mut conn, m).await? {
-            Some(a) => Some(a),
-            None => interspace_db::accounts::find_account_by_url(&mut conn, m).await?,
-        };
-        if let Some(a) = found {
-            if !mentioned.contains(&a.id) {
-                mentioned.push(a.id);
-            }
-        }
-    }
+    let mentioned = known_accounts(&mut conn, &note.mentions).await?;
     drop(conn);
     let content: String = note.content.chars().take(MAX_CONTENT).collect();
     let ts = now();
@@ -124,6 +113,80 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
         });
     }
     tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// Ids of the accounts we know among mentioned actor ids or profile URLs (at most 50).
+async fn known_accounts(
+    conn: &mut interspace_db::DbConn,
+    refs: &[String],
+) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for m in refs.iter().take(50) {
+        let found = match db_accounts::find_account_by_uri(conn, m).await? {
+            Some(a) => Some(a),
+            None => db_accounts::find_account_by_url(conn, m).await?,
+        };
+        if let Some(a) = found {
+            if !out.contains(&a.id) {
+                out.push(a.id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The author edited a post we have: the new version replaces it, the old one goes to the
+/// history. Unknown posts are ignored (we never had them).
+pub async fn receive_update(ctx: &AppContext, author: &Account, note: RemoteNote) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let Some(current) = db_statuses::find_status_by_uri(&mut tx, &note.uri)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+    else {
+        return Ok(());
+    };
+    if current.account_id != author.id {
+        return Err(AppError::Forbidden("only the author edits a post".into()));
+    }
+    let mentioned = known_accounts(&mut tx, &note.mentions).await?;
+    let tags: Vec<String> = note
+        .hashtags
+        .iter()
+        .map(|t| t.trim_start_matches('#').to_lowercase())
+        .filter(|t| !t.is_empty())
+        .take(30)
+        .collect();
+    let content: String = note.content.chars().take(MAX_CONTENT).collect();
+    db_statuses::edit_status(
+        &mut tx,
+        &current,
+        &sanitize(&content),
+        "",
+        &note
+            .summary
+            .unwrap_or_default()
+            .chars()
+            .take(1000)
+            .collect::<String>(),
+        note.sensitive,
+        note.language.as_deref().filter(|l| l.len() <= 16),
+        &mentioned,
+        &tags,
+        now(),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut events = Events::default();
+    events.push(AppEvent::Status {
+        id: current.id,
+        account_id: author.id.clone(),
+        visibility: current.visibility,
+        is_local: false,
+        tags,
+        edited: true,
+    });
     ctx.publish(events);
     Ok(())
 }

@@ -308,6 +308,14 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
         },
     )
     .await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        "actor.update",
+        &current.account.id,
+        &current.account.id,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     show(ctx).await
 }

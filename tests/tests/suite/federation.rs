@@ -328,3 +328,66 @@ async fn posts_travel_with_their_visibility_and_interactions() {
     );
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_profile_changes_reach_followers() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let bob_at_a = resolve(a, &alice.token, &format!("bob@{}", b.domain)).await;
+    a.post(
+        &alice.token,
+        &format!("/api/v1/accounts/{bob_at_a}/follow"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    let (_, post) = b
+        .post(
+            &bob.token,
+            "/api/v1/statuses",
+            json!({"status": "desk 4 is free"}),
+        )
+        .await;
+    cluster.settle().await;
+    let res = interspace_tests::http()
+        .put(b.at(&format!(
+            "/api/v1/statuses/{}",
+            post["id"].as_str().expect("id")
+        )))
+        .bearer_auth(&bob.token)
+        .json(&json!({"status": "desk 5 is free #update"}))
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(res.status(), 200);
+    let res = interspace_tests::http()
+        .patch(b.at("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&bob.token)
+        .json(&json!({"display_name": "Bob the Host", "note": "front desk"}))
+        .send()
+        .await
+        .expect("profile");
+    assert_eq!(res.status(), 200);
+    cluster.settle().await;
+
+    let (_, home) = a.get(&alice.token, "/api/v1/timelines/home").await;
+    assert_eq!(
+        home[0]["content"].as_str().map(|c| c.contains("desk 5")),
+        Some(true),
+        "{home}"
+    );
+    assert!(home[0]["edited_at"].is_string());
+    let sid = home[0]["id"].as_str().expect("id");
+    let (_, history) = a
+        .get(&alice.token, &format!("/api/v1/statuses/{sid}/history"))
+        .await;
+    assert_eq!(history.as_array().map(Vec::len), Some(2));
+    let (_, bob_seen) = a
+        .get(&alice.token, &format!("/api/v1/accounts/{bob_at_a}"))
+        .await;
+    assert_eq!(bob_seen["display_name"], "Bob the Host");
+    assert_eq!(bob_seen["note"], "<p>front desk</p>");
+    cluster.shutdown().await;
+}

@@ -187,6 +187,31 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
+        "actor.update" => {
+            let Some(which) = ctx.urls().local_actor(
+                &url::Url::parse(&actor.uri).map_err(|e| AppError::Internal(e.to_string()))?,
+            ) else {
+                return Ok(None);
+            };
+            let view = interspace_app::actors::get_local(ctx, &which).await?;
+            let mut object = serde_json::to_value(
+                crate::objects::actor::local_actor_json(&view)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            )
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            object["@context"] = crate::protocol::context::actor_context();
+            let id = format!(
+                "{}#update-{}",
+                actor.uri,
+                actor.updated_at.and_utc().timestamp_millis()
+            );
+            let mut json = json!({
+                "id": id, "type": "Update", "actor": actor.uri, "to": [PUBLIC], "object": object,
+            });
+            json["@context"] = crate::protocol::context::actor_context();
+            let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
+            Some(Built { json, inboxes, id })
+        }
         other => {
             tracing::warn!(kind = other, "no activity for this outbox event yet");
             None

@@ -160,6 +160,26 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             let note = parse_note(actor, &object)?;
             Ok(remote::receive_note(ctx, actor, note).await?)
         }
+        ("Update", "Note" | "Article" | "Page" | "Question") => {
+            let note = parse_note(actor, &object)?;
+            match remote::receive_update(ctx, actor, note).await {
+                Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
+                other => Ok(other?),
+            }
+        }
+        ("Update", "Person" | "Group" | "Service" | "Application" | "Organization") => {
+            // Only actors update themselves; the new document must pass the same checks.
+            if id_of(&object) != Some(actor.uri.as_str()) {
+                return Err(FederationError::BadRequest(
+                    "an actor updates only itself".into(),
+                ));
+            }
+            let json: crate::protocol::actor::Actor = serde_json::from_value(object.clone())?;
+            crate::objects::actor::verify_actor(&json, &Url::parse(&actor.uri)?)?;
+            interspace_app::accounts::upsert_remote(ctx, crate::objects::actor::remote_actor(json))
+                .await?;
+            Ok(())
+        }
         ("Delete", _) => {
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Delete without object".into()))?;
