@@ -65,7 +65,8 @@ pub struct DbPool {
 #[derive(Clone)]
 enum PoolKind {
     /// SQLite has one writer: write transactions take `writer` first so that they queue in
-    /// process instead of failing with SQLITE_BUSY on lock upgrade.
+    /// process, then begin IMMEDIATE so that other writers (other processes, autocommit
+    /// writes) wait on busy_timeout instead of breaking a transaction's snapshot.
     Sqlite {
         pool: Pool<SqliteConn>,
         path: String,
@@ -212,8 +213,16 @@ impl DbPool {
         conn._writer = writer;
         match &mut conn.conn {
             ConnKind::Sqlite(c) => {
-                <SqliteConn as AsyncConnection>::TransactionManager::begin_transaction(&mut **c)
-                    .await?
+                // IMMEDIATE takes the write lock now: a deferred transaction that read first
+                // fails with SQLITE_BUSY_SNAPSHOT (no waiting) if another connection wrote
+                // meanwhile, e.g. the delivery worker.
+                c.spawn_blocking(|inner| {
+                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                        inner,
+                        "BEGIN IMMEDIATE",
+                    )
+                })
+                .await?
             }
             ConnKind::Pg(c) => {
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(

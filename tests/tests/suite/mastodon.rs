@@ -764,3 +764,63 @@ async fn search_finds_local_and_remote_accounts() {
     assert_eq!(anonymous["statuses"], json!([]));
     cluster.shutdown().await;
 }
+
+/// Writes from transactions, single statements and the delivery worker at once: none may
+/// fail (on SQLite a deferred transaction once lost its snapshot to a concurrent writer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_all_succeed() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let u = a.user("wes").await;
+    let v = a.user("val").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (_, s) = a
+            .post(
+                &u.token,
+                "/api/v1/statuses",
+                json!({"status": format!("post {i}")}),
+            )
+            .await;
+        ids.push(s["id"].as_str().expect("id").to_string());
+    }
+    let mut others = Vec::new();
+    for i in 0..6 {
+        others.push(a.user(&format!("f{i}")).await);
+    }
+    let mut tasks = Vec::new();
+    for round in 0..8 {
+        for (n, id) in ids.iter().enumerate() {
+            // Follow and unfollow read, then write, in one transaction; bookmarks are single
+            // statements; posts queue outbox events that the delivery worker then writes.
+            let (path, token) = match (round + n) % 4 {
+                0 => (
+                    format!("/api/v1/accounts/{}/follow", u.id),
+                    others[n % others.len()].token.clone(),
+                ),
+                1 => (
+                    format!("/api/v1/accounts/{}/unfollow", u.id),
+                    others[n % others.len()].token.clone(),
+                ),
+                2 => (format!("/api/v1/statuses/{id}/bookmark"), v.token.clone()),
+                _ => ("/api/v1/statuses".to_string(), u.token.clone()),
+            };
+            let url = a.at(&path);
+            tasks.push(tokio::spawn(async move {
+                http()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"status": "more"}))
+                    .send()
+                    .await
+                    .expect("post")
+                    .status()
+                    .as_u16()
+            }));
+        }
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("join"), 200);
+    }
+    cluster.shutdown().await;
+}
