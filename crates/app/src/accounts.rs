@@ -2,7 +2,6 @@
 
 use crate::{keys, AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
-use interspace_core::urls::UrlScheme;
 use interspace_db::accounts::{self as db_accounts, Account, NewAccount};
 use interspace_db::{now, DbConn};
 
@@ -192,14 +191,6 @@ pub fn domain_of(uri: &url::Url) -> AppResult<String> {
     })
 }
 
-/// Whether a stored remote copy is older than `max_age` and should be fetched again.
-pub fn is_stale(account: &Account, max_age: chrono::Duration) -> bool {
-    match account.fetched_at {
-        None => account.domain.is_some(),
-        Some(at) => now() - at > max_age,
-    }
-}
-
 /// Profile fields of an account as (name, value) pairs.
 pub fn fields(account: &Account) -> Vec<(String, String)> {
     let parsed: Vec<serde_json::Value> = serde_json::from_str(&account.fields).unwrap_or_default();
@@ -217,12 +208,6 @@ pub fn fields(account: &Account) -> Vec<(String, String)> {
 /// Skill tags of an account.
 pub fn skills(account: &Account) -> Vec<String> {
     serde_json::from_str(&account.skills).unwrap_or_default()
-}
-
-/// The key id of a local actor.
-pub fn key_id(account: &Account) -> AppResult<url::Url> {
-    let uri = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(UrlScheme::key_id(&uri))
 }
 
 /// Counters shown on an account.

@@ -193,21 +193,6 @@ pub async fn find_remote_account_by_acct(
     .opt()
 }
 
-/// Local accounts of one actor type, oldest first.
-pub async fn list_local_accounts_by_type(
-    conn: &mut DbConn,
-    actor_type: &str,
-) -> DbResult<Vec<Account>> {
-    let rows = run!(conn, |c| accounts::table
-        .filter(accounts::domain.is_null())
-        .filter(accounts::actor_type.eq(actor_type))
-        .select(Account::as_select())
-        .order(accounts::id.asc())
-        .load(c)
-        .await)?;
-    Ok(rows)
-}
-
 pub async fn update_account_profile(
     conn: &mut DbConn,
     id: &str,
