@@ -35,7 +35,9 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::App(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::App(AppError::NotFound(_)) | Self::App(AppError::Gone(_)) => {
+                StatusCode::NOT_FOUND
+            }
             Self::App(AppError::Validation(_)) | Self::App(AppError::Unprocessable(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -1,7 +1,7 @@
 //! Health check and Prometheus metrics.
 
 use actix_web::{web, HttpResponse};
-use interspace_app::{instance, AppContext};
+use interspace_app::{instance, outbox, AppContext};
 
 /// 200 once migrations and first-run setup are done and the database answers; 503 otherwise.
 pub async fn healthz(ctx: web::Data<AppContext>) -> HttpResponse {
@@ -19,9 +19,28 @@ pub async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
         Ok(s) => s.users_total as f64,
         Err(_) => f64::NAN,
     };
-    let body = ctx
-        .metrics
-        .render(&[("local_users", "Approved, active local users.", users)]);
+    let (pending, failed, events) = match outbox::depth(&ctx).await {
+        Ok((p, f, e)) => (p as f64, f as f64, e as f64),
+        Err(_) => (f64::NAN, f64::NAN, f64::NAN),
+    };
+    let body = ctx.metrics.render(&[
+        ("local_users", "Approved, active local users.", users),
+        (
+            "delivery_queue_depth",
+            "Deliveries waiting to be sent or retried.",
+            pending,
+        ),
+        (
+            "deliveries_given_up",
+            "Deliveries given up (refused, or retried too long).",
+            failed,
+        ),
+        (
+            "outbox_events_pending",
+            "Changes not yet turned into deliveries.",
+            events,
+        ),
+    ]);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

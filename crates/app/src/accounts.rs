@@ -90,6 +90,7 @@ pub async fn get_local_by_username(ctx: &AppContext, username: &str) -> AppResul
     let mut conn = ctx.db.get().await?;
     db_accounts::find_local_account_by_username(&mut conn, username)
         .await?
+        .filter(|a| a.deleted_at.is_none())
         .ok_or(AppError::NotFound("account"))
 }
 

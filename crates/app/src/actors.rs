@@ -6,6 +6,7 @@ use crate::{AppContext, AppError, AppResult};
 use interspace_core::urls::LocalActor;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::follows as db_follows;
+use interspace_db::users as db_users;
 
 /// Items per page of a collection.
 pub const PAGE_SIZE: i64 = 20;
@@ -39,8 +40,14 @@ pub async fn get_local(ctx: &AppContext, which: &LocalActor) -> AppResult<LocalA
     };
     let account = db_accounts::find_local_account_by_username(&mut conn, name)
         .await?
-        .filter(|a| a.actor_type == expected_type && a.suspended_at.is_none())
+        .filter(|a| a.actor_type == expected_type)
         .ok_or(AppError::NotFound("actor"))?;
+    if account.deleted_at.is_some() {
+        return Err(AppError::Gone("actor"));
+    }
+    if account.suspended_at.is_some() {
+        return Err(AppError::NotFound("actor"));
+    }
     drop(conn);
     Ok(match expected_type {
         "Person" => LocalActorView::Person {
@@ -57,6 +64,8 @@ pub enum CollectionKind {
     Followers,
     Following,
     Outbox,
+    /// A space's active members.
+    Members,
 }
 
 /// One page of a collection (`page` from 1) or, with `page: None`, just its size.
@@ -81,6 +90,10 @@ pub async fn collection(
         CollectionKind::Following => db_follows::count_following(&mut conn, &account.id).await?,
         // Posts arrive with the Mastodon API; until then the outbox is empty but real.
         CollectionKind::Outbox => 0,
+        CollectionKind::Members if account.actor_type == "Group" => {
+            db_users::count_active_users(&mut conn).await?
+        }
+        CollectionKind::Members => return Err(AppError::NotFound("collection")),
     };
     let Some(page) = page else {
         return Ok(CollectionPage {
@@ -100,6 +113,9 @@ pub async fn collection(
             db_follows::list_following(&mut conn, &account.id, offset, PAGE_SIZE).await?
         }
         CollectionKind::Outbox => vec![],
+        CollectionKind::Members => {
+            db_users::list_active_accounts(&mut conn, offset, PAGE_SIZE).await?
+        }
     }
     .into_iter()
     .map(|a| a.uri)

@@ -1,7 +1,7 @@
 //! Blocking and muting accounts.
 
 use crate::follows::{relationship, Relationship};
-use crate::{AppContext, AppError, AppResult};
+use crate::{outbox, AppContext, AppError, AppResult};
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::blocks as db_blocks;
 use interspace_db::follows as db_follows;
@@ -19,23 +19,57 @@ async fn other(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Accoun
     Ok(target)
 }
 
-/// Blocks an account: follows between the two end, and neither sees the other's posts.
+/// Blocks an account: follows between the two end, and neither sees the other's posts. A
+/// remote account's server is told with a Block.
 pub async fn block(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
     let target = other(ctx, viewer, id).await?;
     let mut tx = ctx.db.begin().await?;
-    db_blocks::insert_block(&mut tx, &viewer.id, &target.id, now()).await?;
+    let created = db_blocks::insert_block(&mut tx, &viewer.id, &target.id, None, now()).await?;
     db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
     db_follows::delete_follow(&mut tx, &target.id, &viewer.id).await?;
+    if let (Some(block_id), false) = (&created, target.is_local()) {
+        outbox::enqueue(&mut tx, "block", &viewer.id, block_id, Some(&target.id)).await?;
+    }
     tx.commit().await?;
     relationship(ctx, viewer, &target.id).await
 }
 
 pub async fn unblock(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
     let target = other(ctx, viewer, id).await?;
-    let mut conn = ctx.db.get().await?;
-    db_blocks::delete_block(&mut conn, &viewer.id, &target.id).await?;
-    drop(conn);
+    let mut tx = ctx.db.begin().await?;
+    let removed = db_blocks::delete_block(&mut tx, &viewer.id, &target.id).await?;
+    if let (Some(block_id), false) = (&removed, target.is_local()) {
+        outbox::enqueue(&mut tx, "undo.block", &viewer.id, block_id, Some(&target.id)).await?;
+    }
+    tx.commit().await?;
     relationship(ctx, viewer, &target.id).await
+}
+
+/// A remote account blocked one of ours (`undo`: lifted the block). Follows between them end;
+/// the blocked member is not told.
+pub async fn receive_block(
+    ctx: &AppContext,
+    actor: &Account,
+    target_uri: &str,
+    activity_id: &str,
+    undo: bool,
+) -> AppResult<()> {
+    let Some(target) = crate::accounts::find_by_uri(ctx, target_uri)
+        .await?
+        .filter(Account::is_local)
+    else {
+        return Ok(());
+    };
+    let mut tx = ctx.db.begin().await?;
+    if undo {
+        db_blocks::delete_block(&mut tx, &actor.id, &target.id).await?;
+    } else {
+        db_blocks::insert_block(&mut tx, &actor.id, &target.id, Some(activity_id), now()).await?;
+        db_follows::delete_follow(&mut tx, &actor.id, &target.id).await?;
+        db_follows::delete_follow(&mut tx, &target.id, &actor.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Mutes an account: its posts leave the viewer's timelines, and its notifications too unless

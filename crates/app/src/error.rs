@@ -8,6 +8,9 @@ pub enum AppError {
     Validation(#[from] ValidationError),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// It existed and was deleted (410 where the protocol says so).
+    #[error("{0} is gone")]
+    Gone(&'static str),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod actors;
 pub mod blocks;
+pub mod domains;
 mod error;
 pub mod events;
 pub mod follows;
@@ -54,6 +55,29 @@ pub struct InstanceSettings {
     pub operator_username: String,
     /// Where uploaded files are stored.
     pub media_dir: std::path::PathBuf,
+    pub federation: FederationSettings,
+}
+
+/// How this instance federates.
+#[derive(Debug, Clone)]
+pub struct FederationSettings {
+    /// The wait before the first retry of a failed delivery; each next wait doubles, up to
+    /// 12 hours.
+    pub retry_base: std::time::Duration,
+    /// Attempts before a delivery is given up (and its domain marked unavailable).
+    pub max_attempts: i32,
+    /// Whether our own ActivityPub GETs need an HTTP signature.
+    pub authorized_fetch: bool,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        Self {
+            retry_base: std::time::Duration::from_secs(60),
+            max_attempts: 16,
+            authorized_fetch: false,
+        }
+    }
 }
 
 /// Resolves remote actors over the network; implemented by the federation crate.
@@ -63,6 +87,8 @@ pub trait Resolver: Send + Sync {
     async fn resolve_acct(&self, ctx: &AppContext, acct: &str) -> AppResult<Account>;
     /// An actor by its id (signed fetch), stored or refreshed.
     async fn resolve_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
+    /// An actor fetched again now, whatever the age of our copy (its key may have changed).
+    async fn refresh_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
 }
 
 /// Everything a use-case needs. Cheap to clone; nothing in it is global, so several instances

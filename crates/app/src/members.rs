@@ -1,12 +1,12 @@
 //! Local members: add, list, remove (the operator's CLI and, later, the admin pages).
 
 use crate::accounts::{build_local, ActorType};
-use crate::{passwords, AppContext, AppError, AppResult};
+use crate::{outbox, passwords, AppContext, AppError, AppResult};
 use interspace_core::ids::{new_id, random_password};
 use interspace_core::names::{validate_display_name, validate_password, Email, Username};
 use interspace_core::roles::Role;
 use interspace_db::accounts::{self as db_accounts, Account};
-use interspace_db::now;
+use interspace_db::{follows as db_follows, now, statuses as db_statuses};
 use interspace_db::users::{self as db_users, User};
 
 #[derive(Debug, Clone)]
@@ -136,7 +136,9 @@ pub async fn get(ctx: &AppContext, username: &str) -> AppResult<Member> {
         .ok_or(AppError::NotFound("member"))
 }
 
-/// Removes a member and their account. The last operator cannot be removed.
+/// Removes a member and deletes their account: its posts and follows go, the servers of its
+/// remote contacts get a Delete, and its actor answers 410 from then on. The last operator
+/// cannot be removed.
 pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
     let mut tx = ctx.db.begin().await?;
     let (user, account) = db_users::find_user_by_username(&mut tx, username)
@@ -151,7 +153,15 @@ pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
             )));
         }
     }
-    db_accounts::delete_account(&mut tx, &account.id).await?;
+    let ts = now();
+    // One event per remote contact: each becomes a delivery of the same Delete to its inbox.
+    for contact in db_follows::list_remote_contacts(&mut tx, &account.id).await? {
+        outbox::enqueue(&mut tx, "actor.delete", &account.id, &account.id, Some(&contact)).await?;
+    }
+    db_follows::delete_all_of(&mut tx, &account.id).await?;
+    db_statuses::mark_all_deleted_of(&mut tx, &account.id, ts).await?;
+    db_accounts::mark_deleted(&mut tx, &account.id, ts).await?;
+    db_users::delete_user(&mut tx, &user.id).await?;
     tx.commit().await?;
     Ok(Member { user, account })
 }

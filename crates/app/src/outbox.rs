@@ -1,6 +1,7 @@
 //! The durable outbox as use-cases see it: events recorded with the change, and the delivery
 //! queue the federation worker drains.
 
+use crate::domains::{self, Restrictions};
 use crate::{AppContext, AppResult};
 use chrono::Duration;
 use interspace_core::ids::new_id;
@@ -36,16 +37,28 @@ pub async fn pending_events(ctx: &AppContext, limit: i64) -> AppResult<Vec<Outbo
 }
 
 /// Replaces an event by its deliveries, in one transaction (so neither is lost nor doubled).
+/// Inboxes on blocked or unavailable domains are left out.
 pub async fn expand(
     ctx: &AppContext,
     event: &OutboxEvent,
     activity_id: &str,
     payload: &str,
     inboxes: &[String],
+    restrictions: &Restrictions,
 ) -> AppResult<()> {
     let ts = now();
     let mut tx = ctx.db.begin().await?;
     for inbox in inboxes {
+        let Some(domain) = url::Url::parse(inbox)
+            .ok()
+            .and_then(|u| crate::accounts::domain_of(&u).ok())
+        else {
+            tracing::warn!(inbox, "skipping an inbox that is not a URL");
+            continue;
+        };
+        if !restrictions.may_deliver(&domain) {
+            continue;
+        }
         db_outbox::insert_delivery(
             &mut tx,
             &Delivery {
@@ -60,6 +73,7 @@ pub async fn expand(
                 last_error: None,
                 created_at: ts,
                 updated_at: ts,
+                domain,
             },
         )
         .await?;
@@ -81,12 +95,13 @@ pub async fn due(ctx: &AppContext, limit: i64) -> AppResult<Vec<Delivery>> {
     Ok(db_outbox::list_due(&mut conn, now(), limit).await?)
 }
 
-/// Retry schedule: 16 attempts over about three days, growing (1 min, 2, 4, ... capped at 12 h).
-pub const MAX_ATTEMPTS: i32 = 16;
-
-pub fn backoff(attempts: i32) -> Duration {
-    let minutes = 1i64 << attempts.clamp(0, 10);
-    Duration::minutes(minutes.min(12 * 60))
+/// The wait after the `attempts`-th failure (from 0): `base`, doubling, capped at 12 hours. With
+/// the default base of 1 minute and 16 attempts, a delivery is retried for about three days.
+pub fn backoff(base: std::time::Duration, attempts: i32) -> Duration {
+    let cap = Duration::hours(12);
+    let base = Duration::from_std(base).unwrap_or(cap);
+    base.checked_mul(1i32 << attempts.clamp(0, 20))
+        .map_or(cap, |d| d.min(cap))
 }
 
 /// The outcome of one attempt.
@@ -97,19 +112,35 @@ pub enum Outcome {
     Retry(String),
     /// Other 4xx: the peer will never take it.
     Refused(String),
+    /// We cannot send it at all (no key, a bad inbox): given up without blaming the peer.
+    Unsendable(String),
 }
 
+/// Records one attempt, and what it says about the destination's health.
 pub async fn record(ctx: &AppContext, d: &Delivery, outcome: Outcome) -> AppResult<()> {
     let ts = now();
     let attempts = d.attempts + 1;
+    let settings = &ctx.settings.federation;
+    let gave_up = matches!(outcome, Outcome::Retry(_)) && attempts >= settings.max_attempts;
     let (state, next, error) = match &outcome {
         Outcome::Delivered => ("delivered", ts, None),
-        Outcome::Refused(e) => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) if attempts >= MAX_ATTEMPTS => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) => ("pending", ts + backoff(attempts - 1), Some(e.as_str())),
+        Outcome::Refused(e) | Outcome::Unsendable(e) => ("failed", ts, Some(e.as_str())),
+        Outcome::Retry(e) if gave_up => ("failed", ts, Some(e.as_str())),
+        Outcome::Retry(e) => (
+            "pending",
+            ts + backoff(settings.retry_base, attempts - 1),
+            Some(e.as_str()),
+        ),
     };
     let mut conn = ctx.db.get().await?;
     db_outbox::record_attempt(&mut conn, &d.id, state, attempts, next, error, ts).await?;
+    drop(conn);
+    match outcome {
+        // The server answered, even with a refusal: it is up.
+        Outcome::Delivered | Outcome::Refused(_) => domains::answered(ctx, &d.domain).await?,
+        Outcome::Retry(_) => domains::delivery_failed(ctx, &d.domain, gave_up).await?,
+        Outcome::Unsendable(_) => {}
+    }
     ctx.metrics.increment(
         match outcome {
             Outcome::Delivered => "deliveries_ok_total",
@@ -141,11 +172,14 @@ pub async fn first_time(ctx: &AppContext, activity_id: &str) -> AppResult<bool> 
 mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert_eq!(super::backoff(0).num_minutes(), 1);
-        assert_eq!(super::backoff(3).num_minutes(), 8);
-        assert_eq!(super::backoff(15).num_minutes(), 12 * 60);
-        let total: i64 = (0..super::MAX_ATTEMPTS)
-            .map(|a| super::backoff(a).num_minutes())
+        let defaults = crate::FederationSettings::default();
+        let backoff = |a| super::backoff(defaults.retry_base, a);
+        assert_eq!(backoff(0).num_minutes(), 1);
+        assert_eq!(backoff(3).num_minutes(), 8);
+        assert_eq!(backoff(15).num_minutes(), 12 * 60);
+        assert_eq!(backoff(40).num_minutes(), 12 * 60);
+        let total: i64 = (0..defaults.max_attempts)
+            .map(|a| backoff(a).num_minutes())
             .sum();
         assert!(
             (2 * 24 * 60..5 * 24 * 60).contains(&total),

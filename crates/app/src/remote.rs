@@ -191,6 +191,21 @@ pub async fn receive_update(ctx: &AppContext, author: &Account, note: RemoteNote
     Ok(())
 }
 
+/// A remote actor deleted itself: its posts and follows go, and its copy becomes a tombstone
+/// (later activities signed by it are dropped).
+pub async fn receive_actor_delete(ctx: &AppContext, actor: &Account) -> AppResult<()> {
+    if actor.is_local() || actor.deleted_at.is_some() {
+        return Ok(());
+    }
+    let ts = now();
+    let mut tx = ctx.db.begin().await?;
+    interspace_db::follows::delete_all_of(&mut tx, &actor.id).await?;
+    db_statuses::mark_all_deleted_of(&mut tx, &actor.id, ts).await?;
+    interspace_db::accounts::mark_deleted(&mut tx, &actor.id, ts).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The author deleted a post (or anything else of theirs we might have by that id).
 pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> AppResult<()> {
     let mut tx = ctx.db.begin().await?;
@@ -354,4 +369,10 @@ pub async fn status_for_delivery(
         .map(|(_, t)| t)
         .collect();
     Ok((status, author, mentioned, tags))
+}
+
+/// Whether we have a post with this id (deleted ones count: their tombstone stays).
+pub async fn knows_status(ctx: &AppContext, uri: &str) -> AppResult<bool> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_statuses::find_status_by_uri(&mut conn, uri).await?.is_some())
 }

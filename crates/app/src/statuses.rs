@@ -439,6 +439,17 @@ pub async fn create(
     }
     events.push(status_event(&status, &tags, false));
     crate::outbox::enqueue(&mut tx, "status.create", &account.id, &id, None).await?;
+    // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
+    // its followers, both as Announce(Note) and as Announce(Create(Note)).
+    if visibility == Visibility::Public {
+        if let Some((_, space)) = interspace_db::spaces::find_local_space(&mut tx).await? {
+            if mention_ids.contains(&space.id) && space.id != account.id {
+                insert_boost(&mut tx, &mut events, ctx, &space, &status, Visibility::Public)
+                    .await?;
+                crate::outbox::enqueue(&mut tx, "relay.create", &space.id, &id, None).await?;
+            }
+        }
+    }
     tx.commit().await?;
     ctx.publish(events);
     view(ctx, status, Some(&account.id)).await
@@ -568,12 +579,29 @@ pub async fn reblog(
             return view(ctx, existing, Some(&account.id)).await;
         }
     }
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let boost = insert_boost(&mut tx, &mut events, ctx, account, &original, visibility).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    view(ctx, boost, Some(&account.id)).await
+}
+
+/// Writes a local account's boost of `original`, counts and notifies it, and queues its
+/// Announce, in the caller's transaction.
+async fn insert_boost(
+    tx: &mut DbConn,
+    events: &mut Events,
+    ctx: &AppContext,
+    account: &Account,
+    original: &Status,
+    visibility: Visibility,
+) -> AppResult<Status> {
     let boost_id = new_id();
-    let uri = ctx.urls().actor_sub(
-        &ctx.urls().user(&account.username),
-        &format!("statuses/{boost_id}/activity"),
-    );
-    let ts = now();
+    let actor = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
+    let uri = ctx
+        .urls()
+        .actor_sub(&actor, &format!("statuses/{boost_id}/activity"));
     let boost = Status {
         id: boost_id,
         uri: uri.to_string(),
@@ -592,17 +620,15 @@ pub async fn reblog(
         replies_count: 0,
         reblogs_count: 0,
         favourites_count: 0,
-        created_at: ts,
+        created_at: now(),
         edited_at: None,
         deleted_at: None,
     };
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    db_statuses::insert_status(&mut tx, &boost, &[], &[]).await?;
-    db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, 1).await?;
+    db_statuses::insert_status(tx, &boost, &[], &[]).await?;
+    db_statuses::bump_count(tx, &original.id, Counter::Reblogs, 1).await?;
     notify(
-        &mut tx,
-        &mut events,
+        tx,
+        events,
         &original.account_id,
         &account.id,
         "reblog",
@@ -611,16 +637,14 @@ pub async fn reblog(
     .await?;
     events.push(status_event(&boost, &[], false));
     crate::outbox::enqueue(
-        &mut tx,
+        tx,
         "announce",
         &account.id,
         &boost.id,
         Some(&original.account_id),
     )
     .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    view(ctx, boost, Some(&account.id)).await
+    Ok(boost)
 }
 
 pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {

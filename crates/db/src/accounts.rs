@@ -278,3 +278,23 @@ pub async fn find_account_by_url(conn: &mut DbConn, url: &str) -> DbResult<Optio
         .await)
     .opt()
 }
+
+/// Tombstones a local or remote account: hidden everywhere, its profile emptied, its row kept so
+/// that its id answers 410 and its name is never given to someone else.
+pub async fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbResult<()> {
+    run!(conn, |c| diesel::update(accounts::table.find(id))
+        .set((
+            accounts::deleted_at.eq(Some(at)),
+            accounts::suspended_at.eq(Some(at)),
+            accounts::display_name.eq(""),
+            accounts::note.eq(""),
+            accounts::fields.eq("[]"),
+            accounts::skills.eq("[]"),
+            accounts::avatar_url.eq(None::<String>),
+            accounts::header_url.eq(None::<String>),
+            accounts::updated_at.eq(at),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(())
+}

@@ -7,35 +7,49 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+/// Records a block (`uri`: the Block activity's id when it came from another server); returns
+/// the new block's id, or None when it existed already.
 pub async fn insert_block(
     conn: &mut DbConn,
     account_id: &str,
     target: &str,
+    uri: Option<&str>,
     at: NaiveDateTime,
-) -> DbResult<bool> {
+) -> DbResult<Option<String>> {
     let id = interspace_core::ids::new_id();
     let n = run!(conn, |c| diesel::insert_into(blocks::table)
         .values((
             blocks::id.eq(&id),
             blocks::account_id.eq(account_id),
             blocks::target_account_id.eq(target),
+            blocks::uri.eq(uri),
             blocks::created_at.eq(at),
         ))
         .on_conflict_do_nothing()
         .execute(c)
         .await)?;
-    Ok(n == 1)
+    Ok((n == 1).then_some(id))
 }
 
-pub async fn delete_block(conn: &mut DbConn, account_id: &str, target: &str) -> DbResult<bool> {
-    let n = run!(conn, |c| diesel::delete(
-        blocks::table
-            .filter(blocks::account_id.eq(account_id))
-            .filter(blocks::target_account_id.eq(target))
-    )
-    .execute(c)
-    .await)?;
-    Ok(n == 1)
+/// Removes a block; returns the id it had, if there was one.
+pub async fn delete_block(
+    conn: &mut DbConn,
+    account_id: &str,
+    target: &str,
+) -> DbResult<Option<String>> {
+    let id: Option<String> = run!(conn, |c| blocks::table
+        .filter(blocks::account_id.eq(account_id))
+        .filter(blocks::target_account_id.eq(target))
+        .select(blocks::id)
+        .first(c)
+        .await
+        .optional())?;
+    if let Some(id) = &id {
+        run!(conn, |c| diesel::delete(blocks::table.find(id))
+            .execute(c)
+            .await)?;
+    }
+    Ok(id)
 }
 
 pub async fn upsert_mute(

@@ -237,3 +237,61 @@ pub async fn set_follow_uri(conn: &mut DbConn, id: &str, uri: &str) -> DbResult<
         .await)?;
     Ok(())
 }
+
+/// Ends every follow (either way, requests too) with accounts of a domain or its subdomains.
+pub async fn delete_with_domain(conn: &mut DbConn, domain: &str) -> DbResult<usize> {
+    let sub = format!("%.{domain}");
+    let ids: Vec<String> = run!(conn, |c| accounts::table
+        .filter(accounts::domain.eq(domain).or(accounts::domain.like(&sub)))
+        .select(accounts::id)
+        .load(c)
+        .await)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(run!(conn, |c| diesel::delete(
+        follows::table.filter(
+            follows::account_id
+                .eq_any(&ids)
+                .or(follows::target_account_id.eq_any(&ids))
+        )
+    )
+    .execute(c)
+    .await)?)
+}
+
+/// The remote accounts an account follows or is followed by (requests too): everyone who should
+/// hear that it is gone.
+pub async fn list_remote_contacts(conn: &mut DbConn, account_id: &str) -> DbResult<Vec<String>> {
+    let mut followers: Vec<String> = run!(conn, |c| follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(account_id))
+        .filter(accounts::domain.is_not_null())
+        .select(accounts::id)
+        .load(c)
+        .await)?;
+    let followed: Vec<String> = run!(conn, |c| follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
+        .filter(follows::account_id.eq(account_id))
+        .filter(accounts::domain.is_not_null())
+        .select(accounts::id)
+        .load(c)
+        .await)?;
+    followers.extend(followed);
+    followers.sort();
+    followers.dedup();
+    Ok(followers)
+}
+
+/// Ends every follow of an account, both ways.
+pub async fn delete_all_of(conn: &mut DbConn, account_id: &str) -> DbResult<usize> {
+    Ok(run!(conn, |c| diesel::delete(
+        follows::table.filter(
+            follows::account_id
+                .eq(account_id)
+                .or(follows::target_account_id.eq(account_id))
+        )
+    )
+    .execute(c)
+    .await)?)
+}

@@ -36,6 +36,8 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The inbox's host (with `:port` when it has one).
+    pub domain: String,
 }
 
 pub async fn insert_event(conn: &mut DbConn, e: &OutboxEvent) -> DbResult<()> {
@@ -49,7 +51,7 @@ pub async fn insert_event(conn: &mut DbConn, e: &OutboxEvent) -> DbResult<()> {
 /// The oldest events not yet expanded into deliveries.
 pub async fn list_events(conn: &mut DbConn, limit: i64) -> DbResult<Vec<OutboxEvent>> {
     Ok(run!(conn, |c| outbox_events::table
-        .order(outbox_events::id.asc())
+        .order((outbox_events::created_at.asc(), outbox_events::id.asc()))
         .limit(limit)
         .select(OutboxEvent::as_select())
         .load(c)
@@ -74,20 +76,67 @@ pub async fn insert_delivery(conn: &mut DbConn, d: &Delivery) -> DbResult<()> {
     Ok(())
 }
 
-/// Pending deliveries that are due, oldest first.
+/// Pending deliveries that are due, oldest first, leaving out those queued behind an earlier
+/// delivery to the same inbox that waits for its retry: each inbox gets its activities in order.
 pub async fn list_due(
     conn: &mut DbConn,
     now: NaiveDateTime,
     limit: i64,
 ) -> DbResult<Vec<Delivery>> {
+    let earlier = diesel::alias!(deliveries as earlier);
     Ok(run!(conn, |c| deliveries::table
         .filter(deliveries::state.eq("pending"))
         .filter(deliveries::next_attempt_at.le(now))
-        .order(deliveries::id.asc())
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            earlier
+                .filter(earlier.field(deliveries::inbox).eq(deliveries::inbox))
+                .filter(earlier.field(deliveries::state).eq("pending"))
+                .filter(earlier.field(deliveries::next_attempt_at).gt(now))
+                .filter(
+                    earlier
+                        .field(deliveries::created_at)
+                        .lt(deliveries::created_at)
+                        .or(earlier
+                            .field(deliveries::created_at)
+                            .eq(deliveries::created_at)
+                            .and(earlier.field(deliveries::id).lt(deliveries::id)))
+                )
+                .select(earlier.field(deliveries::id))
+        )))
+        .order((deliveries::created_at.asc(), deliveries::id.asc()))
         .limit(limit)
         .select(Delivery::as_select())
         .load(c)
         .await)?)
+}
+
+/// Gives up the pending deliveries to a domain (and its subdomains when `subdomains`); returns
+/// how many.
+pub async fn fail_pending_for_domain(
+    conn: &mut DbConn,
+    domain: &str,
+    subdomains: bool,
+    why: &str,
+    now: NaiveDateTime,
+) -> DbResult<usize> {
+    // A pattern no domain matches when subdomains are left alone.
+    let sub = if subdomains {
+        format!("%.{domain}")
+    } else {
+        String::from("/")
+    };
+    Ok(run!(conn, |c| diesel::update(
+        deliveries::table
+            .filter(deliveries::state.eq("pending"))
+            .filter(deliveries::domain.eq(domain).or(deliveries::domain.like(&sub)))
+    )
+    .set((
+        deliveries::state.eq("failed"),
+        deliveries::last_error.eq(Some(why)),
+        deliveries::updated_at.eq(now),
+    ))
+    .execute(c)
+    .await)?)
 }
 
 /// Records the outcome of one attempt.

@@ -297,6 +297,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        domain -> Text,
     }
 }
 
@@ -304,6 +305,18 @@ diesel::table! {
     received_activities (id) {
         id -> Text,
         received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    domains (domain) {
+        domain -> Text,
+        blocked_at -> Nullable<Timestamp>,
+        block_reason -> Nullable<Text>,
+        failures -> Integer,
+        unavailable_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
     }
 }
 
@@ -338,4 +351,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_events,
     deliveries,
     received_activities,
+    domains,
 );

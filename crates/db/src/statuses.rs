@@ -417,6 +417,22 @@ pub async fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbR
     Ok(())
 }
 
+/// Deletes every post of an account (its own deletion).
+pub async fn mark_all_deleted_of(
+    conn: &mut DbConn,
+    account_id: &str,
+    at: NaiveDateTime,
+) -> DbResult<usize> {
+    Ok(run!(conn, |c| diesel::update(
+        statuses::table
+            .filter(statuses::account_id.eq(account_id))
+            .filter(statuses::deleted_at.is_null())
+    )
+    .set(statuses::deleted_at.eq(Some(at)))
+    .execute(c)
+    .await)?)
+}
+
 /// Boosts of a status by one account, live ones.
 pub async fn find_reblog(
     conn: &mut DbConn,

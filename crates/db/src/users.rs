@@ -157,3 +157,26 @@ pub async fn find_user_by_account_id(
         .await)
     .opt()
 }
+
+pub async fn delete_user(conn: &mut DbConn, id: &str) -> DbResult<()> {
+    run!(conn, |c| diesel::delete(users::table.find(id)).execute(c).await)?;
+    Ok(())
+}
+
+/// One page of the accounts of active users, oldest first.
+pub async fn list_active_accounts(
+    conn: &mut DbConn,
+    offset: i64,
+    limit: i64,
+) -> DbResult<Vec<Account>> {
+    Ok(run!(conn, |c| users::table
+        .inner_join(accounts::table)
+        .filter(users::approved.eq(true))
+        .filter(users::disabled.eq(false))
+        .order(users::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(Account::as_select())
+        .load(c)
+        .await)?)
+}

@@ -6,12 +6,12 @@ use crate::protocol::activities;
 use crate::signatures::sign_post;
 use futures::StreamExt;
 use interspace_app::outbox::{self, Delivery, Outcome};
-use interspace_app::{accounts, AppContext, AppResult};
+use interspace_app::{accounts, domains, AppContext, AppResult};
 use std::time::Duration;
 
 /// How often the worker looks for work when idle.
 const POLL: Duration = Duration::from_millis(50);
-/// Concurrent deliveries per instance.
+/// Inboxes served at once (each one's deliveries go one after the other, in order).
 const CONCURRENCY: usize = 16;
 
 pub fn spawn(ctx: AppContext, client: reqwest::Client) -> tokio::task::JoinHandle<()> {
@@ -29,6 +29,7 @@ pub fn spawn(ctx: AppContext, client: reqwest::Client) -> tokio::task::JoinHandl
 }
 
 async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
+    let restrictions = domains::restrictions(ctx).await?;
     for event in outbox::pending_events(ctx, 100).await? {
         match activities::build(ctx, &event).await {
             Ok(Some(built)) if !built.inboxes.is_empty() => {
@@ -38,6 +39,7 @@ async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
                     &built.id,
                     &built.json.to_string(),
                     &built.inboxes,
+                    &restrictions,
                 )
                 .await?
             }
@@ -49,12 +51,27 @@ async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
             }
         }
     }
-    let due = outbox::due(ctx, 200).await?;
-    futures::stream::iter(due)
-        .map(|d| async move {
-            let outcome = send(ctx, client, &d).await;
-            if let Err(e) = outbox::record(ctx, &d, outcome).await {
-                tracing::warn!(error = %e, "recording a delivery");
+    // One queue per inbox, sent in order; inboxes in parallel. A delivery that must be retried
+    // holds back the later ones to its inbox (the database query sees to that next round).
+    let mut queues: Vec<Vec<Delivery>> = Vec::new();
+    for d in outbox::due(ctx, 200).await? {
+        match queues.iter_mut().find(|q| q[0].inbox == d.inbox) {
+            Some(q) => q.push(d),
+            None => queues.push(vec![d]),
+        }
+    }
+    futures::stream::iter(queues)
+        .map(|queue| async move {
+            for d in queue {
+                let outcome = send(ctx, client, &d).await;
+                let retry = matches!(outcome, Outcome::Retry(_));
+                if let Err(e) = outbox::record(ctx, &d, outcome).await {
+                    tracing::warn!(error = %e, "recording a delivery");
+                    break;
+                }
+                if retry {
+                    break;
+                }
             }
         })
         .buffer_unordered(CONCURRENCY)
@@ -67,13 +84,13 @@ async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
 pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> Outcome {
     let actor = match accounts::get_any(ctx, &d.actor_id).await {
         Ok(a) => a,
-        Err(e) => return Outcome::Refused(format!("no signing actor: {e}")),
+        Err(e) => return Outcome::Unsendable(format!("no signing actor: {e}")),
     };
     let Some(private_key) = actor.private_key_pem.as_deref() else {
-        return Outcome::Refused("the actor has no private key".into());
+        return Outcome::Unsendable("the actor has no private key".into());
     };
     let Ok(url) = url::Url::parse(&d.inbox) else {
-        return Outcome::Refused(format!("bad inbox {}", d.inbox));
+        return Outcome::Unsendable(format!("bad inbox {}", d.inbox));
     };
     // Plain http only where this instance itself runs on http (development and tests).
     let allowed = match url.scheme() {
@@ -82,12 +99,12 @@ pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> O
         _ => false,
     };
     if !allowed {
-        return Outcome::Refused(format!("refusing to deliver to {url}"));
+        return Outcome::Unsendable(format!("refusing to deliver to {url}"));
     }
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
-        _ => return Outcome::Refused("inbox without host".into()),
+        _ => return Outcome::Unsendable("inbox without host".into()),
     };
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -103,7 +120,7 @@ pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> O
         chrono::Utc::now(),
     ) {
         Ok(h) => h,
-        Err(e) => return Outcome::Refused(format!("signing failed: {e}")),
+        Err(e) => return Outcome::Unsendable(format!("signing failed: {e}")),
     };
     let mut req = client
         .post(url)

@@ -37,6 +37,7 @@ impl ResponseError for FederationError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::App(AppError::NotFound(_)) | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::App(AppError::Gone(_)) => StatusCode::GONE,
             Self::App(AppError::Validation(_)) | Self::BadRequest(_) | Self::Invalid(_) => {
                 StatusCode::BAD_REQUEST
             }

@@ -4,7 +4,7 @@ use crate::objects::actor::DbActor;
 use crate::FederationError;
 use activitypub_federation::config::FederationConfig;
 use activitypub_federation::fetch::object_id::ObjectId;
-use interspace_app::{accounts, Account, AppContext, AppError, AppResult, Resolver};
+use interspace_app::{accounts, domains, Account, AppContext, AppError, AppResult, Resolver};
 use interspace_core::ValidationError;
 use serde::Deserialize;
 use url::Url;
@@ -110,6 +110,14 @@ impl FederationResolver {
     }
 }
 
+/// Nothing is fetched from a blocked domain.
+async fn refuse_blocked(ctx: &AppContext, uri: &Url) -> AppResult<()> {
+    if domains::is_blocked(ctx, &accounts::domain_of(uri)?).await? {
+        return Err(AppError::NotFound("remote account"));
+    }
+    Ok(())
+}
+
 fn to_app(e: FederationError) -> AppError {
     match e {
         FederationError::App(e) => e,
@@ -132,14 +140,28 @@ impl Resolver for FederationResolver {
         if domain.eq_ignore_ascii_case(ctx.urls().domain()) {
             return accounts::get_local_by_username(ctx, &user.to_lowercase()).await;
         }
+        if domains::is_blocked(ctx, &domain.to_lowercase()).await? {
+            return Err(AppError::NotFound("remote account"));
+        }
         let id = self.webfinger(acct, domain).await?;
         self.resolve_actor(ctx, &id).await
     }
 
-    async fn resolve_actor(&self, _ctx: &AppContext, uri: &Url) -> AppResult<Account> {
+    async fn resolve_actor(&self, ctx: &AppContext, uri: &Url) -> AppResult<Account> {
+        refuse_blocked(ctx, uri).await?;
         let data = self.config.to_request_data();
         let actor = ObjectId::<DbActor>::from(uri.clone())
             .dereference(&data)
+            .await
+            .map_err(to_app)?;
+        Ok(actor.account)
+    }
+
+    async fn refresh_actor(&self, ctx: &AppContext, uri: &Url) -> AppResult<Account> {
+        refuse_blocked(ctx, uri).await?;
+        let data = self.config.to_request_data();
+        let actor = ObjectId::<DbActor>::from(uri.clone())
+            .dereference_forced(&data)
             .await
             .map_err(to_app)?;
         Ok(actor.account)

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::startup::{self, Application, StartupError};
 use clap::{Args, Parser, Subcommand};
+use interspace_app::domains;
 use interspace_app::members::{self, NewMember};
 use interspace_app::setup::FirstRun;
 use interspace_app::spaces::{self, SpaceUpdate};
@@ -38,6 +39,24 @@ pub enum Command {
     Space(SpaceCommand),
     /// Show the federation delivery queue: pending and failed deliveries.
     Queue,
+    /// Block or unblock other servers.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Block a domain and its subdomains: their activities are dropped, nothing is sent to or
+    /// fetched from them, and follows with their accounts end.
+    Block {
+        domain: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Lift a block.
+    Unblock { domain: String },
+    /// List blocked domains.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +127,18 @@ pub fn first_run_message(first: &FirstRun, base: &str) -> String {
     )
 }
 
+/// Connects for a one-shot command; on a fresh database the first-run message goes to `out`.
+async fn prepared(
+    config: &Config,
+    out: &mut String,
+) -> Result<interspace_app::AppContext, StartupError> {
+    let (ctx, first) = startup::prepare(config, &config.server.domain).await?;
+    if let Some(first) = &first {
+        out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
+    }
+    Ok(ctx)
+}
+
 /// Runs one command; returns what to print on stdout.
 pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
     let mut out = String::new();
@@ -133,10 +164,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
             let _ = writeln!(out, "{n} migration(s) applied");
         }
         Command::Member(cmd) => {
-            let (ctx, first) = startup::prepare(&config, &config.server.domain).await?;
-            if let Some(first) = &first {
-                out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
-            }
+            let ctx = prepared(&config, &mut out).await?;
             match cmd {
                 MemberCommand::Add(a) => {
                     let role = Role::parse(&a.role).map_err(interspace_app::AppError::from)?;
@@ -190,11 +218,38 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
             }
             ctx.shutdown();
         }
-        Command::Queue => {
-            let (ctx, first) = startup::prepare(&config, &config.server.domain).await?;
-            if let Some(first) = &first {
-                out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
+        Command::Domain(cmd) => {
+            let ctx = prepared(&config, &mut out).await?;
+            match cmd {
+                DomainCommand::Block { domain, reason } => {
+                    let domain = domains::block(&ctx, &domain, reason.as_deref()).await?;
+                    let _ = writeln!(out, "blocked {domain}");
+                }
+                DomainCommand::Unblock { domain } => {
+                    if domains::unblock(&ctx, &domain).await? {
+                        let _ = writeln!(out, "unblocked {}", domains::normalize(&domain)?);
+                    } else {
+                        let _ = writeln!(out, "{} was not blocked", domains::normalize(&domain)?);
+                    }
+                }
+                DomainCommand::List => {
+                    for d in domains::list_blocked(&ctx).await? {
+                        let _ = writeln!(
+                            out,
+                            "{}\t{}\t{}",
+                            d.domain,
+                            d.blocked_at
+                                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                                .unwrap_or_default(),
+                            d.block_reason.unwrap_or_default()
+                        );
+                    }
+                }
             }
+            ctx.shutdown();
+        }
+        Command::Queue => {
+            let ctx = prepared(&config, &mut out).await?;
             let (pending, failed, events) = interspace_app::outbox::depth(&ctx).await?;
             let _ = writeln!(
                 out,
@@ -215,10 +270,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
             ctx.shutdown();
         }
         Command::Space(cmd) => {
-            let (ctx, first) = startup::prepare(&config, &config.server.domain).await?;
-            if let Some(first) = &first {
-                out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
-            }
+            let ctx = prepared(&config, &mut out).await?;
             let details = match cmd {
                 SpaceCommand::Show => spaces::show(&ctx).await?,
                 SpaceCommand::Update(u) => {

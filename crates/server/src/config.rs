@@ -66,13 +66,35 @@ pub struct DatabaseConfig {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FederationConfig {
     #[serde(deserialize_with = "lenient_bool")]
     pub allow_http: bool,
     #[serde(deserialize_with = "string_list")]
     pub allowed_private_networks: Vec<String>,
+    /// Require HTTP signatures on GETs of our ActivityPub documents (the instance actor stays
+    /// public).
+    #[serde(deserialize_with = "lenient_bool")]
+    pub authorized_fetch: bool,
+    /// Seconds before the first retry of a failed delivery; each next wait doubles (cap 12 h).
+    #[serde(deserialize_with = "lenient_f64")]
+    pub retry_base_seconds: f64,
+    /// Attempts before a delivery is given up and its domain marked unavailable.
+    #[serde(deserialize_with = "lenient_usize")]
+    pub max_attempts: usize,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allowed_private_networks: vec![],
+            authorized_fetch: false,
+            retry_base_seconds: 60.0,
+            max_attempts: 16,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +201,22 @@ fn lenient_usize<'de, D: Deserializer<'de>>(de: D) -> Result<usize, D::Error> {
             .trim()
             .parse()
             .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a whole number"))),
+    }
+}
+
+fn lenient_f64<'de, D: Deserializer<'de>>(de: D) -> Result<f64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        F(f64),
+        S(String),
+    }
+    match N::deserialize(de)? {
+        N::F(n) => Ok(n),
+        N::S(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a number"))),
     }
 }
 

@@ -5,7 +5,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 use interspace_app::setup::{self, FirstRun};
-use interspace_app::{AppContext, AppError, InstanceSettings};
+use interspace_app::{AppContext, AppError, FederationSettings, InstanceSettings};
 use interspace_core::net::IpNet;
 use interspace_core::roles::RegistrationMode;
 use interspace_core::urls::UrlScheme;
@@ -55,6 +55,23 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
         space_timezone: config.space.timezone.trim().to_string(),
         operator_username: config.space.operator.trim().to_string(),
         media_dir: std::path::PathBuf::from(config.media.path.trim()),
+        federation: FederationSettings {
+            retry_base: std::time::Duration::try_from_secs_f64(config.federation.retry_base_seconds)
+                .ok()
+                .filter(|d| !d.is_zero() && d.as_secs() <= 12 * 3600)
+                .ok_or_else(|| {
+                    StartupError::Config(
+                        "federation.retry_base_seconds must be above 0 and at most 43200".into(),
+                    )
+                })?,
+            max_attempts: i32::try_from(config.federation.max_attempts)
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    StartupError::Config("federation.max_attempts must be 1 to 100".into())
+                })?,
+            authorized_fetch: config.federation.authorized_fetch,
+        },
     })
 }
 

@@ -23,7 +23,7 @@ impl InterspaceError {
             ApiError::PayloadTooLarge => "too_large",
             ApiError::App(e) => match e {
                 AppError::Validation(_) | AppError::Unprocessable(_) => "validation_failed",
-                AppError::NotFound(_) => "not_found",
+                AppError::NotFound(_) | AppError::Gone(_) => "not_found",
                 AppError::Forbidden(_) => "forbidden",
                 AppError::Unauthorized(_) | AppError::InvalidClient(_) => "unauthorized",
                 AppError::Conflict(_) => "conflict",

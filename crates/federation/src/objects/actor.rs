@@ -89,6 +89,7 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
             .map(Value::String)
             .collect(),
         home_space: None,
+        members: None,
         visit_policy: None,
         timezone: None,
         id,
@@ -98,6 +99,7 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
             actor.home_space = Some(Url::parse(&home_space.account.uri)?);
         }
         LocalActorView::Group(space) => {
+            actor.members = Some(Url::parse(&format!("{}/members", space.account.uri))?);
             let loc = &space.location;
             let address = loc.one_line();
             let mut place = serde_json::json!({

@@ -187,6 +187,69 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
+        "block" | "undo.block" => {
+            let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
+            let block_id = ctx
+                .urls()
+                .path(&format!("/blocks/{}", e.subject_id))
+                .to_string();
+            let block =
+                json!({ "id": block_id, "type": "Block", "actor": actor.uri, "object": target.uri });
+            let (id, json) = if e.kind == "block" {
+                (block_id, block)
+            } else {
+                let id = format!("{block_id}/undo");
+                (
+                    id.clone(),
+                    json!({ "id": id, "type": "Undo", "actor": actor.uri, "object": block }),
+                )
+            };
+            Some(Built {
+                json: with_context(json),
+                inboxes: to_target(&Some(target.clone())),
+                id,
+            })
+        }
+        "actor.delete" => {
+            // One event per remote contact, all the same activity: each adds that contact's
+            // (shared) inbox, and the queue sends it there once.
+            let contact = target.as_ref().ok_or(AppError::NotFound("account"))?;
+            let id = format!("{}#delete", actor.uri);
+            Some(Built {
+                json: with_context(json!({
+                    "id": id, "type": "Delete", "actor": actor.uri, "to": [PUBLIC],
+                    "object": actor.uri,
+                })),
+                inboxes: vec![shared_or_own(contact)],
+                id,
+            })
+        }
+        "relay.create" => {
+            // FEP-1b12: the space re-shares a member's Create, embedded, to its followers.
+            let (status, author, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
+            let create_event = OutboxEvent {
+                kind: "status.create".into(),
+                actor_id: author.id.clone(),
+                ..e.clone()
+            };
+            let Some(create) = Box::pin(build(ctx, &create_event)).await? else {
+                return Ok(None);
+            };
+            let mut create = create.json;
+            if let Some(o) = create.as_object_mut() {
+                o.remove("@context");
+            }
+            let id = format!("{}/relays/{}", actor.uri, status.id);
+            let followers = actor.followers_url.clone().unwrap_or_default();
+            Some(Built {
+                json: with_context(json!({
+                    "id": id, "type": "Announce", "actor": actor.uri, "to": [PUBLIC],
+                    "cc": [followers], "object": create,
+                })),
+                inboxes: follows::remote_follower_inboxes(ctx, &actor.id).await?,
+                id,
+            })
+        }
         "actor.update" => {
             let Some(which) = ctx.urls().local_actor(
                 &url::Url::parse(&actor.uri).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -220,6 +283,26 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
 }
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The Note that a local post's id serves: public and unlisted posts only (others are not
+/// found, deleted ones gone).
+pub async fn note_document(ctx: &AppContext, username: &str, id: &str) -> AppResult<Value> {
+    let (status, author, mentioned, tags) = remote::status_for_delivery(ctx, id)
+        .await
+        .map_err(|_| AppError::NotFound("status"))?;
+    if !author.is_local()
+        || author.username != username
+        || status.reblog_of_id.is_some()
+        || !matches!(status.visibility.as_str(), "public" | "unlisted")
+    {
+        return Err(AppError::NotFound("status"));
+    }
+    if status.deleted_at.is_some() || author.deleted_at.is_some() {
+        return Err(AppError::Gone("status"));
+    }
+    let (to, cc) = addressing(&status.visibility, &author, &mentioned);
+    note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await
+}
 
 fn iso(t: chrono::NaiveDateTime) -> String {
     t.and_utc()

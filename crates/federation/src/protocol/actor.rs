@@ -73,6 +73,9 @@ pub struct Actor {
     pub skills: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_space: Option<Url>,
+    /// A space's members (an OrderedCollection of Person ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit_policy: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -26,6 +26,7 @@ pub fn actor_context() -> Value {
             "is": NS,
             "skills": "is:skills",
             "homeSpace": { "@id": "is:homeSpace", "@type": "@id" },
+            "members": { "@id": "is:members", "@type": "@id" },
             "visitPolicy": "is:visitPolicy",
             "timezone": "is:timezone"
         }

@@ -5,7 +5,8 @@ use crate::objects::actor::local_actor_json;
 use crate::protocol::context::{actor_context, collection_context};
 use crate::{Data, FederationError};
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use super::auth::authorize_fetch;
+use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::actors::{self, CollectionKind};
 use interspace_core::urls::LocalActor;
 use serde::Deserialize;
@@ -25,22 +26,50 @@ pub fn activity_response(body: Value, context: Value) -> HttpResponse {
         .body(body.to_string())
 }
 
-async fn actor(data: &Data, which: LocalActor) -> Result<HttpResponse, FederationError> {
+async fn actor(
+    data: &Data,
+    req: &HttpRequest,
+    which: LocalActor,
+) -> Result<HttpResponse, FederationError> {
+    // The instance actor stays fetchable: others need its key to check our signed fetches.
+    if which != LocalActor::Instance {
+        authorize_fetch(data, req).await?;
+    }
     let view = actors::get_local(data.app_data(), &which).await?;
     let json = serde_json::to_value(local_actor_json(&view)?)?;
     Ok(activity_response(json, actor_context()))
 }
 
-pub async fn user(data: Data, path: web::Path<String>) -> Result<HttpResponse, FederationError> {
-    actor(&data, LocalActor::User(path.into_inner())).await
+pub async fn user(
+    data: Data,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
+    actor(&data, &req, LocalActor::User(path.into_inner())).await
 }
 
-pub async fn space(data: Data, path: web::Path<String>) -> Result<HttpResponse, FederationError> {
-    actor(&data, LocalActor::Space(path.into_inner())).await
+pub async fn space(
+    data: Data,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
+    actor(&data, &req, LocalActor::Space(path.into_inner())).await
 }
 
-pub async fn instance(data: Data) -> Result<HttpResponse, FederationError> {
-    actor(&data, LocalActor::Instance).await
+/// A local post as a Note (`/users/{name}/statuses/{id}`).
+pub async fn note(
+    data: Data,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, FederationError> {
+    authorize_fetch(&data, &req).await?;
+    let (name, id) = path.into_inner();
+    let json = crate::protocol::activities::note_document(data.app_data(), &name, &id).await?;
+    Ok(activity_response(json, json!(crate::protocol::activities::AS_CONTEXT)))
+}
+
+pub async fn instance(data: Data, req: HttpRequest) -> Result<HttpResponse, FederationError> {
+    actor(&data, &req, LocalActor::Instance).await
 }
 
 #[derive(Deserialize)]
@@ -53,16 +82,19 @@ fn collection_kind(name: &str) -> Result<CollectionKind, FederationError> {
         "followers" => Ok(CollectionKind::Followers),
         "following" => Ok(CollectionKind::Following),
         "outbox" => Ok(CollectionKind::Outbox),
+        "members" => Ok(CollectionKind::Members),
         _ => Err(FederationError::NotFound),
     }
 }
 
 async fn collection(
     data: &Data,
+    req: &HttpRequest,
     which: LocalActor,
     name: &str,
     query: &PageQuery,
 ) -> Result<HttpResponse, FederationError> {
+    authorize_fetch(data, req).await?;
     let kind = collection_kind(name)?;
     let page = match query.page.as_deref() {
         None => None,
@@ -112,26 +144,29 @@ async fn collection(
 
 pub async fn user_collection(
     data: Data,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, FederationError> {
     let (name, coll) = path.into_inner();
-    collection(&data, LocalActor::User(name), &coll, &query).await
+    collection(&data, &req, LocalActor::User(name), &coll, &query).await
 }
 
 pub async fn space_collection(
     data: Data,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, FederationError> {
     let (handle, coll) = path.into_inner();
-    collection(&data, LocalActor::Space(handle), &coll, &query).await
+    collection(&data, &req, LocalActor::Space(handle), &coll, &query).await
 }
 
 pub async fn instance_collection(
     data: Data,
+    req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, FederationError> {
-    collection(&data, LocalActor::Instance, &path.into_inner(), &query).await
+    collection(&data, &req, LocalActor::Instance, &path.into_inner(), &query).await
 }

@@ -3,13 +3,13 @@
 //! within an hour, Digest matching); replays of an activity id are no-ops.
 
 use crate::signatures::SignedRequest;
+use super::auth;
 use crate::{Data, FederationError};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use interspace_app::remote::{self, RemoteNote};
-use interspace_app::{follows, outbox, Account, AppError};
+use interspace_app::{accounts, blocks, domains, follows, outbox, Account, AppError};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use url::Url;
 
 /// Largest activity accepted (actix answers 413 beyond it).
@@ -64,42 +64,35 @@ pub async fn post(
             "the activity id is not on its actor's host".into(),
         ));
     }
-    // The signature: well formed, covering what it must, by a key of the claimed actor.
-    let headers: BTreeMap<String, String> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_lowercase(),
-                v.to_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    let signed = SignedRequest::parse_post(&headers, path, &body, chrono::Utc::now())
-        .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
-    let key_url = Url::parse(&signed.key_id)
-        .map_err(|_| FederationError::Unauthorized("bad keyId".into()))?;
-    if !same_origin(&key_url, &actor_url) {
-        return Err(FederationError::Unauthorized(
-            "the key is not on the actor's host".into(),
-        ));
+    // Blocked servers get the answer that tells them nothing, and are not even verified.
+    let sender_domain = accounts::domain_of(&actor_url)?;
+    let restrictions = domains::restrictions(ctx).await?;
+    if restrictions.is_blocked(&sender_domain) {
+        tracing::debug!(domain = %sender_domain, "dropping an activity from a blocked domain");
+        return Ok(HttpResponse::Accepted().finish());
     }
-    let actor: Account = ctx
-        .resolver()?
-        .resolve_actor(ctx, &actor_url)
-        .await
-        .map_err(|e| match e {
-            AppError::Unavailable(m) => FederationError::App(AppError::Unavailable(m)),
-            other => FederationError::Unauthorized(format!("cannot get the actor: {other}")),
-        })?;
-    signed
-        .verify(&actor.public_key_pem)
-        .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    // An actor we never knew deleting itself: nothing to undo, and nothing left to verify with.
+    if activity.get("type").and_then(Value::as_str) == Some("Delete")
+        && activity.get("object").and_then(id_of) == Some(actor_id)
+        && accounts::find_by_uri(ctx, actor_id).await?.is_none()
+    {
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    // The signature: well formed, covering what it must, by a key of the claimed actor.
+    let signed = SignedRequest::parse_post(
+        &auth::headers_of(&req),
+        auth::path_of(&req),
+        &body,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    let actor = auth::verified_signer(ctx, &signed, &actor_url).await?;
+    if actor.deleted_at.is_some() {
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    if !restrictions.may_deliver(&sender_domain) {
+        domains::answered(ctx, &sender_domain).await?;
+    }
     if !outbox::first_time(ctx, id).await? {
         return Ok(HttpResponse::Accepted().finish());
     }
@@ -180,6 +173,23 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 .await?;
             Ok(())
         }
+        ("Delete", _) if id_of(&object) == Some(actor.uri.as_str()) => {
+            Ok(remote::receive_actor_delete(ctx, actor).await?)
+        }
+        ("Block", _) => {
+            let target = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Block without object".into()))?;
+            Ok(blocks::receive_block(ctx, actor, target, id, false).await?)
+        }
+        ("Undo", "Block") => {
+            if object.get("actor").and_then(id_of) != Some(actor.uri.as_str()) {
+                return Err(FederationError::BadRequest(
+                    "only the blocker lifts a block".into(),
+                ));
+            }
+            let target = object.get("object").and_then(id_of).unwrap_or_default();
+            Ok(blocks::receive_block(ctx, actor, target, id, true).await?)
+        }
         ("Delete", _) => {
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Delete without object".into()))?;
@@ -196,10 +206,19 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 .ok_or_else(|| FederationError::BadRequest("Like without object".into()))?;
             Ok(remote::receive_like(ctx, actor, target, false).await?)
         }
+        // FEP-1b12 groups also wrap whole activities; we take the plain Announce of the post.
+        ("Announce", "Create" | "Update" | "Delete" | "Like" | "Announce" | "Undo") => Ok(()),
         ("Announce", _) => {
-            // Never trust an embedded copy: only the id counts, and only posts we have.
+            // Never trust an embedded copy: only the id counts. A post we do not have is
+            // fetched from its origin.
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Announce without object".into()))?;
+            if !remote::knows_status(ctx, target).await? {
+                if let Err(e) = fetch_note(data, target).await {
+                    tracing::info!(error = %e, object = target, "cannot fetch a boosted post");
+                    return Ok(());
+                }
+            }
             Ok(remote::receive_announce(ctx, actor, id, target, false).await?)
         }
         ("Undo", "Like" | "Announce") => {
@@ -225,6 +244,34 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             Ok(())
         }
     }
+}
+
+/// Fetches a post by its id (signed GET by the instance actor), checks it as if it had come
+/// in a Create from its author, and stores it.
+async fn fetch_note(data: &Data, uri: &str) -> Result<(), FederationError> {
+    let ctx = data.app_data();
+    let url = Url::parse(uri)?;
+    if domains::is_blocked(ctx, &accounts::domain_of(&url)?).await? {
+        return Err(FederationError::NotFound);
+    }
+    let fetched =
+        activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
+    let object = fetched.object;
+    if id_of(&object) != Some(uri) {
+        return Err(FederationError::BadRequest(
+            "the fetched object has another id".into(),
+        ));
+    }
+    let author_uri = strings(object.get("attributedTo"))
+        .into_iter()
+        .next()
+        .ok_or_else(|| FederationError::BadRequest("a post without author".into()))?;
+    let author = ctx
+        .resolver()?
+        .resolve_actor(ctx, &Url::parse(&author_uri)?)
+        .await?;
+    let note = parse_note(&author, &object)?;
+    Ok(remote::receive_note(ctx, &author, note).await?)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Federation routes: actors and their collections, WebFinger, host-meta, NodeInfo.
 
 mod actors;
+mod auth;
 mod inbox;
 mod nodeinfo;
 mod webfinger;
@@ -60,6 +61,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/spaces/{handle}")
             .guard(ActivityJsonGuard)
             .route(web::get().to(actors::space)),
+    )
+    .service(
+        web::resource("/users/{name}/statuses/{id}")
+            .guard(ActivityJsonGuard)
+            .route(web::get().to(actors::note)),
     )
     .route("/actor", web::get().to(actors::instance))
     .route(

@@ -1,0 +1,175 @@
+//! Other servers: the operator's domain blocks, and which domains are unavailable (a delivery to
+//! them gave up) until they answer again.
+
+use crate::{AppContext, AppResult};
+use interspace_core::ValidationError;
+pub use interspace_db::domains::Domain;
+use interspace_db::{domains as db_domains, follows as db_follows, now, outbox as db_outbox};
+
+/// A domain as people type it (`example.org`, `https://Example.org/`, `host:8080`), normalised
+/// to lowercase `host[:port]`.
+pub fn normalize(input: &str) -> AppResult<String> {
+    let raw = input.trim();
+    let candidate = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = url::Url::parse(&candidate)
+        .ok()
+        .filter(|u| u.username().is_empty() && u.query().is_none())
+        .filter(|u| u.path() == "/" || u.path().is_empty())
+        .ok_or_else(|| ValidationError::new("domain", format!("'{raw}' is not a domain")))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ValidationError::new("domain", format!("'{raw}' is not a domain")))?
+        .to_lowercase();
+    Ok(match url.port() {
+        Some(p) if !raw.contains("://") || url.port_or_known_default() != Some(p) => {
+            format!("{host}:{p}")
+        }
+        _ => host,
+    })
+}
+
+/// Whether `domain` (`host[:port]`) is `rule` or under it. A rule with a port names exactly
+/// that server; a rule without covers every port and every subdomain.
+pub fn covers(rule: &str, domain: &str) -> bool {
+    if rule == domain {
+        return true;
+    }
+    if rule.contains(':') {
+        return false;
+    }
+    let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h);
+    host == rule || host.ends_with(&format!(".{rule}"))
+}
+
+/// The blocked and unavailable domains, read once for a batch of decisions.
+#[derive(Debug, Default, Clone)]
+pub struct Restrictions {
+    pub blocked: Vec<String>,
+    pub unavailable: Vec<String>,
+}
+
+impl Restrictions {
+    pub fn is_blocked(&self, domain: &str) -> bool {
+        self.blocked.iter().any(|r| covers(r, domain))
+    }
+
+    /// Whether we should send anything to `domain` now.
+    pub fn may_deliver(&self, domain: &str) -> bool {
+        !self.is_blocked(domain) && !self.unavailable.iter().any(|r| r == domain)
+    }
+}
+
+pub async fn restrictions(ctx: &AppContext) -> AppResult<Restrictions> {
+    let mut conn = ctx.db.get().await?;
+    let mut out = Restrictions::default();
+    for d in db_domains::list_restricted(&mut conn).await? {
+        if d.blocked_at.is_some() {
+            out.blocked.push(d.domain.clone());
+        }
+        if d.unavailable_at.is_some() {
+            out.unavailable.push(d.domain);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn is_blocked(ctx: &AppContext, domain: &str) -> AppResult<bool> {
+    Ok(restrictions(ctx).await?.is_blocked(domain))
+}
+
+/// Blocks a domain and its subdomains: its activities are dropped, nothing is sent to it or
+/// fetched from it, and follows with its accounts end. Returns the normalised domain.
+pub async fn block(ctx: &AppContext, domain: &str, reason: Option<&str>) -> AppResult<String> {
+    let domain = normalize(domain)?;
+    if covers(&domain, ctx.urls().domain()) {
+        return Err(ValidationError::new("domain", "this is our own domain").into());
+    }
+    let ts = now();
+    let mut tx = ctx.db.begin().await?;
+    db_domains::set_blocked(&mut tx, &domain, Some(ts), reason).await?;
+    db_outbox::fail_pending_for_domain(&mut tx, &domain, true, "domain blocked", ts).await?;
+    db_follows::delete_with_domain(&mut tx, &domain).await?;
+    tx.commit().await?;
+    Ok(domain)
+}
+
+/// Lifts a block; returns whether there was one.
+pub async fn unblock(ctx: &AppContext, domain: &str) -> AppResult<bool> {
+    let domain = normalize(domain)?;
+    let mut conn = ctx.db.get().await?;
+    let was = db_domains::find(&mut conn, &domain)
+        .await?
+        .is_some_and(|d| d.blocked_at.is_some());
+    if was {
+        db_domains::set_blocked(&mut conn, &domain, None, None).await?;
+    }
+    Ok(was)
+}
+
+pub async fn list_blocked(ctx: &AppContext) -> AppResult<Vec<Domain>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_domains::list_blocked(&mut conn).await?)
+}
+
+pub async fn get(ctx: &AppContext, domain: &str) -> AppResult<Option<Domain>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_domains::find(&mut conn, domain).await?)
+}
+
+/// A delivery to `domain` failed; `gave_up` when it was its last attempt, which marks the
+/// domain unavailable and gives up everything else queued for it.
+pub async fn delivery_failed(ctx: &AppContext, domain: &str, gave_up: bool) -> AppResult<()> {
+    let ts = now();
+    let mut tx = ctx.db.begin().await?;
+    db_domains::record_failure(&mut tx, domain, ts).await?;
+    if gave_up {
+        db_domains::mark_unavailable(&mut tx, domain, ts).await?;
+        let n = db_outbox::fail_pending_for_domain(&mut tx, domain, false, "domain unavailable", ts)
+            .await?;
+        tracing::warn!(domain, given_up = n, "domain marked unavailable");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The domain answered (a delivery went through, or it sent us a signed activity): it is
+/// available again.
+pub async fn answered(ctx: &AppContext, domain: &str) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    if db_domains::record_success(&mut conn, domain, now()).await? {
+        tracing::info!(domain, "domain available again");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_what_operators_type() {
+        assert_eq!(normalize("Example.ORG").unwrap(), "example.org");
+        assert_eq!(normalize("https://example.org/").unwrap(), "example.org");
+        assert_eq!(normalize("localhost:8080").unwrap(), "localhost:8080");
+        assert_eq!(normalize("https://example.org:443").unwrap(), "example.org");
+        assert!(normalize("").is_err());
+        assert!(normalize("https://example.org/path").is_err());
+        assert!(normalize("a b").is_err());
+    }
+
+    #[test]
+    fn rules_cover_subdomains_and_ports() {
+        assert!(covers("example.org", "example.org"));
+        assert!(covers("example.org", "social.example.org"));
+        assert!(covers("example.org", "example.org:8443"));
+        assert!(!covers("example.org", "badexample.org"));
+        assert!(!covers("example.org", "example.org.evil"));
+        assert!(covers("localhost:3000", "localhost:3000"));
+        assert!(!covers("localhost:3000", "localhost:3001"));
+    }
+}

@@ -1,0 +1,4 @@
+DROP INDEX deliveries_inbox_pending;
+DROP INDEX deliveries_domain;
+ALTER TABLE deliveries DROP COLUMN domain;
+DROP TABLE domains;
