@@ -131,7 +131,8 @@ pub struct TestInstance {
     pub first_run: Option<FirstRun>,
     handle: actix_web::dev::ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _db: TestDb,
+    config: Config,
+    db: TestDb,
 }
 
 impl TestInstance {
@@ -149,7 +150,7 @@ impl TestInstance {
     }
 
     pub async fn spawn_with(config: Config, db: TestDb) -> Self {
-        let app = Application::build(config, false)
+        let app = Application::build(config.clone(), false)
             .await
             .unwrap_or_else(|e| panic!("instance failed to start: {e}"));
         let domain = app.ctx.urls().domain().to_string();
@@ -158,6 +159,10 @@ impl TestInstance {
         let first_run = app.first_run.clone();
         let handle = app.handle();
         let task = tokio::spawn(app.run_until_stopped());
+        // A restart comes back on the same address, under the same name.
+        let mut config = config;
+        config.server.bind = format!("127.0.0.1:{}", app_port(&domain));
+        config.server.domain = domain.clone();
         Self {
             url,
             domain,
@@ -165,7 +170,20 @@ impl TestInstance {
             first_run,
             handle,
             task,
-            _db: db,
+            config,
+            db,
+        }
+    }
+
+    /// Stops the server but keeps its database: `Stopped::start` brings it back on the same
+    /// port, as a peer that was down for a while.
+    pub async fn stop_keeping_data(self) -> Stopped {
+        self.ctx.begin_shutdown();
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        Stopped {
+            config: self.config,
+            db: self.db,
         }
     }
 
@@ -178,6 +196,25 @@ impl TestInstance {
         self.ctx.begin_shutdown();
         self.handle.stop(true).await;
         let _ = self.task.await;
+    }
+}
+
+fn app_port(domain: &str) -> u16 {
+    domain
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("a test domain has a port")
+}
+
+/// An instance stopped with its data kept.
+pub struct Stopped {
+    pub config: Config,
+    db: TestDb,
+}
+
+impl Stopped {
+    pub async fn start(self) -> TestInstance {
+        TestInstance::spawn_with(self.config, self.db).await
     }
 }
 

@@ -78,7 +78,22 @@ async fn serve(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
 
 impl FakePeer {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Self::start_on(0).await
+    }
+
+    /// A peer on a given port (0: any), e.g. one that comes back where it was.
+    pub async fn start_on(port: u16) -> Self {
+        // SO_REUSEADDR: a peer that comes back binds its port despite connections in TIME_WAIT.
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_reuseaddr(true).expect("reuseaddr");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+            .expect("bind");
+        let listener: TcpListener = socket
+            .listen(128)
+            .expect("listen")
+            .into_std()
+            .expect("std listener");
         let port = listener.local_addr().expect("addr").port();
         let state = State::default();
         let data = web::Data::new(state.clone());

@@ -39,7 +39,14 @@ pub async fn unblock(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<
     let mut tx = ctx.db.begin().await?;
     let removed = db_blocks::delete_block(&mut tx, &viewer.id, &target.id).await?;
     if let (Some(block_id), false) = (&removed, target.is_local()) {
-        outbox::enqueue(&mut tx, "undo.block", &viewer.id, block_id, Some(&target.id)).await?;
+        outbox::enqueue(
+            &mut tx,
+            "undo.block",
+            &viewer.id,
+            block_id,
+            Some(&target.id),
+        )
+        .await?;
     }
     tx.commit().await?;
     relationship(ctx, viewer, &target.id).await

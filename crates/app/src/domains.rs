@@ -129,8 +129,9 @@ pub async fn delivery_failed(ctx: &AppContext, domain: &str, gave_up: bool) -> A
     db_domains::record_failure(&mut tx, domain, ts).await?;
     if gave_up {
         db_domains::mark_unavailable(&mut tx, domain, ts).await?;
-        let n = db_outbox::fail_pending_for_domain(&mut tx, domain, false, "domain unavailable", ts)
-            .await?;
+        let n =
+            db_outbox::fail_pending_for_domain(&mut tx, domain, false, "domain unavailable", ts)
+                .await?;
         tracing::warn!(domain, given_up = n, "domain marked unavailable");
     }
     tx.commit().await?;

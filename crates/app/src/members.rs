@@ -6,8 +6,8 @@ use interspace_core::ids::{new_id, random_password};
 use interspace_core::names::{validate_display_name, validate_password, Email, Username};
 use interspace_core::roles::Role;
 use interspace_db::accounts::{self as db_accounts, Account};
-use interspace_db::{follows as db_follows, now, statuses as db_statuses};
 use interspace_db::users::{self as db_users, User};
+use interspace_db::{follows as db_follows, now, statuses as db_statuses};
 
 #[derive(Debug, Clone)]
 pub struct NewMember {
@@ -156,7 +156,14 @@ pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
     let ts = now();
     // One event per remote contact: each becomes a delivery of the same Delete to its inbox.
     for contact in db_follows::list_remote_contacts(&mut tx, &account.id).await? {
-        outbox::enqueue(&mut tx, "actor.delete", &account.id, &account.id, Some(&contact)).await?;
+        outbox::enqueue(
+            &mut tx,
+            "actor.delete",
+            &account.id,
+            &account.id,
+            Some(&contact),
+        )
+        .await?;
     }
     db_follows::delete_all_of(&mut tx, &account.id).await?;
     db_statuses::mark_all_deleted_of(&mut tx, &account.id, ts).await?;

@@ -374,5 +374,7 @@ pub async fn status_for_delivery(
 /// Whether we have a post with this id (deleted ones count: their tombstone stays).
 pub async fn knows_status(ctx: &AppContext, uri: &str) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_statuses::find_status_by_uri(&mut conn, uri).await?.is_some())
+    Ok(db_statuses::find_status_by_uri(&mut conn, uri)
+        .await?
+        .is_some())
 }

@@ -444,8 +444,15 @@ pub async fn create(
     if visibility == Visibility::Public {
         if let Some((_, space)) = interspace_db::spaces::find_local_space(&mut tx).await? {
             if mention_ids.contains(&space.id) && space.id != account.id {
-                insert_boost(&mut tx, &mut events, ctx, &space, &status, Visibility::Public)
-                    .await?;
+                insert_boost(
+                    &mut tx,
+                    &mut events,
+                    ctx,
+                    &space,
+                    &status,
+                    Visibility::Public,
+                )
+                .await?;
                 crate::outbox::enqueue(&mut tx, "relay.create", &space.id, &id, None).await?;
             }
         }

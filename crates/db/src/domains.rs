@@ -82,10 +82,7 @@ pub async fn set_blocked(
 ) -> DbResult<()> {
     ensure(conn, domain).await?;
     run!(conn, |c| diesel::update(domains::table.find(domain))
-        .set((
-            domains::blocked_at.eq(at),
-            domains::block_reason.eq(reason)
-        ))
+        .set((domains::blocked_at.eq(at), domains::block_reason.eq(reason)))
         .execute(c)
         .await)?;
     Ok(())

@@ -128,7 +128,11 @@ pub async fn fail_pending_for_domain(
     Ok(run!(conn, |c| diesel::update(
         deliveries::table
             .filter(deliveries::state.eq("pending"))
-            .filter(deliveries::domain.eq(domain).or(deliveries::domain.like(&sub)))
+            .filter(
+                deliveries::domain
+                    .eq(domain)
+                    .or(deliveries::domain.like(&sub))
+            )
     )
     .set((
         deliveries::state.eq("failed"),

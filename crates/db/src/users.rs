@@ -159,7 +159,9 @@ pub async fn find_user_by_account_id(
 }
 
 pub async fn delete_user(conn: &mut DbConn, id: &str) -> DbResult<()> {
-    run!(conn, |c| diesel::delete(users::table.find(id)).execute(c).await)?;
+    run!(conn, |c| diesel::delete(users::table.find(id))
+        .execute(c)
+        .await)?;
     Ok(())
 }
 

@@ -56,14 +56,16 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
         operator_username: config.space.operator.trim().to_string(),
         media_dir: std::path::PathBuf::from(config.media.path.trim()),
         federation: FederationSettings {
-            retry_base: std::time::Duration::try_from_secs_f64(config.federation.retry_base_seconds)
-                .ok()
-                .filter(|d| !d.is_zero() && d.as_secs() <= 12 * 3600)
-                .ok_or_else(|| {
-                    StartupError::Config(
-                        "federation.retry_base_seconds must be above 0 and at most 43200".into(),
-                    )
-                })?,
+            retry_base: std::time::Duration::try_from_secs_f64(
+                config.federation.retry_base_seconds,
+            )
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 12 * 3600)
+            .ok_or_else(|| {
+                StartupError::Config(
+                    "federation.retry_base_seconds must be above 0 and at most 43200".into(),
+                )
+            })?,
             max_attempts: i32::try_from(config.federation.max_attempts)
                 .ok()
                 .filter(|n| (1..=100).contains(n))
@@ -199,6 +201,19 @@ async fn wait_for_stop_signal() {
     }
 }
 
+/// A listener with SO_REUSEADDR, so that a restart binds its port again at once even while
+/// connections of the previous process linger in TIME_WAIT. Needs the tokio runtime.
+fn listen_reusing(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)?.into_std()
+}
+
 /// Binds every address a name resolves to (`localhost:8080` gives IPv4 and IPv6), succeeding
 /// when at least one binds; all on the same port when the port is 0.
 fn bind(addr: &str) -> Result<Vec<TcpListener>, StartupError> {
@@ -216,7 +231,7 @@ fn bind(addr: &str) -> Result<Vec<TcpListener>, StartupError> {
                 a.set_port(first.local_addr().map_err(err)?.port());
             }
         }
-        match TcpListener::bind(a) {
+        match listen_reusing(a) {
             Ok(l) => listeners.push(l),
             Err(e) => last_error = Some(e),
         }

@@ -4,6 +4,7 @@
 mod actors;
 mod cli;
 mod clients;
+mod delivery;
 mod discovery;
 mod federation;
 mod inbox;
@@ -12,5 +13,6 @@ mod mastodon;
 mod oauth;
 mod ops;
 mod profiles;
+mod relations;
 mod resolve;
 mod streaming;

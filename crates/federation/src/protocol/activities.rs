@@ -193,8 +193,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 .urls()
                 .path(&format!("/blocks/{}", e.subject_id))
                 .to_string();
-            let block =
-                json!({ "id": block_id, "type": "Block", "actor": actor.uri, "object": target.uri });
+            let block = json!({ "id": block_id, "type": "Block", "actor": actor.uri, "object": target.uri });
             let (id, json) = if e.kind == "block" {
                 (block_id, block)
             } else {

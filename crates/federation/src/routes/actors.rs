@@ -1,11 +1,11 @@
 //! Actor documents and their collections (`OrderedCollection`, paged).
 
+use super::auth::authorize_fetch;
 use super::ACTIVITY_JSON;
 use crate::objects::actor::local_actor_json;
 use crate::protocol::context::{actor_context, collection_context};
 use crate::{Data, FederationError};
 use actix_web::http::header;
-use super::auth::authorize_fetch;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::actors::{self, CollectionKind};
 use interspace_core::urls::LocalActor;
@@ -65,7 +65,10 @@ pub async fn note(
     authorize_fetch(&data, &req).await?;
     let (name, id) = path.into_inner();
     let json = crate::protocol::activities::note_document(data.app_data(), &name, &id).await?;
-    Ok(activity_response(json, json!(crate::protocol::activities::AS_CONTEXT)))
+    Ok(activity_response(
+        json,
+        json!(crate::protocol::activities::AS_CONTEXT),
+    ))
 }
 
 pub async fn instance(data: Data, req: HttpRequest) -> Result<HttpResponse, FederationError> {
@@ -168,5 +171,12 @@ pub async fn instance_collection(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, FederationError> {
-    collection(&data, &req, LocalActor::Instance, &path.into_inner(), &query).await
+    collection(
+        &data,
+        &req,
+        LocalActor::Instance,
+        &path.into_inner(),
+        &query,
+    )
+    .await
 }

@@ -2,8 +2,8 @@
 //! claims (draft-cavage, with `(request-target)`, `host`, `date` and `digest` covered, Date
 //! within an hour, Digest matching); replays of an activity id are no-ops.
 
-use crate::signatures::SignedRequest;
 use super::auth;
+use crate::signatures::SignedRequest;
 use crate::{Data, FederationError};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
@@ -254,8 +254,7 @@ async fn fetch_note(data: &Data, uri: &str) -> Result<(), FederationError> {
     if domains::is_blocked(ctx, &accounts::domain_of(&url)?).await? {
         return Err(FederationError::NotFound);
     }
-    let fetched =
-        activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
+    let fetched = activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
     let object = fetched.object;
     if id_of(&object) != Some(uri) {
         return Err(FederationError::BadRequest(

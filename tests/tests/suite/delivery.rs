@@ -1,0 +1,507 @@
+//! Durable delivery: peers that are down, come back, never answer, or are blocked; a sender
+//! killed with deliveries queued.
+
+use interspace_tests::peer::FakePeer;
+use interspace_tests::signatures::{http_date, sign};
+use interspace_tests::{http, run_cli, wait_until, TestCluster, TestDb, TestInstance};
+use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// The local id of `user@domain` on `at`, resolved like a client would.
+async fn resolve(at: &TestInstance, token: &str, acct: &str) -> String {
+    let (status, found) = at
+        .get(
+            token,
+            &format!("/api/v2/search?q={acct}&resolve=true&type=accounts"),
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    found["accounts"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{acct} not found: {found}"))
+        .to_string()
+}
+
+/// Texts of a timeline, oldest first by the receiving instance's ids (its arrival order).
+fn arrival_order(list: &Value) -> Vec<String> {
+    let mut items: Vec<(String, String)> = list
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s["id"].as_str().unwrap_or_default().to_string(),
+                        s["content"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    items.sort();
+    items.into_iter().map(|(_, c)| c).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_was_down_gets_everything_in_order() {
+    let a = TestInstance::spawn_configured(0, |c| c.federation.retry_base_seconds = 0.2).await;
+    let b = TestInstance::spawn(1).await;
+    let c = TestInstance::spawn(2).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let carl = c.user("carl").await;
+    for (inst, user) in [(&b, &bob), (&c, &carl)] {
+        let id = resolve(inst, &user.token, &format!("alice@{}", a.domain)).await;
+        inst.post(
+            &user.token,
+            &format!("/api/v1/accounts/{id}/follow"),
+            json!({}),
+        )
+        .await;
+    }
+    let cluster = TestCluster {
+        instances: vec![a, b, c],
+    };
+    cluster.settle().await;
+    let mut instances = cluster.instances.into_iter();
+    let (a, b, c) = (
+        instances.next().expect("a"),
+        instances.next().expect("b"),
+        instances.next().expect("c"),
+    );
+
+    let b_down = b.stop_keeping_data().await;
+    for n in 1..=3 {
+        let (status, _) = a
+            .post(
+                &alice.token,
+                "/api/v1/statuses",
+                json!({"status": format!("update {n}")}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    // C, which is up, has them all; B's copies wait in A's queue, retried.
+    wait_until("C to get the three posts", DEADLINE, || async {
+        let (_, home) = c.get(&carl.token, "/api/v1/timelines/home").await;
+        (arrival_order(&home).len() == 3).then_some(())
+    })
+    .await;
+    wait_until("A to have retried B", DEADLINE, || async {
+        let failing = interspace_app::outbox::undelivered(&a.ctx, 10)
+            .await
+            .expect("queue");
+        (failing.len() == 3 && failing.iter().any(|d| d.attempts >= 1)).then_some(())
+    })
+    .await;
+    let restricted = interspace_app::domains::restrictions(&a.ctx)
+        .await
+        .expect("domains");
+    assert!(
+        restricted.unavailable.is_empty(),
+        "a few failures are not enough"
+    );
+
+    let b = b_down.start().await;
+    let home = wait_until("B to get the three posts", DEADLINE, || async {
+        let (_, home) = b.get(&bob.token, "/api/v1/timelines/home").await;
+        let texts = arrival_order(&home);
+        (texts.len() == 3).then_some(texts)
+    })
+    .await;
+    assert_eq!(
+        home,
+        vec!["<p>update 1</p>", "<p>update 2</p>", "<p>update 3</p>"],
+        "in the order alice posted them"
+    );
+    let cluster = TestCluster {
+        instances: vec![a, b, c],
+    };
+    cluster.settle().await;
+    let (pending, failed, _) = interspace_app::outbox::depth(&cluster[0].ctx)
+        .await
+        .expect("depth");
+    assert_eq!((pending, failed), (0, 0));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_that_never_answers_becomes_unavailable_until_it_speaks_again() {
+    let a = TestInstance::spawn_configured(0, |c| {
+        c.federation.retry_base_seconds = 0.05;
+        c.federation.max_attempts = 3;
+    })
+    .await;
+    let alice = a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let port: u16 = peer
+        .domain
+        .rsplit_once(':')
+        .expect("port")
+        .1
+        .parse()
+        .expect("port");
+    let follow_from = |peer: &FakePeer, n: u32| {
+        let actor = format!("{}/users/mallory", peer.base);
+        let body = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/follows/{n}", peer.base), "type": "Follow",
+            "actor": actor, "object": a.at("/users/alice"),
+        })
+        .to_string()
+        .into_bytes();
+        let headers = sign(
+            &format!("{actor}#main-key"),
+            &peer.private_key_pem,
+            &a.domain,
+            "/inbox",
+            &body,
+            &http_date(0),
+            "(request-target) host date digest",
+        );
+        let mut req = http()
+            .post(a.at("/inbox"))
+            .header("Content-Type", "application/activity+json");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        async move { req.body(body).send().await.expect("post").status().as_u16() }
+    };
+    peer.add_person("mallory");
+    assert_eq!(follow_from(&peer, 1).await, 202);
+    peer.stop().await;
+
+    // The Accept to mallory and a post for her fail until A gives up: the domain is unavailable.
+    a.post(
+        &alice.token,
+        "/api/v1/statuses",
+        json!({"status": "anyone?"}),
+    )
+    .await;
+    let domain = wait_until("the peer's domain to be unavailable", DEADLINE, || async {
+        interspace_app::domains::get(&a.ctx, &format!("localhost:{port}"))
+            .await
+            .expect("domain")
+            .filter(|d| d.unavailable_at.is_some())
+    })
+    .await;
+    assert!(domain.failures >= 3);
+    let (pending, failed, _) = interspace_app::outbox::depth(&a.ctx).await.expect("depth");
+    assert_eq!(pending, 0, "nothing is left queued for it");
+    assert!(failed >= 1);
+    // Nothing new is queued for an unavailable domain.
+    a.post(
+        &alice.token,
+        "/api/v1/statuses",
+        json!({"status": "still nobody?"}),
+    )
+    .await;
+    wait_until("the post to be expanded", DEADLINE, || async {
+        let (_, _, events) = interspace_app::outbox::depth(&a.ctx).await.expect("depth");
+        (events == 0).then_some(())
+    })
+    .await;
+    assert_eq!(interspace_app::outbox::depth(&a.ctx).await.expect("d").0, 0);
+
+    // The peer comes back (with a new key: A fetches the actor again) and speaks: revived.
+    let peer = FakePeer::start_on(port).await;
+    peer.add_person("mallory");
+    assert_eq!(follow_from(&peer, 2).await, 202);
+    let revived = interspace_app::domains::get(&a.ctx, &peer.domain)
+        .await
+        .expect("domain")
+        .expect("known");
+    assert!(revived.unavailable_at.is_none() && revived.failures == 0);
+    a.post(
+        &alice.token,
+        "/api/v1/statuses",
+        json!({"status": "welcome back"}),
+    )
+    .await;
+    wait_until("the peer to get the new post", DEADLINE, || async {
+        peer.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path_and_query == "/inbox")
+            .then_some(())
+    })
+    .await;
+    peer.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_domain_is_cut_off() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let alice_at_b = resolve(b, &bob.token, &format!("alice@{}", a.domain)).await;
+    b.post(
+        &bob.token,
+        &format!("/api/v1/accounts/{alice_at_b}/follow"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    let followers = || async {
+        a.get(
+            &alice.token,
+            &format!("/api/v1/accounts/{}/followers", alice.id),
+        )
+        .await
+        .1
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0)
+    };
+    assert_eq!(followers().await, 1);
+
+    // Blocking B's domain (by the host without its port: it covers every port) ends the follow.
+    interspace_app::domains::block(&a.ctx, "localhost", Some("test"))
+        .await
+        .expect_err("our own host cannot be blocked");
+    let blocked = interspace_app::domains::block(&a.ctx, &b.domain, Some("spam"))
+        .await
+        .expect("block");
+    assert_eq!(blocked, b.domain);
+    assert_eq!(followers().await, 0);
+    // B's activities get 202 and are dropped: bob follows again, nothing changes on A.
+    b.post(
+        &bob.token,
+        &format!("/api/v1/accounts/{alice_at_b}/unfollow"),
+        json!({}),
+    )
+    .await;
+    b.post(
+        &bob.token,
+        &format!("/api/v1/accounts/{alice_at_b}/follow"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    assert_eq!(followers().await, 0);
+    let (_, failed, _) = interspace_app::outbox::depth(&b.ctx).await.expect("depth");
+    assert_eq!(failed, 0, "B saw its Follow accepted for delivery (202)");
+    // A fetches nothing from B: an account it does not know yet stays unknown.
+    b.user("cleo").await;
+    let (_, found) = a
+        .get(
+            &alice.token,
+            &format!(
+                "/api/v2/search?q=cleo@{}&resolve=true&type=accounts",
+                b.domain
+            ),
+        )
+        .await;
+    assert_eq!(found["accounts"], json!([]));
+
+    // Unblocked, things work again.
+    assert!(interspace_app::domains::unblock(&a.ctx, &b.domain)
+        .await
+        .expect("unblock"));
+    b.post(
+        &bob.token,
+        &format!("/api/v1/accounts/{alice_at_b}/unfollow"),
+        json!({}),
+    )
+    .await;
+    b.post(
+        &bob.token,
+        &format!("/api/v1/accounts/{alice_at_b}/follow"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    assert_eq!(followers().await, 1);
+    cluster.shutdown().await;
+}
+
+/// A free loopback port (bound, then released for the process that will use it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
+    let b = TestInstance::spawn(1).await;
+    let bob = b.user("bob").await;
+    let db = TestDb::create().await;
+    let port = free_port();
+    let base = format!("http://localhost:{port}");
+    let media = db.media.display().to_string();
+    let env: Vec<(&str, String)> = vec![
+        ("INTERSPACE__SERVER__BIND", format!("127.0.0.1:{port}")),
+        ("INTERSPACE__SERVER__DOMAIN", format!("localhost:{port}")),
+        ("INTERSPACE__DATABASE__URL", db.url.clone()),
+        ("INTERSPACE__FEDERATION__ALLOW_HTTP", "true".into()),
+        (
+            "INTERSPACE__FEDERATION__ALLOWED_PRIVATE_NETWORKS",
+            "127.0.0.0/8,::1/128".into(),
+        ),
+        ("INTERSPACE__FEDERATION__RETRY_BASE_SECONDS", "0.2".into()),
+        ("INTERSPACE__MEDIA__PATH", media),
+    ];
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let added = run_cli(
+        &[
+            "member",
+            "add",
+            "alice",
+            "--email",
+            "alice@example.org",
+            "--password",
+            "alice-password-1",
+        ],
+        &env_refs,
+    );
+    assert!(added.status.success(), "{added:?}");
+    let serve = || {
+        let mut cmd = Command::new(interspace_tests::interspace_bin());
+        cmd.arg("serve")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("spawn serve")
+    };
+    let up = || async {
+        wait_until("A to answer", DEADLINE, || async {
+            let r = http().get(format!("{base}/healthz")).send().await.ok()?;
+            (r.status() == 200).then_some(())
+        })
+        .await
+    };
+    let mut a = serve();
+    up().await;
+
+    let alice_at_b = resolve(&b, &bob.token, &format!("alice@localhost:{port}")).await;
+    b.post(
+        &bob.token,
+        &format!("/api/v1/accounts/{alice_at_b}/follow"),
+        json!({}),
+    )
+    .await;
+    wait_until("A to accept bob", DEADLINE, || async {
+        let (_, rel) = b
+            .get(
+                &bob.token,
+                &format!("/api/v1/accounts/relationships?id={alice_at_b}"),
+            )
+            .await;
+        (rel[0]["following"] == true).then_some(())
+    })
+    .await;
+
+    // B goes down; alice posts three times; A queues, retries, and is killed outright.
+    let b_down = b.stop_keeping_data().await;
+    let token = {
+        let (id, secret): (String, String) = {
+            let app: Value = http()
+                .post(format!("{base}/api/v1/apps"))
+                .json(&json!({"client_name": "t", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"}))
+                .send()
+                .await
+                .expect("apps")
+                .json()
+                .await
+                .expect("json");
+            (
+                app["client_id"].as_str().expect("id").into(),
+                app["client_secret"].as_str().expect("secret").into(),
+            )
+        };
+        let t: Value = http()
+            .post(format!("{base}/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "alice-password-1"),
+                ("client_id", &id),
+                ("client_secret", &secret),
+                ("scope", "read write"),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("json");
+        t["access_token"].as_str().expect("token").to_string()
+    };
+    for n in 1..=3 {
+        let res = http()
+            .post(format!("{base}/api/v1/statuses"))
+            .bearer_auth(&token)
+            .json(&json!({"status": format!("queued {n}")}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 200);
+    }
+    wait_until(
+        "A to have the three deliveries queued",
+        DEADLINE,
+        || async {
+            let out = run_cli(&["queue"], &env_refs);
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let retried = text
+                .lines()
+                .any(|l| l.starts_with("pending\t") && !l.contains("\t0 attempt(s)"));
+            (text.contains("pending: 3") && retried).then_some(())
+        },
+    )
+    .await;
+    a.kill().expect("kill -9");
+    a.wait().expect("reaped");
+
+    // A comes back, then B: each post arrives, once.
+    let mut a = serve();
+    up().await;
+    let b = b_down.start().await;
+    let home = wait_until("B to get the three posts", DEADLINE, || async {
+        let (_, home) = b.get(&bob.token, "/api/v1/timelines/home").await;
+        let texts = arrival_order(&home);
+        (texts.len() == 3).then_some(texts)
+    })
+    .await;
+    assert_eq!(
+        home,
+        vec!["<p>queued 1</p>", "<p>queued 2</p>", "<p>queued 3</p>"]
+    );
+    wait_until("A's queue to drain", DEADLINE, || async {
+        let out = run_cli(&["queue"], &env_refs);
+        String::from_utf8_lossy(&out.stdout)
+            .contains("pending: 0")
+            .then_some(())
+    })
+    .await;
+    let metrics = http()
+        .get(b.at("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let inbox_posts: u64 = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("interspace_http_requests_total{method=\"POST\"") && l.contains("inbox")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(inbox_posts, 3, "exactly one POST per post: {metrics}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &a.id().to_string()])
+        .status();
+    let _ = a.wait();
+    b.stop().await;
+}
