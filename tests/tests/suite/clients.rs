@@ -102,6 +102,93 @@ async fn toot_logs_in_posts_follows_and_reads_home() {
     cluster.shutdown().await;
 }
 
+/// Mastodon.py on A searches bob@B with resolve and follows him; toot on B posts as bob; the
+/// post appears in A's home timeline, read with Mastodon.py.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_clients_across_two_instances() {
+    let Some(venv) = venv() else { return };
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let out = tokio::task::spawn_blocking({
+        let env = vec![
+            ("A_BASE", a.url.clone()),
+            ("B_BASE", b.url.clone()),
+            ("B_DOMAIN", b.domain.clone()),
+            ("TOOT", venv.join("bin/toot").display().to_string()),
+            ("ALICE_EMAIL", alice.email.clone()),
+            ("ALICE_PASSWORD", alice.password.clone()),
+            ("BOB_EMAIL", bob.email.clone()),
+            ("BOB_PASSWORD", bob.password.clone()),
+        ];
+        move || run_python(&venv, "cross_instance.py", &env)
+    })
+    .await
+    .expect("join");
+    assert!(out.contains("reached alice's home timeline"), "{out}");
+    cluster.shutdown().await;
+}
+
+/// fediverse-pasture's `verify_actor` (PyPI) against a member and the space: its unsigned actor
+/// may not post to the inbox, its signed ones may (claire only fetches our actor when we sign
+/// our key fetches), and WebFinger agrees with the actor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fediverse_pasture_verifies_our_actors() {
+    let Some(venv) = venv() else { return };
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    a.user("alice").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut pasture = Command::new(venv.join("bin/python"))
+        .args(["-m", "fediverse_pasture.verify_actor", "--port"])
+        .arg(port.to_string())
+        .args(["--domain", &format!("localhost:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start verify_actor");
+    let base = format!("http://localhost:{port}");
+    interspace_tests::wait_until(
+        "verify_actor to answer",
+        std::time::Duration::from_secs(60),
+        || async {
+            let r = interspace_tests::http().get(&base).send().await.ok()?;
+            r.status().is_success().then_some(())
+        },
+    )
+    .await;
+    for actor in [a.at("/users/alice"), a.at("/spaces/space")] {
+        let report: serde_json::Value = interspace_tests::http()
+            .get(
+                url::Url::parse_with_params(&format!("{base}/"), [("actor_uri", actor.as_str())])
+                    .expect("url"),
+            )
+            .header("Accept", "application/json")
+            .timeout(std::time::Duration::from_secs(120))
+            .send()
+            .await
+            .expect("verify")
+            .json()
+            .await
+            .expect("json report");
+        let r = &report["result"];
+        assert_eq!(r["webfinger"], true, "{actor}: {report}");
+        for persona in ["alice", "bob", "claire"] {
+            assert_eq!(r[persona]["get_actor"], true, "{actor} {persona}: {report}");
+        }
+        assert_eq!(r["alice"]["post_inbox"], false, "unsigned: {report}");
+        assert_eq!(r["bob"]["post_inbox"], true, "signed: {report}");
+        assert_eq!(r["claire"]["post_inbox"], true, "signed fetch: {report}");
+    }
+    let _ = pasture.kill();
+    let _ = pasture.wait();
+    cluster.shutdown().await;
+}
+
 /// The selected part of toot's own integration suite (see docs/api/mastodon.md for what is
 /// left out and why). It hard-codes `localhost:3000`, so this instance listens there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
