@@ -3,6 +3,7 @@
 use crate::accounts::INSTANCE_ACTOR_USERNAME;
 use crate::spaces::{self, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::roles::Role;
 use interspace_core::urls::LocalActor;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::follows as db_follows;
@@ -66,6 +67,8 @@ pub enum CollectionKind {
     Outbox,
     /// A space's active members.
     Members,
+    /// A space's staff: hosts and operators (its `attributedTo`).
+    Moderators,
 }
 
 /// One page of a collection (`page` from 1) or, with `page: None`, just its size.
@@ -77,6 +80,9 @@ pub struct CollectionPage {
     pub items: Vec<String>,
     pub has_next: bool,
 }
+
+/// Roles whose holders are a space's staff.
+const STAFF: &[&str] = &[Role::Host.as_str(), Role::Operator.as_str()];
 
 pub async fn collection(
     ctx: &AppContext,
@@ -93,7 +99,14 @@ pub async fn collection(
         CollectionKind::Members if account.actor_type == "Group" => {
             db_users::count_active_users(&mut conn).await?
         }
-        CollectionKind::Members => return Err(AppError::NotFound("collection")),
+        CollectionKind::Moderators if account.actor_type == "Group" => {
+            db_users::list_accounts_with_roles(&mut conn, STAFF)
+                .await?
+                .len() as i64
+        }
+        CollectionKind::Members | CollectionKind::Moderators => {
+            return Err(AppError::NotFound("collection"))
+        }
     };
     let Some(page) = page else {
         return Ok(CollectionPage {
@@ -116,6 +129,12 @@ pub async fn collection(
         CollectionKind::Members => {
             db_users::list_active_accounts(&mut conn, offset, PAGE_SIZE).await?
         }
+        CollectionKind::Moderators => db_users::list_accounts_with_roles(&mut conn, STAFF)
+            .await?
+            .into_iter()
+            .skip(offset as usize)
+            .take(PAGE_SIZE as usize)
+            .collect(),
     }
     .into_iter()
     .map(|a| a.uri)

@@ -16,6 +16,18 @@ pub async fn enqueue(
     subject_id: &str,
     target_id: Option<&str>,
 ) -> AppResult<()> {
+    enqueue_about(conn, kind, actor_id, subject_id, target_id, None).await
+}
+
+/// [`enqueue`] with the id the activity must carry.
+pub async fn enqueue_about(
+    conn: &mut DbConn,
+    kind: &str,
+    actor_id: &str,
+    subject_id: &str,
+    target_id: Option<&str>,
+    object_uri: Option<&str>,
+) -> AppResult<()> {
     db_outbox::insert_event(
         conn,
         &OutboxEvent {
@@ -25,6 +37,7 @@ pub async fn enqueue(
             subject_id: subject_id.to_string(),
             target_id: target_id.map(String::from),
             created_at: now(),
+            object_uri: object_uri.map(String::from),
         },
     )
     .await?;

@@ -239,6 +239,7 @@ pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> Ap
 pub async fn receive_like(
     ctx: &AppContext,
     actor: &Account,
+    like_uri: &str,
     object_uri: &str,
     undo: bool,
 ) -> AppResult<()> {
@@ -251,10 +252,15 @@ pub async fn receive_like(
         return Ok(());
     };
     if undo {
-        if db_statuses::delete_favourite(&mut tx, &actor.id, &status.id).await? {
+        if db_statuses::delete_favourite(&mut tx, &actor.id, &status.id)
+            .await?
+            .0
+        {
             db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
         }
-    } else if db_statuses::insert_favourite(&mut tx, &actor.id, &status.id, now()).await? {
+    } else if db_statuses::insert_favourite(&mut tx, &actor.id, &status.id, Some(like_uri), now())
+        .await?
+    {
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
         notify(
             &mut tx,
@@ -377,4 +383,49 @@ pub async fn knows_status(ctx: &AppContext, uri: &str) -> AppResult<bool> {
     Ok(db_statuses::find_status_by_uri(&mut conn, uri)
         .await?
         .is_some())
+}
+
+/// An `Undo` whose object is only an id (as Mitra sends): whatever of the actor's it names, a
+/// like, a boost, a follow or a block, is taken back.
+pub async fn receive_undo_by_id(ctx: &AppContext, actor: &Account, uri: &str) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    if let Some((account_id, status_id)) =
+        db_statuses::find_favourite_by_uri(&mut conn, uri).await?
+    {
+        if account_id == actor.id {
+            let status = db_statuses::find_status_any(&mut conn, &status_id).await?;
+            drop(conn);
+            if let Some(status) = status {
+                return receive_like(ctx, actor, uri, &status.uri, true).await;
+            }
+            return Ok(());
+        }
+    }
+    if let Some(boost) = db_statuses::find_status_by_uri(&mut conn, uri).await? {
+        if boost.account_id == actor.id {
+            if let Some(of) = &boost.reblog_of_id {
+                let original = db_statuses::find_status_any(&mut conn, of).await?;
+                drop(conn);
+                if let Some(original) = original {
+                    return receive_announce(ctx, actor, uri, &original.uri, true).await;
+                }
+            }
+            return Ok(());
+        }
+    }
+    if let Some(follow) = interspace_db::follows::find_follow_by_uri(&mut conn, uri).await? {
+        if follow.account_id == actor.id {
+            interspace_db::follows::delete_follow(&mut conn, &actor.id, &follow.target_account_id)
+                .await?;
+        }
+        return Ok(());
+    }
+    if let Some((blocker, target)) =
+        interspace_db::blocks::find_block_by_uri(&mut conn, uri).await?
+    {
+        if blocker == actor.id {
+            interspace_db::blocks::delete_block(&mut conn, &actor.id, &target).await?;
+        }
+    }
+    Ok(())
 }

@@ -494,7 +494,11 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
     let status = get_visible(ctx, id, Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
-    if db_statuses::insert_favourite(&mut tx, &account.id, &status.id, now()).await? {
+    // Each like has an id of its own: a like after an unlike is a new activity.
+    let like_id = format!("{}/likes/{}", account.uri, new_id());
+    if db_statuses::insert_favourite(&mut tx, &account.id, &status.id, Some(&like_id), now())
+        .await?
+    {
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
         notify(
             &mut tx,
@@ -505,15 +509,16 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
             Some(&status.id),
         )
         .await?;
+        crate::outbox::enqueue_about(
+            &mut tx,
+            "like",
+            &account.id,
+            &status.id,
+            Some(&status.account_id),
+            Some(&like_id),
+        )
+        .await?;
     }
-    crate::outbox::enqueue(
-        &mut tx,
-        "like",
-        &account.id,
-        &status.id,
-        Some(&status.account_id),
-    )
-    .await?;
     tx.commit().await?;
     ctx.publish(events);
     get(ctx, id, Some(&account.id)).await
@@ -522,17 +527,20 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
 pub async fn unfavourite(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
     let status = get_visible(ctx, id, Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
-    if db_statuses::delete_favourite(&mut tx, &account.id, &status.id).await? {
+    let (removed, like_id) =
+        db_statuses::delete_favourite(&mut tx, &account.id, &status.id).await?;
+    if removed {
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
+        crate::outbox::enqueue_about(
+            &mut tx,
+            "undo.like",
+            &account.id,
+            &status.id,
+            Some(&status.account_id),
+            like_id.as_deref(),
+        )
+        .await?;
     }
-    crate::outbox::enqueue(
-        &mut tx,
-        "undo.like",
-        &account.id,
-        &status.id,
-        Some(&status.account_id),
-    )
-    .await?;
     tx.commit().await?;
     get(ctx, id, Some(&account.id)).await
 }

@@ -25,7 +25,7 @@ impl Role {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Member => "member",
             Self::Host => "host",

@@ -180,3 +180,13 @@ pub async fn list_muted(conn: &mut DbConn, account_id: &str, limit: i64) -> DbRe
         .load(c)
         .await)?)
 }
+
+/// (blocker, blocked) of a block by its Block activity's id.
+pub async fn find_block_by_uri(conn: &mut DbConn, uri: &str) -> DbResult<Option<(String, String)>> {
+    Ok(run!(conn, |c| blocks::table
+        .filter(blocks::uri.eq(uri))
+        .select((blocks::account_id, blocks::target_account_id))
+        .first(c)
+        .await
+        .optional())?)
+}

@@ -295,3 +295,12 @@ pub async fn delete_all_of(conn: &mut DbConn, account_id: &str) -> DbResult<usiz
     .execute(c)
     .await)?)
 }
+
+pub async fn find_follow_by_uri(conn: &mut DbConn, uri: &str) -> DbResult<Option<Follow>> {
+    Ok(run!(conn, |c| follows::table
+        .filter(follows::uri.eq(uri))
+        .select(Follow::as_select())
+        .first(c)
+        .await
+        .optional())?)
+}

@@ -19,6 +19,8 @@ pub struct OutboxEvent {
     /// Whom it is addressed to, when one account: the followed account, ...
     pub target_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// An id the activity must carry, when it cannot be derived (the Like an Undo takes back).
+    pub object_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -281,6 +281,7 @@ diesel::table! {
         subject_id -> Text,
         target_id -> Nullable<Text>,
         created_at -> Timestamp,
+        object_uri -> Nullable<Text>,
     }
 }
 

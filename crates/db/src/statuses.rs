@@ -476,10 +476,12 @@ pub enum Counter {
 }
 
 /// Inserts a favourite; false when it existed.
+/// Records a favourite; `uri` is its Like activity's id. False when it existed already.
 pub async fn insert_favourite(
     conn: &mut DbConn,
     account_id: &str,
     status_id: &str,
+    uri: Option<&str>,
     at: NaiveDateTime,
 ) -> DbResult<bool> {
     let id = interspace_core::ids::new_id();
@@ -488,6 +490,7 @@ pub async fn insert_favourite(
             favourites::id.eq(&id),
             favourites::account_id.eq(account_id),
             favourites::status_id.eq(status_id),
+            favourites::uri.eq(uri),
             favourites::created_at.eq(at),
         ))
         .on_conflict_do_nothing()
@@ -496,19 +499,43 @@ pub async fn insert_favourite(
     Ok(n == 1)
 }
 
+/// Removes a favourite; returns whether there was one, and its Like id.
 pub async fn delete_favourite(
     conn: &mut DbConn,
     account_id: &str,
     status_id: &str,
-) -> DbResult<bool> {
-    let n = run!(conn, |c| diesel::delete(
+) -> DbResult<(bool, Option<String>)> {
+    let uri: Option<Option<String>> = run!(conn, |c| favourites::table
+        .filter(favourites::account_id.eq(account_id))
+        .filter(favourites::status_id.eq(status_id))
+        .select(favourites::uri)
+        .first(c)
+        .await
+        .optional())?;
+    let Some(uri) = uri else {
+        return Ok((false, None));
+    };
+    run!(conn, |c| diesel::delete(
         favourites::table
             .filter(favourites::account_id.eq(account_id))
             .filter(favourites::status_id.eq(status_id))
     )
     .execute(c)
     .await)?;
-    Ok(n == 1)
+    Ok((true, uri))
+}
+
+/// The (account, status) of a favourite by its Like id.
+pub async fn find_favourite_by_uri(
+    conn: &mut DbConn,
+    uri: &str,
+) -> DbResult<Option<(String, String)>> {
+    Ok(run!(conn, |c| favourites::table
+        .filter(favourites::uri.eq(uri))
+        .select((favourites::account_id, favourites::status_id))
+        .first(c)
+        .await
+        .optional())?)
 }
 
 pub async fn insert_bookmark(

@@ -16,3 +16,6 @@ CREATE INDEX deliveries_domain ON deliveries (domain, state);
 
 -- Deliveries are sent in order per inbox: the worker looks up the oldest pending one per inbox.
 CREATE INDEX deliveries_inbox_pending ON deliveries (inbox, state, created_at);
+
+-- An id the outgoing activity must carry (the Like that an Undo takes back).
+ALTER TABLE outbox_events ADD COLUMN object_uri TEXT;

@@ -78,7 +78,10 @@ async fn person_group_and_application_documents() {
     assert_actor_basics(&doc, &space, "Group", &a.url);
     assert_eq!(doc["name"], "Space A");
     assert_eq!(doc["location"]["type"], "Place");
-    let staff: Vec<&str> = doc["attributedTo"]
+    let moderators = doc["attributedTo"].as_str().expect("moderators collection");
+    assert_eq!(moderators, a.at("/spaces/space/moderators"));
+    let (_, page) = get_json(&format!("{moderators}?page=1"), LD).await;
+    let staff: Vec<&str> = page["orderedItems"]
         .as_array()
         .expect("staff")
         .iter()

@@ -209,6 +209,34 @@ async fn member_and_space_commands() {
         "{}",
         stdout(&out)
     );
+
+    // Domain blocks.
+    let out = run_cli(
+        &[
+            "domain",
+            "block",
+            "https://Spam.Example/",
+            "--reason",
+            "spam",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "blocked spam.example");
+    let list = stdout(&run_cli(&["domain", "list"], &env));
+    assert!(
+        list.starts_with("spam.example\t") && list.trim_end().ends_with("\tspam"),
+        "{list}"
+    );
+    assert_one_line_error(
+        &run_cli(&["domain", "block", "not a domain"], &env),
+        "not a domain",
+    );
+    let out = run_cli(&["domain", "unblock", "spam.example"], &env);
+    assert_eq!(stdout(&out).trim(), "unblocked spam.example");
+    let out = run_cli(&["domain", "unblock", "spam.example"], &env);
+    assert_eq!(stdout(&out).trim(), "spam.example was not blocked");
+    assert_eq!(stdout(&run_cli(&["domain", "list"], &env)), "");
 }
 
 #[test]

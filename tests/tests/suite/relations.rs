@@ -238,3 +238,80 @@ async fn authorized_fetch_requires_signed_gets() {
     assert_eq!(home.as_array().map(Vec::len), Some(1), "{home}");
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn likes_are_new_activities_and_undo_by_id_works() {
+    use interspace_tests::peer::FakePeer;
+    use interspace_tests::signatures::{http_date, sign};
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    follow(a, &alice.token, &format!("bob@{}", b.domain)).await;
+    cluster.settle().await;
+    let (_, post) = b
+        .post(&bob.token, "/api/v1/statuses", json!({"status": "like me"}))
+        .await;
+    let uri = post["uri"].as_str().expect("uri").to_string();
+    cluster.settle().await;
+    let (_, home) = a.get(&alice.token, "/api/v1/timelines/home").await;
+    let at_a = home[0]["id"].as_str().expect("post at A").to_string();
+    let count_at_b = || async {
+        b.get(
+            &bob.token,
+            &format!("/api/v1/statuses/{}", post["id"].as_str().expect("id")),
+        )
+        .await
+        .1["favourites_count"]
+            .clone()
+    };
+    // Like, unlike, like again: three activities, the last one counts.
+    for (action, expected) in [("favourite", 1), ("unfavourite", 0), ("favourite", 1)] {
+        a.post(
+            &alice.token,
+            &format!("/api/v1/statuses/{at_a}/{action}"),
+            json!({}),
+        )
+        .await;
+        cluster.settle().await;
+        assert_eq!(count_at_b().await, json!(expected), "after {action}");
+    }
+
+    // A peer that undoes its Like by id only (as Mitra does).
+    let peer = FakePeer::start().await;
+    let actor = peer.add_person("mia")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let send = |body: Value| {
+        let body = body.to_string().into_bytes();
+        let mut req = http()
+            .post(b.at("/inbox"))
+            .header("Content-Type", "application/activity+json");
+        for (k, v) in sign(
+            &format!("{actor}#main-key"),
+            &peer.private_key_pem,
+            &b.domain,
+            "/inbox",
+            &body,
+            &http_date(0),
+            "(request-target) host date digest",
+        ) {
+            req = req.header(k, v);
+        }
+        async move { req.body(body).send().await.expect("post").status().as_u16() }
+    };
+    let like_id = format!("{}/activities/like-1", peer.base);
+    let like = json!({"id": like_id, "type": "Like", "actor": actor, "object": uri});
+    assert_eq!(send(like).await, 202);
+    assert_eq!(count_at_b().await, json!(2));
+    let undo = json!({"id": format!("{}/activities/undo-1", peer.base), "type": "Undo", "actor": actor, "object": like_id});
+    assert_eq!(send(undo).await, 202);
+    assert_eq!(
+        count_at_b().await,
+        json!(1),
+        "the Undo by id took the like back"
+    );
+    peer.stop().await;
+    cluster.shutdown().await;
+}

@@ -143,11 +143,8 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
                 "Visit policy",
                 &escape(&space.visit_policy.mode.replace('_', " ")),
             ));
-            actor.attributed_to = space
-                .staff
-                .iter()
-                .map(|a| Value::String(a.uri.clone()))
-                .collect();
+            // Its staff (hosts and operators), as a collection that group software reads.
+            actor.attributed_to = vec![Value::String(format!("{}/moderators", space.account.uri))];
             actor.visit_policy = Some(serde_json::to_value(&space.visit_policy)?);
             actor.timezone = Some(space.space.timezone.clone());
         }

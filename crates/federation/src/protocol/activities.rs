@@ -136,7 +136,10 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             if author.is_local() {
                 return Ok(None);
             }
-            let like_id = format!("{}/likes/{}", actor.uri, status.id);
+            let like_id = e
+                .object_uri
+                .clone()
+                .unwrap_or_else(|| format!("{}/likes/{}", actor.uri, status.id));
             let like =
                 json!({ "id": like_id, "type": "Like", "actor": actor.uri, "object": status.uri });
             let (id, json) = if e.kind == "like" {

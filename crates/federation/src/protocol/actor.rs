@@ -59,10 +59,12 @@ pub struct Actor {
     pub attachment: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Value>,
+    /// A space's moderators collection (one link, as Lemmy and FEP-1b12 groups have it).
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "one_or_many"
+        deserialize_with = "one_or_many",
+        serialize_with = "one_as_itself"
     )]
     pub attributed_to: Vec<Value>,
     #[serde(
@@ -92,6 +94,15 @@ where
         Some(Value::Array(items)) => items,
         Some(one) => vec![one],
     })
+}
+
+/// Writes a one-element list as its element (`"x"`, not `["x"]`), longer lists as arrays.
+fn one_as_itself<S: serde::Serializer>(items: &[Value], ser: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match items {
+        [one] => one.serialize(ser),
+        many => many.serialize(ser),
+    }
 }
 
 /// The first URL in a `url`/`icon` value: a string, a Link/Image object, or an array.

@@ -86,6 +86,7 @@ fn collection_kind(name: &str) -> Result<CollectionKind, FederationError> {
         "following" => Ok(CollectionKind::Following),
         "outbox" => Ok(CollectionKind::Outbox),
         "members" => Ok(CollectionKind::Members),
+        "moderators" => Ok(CollectionKind::Moderators),
         _ => Err(FederationError::NotFound),
     }
 }

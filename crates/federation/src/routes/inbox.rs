@@ -201,10 +201,16 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 other => Ok(other?),
             }
         }
-        ("Like", _) => {
+        ("Like" | "EmojiReact", _) => {
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Like without object".into()))?;
-            Ok(remote::receive_like(ctx, actor, target, false).await?)
+            Ok(remote::receive_like(ctx, actor, id, target, false).await?)
+        }
+        ("Undo", "") => {
+            // The object by id only: it names one of the actor's own activities.
+            let target = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Undo without object".into()))?;
+            Ok(remote::receive_undo_by_id(ctx, actor, target).await?)
         }
         // FEP-1b12 groups also wrap whole activities; we take the plain Announce of the post.
         ("Announce", "Create" | "Update" | "Delete" | "Like" | "Announce" | "Undo") => Ok(()),
@@ -221,15 +227,16 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             }
             Ok(remote::receive_announce(ctx, actor, id, target, false).await?)
         }
-        ("Undo", "Like" | "Announce") => {
+        ("Undo", "Like" | "EmojiReact" | "Announce") => {
             if object.get("actor").and_then(id_of) != Some(actor.uri.as_str()) {
                 return Err(FederationError::BadRequest(
                     "only the actor undoes its activity".into(),
                 ));
             }
             let target = object.get("object").and_then(id_of).unwrap_or_default();
-            if object_type == "Like" {
-                Ok(remote::receive_like(ctx, actor, target, true).await?)
+            if object_type != "Announce" {
+                let like_id = id_of(&object).unwrap_or_default();
+                Ok(remote::receive_like(ctx, actor, like_id, target, true).await?)
             } else {
                 let announce_id = id_of(&object).unwrap_or_default();
                 Ok(remote::receive_announce(ctx, actor, announce_id, target, true).await?)
