@@ -178,3 +178,100 @@ async fn the_inbox_refuses_what_it_cannot_trust() {
     peer.stop().await;
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_applies_origin_rules_and_sanitises() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let mallory_id = peer.add_person("mallory")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let key_id = format!("{mallory_id}#main-key");
+    let post = |body: Value| Post {
+        body: body.to_string().into_bytes(),
+        key_id: key_id.clone(),
+        key: &peer.private_key_pem,
+        date: http_date(0),
+        covered: COVERED,
+        tamper_body: None,
+    };
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let create = |n: u32, note_id: String, author: &str, content: &str| {
+        json!({
+            "id": format!("{}/creates/{n}", peer.base), "type": "Create", "actor": mallory_id,
+            "to": [public],
+            "object": {"id": note_id, "type": "Note", "attributedTo": author, "to": [public],
+                       "content": content},
+        })
+    };
+    let federated = || async {
+        let (_, list) = a.get("", "/api/v1/timelines/public?remote=true").await;
+        list.as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|s| s["content"].as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+
+    // A Note on another host than its author, or attributed to someone else: refused.
+    let elsewhere = create(1, a.at("/users/alice/statuses/forged"), &mallory_id, "x");
+    assert_eq!(send(a, "/inbox", post(elsewhere), true).await, 400);
+    let misattributed = create(
+        2,
+        format!("{}/notes/2", peer.base),
+        &a.at("/users/alice"),
+        "in alice's name",
+    );
+    assert_eq!(send(a, "/inbox", post(misattributed), true).await, 400);
+    // HTML is sanitised on the way in.
+    let hostile = create(
+        3,
+        format!("{}/notes/3", peer.base),
+        &mallory_id,
+        "<p onclick=\"x()\">hi<script>alert(1)</script><img src=x></p>",
+    );
+    assert_eq!(send(a, "/inbox", post(hostile), true).await, 202);
+    assert_eq!(federated().await, vec!["<p>hi</p>"]);
+    // An Announce's embedded copy is never trusted: the post is fetched from its id, and one
+    // that cannot be fetched is not stored.
+    let announce = json!({
+        "id": format!("{}/announces/1", peer.base), "type": "Announce", "actor": mallory_id,
+        "to": [public],
+        "object": {"id": format!("{}/notes/404", peer.base), "type": "Note",
+                   "attributedTo": mallory_id, "content": "forged copy"},
+    });
+    assert_eq!(send(a, "/inbox", post(announce), true).await, 202);
+    assert_eq!(
+        federated().await,
+        vec!["<p>hi</p>"],
+        "nothing forged stored"
+    );
+    // A compressed body is not inflated: refused, never a 500.
+    let res = http()
+        .post(a.at("/inbox"))
+        .header("Content-Type", "application/activity+json")
+        .header("Content-Encoding", "gzip")
+        .body(vec![
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert!(res.status().is_client_error(), "{}", res.status());
+    let _ = alice;
+
+    // Our own database down: 503, so that the peer retries later.
+    a.ctx.db.close();
+    let follow = json!({
+        "id": format!("{}/follows/db-down", peer.base), "type": "Follow",
+        "actor": mallory_id, "object": a.at("/users/alice"),
+    });
+    assert_eq!(send(a, "/inbox", post(follow), true).await, 503);
+    peer.stop().await;
+    cluster.shutdown().await;
+}

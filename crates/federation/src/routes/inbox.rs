@@ -243,9 +243,11 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             }
         }
         _ => {
-            tracing::debug!(
+            // Info, not debug: an activity we drop is what interop problems look like.
+            tracing::info!(
                 kind,
                 object_type,
+                id,
                 "ignoring an activity of a kind not handled yet"
             );
             Ok(())
