@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 const CONCURRENCY: usize = 32;
 
+/// A request body with its signature headers.
+type Signed = (Vec<u8>, Vec<(String, String)>);
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -52,7 +55,7 @@ async fn ingest() {
         .to_string();
     // Signed before the clock starts: we measure the receiver, not our RSA signing.
     let date = http_date(0);
-    let requests: Vec<(Vec<u8>, Vec<(String, String)>)> = (0..=n)
+    let requests: Vec<Signed> = (0..=n)
         .map(|i| {
             let note = format!("{}/notes/{i}", peer.base);
             let body = json!({

@@ -154,10 +154,19 @@ mod tests {
 
     #[test]
     fn normalizes_what_operators_type() {
-        assert_eq!(normalize("Example.ORG").unwrap(), "example.org");
-        assert_eq!(normalize("https://example.org/").unwrap(), "example.org");
-        assert_eq!(normalize("localhost:8080").unwrap(), "localhost:8080");
-        assert_eq!(normalize("https://example.org:443").unwrap(), "example.org");
+        assert_eq!(normalize("Example.ORG").expect("valid"), "example.org");
+        assert_eq!(
+            normalize("https://example.org/").expect("valid"),
+            "example.org"
+        );
+        assert_eq!(
+            normalize("localhost:8080").expect("valid"),
+            "localhost:8080"
+        );
+        assert_eq!(
+            normalize("https://example.org:443").expect("valid"),
+            "example.org"
+        );
         assert!(normalize("").is_err());
         assert!(normalize("https://example.org/path").is_err());
         assert!(normalize("a b").is_err());
