@@ -155,25 +155,7 @@ async fn fan_out() {
     }
     for r in &receivers {
         let bob = r.user("bob").await;
-        let (_, found) = r
-            .get(
-                &bob.token,
-                &format!(
-                    "/api/v2/search?q=alice@{}&resolve=true&type=accounts",
-                    a.domain
-                ),
-            )
-            .await;
-        let id = found["accounts"][0]["id"]
-            .as_str()
-            .expect("alice")
-            .to_string();
-        r.post(
-            &bob.token,
-            &format!("/api/v1/accounts/{id}/follow"),
-            json!({}),
-        )
-        .await;
+        r.follow(&bob.token, &format!("alice@{}", a.domain)).await;
     }
     let mut conn = a.ctx.db.get().await.expect("conn");
     let ts = interspace_db::now();

@@ -428,6 +428,35 @@ impl TestInstance {
         }
     }
 
+    /// The local id of `user@domain` here, found as a client would (search with `resolve`).
+    pub async fn resolve(&self, token: &str, acct: &str) -> String {
+        let (status, found) = self
+            .get(
+                token,
+                &format!("/api/v2/search?q={acct}&resolve=true&type=accounts"),
+            )
+            .await;
+        assert_eq!(status, 200, "{found}");
+        found["accounts"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{acct} not found: {found}"))
+            .to_string()
+    }
+
+    /// Resolves `user@domain` and follows it; returns its local id.
+    pub async fn follow(&self, token: &str, acct: &str) -> String {
+        let id = self.resolve(token, acct).await;
+        let (status, rel) = self
+            .post(
+                token,
+                &format!("/api/v1/accounts/{id}/follow"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "follow {acct}: {rel}");
+        id
+    }
+
     /// GET with a bearer token; returns status and JSON (Null for empty bodies).
     pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         let mut req = http().get(self.at(path));

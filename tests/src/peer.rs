@@ -173,6 +173,38 @@ impl FakePeer {
         actor
     }
 
+    /// POSTs `activity` to `path` on `to`, signed with this peer's key as `actor_id`, the way a
+    /// server delivers; returns the answer's status.
+    pub async fn deliver(
+        &self,
+        actor_id: &str,
+        to: &crate::TestInstance,
+        path: &str,
+        activity: &Value,
+    ) -> u16 {
+        let body = activity.to_string().into_bytes();
+        let mut req = crate::http()
+            .post(to.at(path))
+            .header("Content-Type", "application/activity+json");
+        for (k, v) in crate::signatures::sign(
+            &format!("{actor_id}#main-key"),
+            &self.private_key_pem,
+            &to.domain,
+            path,
+            &body,
+            &crate::signatures::http_date(0),
+            "(request-target) host date digest",
+        ) {
+            req = req.header(k, v);
+        }
+        req.body(body)
+            .send()
+            .await
+            .expect("deliver")
+            .status()
+            .as_u16()
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state
             .requests

@@ -145,7 +145,8 @@ pub async fn fail_pending_for_domain(
     .await)?)
 }
 
-/// Records the outcome of one attempt.
+/// Records the outcome of one attempt, unless the delivery was given up meanwhile (its domain
+/// was blocked or marked unavailable while the attempt was on its way).
 pub async fn record_attempt(
     conn: &mut DbConn,
     id: &str,
@@ -155,16 +156,20 @@ pub async fn record_attempt(
     error: Option<&str>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    run!(conn, |c| diesel::update(deliveries::table.find(id))
-        .set((
-            deliveries::state.eq(state),
-            deliveries::attempts.eq(attempts),
-            deliveries::next_attempt_at.eq(next_attempt_at),
-            deliveries::last_error.eq(error),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(c)
-        .await)?;
+    run!(conn, |c| diesel::update(
+        deliveries::table
+            .find(id)
+            .filter(deliveries::state.eq("pending"))
+    )
+    .set((
+        deliveries::state.eq(state),
+        deliveries::attempts.eq(attempts),
+        deliveries::next_attempt_at.eq(next_attempt_at),
+        deliveries::last_error.eq(error),
+        deliveries::updated_at.eq(now),
+    ))
+    .execute(c)
+    .await)?;
     Ok(())
 }
 

@@ -2,28 +2,12 @@
 //! killed with deliveries queued.
 
 use interspace_tests::peer::FakePeer;
-use interspace_tests::signatures::{http_date, sign};
 use interspace_tests::{http, run_cli, wait_until, TestCluster, TestDb, TestInstance};
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-/// The local id of `user@domain` on `at`, resolved like a client would.
-async fn resolve(at: &TestInstance, token: &str, acct: &str) -> String {
-    let (status, found) = at
-        .get(
-            token,
-            &format!("/api/v2/search?q={acct}&resolve=true&type=accounts"),
-        )
-        .await;
-    assert_eq!(status, 200, "{found}");
-    found["accounts"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{acct} not found: {found}"))
-        .to_string()
-}
 
 /// Texts of a timeline, oldest first by the receiving instance's ids (its arrival order).
 fn arrival_order(list: &Value) -> Vec<String> {
@@ -53,7 +37,9 @@ async fn a_peer_that_was_down_gets_everything_in_order() {
     let bob = b.user("bob").await;
     let carl = c.user("carl").await;
     for (inst, user) in [(&b, &bob), (&c, &carl)] {
-        let id = resolve(inst, &user.token, &format!("alice@{}", a.domain)).await;
+        let id = inst
+            .resolve(&user.token, &format!("alice@{}", a.domain))
+            .await;
         inst.post(
             &user.token,
             &format!("/api/v1/accounts/{id}/follow"),
@@ -127,6 +113,17 @@ async fn a_peer_that_was_down_gets_everything_in_order() {
     cluster.shutdown().await;
 }
 
+/// A signed Follow of alice on `a` by the peer's mallory.
+async fn follow_from(peer: &FakePeer, a: &TestInstance, n: u32) -> u16 {
+    let actor = format!("{}/users/mallory", peer.base);
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/follows/{n}", peer.base), "type": "Follow",
+        "actor": actor, "object": a.at("/users/alice"),
+    });
+    peer.deliver(&actor, a, "/inbox", &follow).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_domain_that_never_answers_becomes_unavailable_until_it_speaks_again() {
     let a = TestInstance::spawn_configured(0, |c| {
@@ -143,34 +140,8 @@ async fn a_domain_that_never_answers_becomes_unavailable_until_it_speaks_again()
         .1
         .parse()
         .expect("port");
-    let follow_from = |peer: &FakePeer, n: u32| {
-        let actor = format!("{}/users/mallory", peer.base);
-        let body = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{}/follows/{n}", peer.base), "type": "Follow",
-            "actor": actor, "object": a.at("/users/alice"),
-        })
-        .to_string()
-        .into_bytes();
-        let headers = sign(
-            &format!("{actor}#main-key"),
-            &peer.private_key_pem,
-            &a.domain,
-            "/inbox",
-            &body,
-            &http_date(0),
-            "(request-target) host date digest",
-        );
-        let mut req = http()
-            .post(a.at("/inbox"))
-            .header("Content-Type", "application/activity+json");
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
-        async move { req.body(body).send().await.expect("post").status().as_u16() }
-    };
     peer.add_person("mallory");
-    assert_eq!(follow_from(&peer, 1).await, 202);
+    assert_eq!(follow_from(&peer, &a, 1).await, 202);
     peer.stop().await;
 
     // The Accept to mallory and a post for her fail until A gives up: the domain is unavailable.
@@ -208,7 +179,7 @@ async fn a_domain_that_never_answers_becomes_unavailable_until_it_speaks_again()
     // The peer comes back (with a new key: A fetches the actor again) and speaks: revived.
     let peer = FakePeer::start_on(port).await;
     peer.add_person("mallory");
-    assert_eq!(follow_from(&peer, 2).await, 202);
+    assert_eq!(follow_from(&peer, &a, 2).await, 202);
     let revived = interspace_app::domains::get(&a.ctx, &peer.domain)
         .await
         .expect("domain")
@@ -237,7 +208,7 @@ async fn a_blocked_domain_is_cut_off() {
     let (a, b) = (&cluster[0], &cluster[1]);
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
-    let alice_at_b = resolve(b, &bob.token, &format!("alice@{}", a.domain)).await;
+    let alice_at_b = b.resolve(&bob.token, &format!("alice@{}", a.domain)).await;
     b.post(
         &bob.token,
         &format!("/api/v1/accounts/{alice_at_b}/follow"),
@@ -382,7 +353,9 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
     let mut a = serve();
     up().await;
 
-    let alice_at_b = resolve(&b, &bob.token, &format!("alice@localhost:{port}")).await;
+    let alice_at_b = b
+        .resolve(&bob.token, &format!("alice@localhost:{port}"))
+        .await;
     b.post(
         &bob.token,
         &format!("/api/v1/accounts/{alice_at_b}/follow"),

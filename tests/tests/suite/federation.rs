@@ -3,28 +3,13 @@
 use interspace_tests::TestCluster;
 use serde_json::{json, Value};
 
-/// The local id of `user@domain` on instance `at`, resolved like a client would.
-async fn resolve(at: &interspace_tests::TestInstance, token: &str, acct: &str) -> String {
-    let (status, found) = at
-        .get(
-            token,
-            &format!("/api/v2/search?q={acct}&resolve=true&type=accounts"),
-        )
-        .await;
-    assert_eq!(status, 200);
-    found["accounts"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{acct} not found: {found}"))
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follows_cross_instances_open_and_locked() {
     let cluster = TestCluster::spawn(2).await;
     let (a, b) = (&cluster[0], &cluster[1]);
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
-    let bob_at_a = resolve(a, &alice.token, &format!("bob@{}", b.domain)).await;
+    let bob_at_a = a.resolve(&alice.token, &format!("bob@{}", b.domain)).await;
 
     let (status, rel) = a
         .post(
@@ -94,7 +79,7 @@ async fn follows_cross_instances_open_and_locked() {
     .await
     .expect("lock");
     drop(conn);
-    let cleo_at_a = resolve(a, &alice.token, &format!("cleo@{}", b.domain)).await;
+    let cleo_at_a = a.resolve(&alice.token, &format!("cleo@{}", b.domain)).await;
     a.post(
         &alice.token,
         &format!("/api/v1/accounts/{cleo_at_a}/follow"),
@@ -148,7 +133,9 @@ async fn posts_travel_with_their_visibility_and_interactions() {
     let carl = c.user("carl").await;
     // alice (A) and carl (C) follow bob (B).
     for (inst, user) in [(a, &alice), (c, &carl)] {
-        let id = resolve(inst, &user.token, &format!("bob@{}", b.domain)).await;
+        let id = inst
+            .resolve(&user.token, &format!("bob@{}", b.domain))
+            .await;
         inst.post(
             &user.token,
             &format!("/api/v1/accounts/{id}/follow"),
@@ -335,7 +322,7 @@ async fn edits_and_profile_changes_reach_followers() {
     let (a, b) = (&cluster[0], &cluster[1]);
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
-    let bob_at_a = resolve(a, &alice.token, &format!("bob@{}", b.domain)).await;
+    let bob_at_a = a.resolve(&alice.token, &format!("bob@{}", b.domain)).await;
     a.post(
         &alice.token,
         &format!("/api/v1/accounts/{bob_at_a}/follow"),

@@ -4,29 +4,6 @@
 use interspace_tests::{http, TestCluster, TestInstance};
 use serde_json::{json, Value};
 
-async fn resolve(at: &TestInstance, token: &str, acct: &str) -> String {
-    let (status, found) = at
-        .get(
-            token,
-            &format!("/api/v2/search?q={acct}&resolve=true&type=accounts"),
-        )
-        .await;
-    assert_eq!(status, 200, "{found}");
-    found["accounts"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{acct} not found: {found}"))
-        .to_string()
-}
-
-async fn follow(at: &TestInstance, token: &str, acct: &str) -> String {
-    let id = resolve(at, token, acct).await;
-    let (status, _) = at
-        .post(token, &format!("/api/v1/accounts/{id}/follow"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    id
-}
-
 async fn relationship(at: &TestInstance, token: &str, id: &str) -> Value {
     at.get(token, &format!("/api/v1/accounts/relationships?id={id}"))
         .await
@@ -51,8 +28,8 @@ async fn blocks_travel_and_end_follows_both_ways() {
     let (a, b) = (&cluster[0], &cluster[1]);
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
-    let alice_at_b = follow(b, &bob.token, &format!("alice@{}", a.domain)).await;
-    let bob_at_a = follow(a, &alice.token, &format!("bob@{}", b.domain)).await;
+    let alice_at_b = b.follow(&bob.token, &format!("alice@{}", a.domain)).await;
+    let bob_at_a = a.follow(&alice.token, &format!("bob@{}", b.domain)).await;
     cluster.settle().await;
     let rel = relationship(b, &bob.token, &alice_at_b).await;
     assert_eq!(
@@ -93,7 +70,7 @@ async fn a_deleted_account_disappears_everywhere_and_its_actor_is_gone() {
     let (a, b) = (&cluster[0], &cluster[1]);
     let carol = a.user("carol").await;
     let bob = b.user("bob").await;
-    let carol_at_b = follow(b, &bob.token, &format!("carol@{}", a.domain)).await;
+    let carol_at_b = b.follow(&bob.token, &format!("carol@{}", a.domain)).await;
     cluster.settle().await;
     let (_, post) = a
         .post(
@@ -162,8 +139,8 @@ async fn the_space_relays_posts_addressed_to_it() {
     let bob = b.user("bob").await;
     let carl = c.user("carl").await;
     // bob and carl follow the space of A, not alice.
-    follow(b, &bob.token, &format!("space@{}", a.domain)).await;
-    follow(c, &carl.token, &format!("space@{}", a.domain)).await;
+    b.follow(&bob.token, &format!("space@{}", a.domain)).await;
+    c.follow(&carl.token, &format!("space@{}", a.domain)).await;
     cluster.settle().await;
 
     for (text, visibility) in [
@@ -225,7 +202,7 @@ async fn authorized_fetch_requires_signed_gets() {
         instances: vec![a, b],
     };
     let (a, b) = (&cluster[0], &cluster[1]);
-    follow(b, &bob.token, &format!("alice@{}", a.domain)).await;
+    b.follow(&bob.token, &format!("alice@{}", a.domain)).await;
     cluster.settle().await;
     a.post(
         &alice.token,
@@ -242,12 +219,11 @@ async fn authorized_fetch_requires_signed_gets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn likes_are_new_activities_and_undo_by_id_works() {
     use interspace_tests::peer::FakePeer;
-    use interspace_tests::signatures::{http_date, sign};
     let cluster = TestCluster::spawn(2).await;
     let (a, b) = (&cluster[0], &cluster[1]);
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
-    follow(a, &alice.token, &format!("bob@{}", b.domain)).await;
+    a.follow(&alice.token, &format!("bob@{}", b.domain)).await;
     cluster.settle().await;
     let (_, post) = b
         .post(&bob.token, "/api/v1/statuses", json!({"status": "like me"}))
@@ -283,23 +259,9 @@ async fn likes_are_new_activities_and_undo_by_id_works() {
         .as_str()
         .expect("id")
         .to_string();
-    let send = |body: Value| {
-        let body = body.to_string().into_bytes();
-        let mut req = http()
-            .post(b.at("/inbox"))
-            .header("Content-Type", "application/activity+json");
-        for (k, v) in sign(
-            &format!("{actor}#main-key"),
-            &peer.private_key_pem,
-            &b.domain,
-            "/inbox",
-            &body,
-            &http_date(0),
-            "(request-target) host date digest",
-        ) {
-            req = req.header(k, v);
-        }
-        async move { req.body(body).send().await.expect("post").status().as_u16() }
+    let send = |activity: Value| {
+        let (peer, actor) = (&peer, &actor);
+        async move { peer.deliver(actor, b, "/inbox", &activity).await }
     };
     let like_id = format!("{}/activities/like-1", peer.base);
     let like = json!({"id": like_id, "type": "Like", "actor": actor, "object": uri});
