@@ -258,7 +258,10 @@ async fn toot_integration_suite() {
 }
 
 /// Parts of toot's suite for features Interspace does not have yet: lists, polls, followed and
-/// featured hashtags (whole modules), and the two timeline tests that build on lists.
+/// featured hashtags (whole modules), and the two timeline tests that build on lists. Also
+/// `test_following_case_insensitive`, whose random username (the last 10 hex digits of a UUID)
+/// is all digits about once in 110 runs, which fails its own first assertion; case-insensitive
+/// lookup is covered by `mastodon::accounts_are_found_whatever_the_case`.
 const TOOT_SUITE_EXCLUSIONS: &[(&str, &str)] = &[
     ("--ignore", "tests/integration/test_lists.py"),
     ("--ignore", "tests/integration/test_polls.py"),
@@ -270,5 +273,9 @@ const TOOT_SUITE_EXCLUSIONS: &[(&str, &str)] = &[
     (
         "--deselect",
         "tests/integration/test_timelines.py::test_timelines_v2",
+    ),
+    (
+        "--deselect",
+        "tests/integration/test_accounts.py::test_following_case_insensitive",
     ),
 ];

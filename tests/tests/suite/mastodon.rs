@@ -824,3 +824,24 @@ async fn concurrent_writes_all_succeed() {
     }
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_are_found_whatever_the_case() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let viewer = a.user("viewer").await;
+    let nina = a.user("nina").await;
+    let (status, found) = a
+        .get(&viewer.token, "/api/v1/accounts/lookup?acct=NINA")
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["id"], nina.id.as_str());
+    let (_, found) = a
+        .get(
+            &viewer.token,
+            "/api/v2/search?q=Nina&type=accounts&resolve=true",
+        )
+        .await;
+    assert_eq!(found["accounts"][0]["id"], nina.id.as_str(), "{found}");
+    cluster.shutdown().await;
+}
