@@ -208,16 +208,6 @@ pub async fn update_account_profile(
     Ok(account)
 }
 
-pub async fn delete_account(conn: &mut DbConn, id: &str) -> DbResult<()> {
-    let n = run!(conn, |c| diesel::delete(accounts::table.find(id))
-        .execute(c)
-        .await)?;
-    if n == 0 {
-        return Err(crate::DbError::NotFound);
-    }
-    Ok(())
-}
-
 pub async fn list_accounts_by_ids(conn: &mut DbConn, ids: &[String]) -> DbResult<Vec<Account>> {
     if ids.is_empty() {
         return Ok(vec![]);
