@@ -4,7 +4,9 @@
 use crate::{AppContext, AppResult};
 use interspace_core::ValidationError;
 pub use interspace_db::domains::Domain;
-use interspace_db::{domains as db_domains, follows as db_follows, now, outbox as db_outbox};
+use interspace_db::{
+    accounts as db_accounts, domains as db_domains, follows as db_follows, now, outbox as db_outbox,
+};
 
 /// A domain as people type it (`example.org`, `https://Example.org/`, `host:8080`), normalised
 /// to lowercase `host[:port]`.
@@ -90,10 +92,15 @@ pub async fn block(ctx: &AppContext, domain: &str, reason: Option<&str>) -> AppR
         return Err(ValidationError::new("domain", "this is our own domain").into());
     }
     let ts = now();
+    let covered = |all: Vec<String>| -> Vec<String> {
+        all.into_iter().filter(|d| covers(&domain, d)).collect()
+    };
     let mut tx = ctx.db.begin().await?;
     db_domains::set_blocked(&mut tx, &domain, Some(ts), reason).await?;
-    db_outbox::fail_pending_for_domain(&mut tx, &domain, true, "domain blocked", ts).await?;
-    db_follows::delete_with_domain(&mut tx, &domain).await?;
+    let queued = covered(db_outbox::list_pending_domains(&mut tx).await?);
+    db_outbox::fail_pending_for_domains(&mut tx, &queued, "domain blocked", ts).await?;
+    let known = covered(db_accounts::list_remote_domains(&mut tx).await?);
+    db_follows::delete_with_domains(&mut tx, &known).await?;
     tx.commit().await?;
     Ok(domain)
 }
@@ -129,9 +136,13 @@ pub async fn delivery_failed(ctx: &AppContext, domain: &str, gave_up: bool) -> A
     db_domains::record_failure(&mut tx, domain, ts).await?;
     if gave_up {
         db_domains::mark_unavailable(&mut tx, domain, ts).await?;
-        let n =
-            db_outbox::fail_pending_for_domain(&mut tx, domain, false, "domain unavailable", ts)
-                .await?;
+        let n = db_outbox::fail_pending_for_domains(
+            &mut tx,
+            &[domain.to_string()],
+            "domain unavailable",
+            ts,
+        )
+        .await?;
         tracing::warn!(domain, given_up = n, "domain marked unavailable");
     }
     tx.commit().await?;

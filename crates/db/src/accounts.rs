@@ -288,3 +288,14 @@ pub async fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbR
         .await)?;
     Ok(())
 }
+
+/// The domains of the remote accounts we know.
+pub async fn list_remote_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
+    let rows: Vec<Option<String>> = run!(conn, |c| accounts::table
+        .filter(accounts::domain.is_not_null())
+        .select(accounts::domain)
+        .distinct()
+        .load(c)
+        .await)?;
+    Ok(rows.into_iter().flatten().collect())
+}

@@ -238,11 +238,13 @@ pub async fn set_follow_uri(conn: &mut DbConn, id: &str, uri: &str) -> DbResult<
     Ok(())
 }
 
-/// Ends every follow (either way, requests too) with accounts of a domain or its subdomains.
-pub async fn delete_with_domain(conn: &mut DbConn, domain: &str) -> DbResult<usize> {
-    let sub = format!("%.{domain}");
+/// Ends every follow (either way, requests too) with accounts of these domains.
+pub async fn delete_with_domains(conn: &mut DbConn, domains: &[String]) -> DbResult<usize> {
+    if domains.is_empty() {
+        return Ok(0);
+    }
     let ids: Vec<String> = run!(conn, |c| accounts::table
-        .filter(accounts::domain.eq(domain).or(accounts::domain.like(&sub)))
+        .filter(accounts::domain.eq_any(domains))
         .select(accounts::id)
         .load(c)
         .await)?;

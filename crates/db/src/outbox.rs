@@ -112,29 +112,30 @@ pub async fn list_due(
         .await)?)
 }
 
-/// Gives up the pending deliveries to a domain (and its subdomains when `subdomains`); returns
-/// how many.
-pub async fn fail_pending_for_domain(
+/// The domains that have deliveries pending.
+pub async fn list_pending_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
+    Ok(run!(conn, |c| deliveries::table
+        .filter(deliveries::state.eq("pending"))
+        .select(deliveries::domain)
+        .distinct()
+        .load(c)
+        .await)?)
+}
+
+/// Gives up the pending deliveries to these domains; returns how many.
+pub async fn fail_pending_for_domains(
     conn: &mut DbConn,
-    domain: &str,
-    subdomains: bool,
+    domains: &[String],
     why: &str,
     now: NaiveDateTime,
 ) -> DbResult<usize> {
-    // A pattern no domain matches when subdomains are left alone.
-    let sub = if subdomains {
-        format!("%.{domain}")
-    } else {
-        String::from("/")
-    };
+    if domains.is_empty() {
+        return Ok(0);
+    }
     Ok(run!(conn, |c| diesel::update(
         deliveries::table
             .filter(deliveries::state.eq("pending"))
-            .filter(
-                deliveries::domain
-                    .eq(domain)
-                    .or(deliveries::domain.like(&sub))
-            )
+            .filter(deliveries::domain.eq_any(domains))
     )
     .set((
         deliveries::state.eq("failed"),
