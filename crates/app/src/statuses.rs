@@ -441,7 +441,7 @@ pub async fn create(
     crate::outbox::enqueue(&mut tx, "status.create", &account.id, &id, None).await?;
     // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
     // its followers, both as Announce(Note) and as Announce(Create(Note)).
-    if visibility == Visibility::Public {
+    if visibility == Visibility::Public && !mention_ids.is_empty() {
         if let Some((_, space)) = interspace_db::spaces::find_local_space(&mut tx).await? {
             if mention_ids.contains(&space.id) && space.id != account.id {
                 insert_boost(

@@ -228,6 +228,16 @@ async fn a_blocked_domain_is_cut_off() {
         .unwrap_or(0)
     };
     assert_eq!(followers().await, 1);
+    let follow_again = || async {
+        for action in ["unfollow", "follow"] {
+            b.post(
+                &bob.token,
+                &format!("/api/v1/accounts/{alice_at_b}/{action}"),
+                json!({}),
+            )
+            .await;
+        }
+    };
 
     // Blocking B's domain (by the host without its port: it covers every port) ends the follow.
     interspace_app::domains::block(&a.ctx, "localhost", Some("test"))
@@ -239,18 +249,7 @@ async fn a_blocked_domain_is_cut_off() {
     assert_eq!(blocked, b.domain);
     assert_eq!(followers().await, 0);
     // B's activities get 202 and are dropped: bob follows again, nothing changes on A.
-    b.post(
-        &bob.token,
-        &format!("/api/v1/accounts/{alice_at_b}/unfollow"),
-        json!({}),
-    )
-    .await;
-    b.post(
-        &bob.token,
-        &format!("/api/v1/accounts/{alice_at_b}/follow"),
-        json!({}),
-    )
-    .await;
+    follow_again().await;
     cluster.settle().await;
     assert_eq!(followers().await, 0);
     let (_, failed, _) = interspace_app::outbox::depth(&b.ctx).await.expect("depth");
@@ -272,18 +271,7 @@ async fn a_blocked_domain_is_cut_off() {
     assert!(interspace_app::domains::unblock(&a.ctx, &b.domain)
         .await
         .expect("unblock"));
-    b.post(
-        &bob.token,
-        &format!("/api/v1/accounts/{alice_at_b}/unfollow"),
-        json!({}),
-    )
-    .await;
-    b.post(
-        &bob.token,
-        &format!("/api/v1/accounts/{alice_at_b}/follow"),
-        json!({}),
-    )
-    .await;
+    follow_again().await;
     cluster.settle().await;
     assert_eq!(followers().await, 1);
     cluster.shutdown().await;
