@@ -30,30 +30,32 @@ impl ApiError {
     }
 }
 
+/// The HTTP status of a use-case error (API and pages alike).
+pub(crate) fn app_status(e: &AppError) -> StatusCode {
+    match e {
+        AppError::NotFound(_) | AppError::Gone(_) => StatusCode::NOT_FOUND,
+        AppError::Validation(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Unauthorized(_) | AppError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+        AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::InvalidRequest(_)
+        | AppError::InvalidGrant(_)
+        | AppError::InvalidScope(_)
+        | AppError::UnsupportedGrantType(_) => StatusCode::BAD_REQUEST,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Remote(_) => StatusCode::BAD_GATEWAY,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::App(AppError::NotFound(_)) | Self::App(AppError::Gone(_)) => {
-                StatusCode::NOT_FOUND
-            }
-            Self::App(AppError::Validation(_)) | Self::App(AppError::Unprocessable(_)) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Self::App(AppError::Conflict(_)) => StatusCode::CONFLICT,
-            Self::App(AppError::Forbidden(_)) => StatusCode::FORBIDDEN,
-            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => {
-                StatusCode::UNAUTHORIZED
-            }
-            Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
-            Self::App(AppError::InvalidRequest(_))
-            | Self::App(AppError::InvalidGrant(_))
-            | Self::App(AppError::InvalidScope(_))
-            | Self::App(AppError::UnsupportedGrantType(_)) => StatusCode::BAD_REQUEST,
-            Self::App(AppError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::App(AppError::Remote(_)) => StatusCode::BAD_GATEWAY,
-            Self::App(AppError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::App(e) => app_status(e),
         }
     }
 

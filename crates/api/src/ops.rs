@@ -61,6 +61,10 @@ pub async fn static_file(name: web::Path<String>) -> HttpResponse {
             .content_type("image/png")
             .insert_header(("Cache-Control", "public, max-age=86400"))
             .body(PLACEHOLDER_PNG),
+        "interspace.css" => HttpResponse::Ok()
+            .content_type("text/css; charset=utf-8")
+            .insert_header(("Cache-Control", "public, max-age=86400"))
+            .body(crate::web::layout::STYLESHEET),
         _ => HttpResponse::NotFound().finish(),
     }
 }

@@ -265,6 +265,16 @@ pub async fn lookup(ctx: &AppContext, acct: &str, resolve: bool) -> AppResult<Ac
     ctx.resolver()?.resolve_acct(ctx, acct).await
 }
 
+/// An account by its actor id: ours, known, or fetched.
+pub async fn resolve_uri(ctx: &AppContext, uri: &str) -> AppResult<Account> {
+    if let Some(a) = find_by_uri(ctx, uri).await? {
+        return Ok(a);
+    }
+    let url = url::Url::parse(uri)
+        .map_err(|_| interspace_core::ValidationError::new("uri", "is not a URL"))?;
+    ctx.resolver()?.resolve_actor(ctx, &url).await
+}
+
 /// Accounts matching a query: a handle (resolved when asked) or a name prefix.
 pub async fn search(
     ctx: &AppContext,
@@ -312,6 +322,8 @@ pub struct ProfileUpdate {
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
     pub fields: Option<Vec<(String, String)>>,
+    /// Skill tags; normalised to lowercase, without `#`.
+    pub skills: Option<Vec<String>>,
     pub avatar: Option<crate::media::Upload>,
     pub header: Option<crate::media::Upload>,
     pub privacy: Option<String>,
@@ -320,6 +332,36 @@ pub struct ProfileUpdate {
 }
 
 pub const MAX_FIELDS: usize = 4;
+pub const MAX_SKILLS: usize = 20;
+
+/// Skill tags as stored: lowercase letters, digits, `-` and `_`, at most 40 characters each.
+pub fn normalize_skills(list: &[String]) -> Result<Vec<String>, interspace_core::ValidationError> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in list.iter().flat_map(|s| s.split([',', ' '])) {
+        let tag = raw.trim().trim_start_matches('#').to_lowercase();
+        if tag.is_empty() {
+            continue;
+        }
+        if tag.chars().count() > 40
+            || !tag.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(interspace_core::ValidationError::new(
+                "skills",
+                format!("'{tag}' is not a skill tag (letters, digits, - and _, up to 40)"),
+            ));
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    if out.len() > MAX_SKILLS {
+        return Err(interspace_core::ValidationError::new(
+            "skills",
+            format!("at most {MAX_SKILLS} skills"),
+        ));
+    }
+    Ok(out)
+}
 const MAX_NOTE: usize = 500;
 
 pub async fn update_profile(
@@ -374,6 +416,13 @@ pub async fn update_profile(
             Some(serde_json::to_string(&json).map_err(|e| AppError::Internal(e.to_string()))?)
         }
     };
+    let skills = match &u.skills {
+        Some(list) => Some(
+            serde_json::to_string(&normalize_skills(list)?)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
+        None => None,
+    };
     let privacy = match u.privacy.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => {
             let v = crate::statuses::Visibility::parse(p)?;
@@ -425,6 +474,7 @@ pub async fn update_profile(
             bot: u.bot,
             avatar_url: avatar,
             header_url: header,
+            skills,
             updated_at: None,
         },
     )

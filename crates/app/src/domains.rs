@@ -194,3 +194,48 @@ mod tests {
         assert!(!covers("localhost:3000", "localhost:3001"));
     }
 }
+
+/// One known server, for the operators' federation page.
+#[derive(Debug, Clone)]
+pub struct DomainOverview {
+    pub domain: String,
+    pub accounts: i64,
+    pub pending_deliveries: i64,
+    /// Blocks and delivery health, when anything was recorded.
+    pub state: Option<Domain>,
+}
+
+/// Every server we know accounts of or have a record for, failing and blocked ones first.
+pub async fn overview(ctx: &AppContext) -> AppResult<Vec<DomainOverview>> {
+    use std::collections::BTreeMap;
+    let mut conn = ctx.db.get().await?;
+    let mut map: BTreeMap<String, DomainOverview> = BTreeMap::new();
+    fn slot<'a>(map: &'a mut BTreeMap<String, DomainOverview>, d: &str) -> &'a mut DomainOverview {
+        map.entry(d.to_string()).or_insert_with(|| DomainOverview {
+            domain: d.to_string(),
+            accounts: 0,
+            pending_deliveries: 0,
+            state: None,
+        })
+    }
+    for (d, n) in db_accounts::count_remote_by_domain(&mut conn).await? {
+        if let Some(d) = d {
+            slot(&mut map, &d).accounts = n;
+        }
+    }
+    for (d, n) in db_outbox::count_pending_by_domain(&mut conn).await? {
+        slot(&mut map, &d).pending_deliveries = n;
+    }
+    for row in db_domains::list_all(&mut conn).await? {
+        let d = row.domain.clone();
+        slot(&mut map, &d).state = Some(row);
+    }
+    let mut list: Vec<DomainOverview> = map.into_values().collect();
+    let trouble = |o: &DomainOverview| {
+        o.state
+            .as_ref()
+            .is_some_and(|s| s.blocked_at.is_some() || s.unavailable_at.is_some() || s.failures > 0)
+    };
+    list.sort_by_key(|o| !trouble(o));
+    Ok(list)
+}

@@ -321,3 +321,8 @@ pub async fn answer_request(
     ctx.publish(events);
     relationship(ctx, viewer, id).await
 }
+
+/// Where someone on another server (`acct`) follows `target_uri` from their own account.
+pub async fn interaction_url(ctx: &AppContext, acct: &str, target_uri: &str) -> AppResult<String> {
+    ctx.resolver()?.interaction_url(ctx, acct, target_uri).await
+}

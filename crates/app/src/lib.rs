@@ -23,6 +23,8 @@ pub mod outbox;
 pub mod passwords;
 pub mod registrations;
 pub mod remote;
+pub mod reports;
+pub mod sessions;
 pub mod setup;
 pub mod spaces;
 pub mod statuses;
@@ -89,6 +91,9 @@ pub trait Resolver: Send + Sync {
     async fn resolve_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
     /// An actor fetched again now, whatever the age of our copy (its key may have changed).
     async fn refresh_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
+    /// Where the person `acct` follows or answers `target` on their own server (the
+    /// remote-interaction template of its WebFinger).
+    async fn interaction_url(&self, ctx: &AppContext, acct: &str, target: &str) -> AppResult<String>;
 }
 
 /// Everything a use-case needs. Cheap to clone; nothing in it is global, so several instances

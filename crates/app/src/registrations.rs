@@ -1,7 +1,7 @@
 //! Self-registration (`POST /api/v1/accounts`) under the instance's registration mode, and the
 //! operators' invite codes.
 
-use crate::members::{self, NewMember};
+use crate::members::{self, Member, NewMember};
 use crate::oauth::{self, Auth, IssuedToken};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
@@ -28,6 +28,13 @@ pub async fn register(
     r: Registration,
 ) -> AppResult<IssuedToken> {
     app_token.require("write:accounts")?;
+    let member = register_member(ctx, r).await?;
+    oauth::issue_for_user(ctx, app_token, &member.user.id).await
+}
+
+/// A new member under the registration mode (or an invite), for the API and the sign-up page;
+/// without approval the member waits in the operators' list.
+pub async fn register_member(ctx: &AppContext, r: Registration) -> AppResult<Member> {
     if !r.agreement {
         return Err(AppError::Unprocessable(
             "Validation failed: Agreement must be accepted".into(),
@@ -96,16 +103,22 @@ pub async fn register(
         let mut conn = ctx.db.get().await?;
         db_invites::use_invite(&mut conn, &inv.id, now()).await?;
     }
-    oauth::issue_for_user(ctx, app_token, &added.member.user.id).await
+    Ok(added.member)
 }
 
-/// A new invite code; `max_uses` and `expires_in` are optional limits.
+/// A new invite code; `max_uses` and `expires_in` are optional limits, `email` the address
+/// the operator means to send the link to.
 pub async fn create_invite(
     ctx: &AppContext,
     created_by: Option<&str>,
     max_uses: Option<i32>,
     expires_in: Option<Duration>,
+    email: Option<&str>,
 ) -> AppResult<Invite> {
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    if email.is_some_and(|e| !e.contains('@') || e.len() > 254) {
+        return Err(interspace_core::ValidationError::new("email", "is not an e-mail address").into());
+    }
     if max_uses.is_some_and(|m| m < 1) {
         return Err(AppError::Unprocessable(
             "max uses must be at least 1".into(),
@@ -120,10 +133,25 @@ pub async fn create_invite(
         uses: 0,
         expires_at: expires_in.map(|d| ts + d),
         created_at: ts,
+        email: email.map(str::to_lowercase),
     };
     let mut conn = ctx.db.get().await?;
     db_invites::insert_invite(&mut conn, &invite).await?;
     Ok(invite)
+}
+
+/// The link that opens the sign-up page with the code filled in.
+pub fn invite_url(ctx: &AppContext, invite: &Invite) -> String {
+    ctx.urls().path(&format!("/invite/{}", invite.code)).to_string()
+}
+
+/// An invite that can still be used, for the sign-up page.
+pub async fn find_usable_invite(ctx: &AppContext, code: &str) -> AppResult<Option<Invite>> {
+    let mut conn = ctx.db.get().await?;
+    let ts = now();
+    Ok(db_invites::find_invite(&mut conn, code.trim())
+        .await?
+        .filter(|i| !i.expires_at.is_some_and(|e| e <= ts) && !i.max_uses.is_some_and(|m| i.uses >= m)))
 }
 
 pub async fn list_invites(ctx: &AppContext) -> AppResult<Vec<Invite>> {

@@ -16,6 +16,26 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Plain text of stored HTML (the `source.note` of a profile, a Flag's comment).
+pub fn to_text(html: &str) -> String {
+    let with_breaks = html.replace("<br>", "\n").replace("</p><p>", "\n\n");
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in with_breaks.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 /// Plain text to HTML: blank lines separate paragraphs, single newlines become `<br>`.
 pub fn text_to_html(text: &str) -> String {
     let text = text.replace("\r\n", "\n");

@@ -39,6 +39,7 @@ pub struct Account {
     pub suspended_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub bot: bool,
+    pub silenced_at: Option<NaiveDateTime>,
 }
 
 impl Account {
@@ -90,6 +91,7 @@ pub struct AccountProfileChanges {
     pub bot: Option<bool>,
     pub avatar_url: Option<Option<String>>,
     pub header_url: Option<Option<String>>,
+    pub skills: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -259,6 +261,14 @@ pub async fn set_suspended(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime
     Ok(())
 }
 
+pub async fn set_silenced(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime>) -> DbResult<()> {
+    run!(conn, |c| diesel::update(accounts::table.find(id))
+        .set(accounts::silenced_at.eq(at))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
 /// An account by its profile URL (some servers mention by `url`, not by id).
 pub async fn find_account_by_url(conn: &mut DbConn, url: &str) -> DbResult<Option<Account>> {
     run!(conn, |c| accounts::table
@@ -290,6 +300,16 @@ pub async fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbR
 }
 
 /// The domains of the remote accounts we know.
+/// Known remote accounts per domain.
+pub async fn count_remote_by_domain(conn: &mut DbConn) -> DbResult<Vec<(Option<String>, i64)>> {
+    Ok(run!(conn, |c| accounts::table
+        .filter(accounts::domain.is_not_null())
+        .group_by(accounts::domain)
+        .select((accounts::domain, diesel::dsl::count_star()))
+        .load(c)
+        .await)?)
+}
+
 pub async fn list_remote_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
     let rows: Vec<Option<String>> = run!(conn, |c| accounts::table
         .filter(accounts::domain.is_not_null())

@@ -51,6 +51,14 @@ pub async fn find(conn: &mut DbConn, domain: &str) -> DbResult<Option<Domain>> {
         .optional())?)
 }
 
+pub async fn list_all(conn: &mut DbConn) -> DbResult<Vec<Domain>> {
+    Ok(run!(conn, |c| domains::table
+        .order(domains::domain.asc())
+        .select(Domain::as_select())
+        .load(c)
+        .await)?)
+}
+
 /// Domains that are blocked or unavailable (the short list every delivery round checks).
 pub async fn list_restricted(conn: &mut DbConn) -> DbResult<Vec<Domain>> {
     Ok(run!(conn, |c| domains::table

@@ -16,6 +16,7 @@ pub struct Invite {
     pub uses: i32,
     pub expires_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub email: Option<String>,
 }
 
 pub async fn insert_invite(conn: &mut DbConn, invite: &Invite) -> DbResult<()> {

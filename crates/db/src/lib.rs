@@ -13,6 +13,8 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod reports;
+pub mod sessions;
 pub mod outbox;
 mod pool;
 pub mod schema;

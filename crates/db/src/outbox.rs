@@ -122,6 +122,16 @@ pub async fn list_pending_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
         .await)?)
 }
 
+/// Pending deliveries per domain.
+pub async fn count_pending_by_domain(conn: &mut DbConn) -> DbResult<Vec<(String, i64)>> {
+    Ok(run!(conn, |c| deliveries::table
+        .filter(deliveries::state.eq("pending"))
+        .group_by(deliveries::domain)
+        .select((deliveries::domain, diesel::dsl::count_star()))
+        .load(c)
+        .await)?)
+}
+
 /// Gives up the pending deliveries to these domains; returns how many.
 pub async fn fail_pending_for_domains(
     conn: &mut DbConn,

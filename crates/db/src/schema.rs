@@ -30,6 +30,7 @@ diesel::table! {
         suspended_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
         bot -> Bool,
+        silenced_at -> Nullable<Timestamp>,
     }
 }
 
@@ -212,6 +213,7 @@ diesel::table! {
         uses -> Integer,
         expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
@@ -321,7 +323,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        user_agent -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        created_by -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        account_id -> Text,
+        target_account_id -> Text,
+        status_ids -> Text,
+        comment -> Text,
+        category -> Text,
+        forwarded -> Bool,
+        uri -> Nullable<Text>,
+        action_taken_at -> Nullable<Timestamp>,
+        action_taken_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(oauth_tokens -> users (user_id));
 diesel::joinable!(statuses -> accounts (account_id));
 diesel::joinable!(mentions -> statuses (status_id));
@@ -353,4 +397,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     received_activities,
     domains,
+    web_sessions,
+    password_resets,
+    reports,
 );

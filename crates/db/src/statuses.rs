@@ -259,7 +259,15 @@ pub async fn public_timeline(
             .into_boxed()
             .filter(statuses::deleted_at.is_null())
             .filter(statuses::visibility.eq("public"))
-            .filter(statuses::reblog_of_id.is_null());
+            .filter(statuses::reblog_of_id.is_null())
+            // Silenced accounts stay out of the public timelines.
+            .filter(diesel::dsl::not(
+                statuses::account_id.eq_any(
+                    crate::schema::accounts::table
+                        .filter(crate::schema::accounts::silenced_at.is_not_null())
+                        .select(crate::schema::accounts::id),
+                ),
+            ));
         if let Some(l) = local {
             q = q.filter(statuses::is_local.eq(l));
         }

@@ -30,7 +30,11 @@ struct JrdLink {
     #[serde(rename = "type")]
     kind: Option<String>,
     href: Option<String>,
+    template: Option<String>,
 }
+
+/// The `rel` of the link to a server's remote-interaction page (OStatus' name, kept by Mastodon).
+pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
 
 impl FederationResolver {
     pub fn new(
@@ -45,8 +49,8 @@ impl FederationResolver {
         }
     }
 
-    /// The actor id that `user@domain` names, by WebFinger.
-    async fn webfinger(&self, acct: &str, domain: &str) -> AppResult<Url> {
+    /// The JRD that WebFinger answers for `user@domain`.
+    async fn webfinger(&self, acct: &str, domain: &str) -> AppResult<Jrd> {
         let scheme = if self.allow_http { "http" } else { "https" };
         let base = Url::parse(&format!("{scheme}://{domain}/"))
             .ok()
@@ -92,9 +96,14 @@ impl FederationResolver {
                 )));
             }
         }
-        let jrd: Jrd = serde_json::from_slice(&body).map_err(|e| {
+        serde_json::from_slice(&body).map_err(|e| {
             AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}"))
-        })?;
+        })
+    }
+
+    /// The actor id that `user@domain` names, by WebFinger.
+    async fn actor_id(&self, acct: &str, domain: &str) -> AppResult<Url> {
+        let jrd = self.webfinger(acct, domain).await?;
         jrd.links
             .iter()
             .filter(|l| l.rel.as_deref() == Some("self"))
@@ -129,21 +138,50 @@ fn to_app(e: FederationError) -> AppError {
     }
 }
 
+/// `user@domain` split and checked.
+fn split_acct(acct: &str) -> AppResult<(&str, &str)> {
+    let acct = acct.trim().trim_start_matches('@');
+    Ok(acct
+        .split_once('@')
+        .filter(|(u, d)| !u.is_empty() && !d.is_empty() && !d.contains('@'))
+        .ok_or_else(|| ValidationError::new("acct", format!("'{acct}' is not user@domain")))?)
+}
+
 #[async_trait::async_trait]
 impl Resolver for FederationResolver {
+    async fn interaction_url(&self, ctx: &AppContext, acct: &str, target: &str) -> AppResult<String> {
+        let (user, domain) = split_acct(acct)?;
+        if domains::is_blocked(ctx, &domain.to_lowercase()).await? {
+            return Err(AppError::NotFound("remote account"));
+        }
+        let jrd = self.webfinger(&format!("{user}@{domain}"), domain).await?;
+        let template = jrd
+            .links
+            .iter()
+            .filter(|l| l.rel.as_deref() == Some(SUBSCRIBE_REL))
+            .find_map(|l| l.template.clone())
+            .filter(|t| t.contains("{uri}"))
+            .ok_or_else(|| {
+                AppError::Remote(format!("{domain} does not say where to follow from"))
+            })?;
+        let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        let url = Url::parse(&template.replace("{uri}", &encoded))
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| AppError::Remote(format!("{domain} gave a bad follow address")))?;
+        Ok(url.to_string())
+    }
+
     async fn resolve_acct(&self, ctx: &AppContext, acct: &str) -> AppResult<Account> {
+        let (user, domain) = split_acct(acct)?;
         let acct = acct.trim().trim_start_matches('@');
-        let (user, domain) = acct
-            .split_once('@')
-            .filter(|(u, d)| !u.is_empty() && !d.is_empty() && !d.contains('@'))
-            .ok_or_else(|| ValidationError::new("acct", format!("'{acct}' is not user@domain")))?;
         if domain.eq_ignore_ascii_case(ctx.urls().domain()) {
             return accounts::get_local_by_username(ctx, &user.to_lowercase()).await;
         }
         if domains::is_blocked(ctx, &domain.to_lowercase()).await? {
             return Err(AppError::NotFound("remote account"));
         }
-        let id = self.webfinger(acct, domain).await?;
+        let id = self.actor_id(acct, domain).await?;
         self.resolve_actor(ctx, &id).await
     }
 

@@ -33,11 +33,40 @@ async fn member_json(r: &mut Renderer<'_>, m: &Member) -> Result<Value, Interspa
 /// `GET /me`
 pub async fn me(ctx: web::Data<AppContext>, auth: Authed) -> Result<HttpResponse, InterspaceError> {
     let (user, account) = auth.0.user()?;
-    let space = spaces::show(&ctx).await?;
+    me_json(&ctx, user, account).await
+}
+
+/// `PATCH /me {skills}`: the caller's skill tags (a list, or one comma-separated string).
+pub async fn update_me(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("write:accounts")?;
+    let me = auth.0.user()?;
+    let skills = p.map.contains_key("skills").then(|| p.list("skills"));
+    let (user, account) = interspace_app::accounts::update_profile(
+        &ctx,
+        me,
+        interspace_app::accounts::ProfileUpdate {
+            skills,
+            ..Default::default()
+        },
+    )
+    .await?;
+    me_json(&ctx, &user, &account).await
+}
+
+async fn me_json(
+    ctx: &AppContext,
+    user: &interspace_app::User,
+    account: &interspace_app::Account,
+) -> Result<HttpResponse, InterspaceError> {
+    let space = spaces::show(ctx).await?;
     Ok(HttpResponse::Ok().json(json!({
-        "account": Renderer::new(&ctx).account(account).await?,
+        "account": Renderer::new(ctx).account(account).await?,
         "role": user.role,
-        "home_space": space_json(&ctx, &space).await?,
+        "home_space": space_json(ctx, &space).await?,
         "skills": interspace_app::accounts::skills(account),
     })))
 }
@@ -116,9 +145,11 @@ pub async fn act(
     Ok(HttpResponse::Ok().json(member_json(&mut Renderer::new(&ctx), &m).await?))
 }
 
-fn invite_json(i: &interspace_app::registrations::Invite) -> Value {
+fn invite_json(ctx: &AppContext, i: &interspace_app::registrations::Invite) -> Value {
     json!({
         "code": i.code,
+        "url": registrations::invite_url(ctx, i),
+        "email": i.email,
         "max_uses": i.max_uses,
         "uses": i.uses,
         "expires_at": i.expires_at.map(datetime),
@@ -136,12 +167,12 @@ pub async fn invites(
     let list: Vec<Value> = registrations::list_invites(&ctx)
         .await?
         .iter()
-        .map(invite_json)
+        .map(|i| invite_json(&ctx, i))
         .collect();
     Ok(HttpResponse::Ok().json(list))
 }
 
-/// `POST /invites {max_uses, expires_in_days}` (operator)
+/// `POST /invites {max_uses, expires_in_days, email}` (operator)
 pub async fn create_invite(
     ctx: web::Data<AppContext>,
     auth: Authed,
@@ -176,7 +207,8 @@ pub async fn create_invite(
         Some(&user.id),
         max_uses,
         days.map(chrono::Duration::days),
+        p.str("email").as_deref(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(invite_json(&invite)))
+    Ok(HttpResponse::Ok().json(invite_json(&ctx, &invite)))
 }

@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/spaces/{id}", web::patch().to(spaces::update))
             .route("/spaces/{id}/members", web::get().to(members::of_space))
             .route("/me", web::get().to(members::me))
+            .route("/me", web::patch().to(members::update_me))
             .route("/members", web::get().to(members::list))
             .route("/members/{id}", web::patch().to(members::update))
             .route("/members/{id}/{action}", web::post().to(members::act))

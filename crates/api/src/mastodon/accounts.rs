@@ -252,6 +252,7 @@ pub async fn update_credentials(
         fields,
         avatar: file("avatar"),
         header: file("header"),
+        skills: None,
         privacy: source("privacy"),
         sensitive,
         language: source("language"),

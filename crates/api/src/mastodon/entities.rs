@@ -97,7 +97,7 @@ impl<'a> Renderer<'a> {
             "privacy": user.default_privacy,
             "sensitive": user.default_sensitive,
             "language": user.default_language,
-            "note": html_to_text(&a.note),
+            "note": interspace_core::html::to_text(&a.note),
             "fields": fields,
             "follow_requests_count": follow_requests,
         });
@@ -216,26 +216,6 @@ pub fn relationship(r: &Relationship) -> Value {
         "endorsed": false,
         "note": "",
     })
-}
-
-/// Plain text of stored HTML (the `source.note` of a profile).
-pub fn html_to_text(html: &str) -> String {
-    let with_breaks = html.replace("<br>", "\n").replace("</p><p>", "\n\n");
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in with_breaks.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 pub fn media(ctx: &AppContext, m: &interspace_app::media::Media) -> Value {

@@ -9,6 +9,7 @@ mod media;
 mod notifications;
 mod oauth;
 pub mod paging;
+mod reports;
 mod search;
 mod statuses;
 mod streaming;
@@ -128,6 +129,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/markers", web::post().to(markers::save))
         .route("/api/v1/favourites", web::get().to(timelines::marked))
         .route("/api/v1/mutes", web::get().to(accounts::blocked_or_muted))
+        .route("/api/v1/reports", web::post().to(reports::create))
         .route(
             "/api/v1/accounts/update_credentials",
             web::patch().to(accounts::update_credentials),

@@ -2,18 +2,15 @@
 //! page, and the server metadata document.
 
 use super::extract::{Authed, Params};
-use crate::web::layout::page;
+use crate::web::layout::{self, alert, csrf_field};
+use crate::web::session::Viewer;
 use crate::ApiError;
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::{self, OauthAppExt, TokenRequest, OOB};
 use interspace_app::{AppContext, AppError};
-use interspace_core::html::escape;
-use interspace_core::ids::random_hex;
+use maud::html;
 use serde_json::json;
-
-const CSRF_COOKIE: &str = "interspace_oauth_csrf";
 
 pub async fn create_app(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, ApiError> {
     let name = p.string("client_name")?.unwrap_or_default();
@@ -182,75 +179,60 @@ pub async fn metadata(ctx: web::Data<AppContext>) -> HttpResponse {
     }))
 }
 
-fn form_page(
+/// The consent page: a signed-in browser only confirms; otherwise the person signs in here.
+fn consent(
     ctx: &AppContext,
+    viewer: &Viewer,
     p: &Params,
-    app_name: &str,
-    scopes: &str,
-    csrf: &str,
+    request: &oauth::AuthorizeRequest,
     error: Option<&str>,
-) -> String {
-    let hidden: String = [
-        "client_id",
-        "redirect_uri",
-        "scope",
-        "state",
-        "code_challenge",
-        "code_challenge_method",
-        "response_type",
-    ]
-    .iter()
-    .filter_map(|k| {
-        p.str(k).map(|v| {
-            format!(
-                "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
-                escape(&v)
-            )
-        })
-    })
-    .collect();
-    let error = error
-        .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(e)))
+) -> HttpResponse {
+    let frame = viewer.frame();
+    let app = &request.app.name;
+    let scopes = request.scopes.as_string();
+    let main = html! {
+        h1 { "Authorize " (app) }
+        @if let Some(me) = &viewer.signed_in {
+            p { strong { (app) } " asks for access to your account " strong { "@" (me.member.account.username) "@" (ctx.urls().domain()) } " with the scopes " code { (scopes) } "." }
+        } @else {
+            p { strong { (app) } " asks for access to your account on " (ctx.urls().domain()) " with the scopes " code { (scopes) } "." }
+        }
+        (alert(error))
+        form.stack method="post" action="/oauth/authorize" {
+            @for k in ["client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "response_type"] {
+                @if let Some(v) = p.str(k) { input type="hidden" name=(k) value=(v); }
+            }
+            (csrf_field(frame.csrf))
+            @if viewer.signed_in.is_none() {
+                div {
+                    label for="username" { "Username or e-mail" }
+                    input #username name="username" autocomplete="username" required;
+                }
+                div {
+                    label for="password" { "Password" }
+                    input #password name="password" type="password" autocomplete="current-password" required;
+                }
+            }
+            div { button type="submit" { "Authorize" } }
+        }
+    };
+    // The form leads to the app's redirect URI: allow that origin as a form target.
+    let target = url::Url::parse(&request.redirect_uri)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
         .unwrap_or_default();
-    format!(
-        "<h1>Authorize {app}</h1><p><strong>{app}</strong> asks for access to your account on {domain} with the scopes <code>{scopes}</code>.</p>{error}\
-<form method=\"post\" action=\"/oauth/authorize\">{hidden}<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-<p><label for=\"username\">Username or e-mail</label><br><input id=\"username\" name=\"username\" autocomplete=\"username\" required></p>\
-<p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
-<p><button type=\"submit\">Authorize</button></p></form>",
-        app = escape(app_name),
-        domain = escape(ctx.urls().domain()),
-        scopes = escape(scopes),
-    )
-}
-
-fn csrf_cookie(ctx: &AppContext, value: &str) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value.to_string())
-        .path("/oauth")
-        .http_only(true)
-        .secure(ctx.urls().is_https())
-        .same_site(SameSite::Strict)
-        .finish()
+    let body = layout::document(&frame, "Authorize", main);
+    viewer.finish(layout::secure(HttpResponse::Ok(), &target).body(body))
 }
 
 pub async fn authorize_form(
     ctx: web::Data<AppContext>,
+    viewer: Viewer,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let request = validate(&ctx, &p).await?;
-    let csrf = random_hex(16);
-    let body = form_page(
-        &ctx,
-        &p,
-        &request.app.name,
-        &request.scopes.as_string(),
-        &csrf,
-        None,
-    );
-    let mut res = page("Authorize", &body);
-    res.add_cookie(&csrf_cookie(&ctx, &csrf))
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(res)
+    Ok(consent(&ctx, &viewer, &p, &request, None))
 }
 
 async fn validate(ctx: &AppContext, p: &Params) -> Result<oauth::AuthorizeRequest, ApiError> {
@@ -268,53 +250,38 @@ async fn validate(ctx: &AppContext, p: &Params) -> Result<oauth::AuthorizeReques
 
 pub async fn authorize_submit(
     ctx: web::Data<AppContext>,
-    req: HttpRequest,
+    viewer: Viewer,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let request = validate(&ctx, &p).await?;
-    let cookie = req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    let sent = p.str("csrf").unwrap_or_default();
-    if cookie.is_empty() || cookie.len() != sent.len() || !ct_eq(&cookie, &sent) {
-        return Err(
-            AppError::Forbidden("The form expired; reload the page and try again".into()).into(),
-        );
-    }
-    let user = match oauth::check_password(
-        &ctx,
-        &p.str("username").unwrap_or_default(),
-        &p.str("password").unwrap_or_default(),
-    )
-    .await
-    {
-        Ok((user, _)) => user,
-        Err(AppError::InvalidGrant(msg)) | Err(AppError::RateLimited(msg)) => {
-            let csrf = random_hex(16);
-            let body = form_page(
-                &ctx,
-                &p,
-                &request.app.name,
-                &request.scopes.as_string(),
-                &csrf,
-                Some(&msg),
-            );
-            let mut res = page("Authorize", &body);
-            res.add_cookie(&csrf_cookie(&ctx, &csrf))
-                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            return Ok(res);
-        }
-        Err(e) => return Err(e.into()),
+    viewer.check(&p).map_err(|_| {
+        AppError::Forbidden("The form expired; reload the page and try again".into())
+    })?;
+    let user = match (&viewer.signed_in, p.str("password")) {
+        (Some(me), None) => me.member.user.clone(),
+        (_, password) => match oauth::check_password(
+            &ctx,
+            &p.str("username").unwrap_or_default(),
+            &password.unwrap_or_default(),
+        )
+        .await
+        {
+            Ok((user, _)) => user,
+            Err(AppError::InvalidGrant(msg)) | Err(AppError::RateLimited(msg)) => {
+                return Ok(consent(&ctx, &viewer, &p, &request, Some(&msg)));
+            }
+            Err(e) => return Err(e.into()),
+        },
     };
     let code = oauth::grant_code(&ctx, &request, &user).await?;
     if request.redirect_uri == OOB {
-        let body = format!(
-            "<h1>Authorization code</h1><p>Copy this code into {}:</p><p><code id=\"code\">{}</code></p>",
-            escape(&request.app.name),
-            escape(&code)
-        );
-        return Ok(page("Authorization code", &body));
+        let frame = viewer.frame();
+        let main = html! {
+            h1 { "Authorization code" }
+            p { "Copy this code into " (request.app.name) ":" }
+            p { code #code { (code) } }
+        };
+        return Ok(layout::page(&frame, "Authorization code", main));
     }
     let mut target =
         url::Url::parse(&request.redirect_uri).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -325,12 +292,4 @@ pub async fn authorize_submit(
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, target.to_string()))
         .finish())
-}
-
-/// Constant-time comparison of equal-length strings.
-fn ct_eq(a: &str, b: &str) -> bool {
-    a.bytes()
-        .zip(b.bytes())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
 }

@@ -1,15 +1,60 @@
-//! Server-rendered pages. For now: the public profile pages that browsers get from the actor
-//! URLs (content negotiation); the full web interface grows here.
+//! The web interface: server-rendered pages (maud templates, checked at compile time), one
+//! stylesheet, no scripts; every form works without JavaScript and carries a CSRF token.
+//! Browsers get the public pages from the same URLs as ActivityPub clients (content
+//! negotiation: the federation routes answer ActivityStreams requests first).
 
+mod admin;
+mod auth;
 pub(crate) mod layout;
-mod profiles;
+mod member;
+mod parts;
+mod public;
+pub(crate) mod session;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{name}", web::get().to(profiles::user))
-        .route("/@{name}", web::get().to(profiles::user))
-        .route("/@{name}/{id}", web::get().to(profiles::status))
-        .route("/spaces/{handle}", web::get().to(profiles::space))
-        .route("/", web::get().to(profiles::home));
+    cfg.route("/", web::get().to(public::home))
+        .route("/users/{name}", web::get().to(public::user))
+        .route("/@{name}", web::get().to(public::user))
+        .route("/@{name}/{id}", web::get().to(public::status))
+        .route("/spaces/{handle}", web::get().to(public::space))
+        .route("/remote-follow", web::post().to(public::remote_follow))
+        .route("/authorize_interaction", web::get().to(public::authorize_interaction))
+        // signing in and up
+        .route("/login", web::get().to(auth::login_page))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/register", web::get().to(auth::register_page))
+        .route("/register", web::post().to(auth::register))
+        .route("/invite/{code}", web::get().to(auth::invite_page))
+        .route("/reset/{token}", web::get().to(auth::reset_page))
+        .route("/reset/{token}", web::post().to(auth::reset))
+        // members
+        .route("/home", web::get().to(member::home))
+        .route("/statuses", web::post().to(member::post))
+        .route("/notifications", web::get().to(member::notifications_page))
+        .route("/follow", web::get().to(member::follow_page))
+        .route("/follow", web::post().to(member::follow_by_handle))
+        .route("/accounts/{id}", web::get().to(member::account))
+        .route("/accounts/{id}/{action}", web::post().to(member::follow_account))
+        .route("/settings", web::get().to(member::settings))
+        .route("/settings/profile", web::get().to(member::profile_page))
+        .route("/settings/profile", web::post().to(member::profile))
+        .route("/settings/{kind}/{id}/revoke", web::post().to(member::revoke))
+        .route("/report", web::get().to(member::report_page))
+        .route("/report", web::post().to(member::report))
+        // operators
+        .route("/admin", web::get().to(admin::dashboard))
+        .route("/admin/members", web::get().to(admin::members_list))
+        .route("/admin/members/{id}", web::post().to(admin::member_action))
+        .route("/admin/invites", web::post().to(admin::create_invite))
+        .route("/admin/space", web::get().to(admin::space_page))
+        .route("/admin/space", web::post().to(admin::space))
+        .route("/admin/federation", web::get().to(admin::federation))
+        .route("/admin/domains", web::post().to(admin::domain_block))
+        .route("/admin/domains/unblock", web::post().to(admin::domain_unblock))
+        .route("/admin/reports", web::get().to(admin::reports_list))
+        .route("/admin/reports/{id}", web::get().to(admin::report))
+        .route("/admin/reports/{id}", web::post().to(admin::resolve_report));
 }

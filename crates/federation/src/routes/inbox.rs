@@ -176,6 +176,18 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
         ("Delete", _) if id_of(&object) == Some(actor.uri.as_str()) => {
             Ok(remote::receive_actor_delete(ctx, actor).await?)
         }
+        ("Flag", _) => {
+            // Mastodon sends `object` as a list of the account and its posts.
+            let objects: Vec<String> = match &object {
+                Value::Array(items) => items.iter().filter_map(id_of).map(String::from).collect(),
+                other => id_of(other).map(String::from).into_iter().collect(),
+            };
+            let content = activity
+                .get("content")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            Ok(interspace_app::reports::receive_flag(ctx, actor, id, &objects, content).await?)
+        }
         ("Block", _) => {
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Block without object".into()))?;

@@ -99,6 +99,7 @@ pub async fn webfinger(
         "links": [
             self_link,
             { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile },
+            { "rel": crate::resolve::SUBSCRIBE_REL, "template": format!("{}authorize_interaction?uri={{uri}}", ctx.urls().base()) },
         ],
     });
     Ok(HttpResponse::Ok()

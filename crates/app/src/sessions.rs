@@ -1,0 +1,190 @@
+//! Browser sign-in: cookie sessions (apart from OAuth tokens), the apps a member authorised,
+//! and password reset links an operator hands out.
+
+use crate::members::{self, Member};
+use crate::oauth::{check_password, hash_secret};
+use crate::{passwords, AppContext, AppError, AppResult};
+use chrono::Duration;
+use interspace_core::ids::{new_id, random_hex};
+use interspace_db::now;
+pub use interspace_db::sessions::{AuthorizedApp, WebSession};
+use interspace_db::sessions as db;
+
+/// How long an idle session lasts.
+pub const IDLE_LIFETIME: Duration = Duration::days(30);
+/// How long a reset link works.
+pub const RESET_LIFETIME: Duration = Duration::days(2);
+const MIN_PASSWORD: usize = 8;
+
+/// A signed-in browser.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: WebSession,
+    pub member: Member,
+}
+
+/// Checks the password (with the login rate limit) and opens a session; the token goes into
+/// the cookie and only its hash is kept.
+pub async fn sign_in(
+    ctx: &AppContext,
+    login: &str,
+    password: &str,
+    user_agent: &str,
+) -> AppResult<(String, SignedIn)> {
+    let (user, account) = check_password(ctx, login, password).await?;
+    open(ctx, Member { user, account }, user_agent).await
+}
+
+async fn open(ctx: &AppContext, member: Member, user_agent: &str) -> AppResult<(String, SignedIn)> {
+    let token = random_hex(32);
+    let ts = now();
+    let session = WebSession {
+        id: new_id(),
+        token_hash: hash_secret(&token),
+        user_id: member.user.id.clone(),
+        csrf_token: random_hex(16),
+        user_agent: user_agent.chars().take(200).collect(),
+        created_at: ts,
+        last_seen_at: ts,
+    };
+    let mut conn = ctx.db.get().await?;
+    db::insert_session(&mut conn, &session).await?;
+    Ok((token, SignedIn { session, member }))
+}
+
+/// The session behind a cookie, if it is live and its member may sign in.
+pub async fn authenticate(ctx: &AppContext, token: &str) -> AppResult<Option<SignedIn>> {
+    if token.is_empty() || token.len() > 100 {
+        return Ok(None);
+    }
+    let mut conn = ctx.db.get().await?;
+    let Some((session, user, account)) = db::find_session(&mut conn, &hash_secret(token)).await?
+    else {
+        return Ok(None);
+    };
+    let ts = now();
+    if session.last_seen_at + IDLE_LIFETIME < ts
+        || user.disabled
+        || !user.approved
+        || account.suspended_at.is_some()
+    {
+        return Ok(None);
+    }
+    // Written at most once a minute, so page views stay reads.
+    if ts - session.last_seen_at > Duration::minutes(1) {
+        db::touch_session(&mut conn, &session.id, ts).await?;
+    }
+    Ok(Some(SignedIn {
+        session,
+        member: Member { user, account },
+    }))
+}
+
+pub async fn sign_out(ctx: &AppContext, me: &SignedIn) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    db::delete_session(&mut conn, &me.member.user.id, &me.session.id).await?;
+    Ok(())
+}
+
+pub async fn list(ctx: &AppContext, me: &SignedIn) -> AppResult<Vec<WebSession>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db::list_sessions(&mut conn, &me.member.user.id).await?)
+}
+
+/// Ends one of the member's own sessions (another browser, or this one).
+pub async fn revoke(ctx: &AppContext, me: &SignedIn, id: &str) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    if db::delete_session(&mut conn, &me.member.user.id, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("session"))
+    }
+}
+
+pub async fn list_apps(ctx: &AppContext, me: &SignedIn) -> AppResult<Vec<AuthorizedApp>> {
+    let mut conn = ctx.db.get().await?;
+    let mut apps = db::list_authorized_apps(&mut conn, &me.member.user.id).await?;
+    // One line per app, with the most recent grant.
+    let mut seen = std::collections::HashSet::new();
+    apps.retain(|a| seen.insert(a.0.clone()));
+    Ok(apps)
+}
+
+/// Revokes every token the member gave an app.
+pub async fn revoke_app(ctx: &AppContext, me: &SignedIn, app_id: &str) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    if db::revoke_app_tokens(&mut conn, &me.member.user.id, app_id, now()).await? == 0 {
+        return Err(AppError::NotFound("authorized app"));
+    }
+    Ok(())
+}
+
+/// An operator makes a single-use link for a member to choose a new password; the token is
+/// returned once and only its hash is kept.
+pub async fn issue_reset(
+    ctx: &AppContext,
+    operator: &interspace_db::users::User,
+    account_id: &str,
+) -> AppResult<String> {
+    members::require_operator(operator)?;
+    let target = members::get_by_account(ctx, account_id).await?;
+    let token = random_hex(24);
+    let ts = now();
+    let mut conn = ctx.db.get().await?;
+    db::insert_reset(
+        &mut conn,
+        &db::PasswordReset {
+            id: new_id(),
+            token_hash: hash_secret(&token),
+            user_id: target.user.id,
+            created_by: Some(operator.id.clone()),
+            expires_at: ts + RESET_LIFETIME,
+            used_at: None,
+            created_at: ts,
+        },
+    )
+    .await?;
+    Ok(ctx.urls().path(&format!("/reset/{token}")).to_string())
+}
+
+/// Whether a reset link still works (the page shows the form only then).
+pub async fn reset_is_live(ctx: &AppContext, token: &str) -> AppResult<bool> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db::find_live_reset(&mut conn, &hash_secret(token), now())
+        .await?
+        .is_some())
+}
+
+pub fn validate_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(interspace_core::ValidationError::new(
+            "password",
+            format!("must be at least {MIN_PASSWORD} characters long"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Sets a new password through a reset link; every session and token of the member ends.
+pub async fn reset_password(ctx: &AppContext, token: &str, password: &str) -> AppResult<()> {
+    validate_password(password)?;
+    let gone = || AppError::Gone("reset link");
+    let reset = {
+        let mut conn = ctx.db.get().await?;
+        db::find_live_reset(&mut conn, &hash_secret(token), now())
+            .await?
+            .ok_or_else(gone)?
+    };
+    let hash = passwords::hash(password).await?;
+    let ts = now();
+    let mut tx = ctx.db.begin().await?;
+    if !db::use_reset(&mut tx, &reset.id, ts).await? {
+        return Err(gone());
+    }
+    db::set_password(&mut tx, &reset.user_id, &hash, ts).await?;
+    db::delete_user_sessions(&mut tx, &reset.user_id).await?;
+    interspace_db::oauth::revoke_user_tokens(&mut tx, &reset.user_id, ts).await?;
+    tx.commit().await?;
+    Ok(())
+}
