@@ -343,7 +343,9 @@ pub fn normalize_skills(list: &[String]) -> Result<Vec<String>, interspace_core:
             continue;
         }
         if tag.chars().count() > 40
-            || !tag.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            || !tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
         {
             return Err(interspace_core::ValidationError::new(
                 "skills",

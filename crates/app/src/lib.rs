@@ -93,7 +93,12 @@ pub trait Resolver: Send + Sync {
     async fn refresh_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
     /// Where the person `acct` follows or answers `target` on their own server (the
     /// remote-interaction template of its WebFinger).
-    async fn interaction_url(&self, ctx: &AppContext, acct: &str, target: &str) -> AppResult<String>;
+    async fn interaction_url(
+        &self,
+        ctx: &AppContext,
+        acct: &str,
+        target: &str,
+    ) -> AppResult<String>;
 }
 
 /// Everything a use-case needs. Cheap to clone; nothing in it is global, so several instances

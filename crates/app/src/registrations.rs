@@ -117,7 +117,9 @@ pub async fn create_invite(
 ) -> AppResult<Invite> {
     let email = email.map(str::trim).filter(|e| !e.is_empty());
     if email.is_some_and(|e| !e.contains('@') || e.len() > 254) {
-        return Err(interspace_core::ValidationError::new("email", "is not an e-mail address").into());
+        return Err(
+            interspace_core::ValidationError::new("email", "is not an e-mail address").into(),
+        );
     }
     if max_uses.is_some_and(|m| m < 1) {
         return Err(AppError::Unprocessable(
@@ -142,7 +144,9 @@ pub async fn create_invite(
 
 /// The link that opens the sign-up page with the code filled in.
 pub fn invite_url(ctx: &AppContext, invite: &Invite) -> String {
-    ctx.urls().path(&format!("/invite/{}", invite.code)).to_string()
+    ctx.urls()
+        .path(&format!("/invite/{}", invite.code))
+        .to_string()
 }
 
 /// An invite that can still be used, for the sign-up page.
@@ -151,7 +155,9 @@ pub async fn find_usable_invite(ctx: &AppContext, code: &str) -> AppResult<Optio
     let ts = now();
     Ok(db_invites::find_invite(&mut conn, code.trim())
         .await?
-        .filter(|i| !i.expires_at.is_some_and(|e| e <= ts) && !i.max_uses.is_some_and(|m| i.uses >= m)))
+        .filter(|i| {
+            !i.expires_at.is_some_and(|e| e <= ts) && !i.max_uses.is_some_and(|m| i.uses >= m)
+        }))
 }
 
 pub async fn list_invites(ctx: &AppContext) -> AppResult<Vec<Invite>> {

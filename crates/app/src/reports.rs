@@ -43,22 +43,32 @@ pub async fn file(ctx: &AppContext, reporter: &Account, new: NewReport) -> AppRe
     }
     let category = new.category.unwrap_or_else(|| "other".into());
     if !CATEGORIES.contains(&category.as_str()) {
-        return Err(ValidationError::new("category", "must be spam, legal, violation or other").into());
+        return Err(
+            ValidationError::new("category", "must be spam, legal, violation or other").into(),
+        );
     }
     let comment = new.comment.trim().to_string();
     if comment.chars().count() > MAX_COMMENT {
-        return Err(ValidationError::new("comment", format!("must be at most {MAX_COMMENT} characters")).into());
+        return Err(ValidationError::new(
+            "comment",
+            format!("must be at most {MAX_COMMENT} characters"),
+        )
+        .into());
     }
     let mut ids = new.status_ids;
     ids.sort();
     ids.dedup();
     if ids.len() > MAX_STATUSES {
-        return Err(ValidationError::new("status_ids", format!("at most {MAX_STATUSES} posts")).into());
+        return Err(
+            ValidationError::new("status_ids", format!("at most {MAX_STATUSES} posts")).into(),
+        );
     }
     let mut conn = ctx.db.get().await?;
     let found = db_statuses::list_statuses_by_ids(&mut conn, &ids).await?;
     if found.len() != ids.len() || found.iter().any(|s| s.account_id != target.id) {
-        return Err(ValidationError::new("status_ids", "must be posts of the reported account").into());
+        return Err(
+            ValidationError::new("status_ids", "must be posts of the reported account").into(),
+        );
     }
     drop(conn);
     let forward = new.forward && !target.is_local();
@@ -81,9 +91,10 @@ pub async fn file(ctx: &AppContext, reporter: &Account, new: NewReport) -> AppRe
     db::insert_report(&mut tx, &report).await?;
     if forward {
         // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
-        let instance = db_accounts::find_local_account_by_username(&mut tx, accounts::INSTANCE_ACTOR_USERNAME)
-            .await?
-            .ok_or(AppError::NotFound("instance actor"))?;
+        let instance =
+            db_accounts::find_local_account_by_username(&mut tx, accounts::INSTANCE_ACTOR_USERNAME)
+                .await?
+                .ok_or(AppError::NotFound("instance actor"))?;
         outbox::enqueue(&mut tx, "flag", &instance.id, &report.id, Some(&target.id)).await?;
     }
     tx.commit().await?;
@@ -124,7 +135,10 @@ pub async fn receive_flag(
         .filter(|s| s.account_id == target.id)
         .map(|s| s.id)
         .collect();
-    let comment: String = interspace_core::html::to_text(content).chars().take(MAX_COMMENT).collect();
+    let comment: String = interspace_core::html::to_text(content)
+        .chars()
+        .take(MAX_COMMENT)
+        .collect();
     db::insert_report(
         &mut conn,
         &Report {
@@ -146,7 +160,11 @@ pub async fn receive_flag(
     Ok(())
 }
 
-pub async fn list(ctx: &AppContext, operator: &User, open_only: bool) -> AppResult<Vec<ReportView>> {
+pub async fn list(
+    ctx: &AppContext,
+    operator: &User,
+    open_only: bool,
+) -> AppResult<Vec<ReportView>> {
     members::require_staff(operator)?;
     let mut conn = ctx.db.get().await?;
     let reports = db::list_reports(&mut conn, open_only, 200).await?;
@@ -167,7 +185,11 @@ async fn view(ctx: &AppContext, report: Report) -> AppResult<ReportView> {
     let mut conn = ctx.db.get().await?;
     let reporter = db_accounts::get_account_by_id(&mut conn, &report.account_id).await?;
     let target = db_accounts::get_account_by_id(&mut conn, &report.target_account_id).await?;
-    let ids: Vec<String> = report.status_ids.split_whitespace().map(String::from).collect();
+    let ids: Vec<String> = report
+        .status_ids
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     let statuses = db_statuses::list_statuses_by_ids(&mut conn, &ids).await?;
     Ok(ReportView {
         report,
@@ -180,7 +202,9 @@ async fn view(ctx: &AppContext, report: Report) -> AppResult<ReportView> {
 pub async fn get(ctx: &AppContext, operator: &User, id: &str) -> AppResult<ReportView> {
     members::require_staff(operator)?;
     let mut conn = ctx.db.get().await?;
-    let report = db::find_report(&mut conn, id).await?.ok_or(AppError::NotFound("report"))?;
+    let report = db::find_report(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("report"))?;
     drop(conn);
     view(ctx, report).await
 }
@@ -205,7 +229,13 @@ impl ReportAction {
             "suspend" => Self::Suspend,
             "silence" => Self::Silence,
             "block_domain" => Self::BlockDomain,
-            _ => return Err(ValidationError::new("action", "must be dismiss, suspend, silence or block_domain").into()),
+            _ => {
+                return Err(ValidationError::new(
+                    "action",
+                    "must be dismiss, suspend, silence or block_domain",
+                )
+                .into())
+            }
         })
     }
 
@@ -242,10 +272,14 @@ pub async fn resolve(
             domains::block(ctx, &domain, Some(&format!("report {}", v.report.id))).await?;
         }
         (ReportAction::Suspend, false) => {
-            return Err(AppError::Unprocessable("remote accounts are silenced or their server blocked, not suspended".into()))
+            return Err(AppError::Unprocessable(
+                "remote accounts are silenced or their server blocked, not suspended".into(),
+            ))
         }
         (_, true) => {
-            return Err(AppError::Unprocessable("local accounts are suspended".into()))
+            return Err(AppError::Unprocessable(
+                "local accounts are suspended".into(),
+            ))
         }
     }
     let mut conn = ctx.db.get().await?;
@@ -257,11 +291,18 @@ pub async fn resolve(
 }
 
 /// Silences (or un-silences) a remote account.
-pub async fn silence(ctx: &AppContext, operator: &User, account_id: &str, on: bool) -> AppResult<()> {
+pub async fn silence(
+    ctx: &AppContext,
+    operator: &User,
+    account_id: &str,
+    on: bool,
+) -> AppResult<()> {
     members::require_operator(operator)?;
     let target = accounts::get(ctx, account_id).await?;
     if target.is_local() {
-        return Err(AppError::Unprocessable("local accounts are suspended, not silenced".into()));
+        return Err(AppError::Unprocessable(
+            "local accounts are suspended, not silenced".into(),
+        ));
     }
     let mut conn = ctx.db.get().await?;
     db_accounts::set_silenced(&mut conn, &target.id, on.then(now)).await?;
@@ -271,8 +312,14 @@ pub async fn silence(ctx: &AppContext, operator: &User, account_id: &str, on: bo
 /// What a forwarded report's `Flag` carries: the comment, the account's and the posts' ids.
 pub async fn for_delivery(ctx: &AppContext, id: &str) -> AppResult<(Report, Vec<String>)> {
     let mut conn = ctx.db.get().await?;
-    let report = db::find_report(&mut conn, id).await?.ok_or(AppError::NotFound("report"))?;
-    let ids: Vec<String> = report.status_ids.split_whitespace().map(String::from).collect();
+    let report = db::find_report(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("report"))?;
+    let ids: Vec<String> = report
+        .status_ids
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     let uris = db_statuses::list_statuses_by_ids(&mut conn, &ids)
         .await?
         .into_iter()

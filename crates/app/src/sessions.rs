@@ -7,8 +7,8 @@ use crate::{passwords, AppContext, AppError, AppResult};
 use chrono::Duration;
 use interspace_core::ids::{new_id, random_hex};
 use interspace_db::now;
-pub use interspace_db::sessions::{AuthorizedApp, WebSession};
 use interspace_db::sessions as db;
+pub use interspace_db::sessions::{AuthorizedApp, WebSession};
 
 /// How long an idle session lasts.
 pub const IDLE_LIFETIME: Duration = Duration::days(30);

@@ -84,7 +84,10 @@ pub async fn delete_user_sessions(conn: &mut DbConn, user_id: &str) -> DbResult<
     Ok(())
 }
 
-pub async fn delete_sessions_seen_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
+pub async fn delete_sessions_seen_before(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+) -> DbResult<usize> {
     Ok(run!(conn, |c| diesel::delete(
         web_sessions::table.filter(web_sessions::last_seen_at.lt(before))
     )
@@ -93,9 +96,18 @@ pub async fn delete_sessions_seen_before(conn: &mut DbConn, before: NaiveDateTim
 }
 
 /// An app a user has live tokens for: (app id, name, website, scopes granted, last used).
-pub type AuthorizedApp = (String, String, Option<String>, String, Option<NaiveDateTime>);
+pub type AuthorizedApp = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<NaiveDateTime>,
+);
 
-pub async fn list_authorized_apps(conn: &mut DbConn, user_id: &str) -> DbResult<Vec<AuthorizedApp>> {
+pub async fn list_authorized_apps(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> DbResult<Vec<AuthorizedApp>> {
     Ok(run!(conn, |c| oauth_tokens::table
         .inner_join(oauth_apps::table.on(oauth_apps::id.nullable().eq(oauth_tokens::app_id)))
         .filter(oauth_tokens::user_id.eq(user_id))
@@ -179,7 +191,12 @@ pub async fn use_reset(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbResu
     Ok(n == 1)
 }
 
-pub async fn set_password(conn: &mut DbConn, user_id: &str, hash: &str, at: NaiveDateTime) -> DbResult<()> {
+pub async fn set_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
     run!(conn, |c| diesel::update(users::table.find(user_id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
         .execute(c)

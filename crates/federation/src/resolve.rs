@@ -96,9 +96,8 @@ impl FederationResolver {
                 )));
             }
         }
-        serde_json::from_slice(&body).map_err(|e| {
-            AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}"))
-        })
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}")))
     }
 
     /// The actor id that `user@domain` names, by WebFinger.
@@ -149,7 +148,12 @@ fn split_acct(acct: &str) -> AppResult<(&str, &str)> {
 
 #[async_trait::async_trait]
 impl Resolver for FederationResolver {
-    async fn interaction_url(&self, ctx: &AppContext, acct: &str, target: &str) -> AppResult<String> {
+    async fn interaction_url(
+        &self,
+        ctx: &AppContext,
+        acct: &str,
+        target: &str,
+    ) -> AppResult<String> {
         let (user, domain) = split_acct(acct)?;
         if domains::is_blocked(ctx, &domain.to_lowercase()).await? {
             return Err(AppError::NotFound("remote account"));

@@ -141,9 +141,10 @@ async fn registration_follows_the_instance_mode() {
         register(&closed, &token, "outsider", json!({})).await.0,
         403
     );
-    let invite = interspace_app::registrations::create_invite(&closed.ctx, None, Some(1), None)
-        .await
-        .expect("invite");
+    let invite =
+        interspace_app::registrations::create_invite(&closed.ctx, None, Some(1), None, None)
+            .await
+            .expect("invite");
     let (status, body) = register(
         &closed,
         &token,

@@ -126,7 +126,13 @@ fn action_button(frame: &Frame, url: &str, action: &str, label: &str, class: &st
     }
 }
 
-async fn members_page(ctx: &AppContext, viewer: &Viewer, done: Option<&str>, extra: Markup, error: Option<&str>) -> WebResult {
+async fn members_page(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    done: Option<&str>,
+    extra: Markup,
+    error: Option<&str>,
+) -> WebResult {
     operator(viewer)?;
     let all = members::list(ctx).await?;
     let list: Vec<&Member> = all.iter().collect();
@@ -181,12 +187,20 @@ async fn members_page(ctx: &AppContext, viewer: &Viewer, done: Option<&str>, ext
             }
         }
     };
-    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     Ok(page_with(status, &frame, "Members", main))
 }
 
 /// `GET /admin/members`
-pub async fn members_list(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Query<Done>) -> WebResult {
+pub async fn members_list(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    q: web::Query<Done>,
+) -> WebResult {
     members_page(&ctx, &viewer, q.done.as_deref(), html! {}, None).await
 }
 
@@ -195,14 +209,24 @@ pub async fn create_invite(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
     let me = operator(&viewer)?;
     viewer.check(&p)?;
     let number = |k: &'static str, min: i64, max: i64| -> Result<Option<i64>, AppError> {
-        match p.str(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+        match p
+            .str(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        {
             None => Ok(None),
             Some(v) => v
                 .parse::<i64>()
                 .ok()
                 .filter(|n| (min..=max).contains(n))
                 .map(Some)
-                .ok_or_else(|| interspace_core::ValidationError::new(k, format!("must be a whole number from {min} to {max}")).into()),
+                .ok_or_else(|| {
+                    interspace_core::ValidationError::new(
+                        k,
+                        format!("must be a whole number from {min} to {max}"),
+                    )
+                    .into()
+                }),
         }
     };
     let result = async {
@@ -222,7 +246,10 @@ pub async fn create_invite(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
         Ok(invite) => {
             let link = registrations::invite_url(&ctx, &invite);
             let mail = invite.email.as_ref().map(|e| {
-                let body: String = url::form_urlencoded::byte_serialize(format!("Join our space on Interspace: {link}").as_bytes()).collect();
+                let body: String = url::form_urlencoded::byte_serialize(
+                    format!("Join our space on Interspace: {link}").as_bytes(),
+                )
+                .collect();
                 format!("mailto:{e}?subject=Your%20invitation&body={body}")
             });
             let extra = html! {
@@ -236,7 +263,9 @@ pub async fn create_invite(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
         }
         Err(e) => {
             let e = WebError::from(e);
-            let Some(m) = e.form_message() else { return Err(e) };
+            let Some(m) = e.form_message() else {
+                return Err(e);
+            };
             members_page(&ctx, &viewer, None, html! {}, Some(&m)).await
         }
     }
@@ -252,7 +281,9 @@ pub async fn member_action(
     let me = operator(&viewer)?;
     viewer.check(&p)?;
     let action = match p.str("action").as_deref() {
-        Some("role") => MemberAction::SetRole(Role::parse(&p.str("role").unwrap_or_default()).map_err(AppError::from)?),
+        Some("role") => MemberAction::SetRole(
+            Role::parse(&p.str("role").unwrap_or_default()).map_err(AppError::from)?,
+        ),
         Some("approve") => MemberAction::Approve,
         Some("suspend") => MemberAction::Suspend,
         Some("unsuspend") => MemberAction::Unsuspend,
@@ -272,18 +303,27 @@ pub async fn member_action(
         Ok(_) => Ok(redirect("/admin/members?done=member")),
         Err(e) => {
             let e = WebError::from(e);
-            let Some(m) = e.form_message() else { return Err(e) };
+            let Some(m) = e.form_message() else {
+                return Err(e);
+            };
             members_page(&ctx, &viewer, None, html! {}, Some(&m)).await
         }
     }
 }
 
-fn space_form(frame: &Frame, s: &spaces::SpaceDetails, error: Option<&str>, done: Option<&str>) -> Markup {
+fn space_form(
+    frame: &Frame,
+    s: &spaces::SpaceDetails,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
     let loc = &s.location;
     let note = interspace_core::html::to_text(&s.account.note);
     let policy = &s.visit_policy;
-    let text = |id: &str, name: &str, label: &str, value: &str| html! {
-        div { label for=(id) { (label) } input id=(id) name=(name) type="text" value=(value); }
+    let text = |id: &str, name: &str, label: &str, value: &str| {
+        html! {
+            div { label for=(id) { (label) } input id=(id) name=(name) type="text" value=(value); }
+        }
     };
     html! {
         h1 { "Space settings" }
@@ -322,11 +362,19 @@ fn space_form(frame: &Frame, s: &spaces::SpaceDetails, error: Option<&str>, done
 }
 
 /// `GET /admin/space`
-pub async fn space_page(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Query<Done>) -> WebResult {
+pub async fn space_page(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    q: web::Query<Done>,
+) -> WebResult {
     operator(&viewer)?;
     let s = spaces::show(&ctx).await?;
     let frame = viewer.frame();
-    Ok(page(&frame, "Space settings", space_form(&frame, &s, None, q.done.as_deref())))
+    Ok(page(
+        &frame,
+        "Space settings",
+        space_form(&frame, &s, None, q.done.as_deref()),
+    ))
 }
 
 /// `POST /admin/space`
@@ -334,13 +382,21 @@ pub async fn space(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> Web
     let me = operator(&viewer)?;
     viewer.check(&p)?;
     let current = spaces::show(&ctx).await?;
-    let amount = p.str("day_price_amount").unwrap_or_default().trim().to_string();
+    let amount = p
+        .str("day_price_amount")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let day_price = if amount.is_empty() {
         Some(None)
     } else {
         Some(Some(Money {
             amount,
-            currency: p.str("day_price_currency").unwrap_or_default().trim().to_uppercase(),
+            currency: p
+                .str("day_price_currency")
+                .unwrap_or_default()
+                .trim()
+                .to_uppercase(),
         }))
     };
     let mut policy = current.visit_policy.clone();
@@ -364,20 +420,36 @@ pub async fn space(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> Web
         Ok(_) => Ok(redirect("/admin/space?done=space")),
         Err(e) => {
             let e = WebError::from(e);
-            let Some(m) = e.form_message() else { return Err(e) };
+            let Some(m) = e.form_message() else {
+                return Err(e);
+            };
             let frame = viewer.frame();
-            Ok(page_with(e.status_code(), &frame, "Space settings", space_form(&frame, &current, Some(&m), None)))
+            Ok(page_with(
+                e.status_code(),
+                &frame,
+                "Space settings",
+                space_form(&frame, &current, Some(&m), None),
+            ))
         }
     }
 }
 
 /// `GET /admin/federation`: known servers, delivery health, domain blocks.
-pub async fn federation(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Query<Done>) -> WebResult {
+pub async fn federation(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    q: web::Query<Done>,
+) -> WebResult {
     operator(&viewer)?;
     federation_page(&ctx, &viewer, q.done.as_deref(), None).await
 }
 
-async fn federation_page(ctx: &AppContext, viewer: &Viewer, done: Option<&str>, error: Option<&str>) -> WebResult {
+async fn federation_page(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> WebResult {
     let list = domains::overview(ctx).await?;
     let (queued, failed, events) = outbox::depth(ctx).await?;
     let frame = viewer.frame();
@@ -432,7 +504,11 @@ async fn federation_page(ctx: &AppContext, viewer: &Viewer, done: Option<&str>, 
             }
         }
     };
-    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     Ok(page_with(status, &frame, "Federation", main))
 }
 
@@ -452,7 +528,9 @@ async fn domain_change(ctx: &AppContext, viewer: &Viewer, p: &Params, block: boo
     let domain = p.str("domain").unwrap_or_default();
     let result = if block {
         let reason = p.str("reason").filter(|r| !r.trim().is_empty());
-        domains::block(ctx, &domain, reason.as_deref()).await.map(|_| "blocked")
+        domains::block(ctx, &domain, reason.as_deref())
+            .await
+            .map(|_| "blocked")
     } else {
         domains::unblock(ctx, &domain).await.map(|_| "unblocked")
     };
@@ -460,14 +538,20 @@ async fn domain_change(ctx: &AppContext, viewer: &Viewer, p: &Params, block: boo
         Ok(done) => Ok(redirect(&format!("/admin/federation?done={done}"))),
         Err(e) => {
             let e = WebError::from(e);
-            let Some(m) = e.form_message() else { return Err(e) };
+            let Some(m) = e.form_message() else {
+                return Err(e);
+            };
             federation_page(ctx, viewer, None, Some(&m)).await
         }
     }
 }
 
 /// `GET /admin/reports`
-pub async fn reports_list(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Query<Done>) -> WebResult {
+pub async fn reports_list(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    q: web::Query<Done>,
+) -> WebResult {
     let me = staff(&viewer)?;
     let list = reports::list(&ctx, &me.member.user, false).await?;
     let frame = viewer.frame();
@@ -497,7 +581,11 @@ pub async fn reports_list(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Qu
 }
 
 /// `GET /admin/reports/{id}`
-pub async fn report(ctx: web::Data<AppContext>, viewer: Viewer, id: web::Path<String>) -> WebResult {
+pub async fn report(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> WebResult {
     let me = staff(&viewer)?;
     let r = reports::get(&ctx, &me.member.user, &id).await?;
     let frame = viewer.frame();

@@ -19,7 +19,13 @@ pub struct LoginQuery {
     done: Option<String>,
 }
 
-fn login_form(frame: &Frame, next: &str, login: &str, error: Option<&str>, done: Option<&str>) -> Markup {
+fn login_form(
+    frame: &Frame,
+    next: &str,
+    login: &str,
+    error: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
     html! {
         h1 { "Sign in" }
         (notice(done))
@@ -275,7 +281,11 @@ pub async fn reset_page(
         };
         return Ok(viewer.finish(page_with(StatusCode::GONE, &frame, "Reset link", main)));
     }
-    Ok(viewer.finish(page(&frame, "New password", reset_form(&frame, &token, None))))
+    Ok(viewer.finish(page(
+        &frame,
+        "New password",
+        reset_form(&frame, &token, None),
+    )))
 }
 
 /// `POST /reset/{token}`: every session and app token of the member ends.

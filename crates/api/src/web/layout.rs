@@ -178,7 +178,9 @@ pub fn notice(done: Option<&str>) -> Markup {
         "revoked" => "Access revoked.",
         "password" => "Your password is changed. Sign in with it now.",
         "registered" => "Welcome! Your account is ready.",
-        "pending" => "Thank you. An operator will review your sign-up; you can sign in once it is approved.",
+        "pending" => {
+            "Thank you. An operator will review your sign-up; you can sign in once it is approved."
+        }
         "silenced" => "The account is silenced.",
         _ => return html! {},
     };

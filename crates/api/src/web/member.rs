@@ -44,7 +44,14 @@ fn compose(frame: &Frame, me: &SignedIn, text: &str) -> Markup {
     }
 }
 
-async fn home_page(ctx: &AppContext, viewer: &Viewer, me: &SignedIn, done: Option<&str>, error: Option<&str>, text: &str) -> WebResult {
+async fn home_page(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    me: &SignedIn,
+    done: Option<&str>,
+    error: Option<&str>,
+    text: &str,
+) -> WebResult {
     let frame = viewer.frame();
     let list = timelines::home(ctx, &me.member.account, &latest(40)).await?;
     let main = html! {
@@ -57,7 +64,11 @@ async fn home_page(ctx: &AppContext, viewer: &Viewer, me: &SignedIn, done: Optio
             (parts::statuses(&frame, &list, "Nothing here yet: follow people in your space and elsewhere to fill your timeline."))
         }
     };
-    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     Ok(page_with(status, &frame, "Home", main))
 }
 
@@ -189,12 +200,22 @@ pub async fn profile(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> W
     };
     let current = (me.member.user.clone(), me.member.account.clone());
     match accounts::update_profile(&ctx, &current, update).await {
-        Ok(_) => Ok(redirect(&format!("/@{}?done=profile", me.member.account.username))),
+        Ok(_) => Ok(redirect(&format!(
+            "/@{}?done=profile",
+            me.member.account.username
+        ))),
         Err(e) => {
             let e = WebError::from(e);
-            let Some(m) = e.form_message() else { return Err(e) };
+            let Some(m) = e.form_message() else {
+                return Err(e);
+            };
             let frame = viewer.frame();
-            Ok(page_with(e.status_code(), &frame, "Edit profile", profile_form(&frame, me, Some(&m))))
+            Ok(page_with(
+                e.status_code(),
+                &frame,
+                "Edit profile",
+                profile_form(&frame, me, Some(&m)),
+            ))
         }
     }
 }
@@ -238,11 +259,21 @@ pub async fn follow_by_handle(ctx: web::Data<AppContext>, viewer: Viewer, p: Par
         Err(e) => {
             let e = WebError::from(e);
             let m = match &e {
-                WebError::App(interspace_app::AppError::NotFound(_)) => format!("No account {} was found.", acct.trim()),
-                _ => match e.form_message() { Some(m) => m, None => return Err(e) },
+                WebError::App(interspace_app::AppError::NotFound(_)) => {
+                    format!("No account {} was found.", acct.trim())
+                }
+                _ => match e.form_message() {
+                    Some(m) => m,
+                    None => return Err(e),
+                },
             };
             let frame = viewer.frame();
-            Ok(page_with(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &frame, "Follow", follow_form(&frame, &acct, Some(&m))))
+            Ok(page_with(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                &frame,
+                "Follow",
+                follow_form(&frame, &acct, Some(&m)),
+            ))
         }
     }
 }
@@ -257,7 +288,15 @@ pub async fn account(
     let me = viewer.require()?;
     let a = accounts::get(&ctx, &id).await?;
     let rel = follows::relationship(&ctx, &me.member.account, &a.id).await?;
-    let posts = timelines::account(&ctx, Some(&me.member.account), &a.id, false, false, &latest(20)).await?;
+    let posts = timelines::account(
+        &ctx,
+        Some(&me.member.account),
+        &a.id,
+        false,
+        false,
+        &latest(20),
+    )
+    .await?;
     let frame = viewer.frame();
     let own = a.id == me.member.account.id;
     let main = html! {
@@ -312,7 +351,11 @@ pub async fn follow_account(
 }
 
 /// `GET /settings`: authorised apps and signed-in browsers, each revocable.
-pub async fn settings(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Query<Done>) -> WebResult {
+pub async fn settings(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    q: web::Query<Done>,
+) -> WebResult {
     let me = viewer.require()?;
     let apps = interspace_app::sessions::list_apps(&ctx, me).await?;
     let browsers = interspace_app::sessions::list(&ctx, me).await?;
@@ -389,7 +432,12 @@ pub struct ReportQuery {
     status_id: Option<String>,
 }
 
-fn report_form(frame: &Frame, target: &interspace_app::Account, status_id: Option<&str>, error: Option<&str>) -> Markup {
+fn report_form(
+    frame: &Frame,
+    target: &interspace_app::Account,
+    status_id: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
     html! {
         h1 { "Report " (handle(target)) }
         p { "Reports go to the operators of this space. Tell them what is wrong." }
@@ -424,11 +472,19 @@ fn report_form(frame: &Frame, target: &interspace_app::Account, status_id: Optio
 }
 
 /// `GET /report?account_id=&status_id=`
-pub async fn report_page(ctx: web::Data<AppContext>, viewer: Viewer, q: web::Query<ReportQuery>) -> WebResult {
+pub async fn report_page(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    q: web::Query<ReportQuery>,
+) -> WebResult {
     viewer.require()?;
     let target = accounts::get(&ctx, q.account_id.as_deref().unwrap_or_default()).await?;
     let frame = viewer.frame();
-    Ok(page(&frame, "Report", report_form(&frame, &target, q.status_id.as_deref(), None)))
+    Ok(page(
+        &frame,
+        "Report",
+        report_form(&frame, &target, q.status_id.as_deref(), None),
+    ))
 }
 
 /// `POST /report`
@@ -453,10 +509,22 @@ pub async fn report(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> We
         Ok(_) => Ok(redirect("/home?done=reported")),
         Err(e) => {
             let e = WebError::from(e);
-            let Some(m) = e.form_message() else { return Err(e) };
+            let Some(m) = e.form_message() else {
+                return Err(e);
+            };
             let target = accounts::get(&ctx, &target_id).await?;
             let frame = viewer.frame();
-            Ok(page_with(e.status_code(), &frame, "Report", report_form(&frame, &target, status_ids.first().map(String::as_str), Some(&m))))
+            Ok(page_with(
+                e.status_code(),
+                &frame,
+                "Report",
+                report_form(
+                    &frame,
+                    &target,
+                    status_ids.first().map(String::as_str),
+                    Some(&m),
+                ),
+            ))
         }
     }
 }

@@ -20,7 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/@{name}/{id}", web::get().to(public::status))
         .route("/spaces/{handle}", web::get().to(public::space))
         .route("/remote-follow", web::post().to(public::remote_follow))
-        .route("/authorize_interaction", web::get().to(public::authorize_interaction))
+        .route(
+            "/authorize_interaction",
+            web::get().to(public::authorize_interaction),
+        )
         // signing in and up
         .route("/login", web::get().to(auth::login_page))
         .route("/login", web::post().to(auth::login))
@@ -37,11 +40,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/follow", web::get().to(member::follow_page))
         .route("/follow", web::post().to(member::follow_by_handle))
         .route("/accounts/{id}", web::get().to(member::account))
-        .route("/accounts/{id}/{action}", web::post().to(member::follow_account))
+        .route(
+            "/accounts/{id}/{action}",
+            web::post().to(member::follow_account),
+        )
         .route("/settings", web::get().to(member::settings))
         .route("/settings/profile", web::get().to(member::profile_page))
         .route("/settings/profile", web::post().to(member::profile))
-        .route("/settings/{kind}/{id}/revoke", web::post().to(member::revoke))
+        .route(
+            "/settings/{kind}/{id}/revoke",
+            web::post().to(member::revoke),
+        )
         .route("/report", web::get().to(member::report_page))
         .route("/report", web::post().to(member::report))
         // operators
@@ -53,7 +62,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/space", web::post().to(admin::space))
         .route("/admin/federation", web::get().to(admin::federation))
         .route("/admin/domains", web::post().to(admin::domain_block))
-        .route("/admin/domains/unblock", web::post().to(admin::domain_unblock))
+        .route(
+            "/admin/domains/unblock",
+            web::post().to(admin::domain_unblock),
+        )
         .route("/admin/reports", web::get().to(admin::reports_list))
         .route("/admin/reports/{id}", web::get().to(admin::report))
         .route("/admin/reports/{id}", web::post().to(admin::resolve_report));

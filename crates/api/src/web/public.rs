@@ -52,7 +52,12 @@ fn map_link(space: &SpaceDetails) -> Option<String> {
     })
 }
 
-async fn space_page(ctx: &AppContext, viewer: &Viewer, space: &SpaceDetails, done: Option<&str>) -> WebResult {
+async fn space_page(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    space: &SpaceDetails,
+    done: Option<&str>,
+) -> WebResult {
     let frame = viewer.frame();
     let account = &space.account;
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
@@ -129,7 +134,11 @@ pub async fn space(
 }
 
 /// `/@{name}` and `/users/{name}`: a member's public profile.
-pub async fn user(ctx: web::Data<AppContext>, viewer: Viewer, path: web::Path<String>) -> WebResult {
+pub async fn user(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> WebResult {
     let view = actors::get_local(&ctx, &LocalActor::User(path.into_inner())).await?;
     let LocalActorView::Person {
         account,
@@ -179,7 +188,10 @@ pub async fn status(
     path: web::Path<(String, String)>,
 ) -> WebResult {
     let (name, id) = path.into_inner();
-    let me = viewer.signed_in.as_ref().map(|s| s.member.account.id.as_str());
+    let me = viewer
+        .signed_in
+        .as_ref()
+        .map(|s| s.member.account.id.as_str());
     let view = statuses::get(&ctx, &id, me).await?;
     if view.account.username != name || !view.account.is_local() {
         return Err(WebError::NotFound);

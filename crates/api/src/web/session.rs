@@ -70,15 +70,18 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::SignIn(next) = self {
-            let mut to = url::form_urlencoded::Serializer::new(String::from("/login?"));
-            to.append_pair("next", next);
-            return redirect(&to.finish());
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            return redirect(&format!("/login?{query}"));
         }
         let status = self.status_code();
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "page failed");
             match self {
-                Self::App(AppError::Unavailable(_)) => "The service is unavailable; try again soon".to_string(),
+                Self::App(AppError::Unavailable(_)) => {
+                    "The service is unavailable; try again soon".to_string()
+                }
                 Self::App(AppError::Remote(_)) => self.to_string(),
                 _ => "Something went wrong on our side".to_string(),
             }
@@ -168,7 +171,10 @@ impl Viewer {
 pub fn ct_eq(a: &str, b: &str) -> bool {
     !a.is_empty()
         && a.len() == b.len()
-        && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl FromRequest for Viewer {

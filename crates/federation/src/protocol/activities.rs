@@ -215,9 +215,12 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
         "flag" => {
             // A forwarded report, sent by the instance actor so the reporter stays anonymous.
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
-            let (report, status_uris) = interspace_app::reports::for_delivery(ctx, &e.subject_id).await?;
+            let (report, status_uris) =
+                interspace_app::reports::for_delivery(ctx, &e.subject_id).await?;
             let id = interspace_app::reports::flag_id(ctx, &report.id);
-            let objects: Vec<String> = std::iter::once(target.uri.clone()).chain(status_uris).collect();
+            let objects: Vec<String> = std::iter::once(target.uri.clone())
+                .chain(status_uris)
+                .collect();
             Some(Built {
                 json: with_context(json!({
                     "id": id, "type": "Flag", "actor": actor.uri, "object": objects,
