@@ -145,10 +145,11 @@ async fn content_negotiation_serves_html_to_browsers() {
                     .starts_with("text/html"),
                 "{path} {accept}"
             );
-            assert_eq!(res.headers()["vary"], "Accept");
+            let vary = res.headers()["vary"].to_str().expect("vary");
+            assert!(vary.contains("Accept"), "{vary}");
             assert_eq!(res.headers()["x-frame-options"], "DENY");
             let body = res.text().await.expect("body");
-            assert!(body.contains("<main>"));
+            assert!(body.contains("<main"));
         }
         let (_, doc) = get_json(&a.at(path), "application/activity+json, text/html;q=0.5").await;
         assert!(doc["id"].as_str().expect("id").ends_with(path));

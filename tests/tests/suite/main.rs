@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set (the test command does both).
 
 mod actors;
+mod browser;
 mod cli;
 mod clients;
 mod delivery;
@@ -16,3 +17,4 @@ mod profiles;
 mod relations;
 mod resolve;
 mod streaming;
+mod web;

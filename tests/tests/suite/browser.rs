@@ -1,0 +1,108 @@
+//! End-to-end flows in headless Chromium against a live instance: tests/browser/run.mjs drives
+//! Debian's Chromium with playwright-core and checks pages with axe-core (WCAG 2.1 A and AA, in
+//! the light and the dark colour scheme). The test command installs them (scripts/browser-deps)
+//! and sets `INTERSPACE_BROWSER_DIR` and `INTERSPACE_CHROMIUM`; without the former these tests
+//! say so and skip (with CI=true they fail). Set `INTERSPACE_SCREENSHOTS` to a directory to keep
+//! the flows' screenshots.
+
+use interspace_tests::{wait_until, TestCluster};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+fn browser_dir() -> Option<PathBuf> {
+    match std::env::var("INTERSPACE_BROWSER_DIR") {
+        Ok(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI needs INTERSPACE_BROWSER_DIR (scripts/test sets it)"
+            );
+            eprintln!(
+                "SKIPPED: INTERSPACE_BROWSER_DIR is not set; run scripts/test to drive Chromium"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `node run.mjs FLOW` in the browser tests' directory with `env` added, and returns its
+/// standard output, which must end with the line `OK`. Blocking: call it in `spawn_blocking`.
+pub fn run_browser(flow: &str, env: &[(&str, String)]) -> String {
+    let dir = browser_dir().expect("INTERSPACE_BROWSER_DIR is set");
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("run.mjs")).arg(flow).current_dir(&dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run node (Node.js 20+ is needed)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "browser flow {flow} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert_eq!(
+        stdout.trim_end().lines().last(),
+        Some("OK"),
+        "browser flow {flow} did not finish:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+/// A new operator and a new member do everything in Chromium (see flows/journey.mjs); the
+/// servers' state shows it happened, including the follow on the other instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_journey_from_first_sign_in_to_moderation() {
+    if browser_dir().is_none() {
+        return;
+    }
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let bob = b.user("bob").await;
+    let first = a.first_run.clone().expect("first run");
+    let mut env = vec![
+        ("BASE", a.url.clone()),
+        ("OP_USER", first.operator_username.clone()),
+        ("OP_PASSWORD", first.password.clone()),
+        ("REMOTE", format!("bob@{}", b.domain)),
+        ("REMOTE_NAME", "bob".to_string()),
+    ];
+    if let Ok(dir) = std::env::var("INTERSPACE_SCREENSHOTS") {
+        env.push(("INTERSPACE_SCREENSHOTS", dir));
+    }
+    let out = tokio::task::spawn_blocking(move || run_browser("journey", &env))
+        .await
+        .expect("join");
+    print!("{out}");
+
+    // The follow made in the browser reached the other instance.
+    wait_until("dana follows bob on B", Duration::from_secs(10), || async {
+        let (_, followers) = b
+            .get(
+                &bob.token,
+                &format!("/api/v1/accounts/{}/followers", bob.id),
+            )
+            .await;
+        followers
+            .as_array()
+            .filter(|l| l.iter().any(|f| f["acct"] == format!("dana@{}", a.domain)))
+            .map(|_| ())
+    })
+    .await;
+    assert!(interspace_app::domains::is_blocked(&a.ctx, "spam.example")
+        .await
+        .expect("blocked"));
+    let op = interspace_app::members::get(&a.ctx, &first.operator_username)
+        .await
+        .expect("operator");
+    let reports = interspace_app::reports::list(&a.ctx, &op.user, false)
+        .await
+        .expect("reports");
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].report.resolution.as_deref(), Some("silence"));
+    assert!(reports[0].target.silenced_at.is_some());
+    cluster.shutdown().await;
+}
