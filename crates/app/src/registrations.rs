@@ -155,9 +155,7 @@ pub async fn find_usable_invite(ctx: &AppContext, code: &str) -> AppResult<Optio
     let ts = now();
     Ok(db_invites::find_invite(&mut conn, code.trim())
         .await?
-        .filter(|i| {
-            !i.expires_at.is_some_and(|e| e <= ts) && !i.max_uses.is_some_and(|m| i.uses >= m)
-        }))
+        .filter(|i| i.expires_at.is_none_or(|e| e > ts) && i.max_uses.is_none_or(|m| i.uses < m)))
 }
 
 pub async fn list_invites(ctx: &AppContext) -> AppResult<Vec<Invite>> {
