@@ -11,6 +11,7 @@ pub mod domains;
 mod error;
 pub mod events;
 pub mod follows;
+pub mod housekeeping;
 pub mod instance;
 pub mod keys;
 pub mod markers;

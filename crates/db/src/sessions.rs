@@ -191,6 +191,15 @@ pub async fn use_reset(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbResu
     Ok(n == 1)
 }
 
+/// Removes reset links that expired before `at`, used or not.
+pub async fn delete_resets_expired_before(conn: &mut DbConn, at: NaiveDateTime) -> DbResult<usize> {
+    Ok(run!(conn, |c| diesel::delete(
+        password_resets::table.filter(password_resets::expires_at.lt(at))
+    )
+    .execute(c)
+    .await)?)
+}
+
 pub async fn set_password(
     conn: &mut DbConn,
     user_id: &str,

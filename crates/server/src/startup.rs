@@ -129,6 +129,7 @@ impl Application {
         )
         .await?;
         ctx.mark_ready();
+        tokio::spawn(housekeeping(ctx.clone()));
 
         let app_ctx = ctx.clone();
         let mut server = HttpServer::new(move || {
@@ -154,7 +155,12 @@ impl Application {
                     source,
                 })?;
         }
-        let server = server.shutdown_timeout(10).run();
+        // Reading a request's head may take a while on a loaded machine; 5 s (actix's default)
+        // answered 408 to well-behaved clients under load.
+        let server = server
+            .client_request_timeout(std::time::Duration::from_secs(30))
+            .shutdown_timeout(10)
+            .run();
         if handle_signals {
             let (handle, ctx) = (server.handle(), ctx.clone());
             tokio::spawn(async move {
@@ -182,6 +188,24 @@ impl Application {
         let result = self.server.await;
         ctx.shutdown();
         result
+    }
+}
+
+/// Hourly clean-up (`app::housekeeping`) until the instance stops.
+async fn housekeeping(ctx: AppContext) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = ctx.stopped() => return,
+        }
+        if !ctx.is_ready() {
+            return;
+        }
+        match interspace_app::housekeeping::run(&ctx).await {
+            Ok(p) => tracing::debug!(?p, "housekeeping"),
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
     }
 }
 

@@ -510,3 +510,68 @@ async fn reports_are_forwarded_as_flag_and_resolved_by_operators() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids() {
+    use interspace_db::{now, outbox, sessions};
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    a.user("olga").await;
+    let ctx = &a.ctx;
+    let (_, old) = interspace_app::sessions::sign_in(ctx, "olga", "olga-password", "old browser")
+        .await
+        .expect("sign in");
+    let (fresh_token, _) =
+        interspace_app::sessions::sign_in(ctx, "olga", "olga-password", "new browser")
+            .await
+            .expect("sign in");
+    let long_ago = now() - interspace_app::sessions::IDLE_LIFETIME * 2;
+    let mut conn = ctx.db.get().await.expect("conn");
+    sessions::touch_session(&mut conn, &old.session.id, long_ago)
+        .await
+        .expect("age");
+    outbox::remember_activity(&mut conn, "https://old.example/a/1", long_ago)
+        .await
+        .expect("old id");
+    outbox::remember_activity(&mut conn, "https://new.example/a/1", now())
+        .await
+        .expect("new id");
+    sessions::insert_reset(
+        &mut conn,
+        &sessions::PasswordReset {
+            id: "01DEADRESET".into(),
+            token_hash: "dead".into(),
+            user_id: old.member.user.id.clone(),
+            created_by: None,
+            expires_at: long_ago,
+            used_at: None,
+            created_at: long_ago,
+        },
+    )
+    .await
+    .expect("reset");
+    drop(conn);
+
+    let pruned = interspace_app::housekeeping::run(ctx).await.expect("run");
+    assert_eq!(
+        pruned,
+        interspace_app::housekeeping::Pruned {
+            sessions: 1,
+            resets: 1,
+            activities: 1
+        }
+    );
+    // What is still in use stays: the fresh session works, the recent id is still a replay.
+    assert!(interspace_app::sessions::authenticate(ctx, &fresh_token)
+        .await
+        .expect("auth")
+        .is_some());
+    let mut conn = ctx.db.get().await.expect("conn");
+    assert!(
+        !outbox::remember_activity(&mut conn, "https://new.example/a/1", now())
+            .await
+            .expect("replay")
+    );
+    drop(conn);
+    cluster.shutdown().await;
+}

@@ -4,9 +4,9 @@
 use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::parts::{self, display_name, handle};
 use super::public::Done;
-use super::session::{redirect, Viewer, WebError, WebResult};
+use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::mastodon::extract::Params;
-use actix_web::{web, ResponseError};
+use actix_web::web;
 use interspace_app::members::{self, Member, MemberAction};
 use interspace_app::reports::{self, ReportAction};
 use interspace_app::sessions::SignedIn;
@@ -262,10 +262,7 @@ pub async fn create_invite(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
             members_page(&ctx, &viewer, None, extra, None).await
         }
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(m) = e.form_message() else {
-                return Err(e);
-            };
+            let (_, m) = fixable(e)?;
             members_page(&ctx, &viewer, None, html! {}, Some(&m)).await
         }
     }
@@ -302,10 +299,7 @@ pub async fn member_action(
     match members::act(&ctx, &me.member.user, &id, action).await {
         Ok(_) => Ok(redirect("/admin/members?done=member")),
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(m) = e.form_message() else {
-                return Err(e);
-            };
+            let (_, m) = fixable(e)?;
             members_page(&ctx, &viewer, None, html! {}, Some(&m)).await
         }
     }
@@ -419,13 +413,10 @@ pub async fn space(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> Web
     match spaces::update_by(&ctx, &me.member.user, &current.space.id, change).await {
         Ok(_) => Ok(redirect("/admin/space?done=space")),
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(m) = e.form_message() else {
-                return Err(e);
-            };
+            let (status, m) = fixable(e)?;
             let frame = viewer.frame();
             Ok(page_with(
-                e.status_code(),
+                status,
                 &frame,
                 "Space settings",
                 space_form(&frame, &current, Some(&m), None),
@@ -537,10 +528,7 @@ async fn domain_change(ctx: &AppContext, viewer: &Viewer, p: &Params, block: boo
     match result {
         Ok(done) => Ok(redirect(&format!("/admin/federation?done={done}"))),
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(m) = e.form_message() else {
-                return Err(e);
-            };
+            let (_, m) = fixable(e)?;
             federation_page(ctx, viewer, None, Some(&m)).await
         }
     }

@@ -3,7 +3,7 @@
 
 use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::session::{
-    clear_session_cookie, redirect, safe_next, session_cookie, Viewer, WebError, WebResult,
+    clear_session_cookie, fixable, redirect, safe_next, session_cookie, Viewer, WebError, WebResult,
 };
 use crate::mastodon::extract::Params;
 use actix_web::http::{header, StatusCode};
@@ -69,11 +69,7 @@ pub async fn login(
     viewer.check(&p)?;
     let next = safe_next(p.str("next").as_deref());
     let login = p.str("username").unwrap_or_default();
-    let agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let agent = user_agent(&req);
     match sessions::sign_in(&ctx, &login, &p.str("password").unwrap_or_default(), agent).await {
         Ok((token, _)) => {
             let mut res = redirect(&next);
@@ -82,20 +78,19 @@ pub async fn login(
             Ok(res)
         }
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(message) = e.form_message() else {
-                return Err(e);
-            };
+            let (status, message) = fixable(e)?;
             let frame = viewer.frame();
             let main = login_form(&frame, &next, &login, Some(&message), None);
-            Ok(viewer.finish(page_with(e_status(&e), &frame, "Sign in", main)))
+            Ok(viewer.finish(page_with(status, &frame, "Sign in", main)))
         }
     }
 }
 
-fn e_status(e: &WebError) -> StatusCode {
-    use actix_web::ResponseError;
-    e.status_code()
+fn user_agent(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// `POST /logout`
@@ -228,11 +223,7 @@ pub async fn register(
     .await;
     match result {
         Ok(member) if member.user.approved => {
-            let agent = req
-                .headers()
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
+            let agent = user_agent(&req);
             let (token, _) = sessions::sign_in(&ctx, &v.username, &password, agent).await?;
             let mut res = redirect("/home?done=registered");
             res.add_cookie(&session_cookie(ctx.urls().is_https(), &token))
@@ -241,13 +232,10 @@ pub async fn register(
         }
         Ok(_) => Ok(redirect("/login?done=pending")),
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(message) = e.form_message() else {
-                return Err(e);
-            };
+            let (status, message) = fixable(e)?;
             let frame = viewer.frame();
             let main = register_form(&ctx, &frame, &v, Some(&message));
-            Ok(viewer.finish(page_with(e_status(&e), &frame, "Sign up", main)))
+            Ok(viewer.finish(page_with(status, &frame, "Sign up", main)))
         }
     }
 }
@@ -304,13 +292,10 @@ pub async fn reset(
             Ok(res)
         }
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(message) = e.form_message() else {
-                return Err(e);
-            };
+            let (status, message) = fixable(e)?;
             let frame = viewer.frame();
             let main = reset_form(&frame, &token, Some(&message));
-            Ok(viewer.finish(page_with(e_status(&e), &frame, "New password", main)))
+            Ok(viewer.finish(page_with(status, &frame, "New password", main)))
         }
     }
 }

@@ -4,9 +4,9 @@
 use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::parts::{self, button_form, display_name, handle};
 use super::public::Done;
-use super::session::{redirect, Viewer, WebError, WebResult};
+use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::mastodon::extract::Params;
-use actix_web::{web, ResponseError};
+use actix_web::web;
 use interspace_app::accounts::{self, ProfileUpdate};
 use interspace_app::reports::{self, NewReport};
 use interspace_app::sessions::SignedIn;
@@ -97,11 +97,8 @@ pub async fn post(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebR
     match result {
         Ok(_) => Ok(redirect("/home?done=posted")),
         Err(e) => {
-            let e = WebError::from(e);
-            match e.form_message() {
-                Some(m) => home_page(&ctx, &viewer, me, None, Some(&m), &text).await,
-                None => Err(e),
-            }
+            let (_, m) = fixable(e)?;
+            home_page(&ctx, &viewer, me, None, Some(&m), &text).await
         }
     }
 }
@@ -205,13 +202,10 @@ pub async fn profile(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> W
             me.member.account.username
         ))),
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(m) = e.form_message() else {
-                return Err(e);
-            };
+            let (status, m) = fixable(e)?;
             let frame = viewer.frame();
             Ok(page_with(
-                e.status_code(),
+                status,
                 &frame,
                 "Edit profile",
                 profile_form(&frame, me, Some(&m)),
@@ -508,14 +502,11 @@ pub async fn report(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> We
     match result {
         Ok(_) => Ok(redirect("/home?done=reported")),
         Err(e) => {
-            let e = WebError::from(e);
-            let Some(m) = e.form_message() else {
-                return Err(e);
-            };
+            let (status, m) = fixable(e)?;
             let target = accounts::get(&ctx, &target_id).await?;
             let frame = viewer.frame();
             Ok(page_with(
-                e.status_code(),
+                status,
                 &frame,
                 "Report",
                 report_form(

@@ -94,6 +94,16 @@ impl ResponseError for WebError {
 
 pub type WebResult = Result<HttpResponse, WebError>;
 
+/// An error the person can fix by changing the form: its status and sentence, to show the form
+/// again; any other error is passed on.
+pub fn fixable(e: impl Into<WebError>) -> Result<(StatusCode, String), WebError> {
+    let e = e.into();
+    match e.form_message() {
+        Some(m) => Ok((e.status_code(), m)),
+        None => Err(e),
+    }
+}
+
 /// 303 to a local path (after a form, so reload does not post again).
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
