@@ -188,3 +188,36 @@ pub async fn reset_password(ctx: &AppContext, token: &str, password: &str) -> Ap
     tx.commit().await?;
     Ok(())
 }
+
+/// A signed-in member changes their password: the current one is checked (with the login rate
+/// limit); the member's other sessions and every app token end, this session stays.
+pub async fn change_password(
+    ctx: &AppContext,
+    me: &SignedIn,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    validate_password(new)?;
+    let (user, _) = check_password(ctx, &me.member.account.username, current)
+        .await
+        .map_err(|e| match e {
+            AppError::InvalidGrant(_) => interspace_core::ValidationError::new(
+                "current_password",
+                "is not your current password",
+            )
+            .into(),
+            other => other,
+        })?;
+    let hash = passwords::hash(new).await?;
+    let ts = now();
+    let mut tx = ctx.db.begin().await?;
+    db::set_password(&mut tx, &user.id, &hash, ts).await?;
+    for s in db::list_sessions(&mut tx, &user.id).await? {
+        if s.id != me.session.id {
+            db::delete_session(&mut tx, &user.id, &s.id).await?;
+        }
+    }
+    interspace_db::oauth::revoke_user_tokens(&mut tx, &user.id, ts).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -119,7 +119,7 @@ pub fn first_run_message(first: &FirstRun, base: &str) -> String {
         "Interspace is set up. The space @{handle} and its operator were created.\n\
          Operator login: {user} (e-mail {email})\n\
          One-time password: {password}\n\
-         This password is shown only once. Sign in at {base} and change it.\n",
+         This password is shown only once. Sign in at {base}login and change it under Settings.\n",
         handle = first.space_handle,
         user = first.operator_username,
         email = first.operator_email,

@@ -2,7 +2,8 @@
 // credentials, configures the space and invites a member; the member signs up with the link,
 // posts, follows someone on another instance, edits their profile and reports that account;
 // the operator resolves the report and blocks a domain. Every main page passes the
-// accessibility check in the light and the dark scheme; screenshots go to INTERSPACE_SCREENSHOTS.
+// accessibility check in the light and the dark scheme (the operator first replaces the
+// one-time password); screenshots go to INTERSPACE_SCREENSHOTS.
 // Environment: BASE (instance A), OP_USER and OP_PASSWORD (A's first-run operator), REMOTE
 // (a handle on instance B to follow), REMOTE_NAME (its display name).
 
@@ -32,8 +33,14 @@ export default async function journey(ctx) {
   await ctx.goto(page, `${BASE}/login`);
   await checkPage('sign-in page', 'login');
 
-  // The operator configures the space.
+  // The operator replaces the one-time password, then configures the space.
   await signIn(OP_USER, OP_PASSWORD);
+  const opPassword = 'a-password-of-my-own';
+  await ctx.goto(page, `${BASE}/settings`);
+  await page.getByLabel('Current password').fill(OP_PASSWORD);
+  await page.getByLabel('New password').fill(opPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await ctx.expectText(page, 'Your password is changed.');
   await ctx.goto(page, `${BASE}/admin/space`);
   await page.getByLabel('Name', { exact: true }).fill('Fabrik Coworking');
   await page.getByLabel('Description').fill('Desks, meeting rooms and good coffee by the river.');
@@ -121,7 +128,7 @@ export default async function journey(ctx) {
   await signOut();
 
   // The operator resolves the report and blocks a domain.
-  await signIn(OP_USER, OP_PASSWORD);
+  await signIn(OP_USER, opPassword);
   await ctx.goto(page, `${BASE}/admin/reports`);
   await checkPage('reports', 'admin-reports');
   await page.locator('table a').first().click();

@@ -364,6 +364,52 @@ async fn operators_invite_and_reset_passwords_through_single_use_links() {
         404
     );
     assert_eq!(dana.get("/home").await.status, 303);
+    // Dana changes it again herself: the current password is checked; her other browsers and
+    // apps are signed out, this browser stays.
+    let mut other = Browser::new(a);
+    other.sign_in("dana", "a-new-password").await;
+    let mut here = Browser::new(a);
+    here.sign_in("dana", "a-new-password").await;
+    let api = a.password_token("dana", "a-new-password", "read").await;
+    here.get("/settings").await;
+    let res = here
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", "wrong"),
+                ("password", "third-password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        res.body.contains("is not your current password"),
+        "{}",
+        res.body
+    );
+    let res = here
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", "a-new-password"),
+                ("password", "third-password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        here.get("/settings").await.status,
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        other.get("/settings").await.status,
+        303,
+        "the other one is signed out"
+    );
+    let (status, _) = a.get(&api, "/api/v1/accounts/verify_credentials").await;
+    assert_eq!(status, 401, "app tokens end");
+
     let mut again = Browser::new(a);
     again.get("/login").await;
     assert_eq!(
@@ -376,7 +422,7 @@ async fn operators_invite_and_reset_passwords_through_single_use_links() {
             .status,
         400
     );
-    again.sign_in("dana", "a-new-password").await;
+    again.sign_in("dana", "third-password").await;
     cluster.shutdown().await;
 }
 

@@ -176,6 +176,7 @@ pub fn notice(done: Option<&str>) -> Markup {
         "reported" => "Thank you. The operators of this space will look at your report.",
         "resolved" => "The report is resolved.",
         "revoked" => "Access revoked.",
+        "changed" => "Your password is changed. Your apps and other browsers are signed out.",
         "password" => "Your password is changed. Sign in with it now.",
         "registered" => "Welcome! Your account is ready.",
         "pending" => {

@@ -358,6 +358,7 @@ pub async fn settings(
         h1 { "Settings" }
         (notice(q.done.as_deref()))
         p { a href="/settings/profile" { "Edit your profile" } }
+        (password_form(&frame, None))
         section aria-labelledby="apps" {
             h2 #apps { "Authorised apps" }
             @if apps.is_empty() { p.muted { "No app has access to your account." } }
@@ -395,6 +396,44 @@ pub async fn settings(
         }
     };
     Ok(page(&frame, "Settings", main))
+}
+
+fn password_form(frame: &Frame, error: Option<&str>) -> Markup {
+    html! {
+        section aria-labelledby="password" {
+            h2 #password { "Change your password" }
+            (alert(error))
+            form.stack method="post" action="/settings/password" {
+                (csrf_field(frame.csrf))
+                div {
+                    label for="current-password" { "Current password" }
+                    input #current-password name="current_password" type="password" autocomplete="current-password" required;
+                }
+                div {
+                    label for="new-password" { "New password " span.hint { "(at least 8 characters; your apps and other browsers are signed out)" } }
+                    input #new-password name="password" type="password" autocomplete="new-password" minlength="8" required;
+                }
+                div { button type="submit" { "Change password" } }
+            }
+        }
+    }
+}
+
+/// `POST /settings/password`
+pub async fn change_password(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebResult {
+    let me = viewer.require()?;
+    viewer.check(&p)?;
+    let current = p.str("current_password").unwrap_or_default();
+    let new = p.str("password").unwrap_or_default();
+    match interspace_app::sessions::change_password(&ctx, me, &current, &new).await {
+        Ok(()) => Ok(redirect("/settings?done=changed")),
+        Err(e) => {
+            let (status, m) = fixable(e)?;
+            let frame = viewer.frame();
+            let main = html! { h1 { "Settings" } (password_form(&frame, Some(&m))) };
+            Ok(page_with(status, &frame, "Settings", main))
+        }
+    }
 }
 
 /// `POST /settings/apps/{id}/revoke` and `/settings/sessions/{id}/revoke`

@@ -48,6 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings/profile", web::get().to(member::profile_page))
         .route("/settings/profile", web::post().to(member::profile))
         .route(
+            "/settings/password",
+            web::post().to(member::change_password),
+        )
+        .route(
             "/settings/{kind}/{id}/revoke",
             web::post().to(member::revoke),
         )
