@@ -621,3 +621,67 @@ async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids
     drop(conn);
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_from_another_server_goes_through_its_interaction_page() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    b.user("bob").await;
+    // A visitor on A's space page names their account on B.
+    let mut visitor = Browser::new(a);
+    let home = visitor.get("/").await;
+    let uri = home
+        .body
+        .split("name=\"uri\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the space's id in the form")
+        .to_string();
+    let bad = visitor
+        .post("/remote-follow", &[("handle", "nobody"), ("uri", &uri)])
+        .await;
+    assert_eq!(bad.status, 200);
+    assert!(bad.body.contains("role=\"alert\""), "{}", bad.body);
+    let page = visitor
+        .post(
+            "/remote-follow",
+            &[("handle", &format!("bob@{}", b.domain)), ("uri", &uri)],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let link = page
+        .body
+        .split("class=\"button\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link to B")
+        .replace("&amp;", "&");
+    assert!(
+        link.starts_with(&format!("{}/authorize_interaction?uri=", b.url)),
+        "{link}"
+    );
+
+    // On B, bob (signed in) lands on B's page for the space, with its Follow button.
+    let mut bob = Browser::new(b);
+    bob.sign_in("bob", "bob-password").await;
+    let path = link.strip_prefix(&b.url).expect("local").to_string();
+    let res = bob.get(&path).await;
+    assert_eq!(res.status, 303);
+    let account_page = bob.get(res.location()).await;
+    assert_eq!(account_page.status, 200);
+    assert!(
+        account_page.body.contains(">Follow</button>"),
+        "{}",
+        account_page.body
+    );
+    // Signed out, B asks bob to sign in first and comes back.
+    let res = Browser::new(b).get(&path).await;
+    assert_eq!(res.status, 303);
+    assert!(
+        res.location()
+            .starts_with("/login?next=%2Fauthorize_interaction"),
+        "{}",
+        res.location()
+    );
+    cluster.shutdown().await;
+}

@@ -11,15 +11,8 @@ use interspace_app::accounts::{self, ProfileUpdate};
 use interspace_app::reports::{self, NewReport};
 use interspace_app::sessions::SignedIn;
 use interspace_app::statuses::{self, NewStatus};
-use interspace_app::{follows, notifications, timelines, AppContext, Page};
+use interspace_app::{follows, notifications, timelines, AppContext};
 use maud::{html, Markup};
-
-fn latest(n: i64) -> Page {
-    Page {
-        limit: n,
-        ..Default::default()
-    }
-}
 
 fn compose(frame: &Frame, me: &SignedIn, text: &str) -> Markup {
     let default = me.member.user.default_privacy.as_str();
@@ -53,7 +46,7 @@ async fn home_page(
     text: &str,
 ) -> WebResult {
     let frame = viewer.frame();
-    let list = timelines::home(ctx, &me.member.account, &latest(40)).await?;
+    let list = timelines::home(ctx, &me.member.account, &parts::latest(40)).await?;
     let main = html! {
         h1 { "Home" }
         (notice(done))
@@ -120,7 +113,7 @@ fn describe(kind: &str) -> &'static str {
 pub async fn notifications_page(ctx: web::Data<AppContext>, viewer: Viewer) -> WebResult {
     let me = viewer.require()?;
     let frame = viewer.frame();
-    let list = notifications::list(&ctx, &me.member.account, &[], &[], &latest(40)).await?;
+    let list = notifications::list(&ctx, &me.member.account, &[], &[], &parts::latest(40)).await?;
     let main = html! {
         h1 { "Notifications" }
         @if list.is_empty() { p.muted { "No notifications yet." } }
@@ -288,7 +281,7 @@ pub async fn account(
         &a.id,
         false,
         false,
-        &latest(20),
+        &parts::latest(20),
     )
     .await?;
     let frame = viewer.frame();

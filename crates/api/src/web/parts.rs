@@ -6,6 +6,14 @@ use interspace_app::statuses::StatusView;
 use interspace_app::Account;
 use maud::{html, Markup};
 
+/// The newest `n` items of a timeline.
+pub fn latest(n: i64) -> interspace_app::Page {
+    interspace_app::Page {
+        limit: n,
+        ..Default::default()
+    }
+}
+
 pub fn display_name(a: &Account) -> &str {
     if a.display_name.trim().is_empty() {
         &a.username

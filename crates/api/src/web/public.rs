@@ -8,16 +8,9 @@ use crate::mastodon::extract::Params;
 use actix_web::{web, HttpResponse};
 use interspace_app::actors::{self, LocalActorView};
 use interspace_app::spaces::SpaceDetails;
-use interspace_app::{accounts, follows, spaces, statuses, timelines, Account, AppContext, Page};
+use interspace_app::{accounts, follows, spaces, statuses, timelines, Account, AppContext};
 use interspace_core::urls::LocalActor;
 use maud::{html, Markup};
-
-fn latest(n: i64) -> Page {
-    Page {
-        limit: n,
-        ..Default::default()
-    }
-}
 
 /// "Follow from your fediverse account": the visitor names their own account, we send them to
 /// its server's follow page.
@@ -61,7 +54,7 @@ async fn space_page(
     let frame = viewer.frame();
     let account = &space.account;
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
-    let posts = timelines::public(ctx, me, Some(true), &latest(10)).await?;
+    let posts = timelines::public(ctx, me, Some(true), &parts::latest(10)).await?;
     let policy = &space.visit_policy;
     let address = space.location.one_line();
     let main = html! {
@@ -149,7 +142,7 @@ pub async fn user(
     };
     let frame = viewer.frame();
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
-    let posts = timelines::account(&ctx, me, &account.id, false, false, &latest(20)).await?;
+    let posts = timelines::account(&ctx, me, &account.id, false, false, &parts::latest(20)).await?;
     let fields = accounts::fields(&account);
     let skills = accounts::skills(&account);
     let own = me.is_some_and(|m| m.id == account.id);
