@@ -45,6 +45,16 @@ pub async fn notify(
     {
         return Ok(());
     }
+    // A silenced account reaches only the people who follow it.
+    if let Some(sender) = db_accounts::find_account_by_id(conn, from).await? {
+        if sender.silenced_at.is_some()
+            && !interspace_db::follows::find_follow(conn, to, from)
+                .await?
+                .is_some_and(|f| f.accepted)
+        {
+            return Ok(());
+        }
+    }
     let id = new_id();
     db_notifications::insert_notification(
         conn,

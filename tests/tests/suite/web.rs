@@ -526,6 +526,24 @@ async fn reports_are_forwarded_as_flag_and_resolved_by_operators() {
             .all(|s| s["account"]["id"] != json!(bob_at_a)),
         "{public}"
     );
+    // A silenced account reaches only its followers: alice (a follower) is notified of its
+    // mention, carol is not.
+    let carol = a.user("carol").await;
+    b.post(
+        &bob.token,
+        "/api/v1/statuses",
+        json!({"status": format!("hi @alice@{0} and @carol@{0}", a.domain)}),
+    )
+    .await;
+    wait_until("alice is notified", Duration::from_secs(10), || async {
+        let (_, n) = a
+            .get(&alice.token, "/api/v1/notifications?types[]=mention")
+            .await;
+        n.as_array().filter(|l| !l.is_empty()).map(|_| ())
+    })
+    .await;
+    let (_, n) = a.get(&carol.token, "/api/v1/notifications").await;
+    assert_eq!(n, json!([]), "carol does not follow bob");
     assert_eq!(
         op.post(&format!("/admin/reports/{rid}"), &[("action", "dismiss")])
             .await
