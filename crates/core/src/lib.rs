@@ -4,6 +4,7 @@
 //! values that are known to be valid.
 
 pub mod accept;
+pub mod events;
 pub mod html;
 pub mod ids;
 pub mod images;

@@ -1,0 +1,234 @@
+//! Events' value objects and rules (API.md "Events"): the closed vocabularies, and the
+//! schedule and capacity checks every create and update goes through.
+
+use crate::ValidationError;
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// Defines a closed vocabulary: `parse` accepts exactly the API's words, `as_str` gives them.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident, $field:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+                match raw.trim() {
+                    $($word => Ok(Self::$variant),)+
+                    other => Err(ValidationError::new(
+                        $field,
+                        format!(
+                            "'{other}' is not one of {}",
+                            [$($word),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $word),+ }
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// Who may take a seat: anyone, those the organiser approves, people sent to another site,
+    /// or only those invited.
+    JoinMode, "join_mode", {
+        Free => "free",
+        Restricted => "restricted",
+        External => "external",
+        Invite => "invite",
+    }
+);
+
+vocabulary!(
+    /// Where an event stands; `Postponed` keeps the previous start.
+    EventStatus, "status", {
+        Scheduled => "scheduled",
+        Cancelled => "cancelled",
+        Postponed => "postponed",
+        MovedOnline => "moved_online",
+    }
+);
+
+vocabulary!(
+    /// Who sees an event: everyone, members of the space, or also partner spaces' members.
+    EventVisibility, "visibility", {
+        Public => "public",
+        Space => "space",
+        Partners => "partners",
+    }
+);
+
+vocabulary!(
+    /// Where an event takes place.
+    PlaceKind, "place.kind", {
+        Space => "space",
+        Address => "address",
+        Online => "online",
+    }
+);
+
+vocabulary!(
+    /// A participant's state; `Requested` waits for a remote organiser's answer.
+    ParticipationState, "state", {
+        Requested => "requested",
+        Accepted => "accepted",
+        Pending => "pending",
+        Waitlisted => "waitlisted",
+        Rejected => "rejected",
+        Left => "left",
+    }
+);
+
+pub const MAX_CAPACITY: i64 = 100_000;
+/// An event lasts at most this long (a festival, not a season).
+pub const MAX_DAYS: i64 = 31;
+
+/// A checked schedule: UTC start and end, and the IANA zone people read them in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub timezone: String,
+}
+
+fn instant(field: &'static str, raw: &str) -> Result<NaiveDateTime, ValidationError> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .map_err(|_| {
+            ValidationError::new(field, "must be an RFC 3339 time, e.g. 2026-12-01T18:00:00Z")
+        })
+}
+
+/// Start and end as RFC 3339 times, and an IANA time zone: the end comes after the start, and
+/// an event lasts at most [`MAX_DAYS`].
+pub fn schedule(
+    starts_at: &str,
+    ends_at: &str,
+    timezone: &str,
+) -> Result<Schedule, ValidationError> {
+    let starts = instant("starts_at", starts_at)?;
+    let ends = instant("ends_at", ends_at)?;
+    let tz: chrono_tz::Tz = timezone.trim().parse().map_err(|_| {
+        ValidationError::new(
+            "timezone",
+            format!("'{}' is not an IANA time zone", timezone.trim()),
+        )
+    })?;
+    if ends <= starts {
+        return Err(ValidationError::new("ends_at", "must be after starts_at"));
+    }
+    if ends - starts > chrono::Duration::days(MAX_DAYS) {
+        return Err(ValidationError::new(
+            "ends_at",
+            format!("an event lasts at most {MAX_DAYS} days"),
+        ));
+    }
+    Ok(Schedule {
+        starts_at: starts,
+        ends_at: ends,
+        timezone: tz.name().to_string(),
+    })
+}
+
+/// `None` is unlimited; otherwise at least one seat.
+pub fn capacity(raw: Option<i64>) -> Result<Option<i64>, ValidationError> {
+    match raw {
+        None => Ok(None),
+        Some(n) if (1..=MAX_CAPACITY).contains(&n) => Ok(Some(n)),
+        Some(_) => Err(ValidationError::new(
+            "capacity",
+            format!("must be from 1 to {MAX_CAPACITY}, or empty for no limit"),
+        )),
+    }
+}
+
+/// Seats still free (`None`: unlimited).
+pub fn seats_left(capacity: Option<i64>, accepted: i64) -> Option<i64> {
+    capacity.map(|c| (c - accepted).max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabularies_parse_exactly_the_api_words() {
+        for m in JoinMode::ALL {
+            assert_eq!(JoinMode::parse(m.as_str()), Ok(*m));
+        }
+        for s in EventStatus::ALL {
+            assert_eq!(EventStatus::parse(s.as_str()), Ok(*s));
+        }
+        for s in ParticipationState::ALL {
+            assert_eq!(ParticipationState::parse(s.as_str()), Ok(*s));
+        }
+        assert_eq!(
+            EventVisibility::parse("partners"),
+            Ok(EventVisibility::Partners)
+        );
+        assert_eq!(PlaceKind::parse("online"), Ok(PlaceKind::Online));
+        let e = JoinMode::parse("Free").expect_err("case matters");
+        assert_eq!(e.field, "join_mode");
+        assert!(
+            e.reason.contains("free, restricted, external, invite"),
+            "{}",
+            e.reason
+        );
+    }
+
+    #[test]
+    fn schedules_need_an_end_after_the_start_and_a_real_time_zone() {
+        let s = schedule(
+            "2026-12-01T18:00:00+01:00",
+            "2026-12-01T20:00:00+01:00",
+            "Europe/Paris",
+        )
+        .expect("valid");
+        assert_eq!(
+            s.starts_at.to_string(),
+            "2026-12-01 17:00:00",
+            "stored in UTC"
+        );
+        assert_eq!(s.timezone, "Europe/Paris");
+        let at = |a: &str, b: &str, tz: &str| schedule(a, b, tz).expect_err("invalid").field;
+        assert_eq!(
+            at("2026-12-01T20:00:00Z", "2026-12-01T18:00:00Z", "UTC"),
+            "ends_at"
+        );
+        assert_eq!(
+            at("2026-12-01T20:00:00Z", "2026-12-01T20:00:00Z", "UTC"),
+            "ends_at"
+        );
+        assert_eq!(
+            at("2026-12-01T18:00:00Z", "2027-02-01T18:00:00Z", "UTC"),
+            "ends_at"
+        );
+        assert_eq!(at("tomorrow", "2026-12-01T18:00:00Z", "UTC"), "starts_at");
+        assert_eq!(
+            at(
+                "2026-12-01T18:00:00Z",
+                "2026-12-01T19:00:00Z",
+                "Mars/Olympus"
+            ),
+            "timezone"
+        );
+    }
+
+    #[test]
+    fn capacity_is_positive_or_unlimited() {
+        assert_eq!(capacity(None), Ok(None));
+        assert_eq!(capacity(Some(12)), Ok(Some(12)));
+        assert!(capacity(Some(0)).is_err());
+        assert!(capacity(Some(-3)).is_err());
+        assert!(capacity(Some(MAX_CAPACITY + 1)).is_err());
+        assert_eq!(seats_left(Some(10), 4), Some(6));
+        assert_eq!(seats_left(Some(10), 12), Some(0));
+        assert_eq!(seats_left(None, 500), None);
+    }
+}
