@@ -33,7 +33,7 @@ fn b64url(bytes: &[u8]) -> String {
 }
 
 /// Compares secrets in constant time (for equal lengths; lengths are not secret here).
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && openssl::memcmp::eq(a.as_bytes(), b.as_bytes())
 }
 

@@ -71,7 +71,7 @@ pub async fn register_member(ctx: &AppContext, r: Registration) -> AppResult<Mem
     };
     if let Some(inv) = &invite {
         let ts = now();
-        if inv.expires_at.is_some_and(|e| e <= ts) || inv.max_uses.is_some_and(|m| inv.uses >= m) {
+        if !usable(inv, ts) {
             return Err(AppError::Unprocessable(
                 "Validation failed: the invite code has expired or is used up".into(),
             ));
@@ -142,6 +142,11 @@ pub async fn create_invite(
     Ok(invite)
 }
 
+/// Not expired and not used up at `ts` (the rule `db::invites::use_invite` applies in SQL).
+fn usable(invite: &Invite, ts: chrono::NaiveDateTime) -> bool {
+    invite.expires_at.is_none_or(|e| e > ts) && invite.max_uses.is_none_or(|m| invite.uses < m)
+}
+
 /// The link that opens the sign-up page with the code filled in.
 pub fn invite_url(ctx: &AppContext, invite: &Invite) -> String {
     ctx.urls()
@@ -155,7 +160,7 @@ pub async fn find_usable_invite(ctx: &AppContext, code: &str) -> AppResult<Optio
     let ts = now();
     Ok(db_invites::find_invite(&mut conn, code.trim())
         .await?
-        .filter(|i| i.expires_at.is_none_or(|e| e > ts) && i.max_uses.is_none_or(|m| i.uses < m)))
+        .filter(|i| usable(i, ts)))
 }
 
 pub async fn list_invites(ctx: &AppContext) -> AppResult<Vec<Invite>> {

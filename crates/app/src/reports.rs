@@ -255,7 +255,7 @@ pub async fn resolve(
     operator: &User,
     id: &str,
     action: ReportAction,
-) -> AppResult<ReportView> {
+) -> AppResult<()> {
     members::require_operator(operator)?;
     let v = get(ctx, operator, id).await?;
     if v.report.action_taken_at.is_some() {
@@ -286,8 +286,7 @@ pub async fn resolve(
     if !db::resolve_report(&mut conn, id, &operator.id, action.as_str(), now()).await? {
         return Err(AppError::Conflict("this report is already resolved".into()));
     }
-    drop(conn);
-    get(ctx, operator, id).await
+    Ok(())
 }
 
 /// Silences (or un-silences) a remote account.

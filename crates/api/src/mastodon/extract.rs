@@ -276,7 +276,7 @@ impl FromRequest for Params {
     }
 }
 
-fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, ApiError> {
+pub(crate) fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, ApiError> {
     req.app_data::<web::Data<AppContext>>()
         .cloned()
         .ok_or_else(|| ApiError::App(AppError::Internal("no application context".into())))

@@ -6,14 +6,15 @@
 //! (`SameSite=Strict`, `HttpOnly`): the form field must equal the cookie.
 
 use super::layout::{error_page, Frame};
-use crate::mastodon::extract::Params;
+use crate::mastodon::extract::{context, Params};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures::future::LocalBoxFuture;
+use interspace_app::oauth::constant_time_eq;
 use interspace_app::sessions::{self, SignedIn};
-use interspace_app::{AppContext, AppError};
+use interspace_app::AppError;
 use interspace_core::ids::random_hex;
 
 pub const SESSION_COOKIE: &str = "interspace_session";
@@ -119,12 +120,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, WebError> {
-    req.app_data::<web::Data<AppContext>>()
-        .cloned()
-        .ok_or_else(|| WebError::App(AppError::Internal("no application context".into())))
-}
-
 /// The browser's session, if it is signed in.
 pub struct Viewer {
     pub signed_in: Option<SignedIn>,
@@ -154,7 +149,7 @@ impl Viewer {
     /// Checks the `csrf` field of a form.
     pub fn check(&self, p: &Params) -> Result<(), WebError> {
         let sent = p.str("csrf").unwrap_or_default();
-        if self.new_anon_csrf || !ct_eq(&sent, &self.csrf) {
+        if self.new_anon_csrf || sent.is_empty() || !constant_time_eq(&sent, &self.csrf) {
             return Err(WebError::Csrf);
         }
         Ok(())
@@ -175,16 +170,6 @@ impl Viewer {
         }
         res
     }
-}
-
-/// Constant-time comparison (false for different lengths or empty strings).
-pub fn ct_eq(a: &str, b: &str) -> bool {
-    !a.is_empty()
-        && a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 impl FromRequest for Viewer {
@@ -230,14 +215,16 @@ impl FromRequest for Viewer {
     }
 }
 
-/// The session cookie for a new sign-in (a session cookie the browser keeps for 30 days).
+/// The session cookie for a new sign-in, kept as long as an idle session lives.
 pub fn session_cookie(https: bool, token: &str) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, token.to_string())
         .path("/")
         .http_only(true)
         .secure(https)
         .same_site(SameSite::Lax)
-        .max_age(CookieDuration::days(30))
+        .max_age(CookieDuration::seconds(
+            sessions::IDLE_LIFETIME.num_seconds(),
+        ))
         .finish()
 }
 
