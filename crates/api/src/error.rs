@@ -34,7 +34,9 @@ impl ApiError {
 pub(crate) fn app_status(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound(_) | AppError::Gone(_) => StatusCode::NOT_FOUND,
-        AppError::Validation(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Validation(_) | AppError::Unprocessable(_) | AppError::Refused(..) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::Unauthorized(_) | AppError::InvalidClient(_) => StatusCode::UNAUTHORIZED,

@@ -31,6 +31,10 @@ pub enum AppError {
     Unprocessable(String),
     #[error("{0}")]
     RateLimited(String),
+    /// A rule of the domain refused the request: the API's stable `error_code` (such as
+    /// `capacity_reached` or `not_open`) and the reason.
+    #[error("{1}")]
+    Refused(&'static str, String),
     // OAuth 2 error codes (RFC 6749 section 5.2).
     #[error("{0}")]
     InvalidRequest(String),

@@ -1,7 +1,7 @@
 //! Following: follow, unfollow, follow requests, relationships.
 
-use crate::events::Events;
 use crate::notifications::notify;
+use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
 use interspace_db::accounts::{self as db_accounts, Account};

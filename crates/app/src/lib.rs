@@ -27,6 +27,7 @@ pub mod remote;
 pub mod reports;
 pub mod sessions;
 pub mod setup;
+pub mod signals;
 pub mod spaces;
 pub mod statuses;
 pub mod streaming;
@@ -58,6 +59,8 @@ pub struct InstanceSettings {
     pub operator_username: String,
     /// Where uploaded files are stored.
     pub media_dir: std::path::PathBuf,
+    /// How long before an event's start participants are reminded (zero: never).
+    pub event_reminder: std::time::Duration,
     pub federation: FederationSettings,
 }
 
@@ -92,6 +95,8 @@ pub trait Resolver: Send + Sync {
     async fn resolve_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
     /// An actor fetched again now, whatever the age of our copy (its key may have changed).
     async fn refresh_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
+    /// An event by its ActivityPub id (signed fetch from its origin), checked and stored.
+    async fn resolve_event(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<()>;
     /// Where the person `acct` follows or answers `target` on their own server (the
     /// remote-interaction template of its WebFinger).
     async fn interaction_url(
@@ -110,7 +115,7 @@ pub struct AppContext {
     pub settings: Arc<InstanceSettings>,
     pub metrics: Arc<metrics::Metrics>,
     pub logins: Arc<oauth::LoginLimiter>,
-    events: tokio::sync::broadcast::Sender<events::AppEvent>,
+    events: tokio::sync::broadcast::Sender<signals::AppEvent>,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     resolver: Arc<RwLock<Option<Arc<dyn Resolver>>>>,
     ready: Arc<AtomicBool>,
@@ -123,7 +128,7 @@ impl AppContext {
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
             logins: Arc::new(oauth::LoginLimiter::default()),
-            events: tokio::sync::broadcast::channel(events::CAPACITY).0,
+            events: tokio::sync::broadcast::channel(signals::CAPACITY).0,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             resolver: Arc::new(RwLock::new(None)),
             ready: Arc::new(AtomicBool::new(false)),
@@ -160,13 +165,13 @@ impl AppContext {
     }
 
     /// Publishes what a committed use-case gathered (no-one listening is fine).
-    pub fn publish(&self, events: events::Events) {
+    pub fn publish(&self, events: signals::Events) {
         for e in events.into_vec() {
             let _ = self.events.send(e);
         }
     }
 
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<events::AppEvent> {
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<signals::AppEvent> {
         self.events.subscribe()
     }
 

@@ -1,6 +1,6 @@
 //! Notifications: written in the same transaction as what caused them.
 
-use crate::events::{AppEvent, Events};
+use crate::signals::{AppEvent, Events};
 use crate::statuses::{hydrate, StatusView};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
@@ -19,6 +19,11 @@ pub const KINDS: &[&str] = &[
     "favourite",
     "poll",
     "update",
+    crate::events::NOTIFY_REQUEST,
+    crate::events::NOTIFY_ACCEPTED,
+    crate::events::NOTIFY_ANSWER,
+    crate::events::NOTIFY_UPDATE,
+    crate::events::NOTIFY_REMINDER,
 ];
 
 /// Notifies a local account (never oneself; remote accounts are notified by their servers).

@@ -1,8 +1,8 @@
 //! Use-cases for what other instances tell us (`Origin::Remote`): posts, their deletion and
 //! edits, likes and boosts. The federation layer has checked signatures and origins.
 
-use crate::events::{AppEvent, Events};
 use crate::notifications::notify;
+use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::sanitize;
 use interspace_core::ids::new_id;
@@ -208,6 +208,9 @@ pub async fn receive_actor_delete(ctx: &AppContext, actor: &Account) -> AppResul
 
 /// The author deleted a post (or anything else of theirs we might have by that id).
 pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> AppResult<()> {
+    if crate::events::receive_delete(ctx, author, uri).await? {
+        return Ok(());
+    }
     let mut tx = ctx.db.begin().await?;
     let Some(status) = db_statuses::find_status_by_uri(&mut tx, uri).await? else {
         return Ok(());

@@ -1,7 +1,7 @@
 //! Posts: create, read, delete, favourite, boost, bookmark, threads; visibility everywhere.
 
-use crate::events::{AppEvent, Events};
 use crate::notifications::notify;
+use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
 use interspace_core::ids::new_id;
@@ -468,6 +468,12 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
     if status.account_id != account.id {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
+    if crate::events::of_status(ctx, id).await?.is_some() {
+        return Err(AppError::Unprocessable(
+            "Validation failed: this post shows an event; delete or cancel the event instead"
+                .into(),
+        ));
+    }
     let shown = view(ctx, status.clone(), Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
     db_statuses::mark_deleted(&mut tx, &status.id, now()).await?;
@@ -604,7 +610,7 @@ pub async fn reblog(
 
 /// Writes a local account's boost of `original`, counts and notifies it, and queues its
 /// Announce, in the caller's transaction.
-async fn insert_boost(
+pub(crate) async fn insert_boost(
     tx: &mut DbConn,
     events: &mut Events,
     ctx: &AppContext,

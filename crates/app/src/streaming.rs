@@ -1,7 +1,7 @@
 //! Which live events a stream shows to its viewer, as Mastodon's streaming API defines them.
 
-use crate::events::AppEvent;
 use crate::notifications::{self, NotificationView};
+use crate::signals::AppEvent;
 use crate::statuses::{self, StatusView};
 use crate::{AppContext, AppResult};
 use interspace_db::accounts::Account;

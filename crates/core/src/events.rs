@@ -136,6 +136,11 @@ pub fn schedule(
     })
 }
 
+/// Whether `name` is an IANA time zone.
+pub fn known_timezone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
+}
+
 /// `None` is unlimited; otherwise at least one seat.
 pub fn capacity(raw: Option<i64>) -> Result<Option<i64>, ValidationError> {
     match raw {
@@ -151,6 +156,72 @@ pub fn capacity(raw: Option<i64>) -> Result<Option<i64>, ValidationError> {
 /// Seats still free (`None`: unlimited).
 pub fn seats_left(capacity: Option<i64>, accepted: i64) -> Option<i64> {
     capacity.map(|c| (c - accepted).max(0))
+}
+
+/// What a join request gets, decided from the event's state and seats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinAnswer {
+    Accepted,
+    /// The organiser decides (restricted mode).
+    Pending,
+    Waitlisted,
+    /// Refused, with the API's `error_code` (`not_open`, `capacity_reached`) and a reason.
+    Refused(&'static str, String),
+}
+
+/// The state of the event a join is decided against.
+#[derive(Debug, Clone)]
+pub struct Seats {
+    pub join_mode: JoinMode,
+    pub status: EventStatus,
+    pub ended: bool,
+    pub capacity: Option<i64>,
+    pub accepted: i64,
+    pub waitlist: bool,
+}
+
+/// Decides a join: closed events refuse; restricted ones wait for the organiser; free ones
+/// take a seat, else the waitlist, else refuse with `capacity_reached`. `approving` is the
+/// organiser's approval of a pending request (it needs a seat like a free join).
+pub fn decide_join(s: &Seats, approving: bool) -> JoinAnswer {
+    let not_open = |why: String| JoinAnswer::Refused("not_open", why);
+    if s.status == EventStatus::Cancelled {
+        return not_open("the event is cancelled".into());
+    }
+    if s.ended {
+        return not_open("the event is over".into());
+    }
+    match s.join_mode {
+        JoinMode::External => return not_open("people join this event on another site".into()),
+        JoinMode::Invite => return not_open("this event is by invitation only".into()),
+        JoinMode::Restricted if !approving => return JoinAnswer::Pending,
+        JoinMode::Restricted | JoinMode::Free => {}
+    }
+    match seats_left(s.capacity, s.accepted) {
+        Some(0) if s.waitlist => JoinAnswer::Waitlisted,
+        Some(0) => JoinAnswer::Refused("capacity_reached", "the event is full".into()),
+        _ => JoinAnswer::Accepted,
+    }
+}
+
+/// When an event takes place, in its own time zone, for people and for Mastodon:
+/// "Tue 1 Dec 2026, 18:00–20:00 (Europe/Paris)".
+pub fn when_text(starts_at: NaiveDateTime, ends_at: NaiveDateTime, timezone: &str) -> String {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let (s, e) = (
+        starts_at.and_utc().with_timezone(&tz),
+        ends_at.and_utc().with_timezone(&tz),
+    );
+    let end = if s.date_naive() == e.date_naive() {
+        e.format("%H:%M").to_string()
+    } else {
+        e.format("%a %-d %b %Y, %H:%M").to_string()
+    };
+    format!(
+        "{}\u{2013}{end} ({})",
+        s.format("%a %-d %b %Y, %H:%M"),
+        tz.name()
+    )
 }
 
 #[cfg(test)]
@@ -230,5 +301,77 @@ mod tests {
         assert_eq!(seats_left(Some(10), 4), Some(6));
         assert_eq!(seats_left(Some(10), 12), Some(0));
         assert_eq!(seats_left(None, 500), None);
+    }
+
+    #[test]
+    fn joins_are_always_answered() {
+        let open = Seats {
+            join_mode: JoinMode::Free,
+            status: EventStatus::Scheduled,
+            ended: false,
+            capacity: Some(2),
+            accepted: 1,
+            waitlist: true,
+        };
+        assert_eq!(decide_join(&open, false), JoinAnswer::Accepted);
+        let full = Seats {
+            accepted: 2,
+            ..open.clone()
+        };
+        assert_eq!(decide_join(&full, false), JoinAnswer::Waitlisted);
+        let strict = Seats {
+            waitlist: false,
+            ..full.clone()
+        };
+        assert!(matches!(
+            decide_join(&strict, false),
+            JoinAnswer::Refused("capacity_reached", _)
+        ));
+        let restricted = Seats {
+            join_mode: JoinMode::Restricted,
+            ..full.clone()
+        };
+        assert_eq!(decide_join(&restricted, false), JoinAnswer::Pending);
+        assert_eq!(decide_join(&restricted, true), JoinAnswer::Waitlisted);
+        for closed in [
+            Seats {
+                status: EventStatus::Cancelled,
+                ..open.clone()
+            },
+            Seats {
+                ended: true,
+                ..open.clone()
+            },
+            Seats {
+                join_mode: JoinMode::Invite,
+                ..open.clone()
+            },
+        ] {
+            assert!(matches!(
+                decide_join(&closed, false),
+                JoinAnswer::Refused("not_open", _)
+            ));
+        }
+    }
+
+    #[test]
+    fn times_read_in_the_event_zone() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").naive_utc();
+        assert_eq!(
+            when_text(
+                at("2026-12-01T17:00:00Z"),
+                at("2026-12-01T19:00:00Z"),
+                "Europe/Paris"
+            ),
+            "Tue 1 Dec 2026, 18:00\u{2013}20:00 (Europe/Paris)"
+        );
+        assert_eq!(
+            when_text(
+                at("2026-12-01T17:00:00Z"),
+                at("2026-12-02T19:00:00Z"),
+                "UTC"
+            ),
+            "Tue 1 Dec 2026, 17:00\u{2013}Wed 2 Dec 2026, 19:00 (UTC)"
+        );
     }
 }

@@ -6,6 +6,7 @@
 pub mod accept;
 pub mod events;
 pub mod html;
+pub mod ical;
 pub mod ids;
 pub mod images;
 pub mod names;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod blocks;
 pub mod domains;
+pub mod events;
 pub mod follows;
 pub mod invites;
 pub mod markers;

@@ -50,6 +50,7 @@ diesel::table! {
         default_privacy -> Text,
         default_sensitive -> Bool,
         default_language -> Nullable<Text>,
+        calendar_token -> Nullable<Text>,
     }
 }
 
@@ -364,7 +365,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (id) {
+        id -> Text,
+        uri -> Text,
+        url -> Nullable<Text>,
+        organizer_id -> Text,
+        space_id -> Nullable<Text>,
+        status_id -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        source_text -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        timezone -> Text,
+        place -> Text,
+        category -> Nullable<Text>,
+        capacity -> Nullable<BigInt>,
+        join_mode -> Text,
+        external_url -> Nullable<Text>,
+        waitlist -> Bool,
+        status -> Text,
+        previous_starts_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        visibility -> Text,
+        participants_count -> BigInt,
+        waitlist_count -> BigInt,
+        is_local -> Bool,
+        sequence -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_participations (id) {
+        id -> Text,
+        event_id -> Text,
+        account_id -> Text,
+        state -> Text,
+        message -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        join_uri -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(events -> accounts (organizer_id));
+diesel::joinable!(event_participations -> events (event_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(oauth_tokens -> users (user_id));
 diesel::joinable!(statuses -> accounts (account_id));
@@ -400,4 +452,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     password_resets,
     reports,
+    events,
+    event_participations,
 );

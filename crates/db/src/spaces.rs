@@ -56,6 +56,16 @@ pub async fn find_local_space(conn: &mut DbConn) -> DbResult<Option<(Space, Acco
     .opt()
 }
 
+/// The space whose Group is this account, if any.
+pub async fn find_space_by_account(conn: &mut DbConn, account_id: &str) -> DbResult<Option<Space>> {
+    run!(conn, |c| spaces::table
+        .filter(spaces::account_id.eq(account_id))
+        .select(Space::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
 pub async fn update_space(conn: &mut DbConn, id: &str, changes: &SpaceChanges) -> DbResult<Space> {
     let mut changes = changes.clone();
     changes.updated_at = Some(crate::now());

@@ -54,7 +54,9 @@ impl ResponseError for FederationError {
                 StatusCode::UNAUTHORIZED
             }
             Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
-            Self::App(AppError::Unprocessable(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::App(AppError::Unprocessable(_)) | Self::App(AppError::Refused(..)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::App(AppError::InvalidRequest(_))
             | Self::App(AppError::InvalidGrant(_))
             | Self::App(AppError::InvalidScope(_))

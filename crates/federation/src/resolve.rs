@@ -199,6 +199,14 @@ impl Resolver for FederationResolver {
         Ok(actor.account)
     }
 
+    async fn resolve_event(&self, ctx: &AppContext, uri: &Url) -> AppResult<()> {
+        refuse_blocked(ctx, uri).await?;
+        let data = self.config.to_request_data();
+        crate::routes::inbox::fetch_object(&data, uri.as_str())
+            .await
+            .map_err(to_app)
+    }
+
     async fn refresh_actor(&self, ctx: &AppContext, uri: &Url) -> AppResult<Account> {
         refuse_blocked(ctx, uri).await?;
         let data = self.config.to_request_data();

@@ -29,6 +29,24 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub media: MediaConfig,
     pub log: LogConfig,
+    pub events: EventsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// Minutes before an event's start when participants get a reminder; 0 turns reminders
+    /// off.
+    #[serde(deserialize_with = "lenient_usize")]
+    pub reminder_minutes: usize,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            reminder_minutes: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

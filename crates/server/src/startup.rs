@@ -55,6 +55,11 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
         space_timezone: config.space.timezone.trim().to_string(),
         operator_username: config.space.operator.trim().to_string(),
         media_dir: std::path::PathBuf::from(config.media.path.trim()),
+        event_reminder: (config.events.reminder_minutes <= 7 * 24 * 60)
+            .then(|| std::time::Duration::from_secs(60 * config.events.reminder_minutes as u64))
+            .ok_or_else(|| {
+                StartupError::Config("events.reminder_minutes must be at most 10080".into())
+            })?,
         federation: FederationSettings {
             retry_base: std::time::Duration::try_from_secs_f64(
                 config.federation.retry_base_seconds,
@@ -129,7 +134,20 @@ impl Application {
         )
         .await?;
         ctx.mark_ready();
-        tokio::spawn(housekeeping(ctx.clone()));
+        tokio::spawn(periodically(ctx.clone(), 3600, "housekeeping", |ctx| {
+            Box::pin(async move {
+                interspace_app::housekeeping::run(&ctx)
+                    .await
+                    .map(|p| format!("{p:?}"))
+            })
+        }));
+        tokio::spawn(periodically(ctx.clone(), 60, "event reminders", |ctx| {
+            Box::pin(async move {
+                interspace_app::events::remind(&ctx)
+                    .await
+                    .map(|n| format!("{n} reminded"))
+            })
+        }));
 
         let app_ctx = ctx.clone();
         let mut server = HttpServer::new(move || {
@@ -191,9 +209,15 @@ impl Application {
     }
 }
 
-/// Hourly clean-up (`app::housekeeping`) until the instance stops.
-async fn housekeeping(ctx: AppContext) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+type Job = fn(
+    AppContext,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = interspace_app::AppResult<String>> + Send>,
+>;
+
+/// Runs `job` every `seconds` (hourly clean-up, event reminders) until the instance stops.
+async fn periodically(ctx: AppContext, seconds: u64, name: &'static str, job: Job) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(seconds));
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -202,9 +226,9 @@ async fn housekeeping(ctx: AppContext) {
         if !ctx.is_ready() {
             return;
         }
-        match interspace_app::housekeeping::run(&ctx).await {
-            Ok(p) => tracing::debug!(?p, "housekeeping"),
-            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        match job(ctx.clone()).await {
+            Ok(what) => tracing::debug!(what, "{name}"),
+            Err(e) => tracing::warn!(error = %e, "{name} failed"),
         }
     }
 }

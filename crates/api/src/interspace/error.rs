@@ -28,6 +28,7 @@ impl InterspaceError {
                 AppError::Unauthorized(_) | AppError::InvalidClient(_) => "unauthorized",
                 AppError::Conflict(_) => "conflict",
                 AppError::RateLimited(_) => "rate_limited",
+                AppError::Refused(code, _) => code,
                 AppError::Unavailable(_) => "unavailable",
                 AppError::Remote(_) => "remote_failed",
                 AppError::Internal(_) => "internal",

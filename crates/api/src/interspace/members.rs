@@ -68,6 +68,7 @@ async fn me_json(
         "role": user.role,
         "home_space": space_json(ctx, &space).await?,
         "skills": interspace_app::accounts::skills(account),
+        "calendar_url": interspace_app::events::calendar_url(ctx, user).await?,
     })))
 }
 

@@ -3,6 +3,7 @@
 //! `{"error", "error_code", "details"}`.
 
 mod error;
+pub mod events;
 mod members;
 mod spaces;
 
@@ -18,6 +19,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/spaces/{id}", web::get().to(spaces::get))
             .route("/spaces/{id}", web::patch().to(spaces::update))
             .route("/spaces/{id}/members", web::get().to(members::of_space))
+            .route("/events", web::get().to(events::list))
+            .route("/events", web::post().to(events::create))
+            .route("/events/lookup", web::get().to(events::lookup))
+            .route("/events/{id}", web::get().to(events::get))
+            .route("/events/{id}", web::patch().to(events::update))
+            .route("/events/{id}", web::delete().to(events::delete))
+            .route("/events/{id}/cancel", web::post().to(events::cancel))
+            .route("/events/{id}/join", web::post().to(events::join))
+            .route("/events/{id}/leave", web::post().to(events::leave))
+            .route("/events/{id}/ics", web::get().to(events::ics))
+            .route(
+                "/events/{id}/participants",
+                web::get().to(events::participants),
+            )
+            .route(
+                "/events/{id}/participants/{participation_id}/{action}",
+                web::post().to(events::decide),
+            )
             .route("/me", web::get().to(members::me))
             .route("/me", web::patch().to(members::update_me))
             .route("/members", web::get().to(members::list))

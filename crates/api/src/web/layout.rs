@@ -183,6 +183,11 @@ pub fn notice(done: Option<&str>) -> Markup {
             "Thank you. An operator will review your sign-up; you can sign in once it is approved."
         }
         "silenced" => "The account is silenced.",
+        "going" => "You are going. The event is in your calendar feed.",
+        "asked" => "Your request is sent; the organizer decides.",
+        "waitlisted" => "The event is full: you are on the waitlist and move up when a seat frees.",
+        "requested" => "Your request is on its way to the organizer's server.",
+        "left" => "You no longer take part.",
         _ => return html! {},
     };
     html! { p.notice role="status" { (text) } }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod events;
 pub(crate) mod layout;
 mod member;
 mod parts;
@@ -19,6 +20,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/@{name}", web::get().to(public::user))
         .route("/@{name}/{id}", web::get().to(public::status))
         .route("/spaces/{handle}", web::get().to(public::space))
+        .route(
+            "/spaces/{handle}/events",
+            web::get().to(events::space_events),
+        )
+        .route(
+            "/spaces/{handle}/events.ics",
+            web::get().to(events::space_ics),
+        )
+        .route("/calendar/{token}.ics", web::get().to(events::member_ics))
+        .route("/events/{id}", web::get().to(events::event))
+        .route("/events/{id}/{action}", web::post().to(events::act))
         .route("/remote-follow", web::post().to(public::remote_follow))
         .route(
             "/authorize_interaction",

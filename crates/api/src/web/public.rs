@@ -55,6 +55,7 @@ async fn space_page(
     let account = &space.account;
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
     let posts = timelines::public(ctx, me, Some(true), &parts::latest(10)).await?;
+    let events = super::events::upcoming(ctx, viewer, &space.space.id, 5).await?;
     let policy = &space.visit_policy;
     let address = space.location.one_line();
     let main = html! {
@@ -86,7 +87,10 @@ async fn space_page(
         }
         section aria-labelledby="events" {
             h2 #events { "Upcoming events" }
-            p.muted { "No upcoming events." }
+            @if events.is_empty() { p.muted { "No upcoming events." } }
+            @for v in &events { (super::events::card(v)) }
+            p { a href={ "/spaces/" (account.username) "/events" } { "All events" } " · "
+                a href={ "/spaces/" (account.username) "/events.ics" } { "Subscribe (.ics)" } }
         }
         section aria-labelledby="partners" {
             h2 #partners { "Partner spaces" }
@@ -213,18 +217,38 @@ pub async fn status(
 pub async fn remote_follow(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebResult {
     viewer.check(&p)?;
     let target = p.str("uri").unwrap_or_default();
+    let frame = viewer.frame();
+    let handle_in = p.str("handle").unwrap_or_default();
+    if let Some(event) = local_event(&ctx, &target).await? {
+        // Joining an event from another server: that server shows it, with its Join button.
+        let result = follows::interaction_url(&ctx, handle_in.trim(), &target).await;
+        let main = match result {
+            Ok(url) => html! {
+                h1 { "Continue on your server" }
+                p { "Your server shows " strong { (event.title) } " and lets you join it there." }
+                p { a.button href=(url) { "Continue to " (host_of(&url)) } }
+            },
+            Err(e) => {
+                let e = WebError::from(e);
+                html! {
+                    h1 { "Join " (event.title) }
+                    (alert(e.form_message().as_deref().or(Some("We could not reach your server; check the handle and try again."))))
+                    p { a href={ "/events/" (event.id) } { "Back to the event" } }
+                }
+            }
+        };
+        return Ok(viewer.finish(page(&frame, "Join from your server", main)));
+    }
     let known = accounts::find_by_uri(&ctx, &target)
         .await?
         .filter(Account::is_local)
         .ok_or(WebError::NotFound)?;
-    let frame = viewer.frame();
-    let handle_in = p.str("handle").unwrap_or_default();
     let result = follows::interaction_url(&ctx, handle_in.trim(), &target).await;
     let main = match result {
         Ok(url) => html! {
             h1 { "Continue on your server" }
             p { "Your server will ask you to confirm that you follow " strong { (handle(&known)) "@" (ctx.urls().domain()) } "." }
-            p { a.button href=(url) { "Continue to " (url::Url::parse(&url).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_default()) } }
+            p { a.button href=(url) { "Continue to " (host_of(&url)) } }
         },
         Err(e) => {
             let e = WebError::from(e);
@@ -236,6 +260,34 @@ pub async fn remote_follow(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
         }
     };
     Ok(viewer.finish(page(&frame, "Follow from your server", main)))
+}
+
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// Where a signed-in member sees an event: its page here (remote events too: the Interspace API
+/// gives them a local id).
+fn event_page(v: &interspace_app::events::EventView) -> String {
+    format!("/events/{}", v.event.id)
+}
+
+/// A public event of this instance, by its ActivityPub id.
+async fn local_event(
+    ctx: &AppContext,
+    uri: &str,
+) -> Result<Option<interspace_app::events::Event>, WebError> {
+    let Some(id) = uri.strip_prefix(ctx.urls().path("/events/").as_str()) else {
+        return Ok(None);
+    };
+    match interspace_app::events::get(ctx, id, None).await {
+        Ok(v) => Ok(Some(v.event)),
+        Err(interspace_app::AppError::NotFound(_) | interspace_app::AppError::Gone(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -254,6 +306,13 @@ pub async fn authorize_interaction(
     let uri = q.uri.clone().unwrap_or_default();
     let uri = uri.trim().trim_start_matches("acct:");
     let account = if uri.starts_with("http://") || uri.starts_with("https://") {
+        // An event (ours or another server's) opens its page here, with the Join button.
+        if let Ok(event) =
+            interspace_app::events::lookup(&ctx, uri, Some(&viewer.require()?.member.account.id))
+                .await
+        {
+            return Ok(redirect(&event_page(&event)));
+        }
         accounts::resolve_uri(&ctx, uri).await?
     } else {
         accounts::lookup(&ctx, uri, true).await?

@@ -1,3 +1,4 @@
 //! Database-backed objects that the federation crate dereferences, verifies and serves.
 
 pub mod actor;
+pub mod event;

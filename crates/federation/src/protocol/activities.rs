@@ -295,6 +295,12 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             Some(Built { json, inboxes, id })
         }
+        "event.create" | "event.update" | "event.delete" | "relay.event" => {
+            Some(event_activity(ctx, e, &actor).await?)
+        }
+        "event.join" | "event.leave" | "event.accept" | "event.reject" | "event.tentative" => {
+            Some(participation_activity(ctx, e).await?)
+        }
         other => {
             tracing::warn!(kind = other, "no activity for this outbox event yet");
             None
@@ -418,4 +424,135 @@ async fn note(
         "attachment": attachment,
         "contentMap": status.language.as_ref().map(|l| json!({ l.as_str(): status.content })),
     }))
+}
+
+/// `Create`, `Update` or `Delete` of a local event by its organiser, or the space's
+/// `Announce(Create(Event))` re-share. Updates and deletions also reach every participant's
+/// and the space's followers' instances.
+async fn event_activity(ctx: &AppContext, e: &OutboxEvent, actor: &Account) -> AppResult<Built> {
+    use crate::objects::event::{event_context, event_json};
+    let (view, participants) = interspace_app::events::for_delivery(ctx, &e.subject_id).await?;
+    let organizer = &view.organizer;
+    let mut inboxes = follows::remote_follower_inboxes(ctx, &organizer.id).await?;
+    let object = event_json(&view);
+    let (to, cc) = (object["to"].clone(), object["cc"].clone());
+    let uri = &view.event.uri;
+    let (id, json) = match e.kind.as_str() {
+        "event.create" => {
+            let id = format!("{uri}/activity");
+            (
+                id.clone(),
+                json!({ "id": id, "type": "Create", "actor": organizer.uri, "to": to, "cc": cc, "object": object }),
+            )
+        }
+        "relay.event" => {
+            inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
+            let create = json!({
+                "id": format!("{uri}/activity"), "type": "Create", "actor": organizer.uri,
+                "to": to, "cc": cc, "object": object,
+            });
+            let id = format!("{}/relays/{}", actor.uri, view.event.id);
+            let followers = actor.followers_url.clone().unwrap_or_default();
+            (
+                id.clone(),
+                json!({ "id": id, "type": "Announce", "actor": actor.uri, "to": [PUBLIC], "cc": [followers], "object": create }),
+            )
+        }
+        kind => {
+            if let Some(space) = &view.space {
+                if space.account.id != organizer.id {
+                    inboxes.extend(follows::remote_follower_inboxes(ctx, &space.account.id).await?);
+                }
+            }
+            inboxes.extend(participants.iter().map(shared_or_own));
+            if kind == "event.delete" {
+                let id = format!("{uri}#delete");
+                (
+                    id.clone(),
+                    json!({
+                        "id": id, "type": "Delete", "actor": organizer.uri, "to": to, "cc": cc,
+                        "object": { "id": uri, "type": "Tombstone" },
+                    }),
+                )
+            } else {
+                // Seat counts change without a new sequence: every Update gets its own id.
+                let id = format!("{uri}#updates/{}", interspace_core::ids::new_id());
+                (
+                    id.clone(),
+                    json!({ "id": id, "type": "Update", "actor": organizer.uri, "to": to, "cc": cc, "object": object }),
+                )
+            }
+        }
+    };
+    inboxes.sort();
+    inboxes.dedup();
+    let mut json = json;
+    json["@context"] = event_context();
+    Ok(Built { id, json, inboxes })
+}
+
+/// RSVPs: a local participant's `Join`/`Leave` to a remote organiser, or a local organiser's
+/// `Accept`, `Reject` (with the reason) or `TentativeAccept` (waitlist) of a remote `Join`.
+async fn participation_activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
+    let (p, event, participant, organizer) =
+        interspace_app::events::participation_for_delivery(ctx, &e.subject_id).await?;
+    let join_id = p
+        .join_uri
+        .clone()
+        .ok_or_else(|| AppError::Internal("a federated participation without a Join id".into()))?;
+    let join =
+        json!({ "id": join_id, "type": "Join", "actor": participant.uri, "object": event.uri });
+    let fresh = interspace_core::ids::new_id();
+    let (id, json, to) = match e.kind.as_str() {
+        "event.join" => {
+            let mut join = join;
+            join["participationMessage"] = json!(p.message);
+            join["to"] = json!([organizer.uri]);
+            (join_id.clone(), join, &organizer)
+        }
+        "event.leave" => {
+            let id = format!("{join_id}/leave/{fresh}");
+            (
+                id.clone(),
+                json!({
+                    "id": id, "type": "Leave", "actor": participant.uri, "object": event.uri,
+                    "to": [organizer.uri],
+                }),
+                &organizer,
+            )
+        }
+        kind => {
+            let (kind, code) = match kind {
+                "event.accept" => ("Accept", None),
+                "event.tentative" => ("TentativeAccept", Some("waitlisted")),
+                _ => {
+                    let reason = p.reason.as_deref().unwrap_or_default();
+                    let code = ["capacity_reached", "not_open"]
+                        .into_iter()
+                        .find(|c| reason.starts_with(c))
+                        .unwrap_or("rejected");
+                    ("Reject", Some(code))
+                }
+            };
+            let id = ctx
+                .urls()
+                .path(&format!("/participations/{}/{}", p.id, fresh))
+                .to_string();
+            (
+                id.clone(),
+                json!({
+                    "id": id, "type": kind, "actor": organizer.uri, "object": join,
+                    "to": [participant.uri], "content": p.reason, "reasonCode": code,
+                }),
+                &participant,
+            )
+        }
+    };
+    let mut json = json;
+    json["@context"] = crate::objects::event::event_context();
+    Ok(Built {
+        id,
+        json,
+        inboxes: vec![shared_or_own(to)],
+    })
 }

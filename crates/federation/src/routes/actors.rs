@@ -71,6 +71,28 @@ pub async fn note(
     ))
 }
 
+/// A local public event as an FEP-8a8e `Event` (410 once deleted).
+pub async fn event(
+    data: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
+    authorize_fetch(&data, &req).await?;
+    let (view, _) = interspace_app::events::for_delivery(data.app_data(), &id)
+        .await
+        .map_err(|_| FederationError::NotFound)?;
+    if !view.event.is_local || view.event.visibility != "public" {
+        return Err(FederationError::NotFound);
+    }
+    if view.event.deleted_at.is_some() {
+        return Err(interspace_app::AppError::Gone("event").into());
+    }
+    Ok(activity_response(
+        crate::objects::event::event_json(&view),
+        crate::objects::event::event_context(),
+    ))
+}
+
 pub async fn instance(data: Data, req: HttpRequest) -> Result<HttpResponse, FederationError> {
     actor(&data, &req, LocalActor::Instance).await
 }

@@ -8,7 +8,7 @@ use crate::{Data, FederationError};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use interspace_app::remote::{self, RemoteNote};
-use interspace_app::{accounts, blocks, domains, follows, outbox, Account, AppError};
+use interspace_app::{accounts, blocks, domains, events, follows, outbox, Account, AppError};
 use serde_json::Value;
 use url::Url;
 
@@ -124,6 +124,25 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 other => Ok(other?),
             }
         }
+        ("Accept" | "Reject" | "TentativeAccept", _) if is_join_answer(ctx, &object).await? => {
+            let join_id = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("an answer without its Join".into()))?;
+            let answer = match kind {
+                "Accept" => events::Answer::Accept,
+                "TentativeAccept" => events::Answer::Tentative,
+                _ => events::Answer::Reject(
+                    ["content", "summary"]
+                        .iter()
+                        .find_map(|k| activity.get(*k).and_then(Value::as_str))
+                        .map(String::from),
+                ),
+            };
+            match events::receive_answer(ctx, actor, join_id, answer).await {
+                Err(AppError::NotFound(_)) => Ok(()),
+                Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
+                other => Ok(other?),
+            }
+        }
         ("Accept" | "Reject", _) => {
             // Only the followed account answers: the Follow's object must be the sender.
             if let Some(followed) = object.get("object").and_then(id_of) {
@@ -148,6 +167,38 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             }
             let target = object.get("object").and_then(id_of).unwrap_or_default();
             Ok(follows::receive_unfollow(ctx, actor, target).await?)
+        }
+        ("Create" | "Update", "Event") => {
+            let (organizer, event) = crate::objects::event::parse_event(actor, &object)?;
+            let organizer = if organizer.as_str() == actor.uri {
+                actor.clone()
+            } else {
+                ctx.resolver()?.resolve_actor(ctx, &organizer).await?
+            };
+            match events::receive_event(ctx, &organizer, event).await {
+                Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
+                other => Ok(other?),
+            }
+        }
+        ("Join", _) => {
+            let event = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Join without object".into()))?;
+            let message = activity
+                .get("participationMessage")
+                .and_then(Value::as_str)
+                .map(String::from);
+            match events::receive_join(ctx, actor, id, event, message).await {
+                Err(AppError::NotFound(_)) => Ok(()),
+                other => Ok(other?),
+            }
+        }
+        ("Leave", _) => {
+            let event = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("Leave without object".into()))?;
+            match events::receive_leave(ctx, actor, event).await {
+                Err(AppError::NotFound(_)) => Ok(()),
+                other => Ok(other?),
+            }
         }
         ("Create", "Note" | "Article" | "Page" | "Question") => {
             let note = parse_note(actor, &object)?;
@@ -232,7 +283,7 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Announce without object".into()))?;
             if !remote::knows_status(ctx, target).await? {
-                if let Err(e) = fetch_note(data, target).await {
+                if let Err(e) = fetch_object(data, target).await {
                     tracing::info!(error = %e, object = target, "cannot fetch a boosted post");
                     return Ok(());
                 }
@@ -267,9 +318,25 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
     }
 }
 
-/// Fetches a post by its id (signed GET by the instance actor), checks it as if it had come
-/// in a Create from its author, and stores it.
-async fn fetch_note(data: &Data, uri: &str) -> Result<(), FederationError> {
+/// Whether an Accept, Reject or TentativeAccept answers a Join (embedded, or one of ours by
+/// id) rather than a Follow.
+async fn is_join_answer(
+    ctx: &interspace_app::AppContext,
+    object: &Value,
+) -> Result<bool, FederationError> {
+    Ok(match object.get("type").and_then(Value::as_str) {
+        Some("Join") => true,
+        Some(_) => false,
+        None => match id_of(object) {
+            Some(id) => events::knows_join(ctx, id).await?,
+            None => false,
+        },
+    })
+}
+
+/// Fetches a post or an event by its id (signed GET by the instance actor), checks it as if
+/// it had come in a Create from its author, and stores it.
+pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), FederationError> {
     let ctx = data.app_data();
     let url = Url::parse(uri)?;
     if domains::is_blocked(ctx, &accounts::domain_of(&url)?).await? {
@@ -282,6 +349,14 @@ async fn fetch_note(data: &Data, uri: &str) -> Result<(), FederationError> {
             "the fetched object has another id".into(),
         ));
     }
+    if object.get("type").and_then(Value::as_str) == Some("Event") {
+        let organizer = ctx
+            .resolver()?
+            .resolve_actor(ctx, &organizer_of(&object, &url)?)
+            .await?;
+        let (_, event) = crate::objects::event::parse_event(&organizer, &object)?;
+        return Ok(events::receive_event(ctx, &organizer, event).await?);
+    }
     let author_uri = strings(object.get("attributedTo"))
         .into_iter()
         .next()
@@ -292,6 +367,22 @@ async fn fetch_note(data: &Data, uri: &str) -> Result<(), FederationError> {
         .await?;
     let note = parse_note(&author, &object)?;
     Ok(remote::receive_note(ctx, &author, note).await?)
+}
+
+/// The actor an object is attributed to, on the object's own host.
+fn organizer_of(object: &Value, origin: &Url) -> Result<Url, FederationError> {
+    let url = strings(object.get("attributedTo"))
+        .into_iter()
+        .next()
+        .map(|a| Url::parse(&a))
+        .transpose()?
+        .ok_or_else(|| FederationError::BadRequest("an object without author".into()))?;
+    if !same_origin(&url, origin) {
+        return Err(FederationError::BadRequest(
+            "the object is attributed to another host".into(),
+        ));
+    }
+    Ok(url)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

@@ -2,7 +2,7 @@
 
 mod actors;
 mod auth;
-mod inbox;
+pub(crate) mod inbox;
 mod nodeinfo;
 mod webfinger;
 
@@ -67,17 +67,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .guard(ActivityJsonGuard)
             .route(web::get().to(actors::note)),
     )
+    .service(
+        web::resource("/events/{id}")
+            .guard(ActivityJsonGuard)
+            .route(web::get().to(actors::event)),
+    )
     .route("/actor", web::get().to(actors::instance))
     .route(
-        "/users/{name}/{collection}",
+        "/users/{name}/{collection:followers|following|outbox|members|moderators}",
         web::get().to(actors::user_collection),
     )
     .route(
-        "/spaces/{handle}/{collection}",
+        "/spaces/{handle}/{collection:followers|following|outbox|members|moderators}",
         web::get().to(actors::space_collection),
     )
     .route(
-        "/actor/{collection}",
+        "/actor/{collection:followers|following|outbox|members|moderators}",
         web::get().to(actors::instance_collection),
     );
 }

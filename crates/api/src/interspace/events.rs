@@ -1,0 +1,360 @@
+//! `/events`: the `Event` and `Participation` entities, RSVPs, and one event as iCalendar.
+
+use super::spaces::space_json;
+use super::InterspaceError;
+use crate::mastodon::entities::{datetime, Renderer};
+use crate::mastodon::extract::{Authed, MaybeAuthed, Params};
+use crate::mastodon::paging::{page, paged_response};
+use actix_web::{web, HttpRequest, HttpResponse};
+use interspace_app::events::{self, EventFilter, EventInput, EventView, Participation, Place};
+use interspace_app::oauth::Auth;
+use interspace_app::{Account, AppContext, AppError};
+use interspace_core::ValidationError;
+use serde_json::{json, Value};
+
+fn invalid(field: &'static str, reason: &str) -> InterspaceError {
+    AppError::Validation(ValidationError::new(field, reason)).into()
+}
+
+/// Reading needs `read:events` when a token is given; anyone may read public events.
+fn reader(auth: &MaybeAuthed) -> Result<Option<&Account>, InterspaceError> {
+    match &auth.0 {
+        None => Ok(None),
+        Some(a) => {
+            a.require("read:events")?;
+            Ok(a.account().ok())
+        }
+    }
+}
+
+fn writer(auth: &Authed) -> Result<&Auth, InterspaceError> {
+    auth.0.require("write:events")?;
+    Ok(&auth.0)
+}
+
+pub async fn participation_json(
+    r: &mut Renderer<'_>,
+    p: &Participation,
+    account: &Account,
+) -> Result<Value, InterspaceError> {
+    Ok(json!({
+        "id": p.id,
+        "event_id": p.event_id,
+        "account": r.account(account).await?,
+        "state": p.state,
+        "message": p.message,
+        "reason": p.reason,
+        "created_at": datetime(p.created_at),
+        "updated_at": datetime(p.updated_at),
+    }))
+}
+
+pub async fn event_json(
+    ctx: &AppContext,
+    v: &EventView,
+    me: Option<&Account>,
+) -> Result<Value, InterspaceError> {
+    let e = &v.event;
+    let mut r = Renderer::new(ctx);
+    let space = match &v.space {
+        Some(s) => Some(space_json(ctx, s).await?),
+        None => None,
+    };
+    let p = &v.place;
+    let place = match p.kind.as_str() {
+        "space" => json!({ "kind": "space", "space": space, "room": p.room }),
+        "online" => json!({ "kind": "online", "url": p.url, "name": p.name }),
+        _ => json!({
+            "kind": "address", "name": p.name, "room": p.room, "street": p.street,
+            "postal_code": p.postal_code, "locality": p.locality, "region": p.region,
+            "country": p.country,
+        }),
+    };
+    let mine = match (&v.mine, me) {
+        (Some(m), Some(a)) => Some(participation_json(&mut r, m, a).await?),
+        _ => None,
+    };
+    Ok(json!({
+        "id": e.id,
+        "uri": e.uri,
+        "url": e.url.clone().unwrap_or_else(|| e.uri.clone()),
+        "title": e.title,
+        "description": e.description,
+        "starts_at": datetime(e.starts_at),
+        "ends_at": datetime(e.ends_at),
+        "timezone": e.timezone,
+        "place": place,
+        "organizer": r.account(&v.organizer).await?,
+        "space": space,
+        "category": e.category,
+        "capacity": e.capacity,
+        "join_mode": e.join_mode,
+        "external_url": e.external_url,
+        "waitlist": e.waitlist,
+        "status": e.status,
+        "previous_starts_at": e.previous_starts_at.map(datetime),
+        "cancel_reason": e.cancel_reason,
+        "visibility": e.visibility,
+        "participants_count": e.participants_count,
+        "waitlist_count": e.waitlist_count,
+        "seats_left": v.seats_left,
+        "my_participation": mine,
+        "local": e.is_local,
+        "ics_url": ctx.urls().path(&format!("/api/interspace/v1/events/{}/ics", e.id)).to_string(),
+        "created_at": datetime(e.created_at),
+        "updated_at": datetime(e.updated_at),
+    }))
+}
+
+/// The writable fields of an event from a JSON or form body.
+async fn input(ctx: &AppContext, p: &Params) -> Result<EventInput, InterspaceError> {
+    let capacity = match p.map.get("capacity") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Some(None),
+        Some(v) => Some(Some(
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .ok_or_else(|| invalid("capacity", "must be a whole number or null"))?,
+        )),
+    };
+    let place = match p.map.get("place") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(
+            serde_json::from_value::<Place>(v.clone())
+                .map_err(|e| invalid("place", &e.to_string()))?,
+        ),
+        Some(_) => return Err(invalid("place", "must be an object with a kind")),
+    };
+    let as_space = match p.string("space_id")?.filter(|s| !s.is_empty()) {
+        None => false,
+        Some(id) if id == interspace_app::spaces::show(ctx).await?.space.id => true,
+        Some(_) => {
+            return Err(invalid(
+                "space_id",
+                "events are organised as this instance's own space only",
+            ))
+        }
+    };
+    Ok(EventInput {
+        title: p.string("title")?,
+        description: p.string("description")?,
+        starts_at: p.string("starts_at")?,
+        ends_at: p.string("ends_at")?,
+        timezone: p.string("timezone")?,
+        place,
+        category: p.string("category")?,
+        capacity,
+        join_mode: p.string("join_mode")?,
+        external_url: p.string("external_url")?,
+        waitlist: p.bool("waitlist")?,
+        visibility: p.string("visibility")?,
+        status: p.string("status")?,
+        as_space,
+    })
+}
+
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    auth: MaybeAuthed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let me = reader(&auth)?;
+    let paging = page(&p, 20, 80)?;
+    let upcoming = match p.str("when").as_deref() {
+        None | Some("upcoming") | Some("") => true,
+        Some("past") => false,
+        Some(_) => return Err(invalid("when", "is upcoming or past")),
+    };
+    let after = match &paging.max_id {
+        Some(id) => {
+            let last = events::get(&ctx, id, me.map(|a| a.id.as_str())).await?;
+            Some((last.event.starts_at, last.event.id))
+        }
+        None => None,
+    };
+    let filter = EventFilter {
+        upcoming,
+        space_id: p.str("space_id").filter(|s| !s.is_empty()),
+        organizer_id: p.str("organizer_id").filter(|s| !s.is_empty()),
+        local: p.bool("local")?,
+        after,
+        limit: paging.limit,
+        ..EventFilter::default()
+    };
+    let list = events::list(&ctx, me.map(|a| a.id.as_str()), filter).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for v in &list {
+        out.push(event_json(&ctx, v, me).await?);
+    }
+    let ids: Vec<String> = list.iter().map(|v| v.event.id.clone()).collect();
+    Ok(paged_response(
+        &req,
+        ctx.urls().base(),
+        Value::Array(out),
+        &ids,
+    ))
+}
+
+pub async fn lookup(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let me = reader(&auth)?;
+    let uri = p.str("uri").ok_or_else(|| invalid("uri", "is required"))?;
+    let v = events::lookup(&ctx, &uri, me.map(|a| a.id.as_str())).await?;
+    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, me).await?))
+}
+
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    let me = reader(&auth)?;
+    let v = events::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
+    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, me).await?))
+}
+
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    let me = auth.user()?;
+    let v = events::create(&ctx, me, input(&ctx, &p).await?).await?;
+    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
+}
+
+pub async fn update(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    let me = auth.user()?;
+    let v = events::update(&ctx, me, &id, input(&ctx, &p).await?).await?;
+    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
+}
+
+pub async fn delete(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    events::delete(&ctx, auth.user()?, &id).await?;
+    Ok(HttpResponse::Ok().json(json!({})))
+}
+
+pub async fn cancel(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    let me = auth.user()?;
+    let v = events::cancel(&ctx, me, &id, p.string("reason")?).await?;
+    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
+}
+
+pub async fn join(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    let me = auth.account()?;
+    let part = events::join(&ctx, me, &id, p.string("message")?).await?;
+    let mut r = Renderer::new(&ctx);
+    Ok(HttpResponse::Ok().json(participation_json(&mut r, &part, me).await?))
+}
+
+pub async fn leave(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    let me = auth.account()?;
+    let part = events::leave(&ctx, me, &id).await?;
+    let mut r = Renderer::new(&ctx);
+    Ok(HttpResponse::Ok().json(participation_json(&mut r, &part, me).await?))
+}
+
+pub async fn participants(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    reader(&auth)?;
+    let me = auth
+        .0
+        .as_ref()
+        .and_then(|a| a.user().ok())
+        .map(|(u, a)| (u, a));
+    let state = p.str("state").filter(|s| !s.is_empty());
+    let list = events::participants(&ctx, me, &id, state.as_deref()).await?;
+    let mut r = Renderer::new(&ctx);
+    let mut out = Vec::with_capacity(list.len());
+    for (part, account) in &list {
+        out.push(participation_json(&mut r, part, account).await?);
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `POST /events/:id/participants/:participation_id/{approve|reject}`
+pub async fn decide(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    path: web::Path<(String, String, String)>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let auth = writer(&auth)?;
+    let (event_id, participation_id, action) = path.into_inner();
+    let approve = match action.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(InterspaceError(crate::ApiError::NotFound)),
+    };
+    let me = auth.user()?;
+    let part = events::decide(
+        &ctx,
+        me,
+        &event_id,
+        &participation_id,
+        approve,
+        p.string("reason")?,
+    )
+    .await?;
+    let account = interspace_app::accounts::get_any(&ctx, &part.account_id).await?;
+    let mut r = Renderer::new(&ctx);
+    Ok(HttpResponse::Ok().json(participation_json(&mut r, &part, &account).await?))
+}
+
+pub fn calendar_response(body: String, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"{filename}.ics\""),
+        ))
+        .body(body)
+}
+
+pub async fn ics(
+    ctx: web::Data<AppContext>,
+    auth: MaybeAuthed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    let me = reader(&auth)?;
+    let body = events::event_ics(&ctx, &id, me.map(|a| a.id.as_str())).await?;
+    Ok(calendar_response(body, "event"))
+}

@@ -1,0 +1,787 @@
+//! Events (API.md "Events"): organised by a member or the space, federated as FEP-8a8e
+//! `Event`s, joined from any instance. A public event also gets a post with the same `uri`, so
+//! that Mastodon timelines and clients show it.
+
+mod calendar;
+mod remote;
+mod rsvp;
+
+pub use calendar::{calendar_url, event_ics, member_ics, remind, space_ics};
+pub use remote::{receive_delete, receive_event, RemoteEvent};
+pub use rsvp::{
+    decide, join, leave, participants, participation_for_delivery, receive_answer, receive_join,
+    receive_leave, Answer,
+};
+
+use crate::signals::{AppEvent, Events};
+use crate::spaces::{self, SpaceDetails};
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::events::{self as rules, EventStatus, EventVisibility, JoinMode, PlaceKind};
+use interspace_core::html::{escape, sanitize, to_text};
+use interspace_core::ids::new_id;
+use interspace_core::roles::Role;
+use interspace_core::ValidationError;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::events as db_events;
+pub use interspace_db::events::{Event, EventFilter, Participation};
+use interspace_db::statuses::{self as db_statuses, Status};
+use interspace_db::users::User;
+use interspace_db::{now, DbConn};
+use serde::{Deserialize, Serialize};
+
+/// Notification kinds, named as Pleroma names its event notifications (clients that know
+/// Pleroma's events show them; others list them generically).
+pub const NOTIFY_REQUEST: &str = "pleroma:participation_request";
+pub const NOTIFY_ACCEPTED: &str = "pleroma:participation_accepted";
+pub const NOTIFY_UPDATE: &str = "pleroma:event_update";
+pub const NOTIFY_REMINDER: &str = "pleroma:event_reminder";
+/// A join that was not accepted: rejected or waitlisted (the participation says which).
+pub const NOTIFY_ANSWER: &str = "interspace:participation_update";
+
+const MAX_TITLE: usize = 200;
+const MAX_DESCRIPTION: usize = 20_000;
+
+/// Where an event happens (stored as JSON).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Place {
+    pub kind: String,
+    pub name: Option<String>,
+    /// A room of the space.
+    pub room: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    /// The online meeting's address.
+    pub url: Option<String>,
+}
+
+impl Place {
+    /// One line for people: "Room 2, The Hive, 1 Main St, Lyon" or the meeting URL.
+    pub fn one_line(&self) -> String {
+        let parts = [
+            &self.room,
+            &self.name,
+            &self.street,
+            &self.postal_code,
+            &self.locality,
+            &self.country,
+        ];
+        let line: Vec<&str> = parts
+            .iter()
+            .filter_map(|p| p.as_deref())
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        match (self.kind.as_str(), &self.url) {
+            ("online", Some(u)) if line.is_empty() => format!("Online: {u}"),
+            ("online", _) if line.is_empty() => "Online".into(),
+            _ => line.join(", "),
+        }
+    }
+}
+
+pub fn place_of(e: &Event) -> Place {
+    serde_json::from_str(&e.place).unwrap_or_default()
+}
+
+/// An event with what its pages and entities show.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub event: Event,
+    pub organizer: Account,
+    pub space: Option<SpaceDetails>,
+    pub place: Place,
+    pub seats_left: Option<i64>,
+    pub mine: Option<Participation>,
+}
+
+/// What an organiser writes. For an update, `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub title: Option<String>,
+    /// Markdown.
+    pub description: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub timezone: Option<String>,
+    pub place: Option<Place>,
+    pub category: Option<String>,
+    /// `Some(None)`: unlimited.
+    pub capacity: Option<Option<i64>>,
+    pub join_mode: Option<String>,
+    pub external_url: Option<String>,
+    pub waitlist: Option<bool>,
+    pub visibility: Option<String>,
+    /// `scheduled`, `postponed` or `moved_online` (cancelling is [`cancel`]).
+    pub status: Option<String>,
+    /// Organise as the space (hosts and operators).
+    pub as_space: bool,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> AppError {
+    AppError::Validation(ValidationError::new(field, reason))
+}
+
+fn http_url(field: &'static str, raw: &str) -> AppResult<String> {
+    match url::Url::parse(raw.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u.to_string()),
+        _ => Err(invalid(field, "must be an http or https URL")),
+    }
+}
+
+fn is_staff(user: &User) -> bool {
+    Role::parse(&user.role).is_ok_and(Role::is_staff)
+}
+
+/// Checks and applies `input` to `e` (a new event or a copy of the current one).
+fn apply(e: &mut Event, input: &EventInput, space: &SpaceDetails) -> AppResult<()> {
+    if let Some(t) = &input.title {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > MAX_TITLE {
+            return Err(invalid(
+                "title",
+                format!("is required, at most {MAX_TITLE} characters"),
+            ));
+        }
+        e.title = t.to_string();
+    }
+    if let Some(d) = &input.description {
+        if d.chars().count() > MAX_DESCRIPTION {
+            return Err(invalid(
+                "description",
+                format!("at most {MAX_DESCRIPTION} characters"),
+            ));
+        }
+        e.source_text = d.clone();
+        let no_mentions = Default::default();
+        e.description =
+            interspace_core::text::render_markdown(d, &no_mentions, &|t| format!("/tags/{t}"));
+    }
+    if input.starts_at.is_some() || input.ends_at.is_some() || input.timezone.is_some() {
+        let iso = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339();
+        let schedule = rules::schedule(
+            &input.starts_at.clone().unwrap_or_else(|| iso(e.starts_at)),
+            &input.ends_at.clone().unwrap_or_else(|| iso(e.ends_at)),
+            input.timezone.as_deref().unwrap_or(&e.timezone),
+        )?;
+        if schedule.starts_at != e.starts_at && schedule.starts_at <= now() {
+            return Err(invalid("starts_at", "must be in the future"));
+        }
+        e.starts_at = schedule.starts_at;
+        e.ends_at = schedule.ends_at;
+        e.timezone = schedule.timezone;
+    }
+    if let Some(p) = &input.place {
+        e.place = serde_json::to_string(&check_place(p, space)?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    if let Some(c) = &input.category {
+        let c = c.trim();
+        if c.chars().count() > 60 {
+            return Err(invalid("category", "at most 60 characters"));
+        }
+        e.category = Some(c.to_string()).filter(|c| !c.is_empty());
+    }
+    if let Some(c) = input.capacity {
+        e.capacity = rules::capacity(c)?;
+    }
+    if let Some(m) = &input.join_mode {
+        e.join_mode = JoinMode::parse(m)?.as_str().to_string();
+    }
+    if let Some(u) = &input.external_url {
+        e.external_url = match u.trim() {
+            "" => None,
+            u => Some(http_url("external_url", u)?),
+        };
+    }
+    if e.join_mode == JoinMode::External.as_str() && e.external_url.is_none() {
+        return Err(invalid(
+            "external_url",
+            "is required when join_mode is external",
+        ));
+    }
+    if let Some(w) = input.waitlist {
+        e.waitlist = w;
+    }
+    if let Some(v) = &input.visibility {
+        e.visibility = EventVisibility::parse(v)?.as_str().to_string();
+    }
+    Ok(())
+}
+
+fn check_place(p: &Place, space: &SpaceDetails) -> AppResult<Place> {
+    let kind = PlaceKind::parse(&p.kind)?;
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(200).collect::<String>())
+    };
+    Ok(match kind {
+        PlaceKind::Space => {
+            let l = &space.location;
+            Place {
+                kind: kind.as_str().into(),
+                name: Some(space.account.display_name.clone()),
+                room: clean(&p.room),
+                street: l.street.clone(),
+                postal_code: l.postal_code.clone(),
+                locality: l.locality.clone(),
+                region: l.region.clone(),
+                country: l.country.clone(),
+                url: None,
+            }
+        }
+        PlaceKind::Address => {
+            let place = Place {
+                kind: kind.as_str().into(),
+                name: clean(&p.name),
+                room: clean(&p.room),
+                street: clean(&p.street),
+                postal_code: clean(&p.postal_code),
+                locality: clean(&p.locality),
+                region: clean(&p.region),
+                country: clean(&p.country),
+                url: None,
+            };
+            if place.name.is_none() && place.street.is_none() {
+                return Err(invalid("place", "an address needs a name or a street"));
+            }
+            place
+        }
+        PlaceKind::Online => Place {
+            kind: kind.as_str().into(),
+            name: clean(&p.name),
+            url: Some(http_url("place.url", p.url.as_deref().unwrap_or_default())?),
+            ..Place::default()
+        },
+    })
+}
+
+/// Creates an event organised by `author` (or by the space, with `as_space`).
+pub async fn create(
+    ctx: &AppContext,
+    author: &(User, Account),
+    input: EventInput,
+) -> AppResult<EventView> {
+    let (user, account) = author;
+    let space = spaces::show(ctx).await?;
+    if input.as_space && !is_staff(user) {
+        return Err(AppError::Forbidden(
+            "only hosts and operators organise events as the space".into(),
+        ));
+    }
+    for (field, missing) in [
+        ("title", input.title.is_none()),
+        ("starts_at", input.starts_at.is_none()),
+        ("ends_at", input.ends_at.is_none()),
+    ] {
+        if missing {
+            return Err(invalid(field, "is required"));
+        }
+    }
+    let organizer = if input.as_space {
+        space.account.clone()
+    } else {
+        account.clone()
+    };
+    let id = new_id();
+    let uri = ctx.urls().path(&format!("/events/{id}")).to_string();
+    let ts = now();
+    let mut event = Event {
+        id,
+        url: Some(uri.clone()),
+        uri,
+        organizer_id: organizer.id.clone(),
+        space_id: Some(space.space.id.clone()),
+        status_id: None,
+        title: String::new(),
+        description: String::new(),
+        source_text: String::new(),
+        starts_at: ts,
+        ends_at: ts,
+        timezone: space.space.timezone.clone(),
+        place: String::new(),
+        category: None,
+        capacity: None,
+        join_mode: JoinMode::Free.as_str().into(),
+        external_url: None,
+        waitlist: true,
+        status: EventStatus::Scheduled.as_str().into(),
+        previous_starts_at: None,
+        cancel_reason: None,
+        visibility: EventVisibility::Public.as_str().into(),
+        participants_count: 0,
+        waitlist_count: 0,
+        is_local: true,
+        sequence: 0,
+        created_at: ts,
+        updated_at: ts,
+        deleted_at: None,
+    };
+    let input = EventInput {
+        place: Some(input.place.clone().unwrap_or(Place {
+            kind: "space".into(),
+            ..Place::default()
+        })),
+        description: Some(input.description.clone().unwrap_or_default()),
+        timezone: Some(
+            input
+                .timezone
+                .clone()
+                .unwrap_or_else(|| space.space.timezone.clone()),
+        ),
+        ..input
+    };
+    apply(&mut event, &input, &space)?;
+    if event.starts_at <= ts {
+        return Err(invalid("starts_at", "must be in the future"));
+    }
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    db_events::insert_event(&mut tx, &event).await?;
+    sync_post(&mut tx, &mut events, &mut event, &organizer).await?;
+    db_events::save_event(&mut tx, &event).await?;
+    if event.visibility == EventVisibility::Public.as_str() {
+        crate::outbox::enqueue(&mut tx, "event.create", &organizer.id, &event.id, None).await?;
+        // FEP-1b12: the space re-shares its members' public events with its followers.
+        if organizer.id != space.account.id {
+            if let Some(post) = &event.status_id {
+                let post = db_statuses::find_status(&mut tx, post)
+                    .await?
+                    .ok_or(AppError::NotFound("status"))?;
+                crate::statuses::insert_boost(
+                    &mut tx,
+                    &mut events,
+                    ctx,
+                    &space.account,
+                    &post,
+                    crate::statuses::Visibility::Public,
+                )
+                .await?;
+                crate::outbox::enqueue(&mut tx, "relay.event", &space.account.id, &event.id, None)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    view(ctx, event, Some(&account.id)).await
+}
+
+/// When, where, whether it still happens, seats left: what Mastodon users read of an event.
+pub fn info_lines(e: &Event, place: &Place) -> Vec<String> {
+    let mut lines = vec![format!(
+        "\u{1F4C5} {}",
+        rules::when_text(e.starts_at, e.ends_at, &e.timezone)
+    )];
+    let place_line = place.one_line();
+    if !place_line.is_empty() {
+        lines.push(format!("\u{1F4CD} {place_line}"));
+    }
+    match e.status.as_str() {
+        "cancelled" => lines.push("\u{274C} Cancelled".into()),
+        "postponed" => lines.push("Postponed".into()),
+        "moved_online" => lines.push("Moved online".into()),
+        _ => {}
+    }
+    if let Some(left) = rules::seats_left(e.capacity, e.participants_count) {
+        lines.push(format!(
+            "\u{1F39F} {left} seat{} left",
+            if left == 1 { "" } else { "s" }
+        ));
+    }
+    lines
+}
+
+/// The post of an event: title, [`info_lines`], description, link.
+pub fn post_html(e: &Event, place: &Place, link: &str) -> String {
+    let lines = info_lines(e, place);
+    let lines: Vec<String> = lines.iter().map(|l| escape(l)).collect();
+    sanitize(&format!(
+        "<p><strong>{}</strong></p><p>{}</p>{}<p><a href=\"{link}\">{link}</a></p>",
+        escape(&e.title),
+        lines.join("<br>"),
+        e.description,
+        link = escape(link),
+    ))
+}
+
+/// Creates or refreshes the post that carries a public event into timelines; a non-public
+/// or deleted event has none.
+async fn sync_post(
+    tx: &mut DbConn,
+    events: &mut Events,
+    e: &mut Event,
+    organizer: &Account,
+) -> AppResult<()> {
+    let link = e.url.clone().unwrap_or_else(|| e.uri.clone());
+    let content = post_html(e, &place_of(e), &link);
+    let ts = now();
+    let wanted = e.visibility == EventVisibility::Public.as_str() && e.deleted_at.is_none();
+    let existing = match &e.status_id {
+        Some(id) => db_statuses::find_status(tx, id).await?,
+        None => None,
+    };
+    match (existing, wanted) {
+        (Some(post), true) => {
+            if post.content != content {
+                db_statuses::edit_status(
+                    tx,
+                    &post,
+                    &content,
+                    &to_text(&content),
+                    "",
+                    false,
+                    None,
+                    &[],
+                    &[],
+                    ts,
+                )
+                .await?;
+                events.push(AppEvent::Status {
+                    id: post.id.clone(),
+                    account_id: post.account_id.clone(),
+                    visibility: post.visibility.clone(),
+                    is_local: post.is_local,
+                    tags: vec![],
+                    edited: true,
+                });
+            }
+        }
+        (Some(post), false) => {
+            db_statuses::mark_deleted(tx, &post.id, ts).await?;
+            events.push(AppEvent::Deleted {
+                id: post.id.clone(),
+                account_id: post.account_id.clone(),
+            });
+            e.status_id = None;
+        }
+        (None, true) => {
+            let post = Status {
+                id: new_id(),
+                uri: e.uri.clone(),
+                url: Some(link),
+                account_id: organizer.id.clone(),
+                in_reply_to_id: None,
+                in_reply_to_account_id: None,
+                reblog_of_id: None,
+                content,
+                source_text: String::new(),
+                spoiler_text: String::new(),
+                sensitive: false,
+                visibility: "public".into(),
+                language: None,
+                is_local: e.is_local,
+                replies_count: 0,
+                reblogs_count: 0,
+                favourites_count: 0,
+                created_at: if e.is_local { ts } else { e.created_at.min(ts) },
+                edited_at: None,
+                deleted_at: None,
+            };
+            if db_statuses::insert_remote_status(tx, &post, &[], &[]).await? {
+                events.push(AppEvent::Status {
+                    id: post.id.clone(),
+                    account_id: post.account_id.clone(),
+                    visibility: post.visibility.clone(),
+                    is_local: post.is_local,
+                    tags: vec![],
+                    edited: false,
+                });
+                e.status_id = Some(post.id);
+            } else if let Some(p) = db_statuses::find_status_by_uri(tx, &e.uri).await? {
+                e.status_id = Some(p.id);
+            }
+        }
+        (None, false) => {}
+    }
+    Ok(())
+}
+
+/// Only the organiser, or the space's staff for the space's events, changes an event.
+async fn writable(ctx: &AppContext, writer: &(User, Account), id: &str) -> AppResult<Event> {
+    let (user, account) = writer;
+    let mut conn = ctx.db.get().await?;
+    let e = db_events::find_event(&mut conn, id)
+        .await?
+        .filter(|e| e.deleted_at.is_none())
+        .ok_or(AppError::NotFound("event"))?;
+    drop(conn);
+    if !e.is_local {
+        return Err(AppError::Forbidden(
+            "this event is managed on its own instance".into(),
+        ));
+    }
+    if e.organizer_id == account.id || is_staff(user) {
+        Ok(e)
+    } else {
+        Err(AppError::Forbidden(
+            "only the organizer changes this event".into(),
+        ))
+    }
+}
+
+/// Whether what participants rely on changed (and so must be told).
+fn material_change(a: &Event, b: &Event) -> bool {
+    a.title != b.title
+        || a.starts_at != b.starts_at
+        || a.ends_at != b.ends_at
+        || a.place != b.place
+        || a.status != b.status
+}
+
+pub async fn update(
+    ctx: &AppContext,
+    writer: &(User, Account),
+    id: &str,
+    input: EventInput,
+) -> AppResult<EventView> {
+    let current = writable(ctx, writer, id).await?;
+    let space = spaces::show(ctx).await?;
+    let mut e = current.clone();
+    apply(&mut e, &input, &space)?;
+    if let Some(s) = &input.status {
+        let status = EventStatus::parse(s)?;
+        if status == EventStatus::Cancelled {
+            return Err(invalid("status", "cancel with POST /events/:id/cancel"));
+        }
+        if current.status == EventStatus::Cancelled.as_str() {
+            return Err(AppError::Conflict(
+                "a cancelled event stays cancelled".into(),
+            ));
+        }
+        e.status = status.as_str().into();
+    }
+    if e.status == EventStatus::Postponed.as_str() && e.starts_at != current.starts_at {
+        e.previous_starts_at = Some(current.starts_at);
+    }
+    if e.status == EventStatus::MovedOnline.as_str() && place_of(&e).kind != "online" {
+        return Err(invalid(
+            "place",
+            "an event moved online needs an online place",
+        ));
+    }
+    save_change(ctx, current, e).await
+}
+
+pub async fn cancel(
+    ctx: &AppContext,
+    writer: &(User, Account),
+    id: &str,
+    reason: Option<String>,
+) -> AppResult<EventView> {
+    let current = writable(ctx, writer, id).await?;
+    let mut e = current.clone();
+    e.status = EventStatus::Cancelled.as_str().into();
+    e.cancel_reason = reason
+        .map(|r| r.trim().chars().take(500).collect::<String>())
+        .filter(|r| !r.is_empty());
+    save_change(ctx, current, e).await
+}
+
+/// Writes a local event's change, refreshes its post, fills freed seats, tells participants
+/// when it matters, and federates the Update.
+async fn save_change(ctx: &AppContext, before: Event, mut e: Event) -> AppResult<EventView> {
+    let organizer = crate::accounts::get_any(ctx, &e.organizer_id).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    e.sequence = before.sequence + 1;
+    e.updated_at = now();
+    db_events::save_event(&mut tx, &e).await?;
+    let e = rsvp::settle(&mut tx, &mut events, &e.id, true).await?;
+    if material_change(&before, &e) {
+        notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    view(ctx, e, Some(&organizer.id)).await
+}
+
+pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &str) -> AppResult<()> {
+    let mut e = writable(ctx, writer, id).await?;
+    let organizer = crate::accounts::get_any(ctx, &e.organizer_id).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    e.deleted_at = Some(now());
+    e.status = EventStatus::Cancelled.as_str().into();
+    sync_post(&mut tx, &mut events, &mut e, &organizer).await?;
+    db_events::save_event(&mut tx, &e).await?;
+    notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+    crate::outbox::enqueue(&mut tx, "event.delete", &e.organizer_id, &e.id, None).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// Notifies the local participants who hold or wait for a seat.
+async fn notify_participants(
+    tx: &mut DbConn,
+    events: &mut Events,
+    e: &Event,
+    kind: &str,
+) -> AppResult<()> {
+    for p in db_events::list_participations(tx, &e.id, None, 10_000).await? {
+        if matches!(
+            p.state.as_str(),
+            "accepted" | "pending" | "waitlisted" | "requested"
+        ) {
+            crate::notifications::notify(
+                tx,
+                events,
+                &p.account_id,
+                &e.organizer_id,
+                kind,
+                e.status_id.as_deref(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `viewer` may see `e`: public events everyone; the space's own events its members;
+/// any event its organiser and participants.
+async fn may_see(ctx: &AppContext, e: &Event, viewer: Option<&str>) -> AppResult<bool> {
+    if e.visibility == EventVisibility::Public.as_str() {
+        return Ok(true);
+    }
+    let Some(viewer) = viewer else {
+        return Ok(false);
+    };
+    if e.organizer_id == viewer {
+        return Ok(true);
+    }
+    let mut conn = ctx.db.get().await?;
+    if db_events::find_participation(&mut conn, &e.id, viewer)
+        .await?
+        .is_some()
+    {
+        return Ok(true);
+    }
+    Ok(e.is_local && is_member(&mut conn, viewer).await?)
+}
+
+async fn is_member(conn: &mut DbConn, account_id: &str) -> AppResult<bool> {
+    Ok(
+        interspace_db::users::find_user_by_account_id(conn, account_id)
+            .await?
+            .is_some_and(|(u, _)| u.approved && !u.disabled),
+    )
+}
+
+pub async fn view(ctx: &AppContext, event: Event, viewer: Option<&str>) -> AppResult<EventView> {
+    let mut conn = ctx.db.get().await?;
+    let organizer = db_accounts::find_account_by_id(&mut conn, &event.organizer_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    let mine = match viewer {
+        Some(v) => db_events::find_participation(&mut conn, &event.id, v).await?,
+        None => None,
+    };
+    drop(conn);
+    let space = match &event.space_id {
+        Some(s) => spaces::get(ctx, s).await.ok(),
+        None => None,
+    };
+    Ok(EventView {
+        seats_left: rules::seats_left(event.capacity, event.participants_count),
+        place: place_of(&event),
+        event,
+        organizer,
+        space,
+        mine,
+    })
+}
+
+/// An event `viewer` may see (deleted ones are gone).
+pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<EventView> {
+    let mut conn = ctx.db.get().await?;
+    let e = db_events::find_event(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    drop(conn);
+    if !may_see(ctx, &e, viewer).await? {
+        return Err(AppError::NotFound("event"));
+    }
+    if e.deleted_at.is_some() {
+        return Err(AppError::Gone("event"));
+    }
+    view(ctx, e, viewer).await
+}
+
+/// The local copy of an event by its ActivityPub id, fetched from its origin if unknown.
+pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppResult<EventView> {
+    let known = {
+        let mut conn = ctx.db.get().await?;
+        db_events::find_event_by_uri(&mut conn, uri).await?
+    };
+    let e = match known {
+        Some(e) => e,
+        None => {
+            let parsed = url::Url::parse(uri).map_err(|_| invalid("uri", "must be a URL"))?;
+            ctx.resolver()?.resolve_event(ctx, &parsed).await?;
+            let mut conn = ctx.db.get().await?;
+            db_events::find_event_by_uri(&mut conn, uri)
+                .await?
+                .ok_or(AppError::NotFound("event"))?
+        }
+    };
+    get(ctx, &e.id, viewer).await
+}
+
+/// A page of events `viewer` may see.
+pub async fn list(
+    ctx: &AppContext,
+    viewer: Option<&str>,
+    mut filter: EventFilter,
+) -> AppResult<Vec<EventView>> {
+    let mut conn = ctx.db.get().await?;
+    filter.viewer = viewer.map(String::from);
+    filter.viewer_is_member = match viewer {
+        Some(v) => is_member(&mut conn, v).await?,
+        None => false,
+    };
+    filter.limit = filter.limit.clamp(1, 80);
+    let rows = db_events::list_events(&mut conn, &filter).await?;
+    drop(conn);
+    let mut out = Vec::with_capacity(rows.len());
+    for e in rows {
+        out.push(view(ctx, e, viewer).await?);
+    }
+    Ok(out)
+}
+
+/// Whether `uri` is the id of a Join we sent or received.
+pub async fn knows_join(ctx: &AppContext, uri: &str) -> AppResult<bool> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_events::find_participation_by_join(&mut conn, uri)
+        .await?
+        .is_some())
+}
+
+/// The event a post shows, if it is one.
+pub async fn of_status(ctx: &AppContext, status_id: &str) -> AppResult<Option<Event>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_events::find_event_by_status(&mut conn, status_id).await?)
+}
+
+/// A local event and its organiser, for the delivery worker (deleted ones included).
+pub async fn for_delivery(ctx: &AppContext, id: &str) -> AppResult<(EventView, Vec<Account>)> {
+    let mut conn = ctx.db.get().await?;
+    let e = db_events::find_event(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    let mut remote = Vec::new();
+    for p in db_events::list_participations(&mut conn, id, None, 10_000).await? {
+        if let Some(a) = db_accounts::find_account_by_id(&mut conn, &p.account_id).await? {
+            if !a.is_local() {
+                remote.push(a);
+            }
+        }
+    }
+    drop(conn);
+    Ok((view(ctx, e, None).await?, remote))
+}

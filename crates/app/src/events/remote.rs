@@ -1,0 +1,173 @@
+//! Events other instances tell us about: stored once per `uri`, updated and deleted only by
+//! their organiser. The federation layer has checked signatures and origins.
+
+use super::{material_change, notify_participants, sync_post, Event, Place, NOTIFY_UPDATE};
+use crate::signals::Events;
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::events::{EventStatus, EventVisibility, JoinMode};
+use interspace_core::html::sanitize;
+use interspace_core::ids::new_id;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::events as db_events;
+use interspace_db::spaces as db_spaces;
+use interspace_db::{now, DbConn};
+
+/// An Event as received (Interspace's or Mobilizon's shape), already checked for origin.
+#[derive(Debug, Clone)]
+pub struct RemoteEvent {
+    pub uri: String,
+    pub url: Option<String>,
+    pub title: String,
+    /// Unsanitised HTML from the wire.
+    pub description: String,
+    pub starts_at: chrono::NaiveDateTime,
+    /// Missing on the wire: two hours after the start.
+    pub ends_at: Option<chrono::NaiveDateTime>,
+    pub timezone: Option<String>,
+    pub place: Place,
+    pub category: Option<String>,
+    /// `None` or 0 on the wire: unlimited.
+    pub capacity: Option<i64>,
+    pub join_mode: Option<String>,
+    pub external_url: Option<String>,
+    pub waitlist: Option<bool>,
+    pub status: EventStatus,
+    pub previous_starts_at: Option<chrono::NaiveDateTime>,
+    pub participants_count: Option<i64>,
+    /// Addressed to the public.
+    pub public: bool,
+    pub published: Option<chrono::NaiveDateTime>,
+}
+
+const MAX_DESCRIPTION: usize = 100_000;
+
+/// The space an organiser belongs to: its own, if it is a space's Group, else its home space.
+async fn space_of(conn: &mut DbConn, organizer: &Account) -> AppResult<Option<String>> {
+    if let Some(s) = db_spaces::find_space_by_account(conn, &organizer.id).await? {
+        return Ok(Some(s.id));
+    }
+    let Some(home) = &organizer.home_space_uri else {
+        return Ok(None);
+    };
+    let Some(group) = db_accounts::find_account_by_uri(conn, home).await? else {
+        return Ok(None);
+    };
+    Ok(db_spaces::find_space_by_account(conn, &group.id)
+        .await?
+        .map(|s| s.id))
+}
+
+/// Stores a new event or applies its organiser's update; participants hear of changes to
+/// what they rely on. A deleted event stays deleted.
+pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let existing = db_events::find_event_by_uri(&mut tx, &r.uri).await?;
+    if let Some(e) = &existing {
+        if e.is_local || e.organizer_id != organizer.id {
+            return Err(AppError::Forbidden(
+                "only the organizer updates an event".into(),
+            ));
+        }
+        if e.deleted_at.is_some() {
+            return Ok(());
+        }
+    }
+    let ts = now();
+    let starts_at = r.starts_at;
+    let ends_at = r
+        .ends_at
+        .filter(|e| *e > starts_at)
+        .unwrap_or(starts_at + chrono::Duration::hours(2));
+    let timezone = r
+        .timezone
+        .filter(|t| interspace_core::events::known_timezone(t))
+        .unwrap_or_else(|| "UTC".into());
+    let join_mode = r
+        .join_mode
+        .and_then(|m| JoinMode::parse(&m).ok())
+        .unwrap_or(JoinMode::Free);
+    let clip = |s: String, n: usize| s.chars().take(n).collect::<String>();
+    let mut e = Event {
+        id: existing.as_ref().map_or_else(new_id, |e| e.id.clone()),
+        uri: r.uri.clone(),
+        url: r.url.clone(),
+        organizer_id: organizer.id.clone(),
+        space_id: space_of(&mut tx, organizer).await?,
+        status_id: existing.as_ref().and_then(|e| e.status_id.clone()),
+        title: clip(r.title, 200),
+        description: sanitize(&clip(r.description, MAX_DESCRIPTION)),
+        source_text: String::new(),
+        starts_at,
+        ends_at,
+        timezone,
+        place: serde_json::to_string(&r.place).map_err(|e| AppError::Internal(e.to_string()))?,
+        category: r.category.map(|c| clip(c, 60)),
+        capacity: r.capacity.filter(|c| *c > 0),
+        join_mode: join_mode.as_str().into(),
+        external_url: r.external_url,
+        waitlist: r.waitlist.unwrap_or(true),
+        status: r.status.as_str().into(),
+        previous_starts_at: r.previous_starts_at,
+        cancel_reason: None,
+        visibility: if r.public {
+            EventVisibility::Public
+        } else {
+            EventVisibility::Space
+        }
+        .as_str()
+        .into(),
+        participants_count: r.participants_count.unwrap_or(0).max(0),
+        waitlist_count: 0,
+        is_local: false,
+        sequence: existing.as_ref().map_or(0, |e| e.sequence + 1),
+        created_at: existing
+            .as_ref()
+            .map_or(r.published.unwrap_or(ts).min(ts), |e| e.created_at),
+        updated_at: ts,
+        deleted_at: None,
+    };
+    match &existing {
+        None => {
+            if !db_events::insert_remote_event(&mut tx, &e).await? {
+                return Ok(());
+            }
+        }
+        Some(before) => {
+            if material_change(before, &e) {
+                notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+            }
+        }
+    }
+    sync_post(&mut tx, &mut events, &mut e, organizer).await?;
+    db_events::save_event(&mut tx, &e).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// The organiser deleted an event: it becomes a tombstone and its participants hear of it.
+/// Whether `uri` was an event.
+pub async fn receive_delete(ctx: &AppContext, actor: &Account, uri: &str) -> AppResult<bool> {
+    let mut tx = ctx.db.begin().await?;
+    let Some(mut e) = db_events::find_event_by_uri(&mut tx, uri).await? else {
+        return Ok(false);
+    };
+    if e.is_local || e.organizer_id != actor.id {
+        return Err(AppError::Forbidden(
+            "only the organizer deletes an event".into(),
+        ));
+    }
+    if e.deleted_at.is_some() {
+        return Ok(true);
+    }
+    let mut events = Events::default();
+    e.deleted_at = Some(now());
+    e.status = EventStatus::Cancelled.as_str().into();
+    sync_post(&mut tx, &mut events, &mut e, actor).await?;
+    db_events::save_event(&mut tx, &e).await?;
+    notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(true)
+}

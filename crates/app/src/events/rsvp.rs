@@ -1,0 +1,496 @@
+//! RSVPs: joins, leaves, the organiser's decisions and the waitlist, for local participants
+//! and for remote ones (their Join, Leave, and our Accept, Reject or TentativeAccept).
+//! Seats are decided with the event's row locked, so two joins never take the last seat twice.
+
+use super::{is_staff, sync_post, writable, Event, NOTIFY_ACCEPTED, NOTIFY_ANSWER, NOTIFY_REQUEST};
+use crate::notifications::notify;
+use crate::signals::Events;
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::events::{self as rules, EventStatus, JoinAnswer, JoinMode, Seats};
+use interspace_core::ids::new_id;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::events::{self as db_events, Participation};
+use interspace_db::users::User;
+use interspace_db::{now, DbConn};
+
+/// A remote organiser's answer to one of our joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    /// With the reason, if given.
+    Reject(Option<String>),
+    /// On the waitlist.
+    Tentative,
+}
+
+const ACTIVE: [&str; 4] = ["accepted", "pending", "waitlisted", "requested"];
+
+fn seats(e: &Event, accepted: i64) -> Seats {
+    Seats {
+        join_mode: JoinMode::parse(&e.join_mode).unwrap_or(JoinMode::Free),
+        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Scheduled),
+        ended: e.ends_at <= now(),
+        capacity: e.capacity,
+        accepted,
+        waitlist: e.waitlist,
+    }
+}
+
+fn clean_message(m: Option<String>) -> Option<String> {
+    m.map(|m| m.trim().chars().take(1000).collect::<String>())
+        .filter(|m| !m.is_empty())
+}
+
+/// Writes `state` for `account` at `e`, reusing an earlier participation (someone who left
+/// may come back).
+async fn upsert(
+    tx: &mut DbConn,
+    e: &Event,
+    account_id: &str,
+    state: &str,
+    message: Option<String>,
+    reason: Option<String>,
+    join_uri: Option<String>,
+) -> AppResult<Participation> {
+    let ts = now();
+    let existing = db_events::find_participation(tx, &e.id, account_id).await?;
+    let p = Participation {
+        id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),
+        event_id: e.id.clone(),
+        account_id: account_id.to_string(),
+        state: state.to_string(),
+        message,
+        reason,
+        join_uri,
+        reminded_at: None,
+        created_at: existing.as_ref().map_or(ts, |p| p.created_at),
+        updated_at: ts,
+    };
+    if existing.is_some() {
+        db_events::save_participation(tx, &p).await?;
+    } else {
+        db_events::insert_participation(tx, &p).await?;
+    }
+    Ok(p)
+}
+
+/// The answer a local organiser's decision sends to a remote participant.
+async fn send_answer(tx: &mut DbConn, e: &Event, p: &Participation) -> AppResult<()> {
+    let Some(participant) = db_accounts::find_account_by_id(tx, &p.account_id).await? else {
+        return Ok(());
+    };
+    let kind = match p.state.as_str() {
+        _ if participant.is_local() || !e.is_local => return Ok(()),
+        "accepted" => "event.accept",
+        "rejected" => "event.reject",
+        "waitlisted" => "event.tentative",
+        _ => return Ok(()),
+    };
+    crate::outbox::enqueue(tx, kind, &e.organizer_id, &p.id, Some(&p.account_id)).await
+}
+
+/// Tells a participant what became of their join.
+async fn tell(tx: &mut DbConn, events: &mut Events, e: &Event, p: &Participation) -> AppResult<()> {
+    let kind = match p.state.as_str() {
+        "accepted" => NOTIFY_ACCEPTED,
+        "rejected" | "waitlisted" => NOTIFY_ANSWER,
+        _ => return Ok(()),
+    };
+    notify(
+        tx,
+        events,
+        &p.account_id,
+        &e.organizer_id,
+        kind,
+        e.status_id.as_deref(),
+    )
+    .await
+}
+
+/// After a change to a local event's seats: promotes waitlisted people (oldest first, on
+/// whatever instance) while seats are free, recounts, and refreshes the event's post; queues
+/// an Update when the counts changed (or `changed` says the event did). Returns the event as
+/// saved.
+pub(super) async fn settle(
+    tx: &mut DbConn,
+    events: &mut Events,
+    event_id: &str,
+    changed: bool,
+) -> AppResult<Event> {
+    let mut e = db_events::lock_event(tx, event_id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    if !e.is_local {
+        return Ok(e);
+    }
+    let mut accepted = db_events::count_in_state(tx, &e.id, "accepted").await?;
+    if e.status != EventStatus::Cancelled.as_str() && e.deleted_at.is_none() {
+        let free = rules::seats_left(e.capacity, accepted).unwrap_or(i64::MAX);
+        if free > 0 {
+            for mut p in db_events::list_participations(tx, &e.id, Some("waitlisted"), free).await?
+            {
+                p.state = "accepted".into();
+                p.updated_at = now();
+                db_events::save_participation(tx, &p).await?;
+                send_answer(tx, &e, &p).await?;
+                tell(tx, events, &e, &p).await?;
+                accepted += 1;
+            }
+        }
+    }
+    let waiting = db_events::count_in_state(tx, &e.id, "waitlisted").await?;
+    let changed = changed || (e.participants_count, e.waitlist_count) != (accepted, waiting);
+    e.participants_count = accepted;
+    e.waitlist_count = waiting;
+    let organizer = db_accounts::find_account_by_id(tx, &e.organizer_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    sync_post(tx, events, &mut e, &organizer).await?;
+    db_events::save_event(tx, &e).await?;
+    if changed && e.deleted_at.is_none() && e.visibility == "public" {
+        crate::outbox::enqueue(tx, "event.update", &e.organizer_id, &e.id, None).await?;
+    }
+    Ok(e)
+}
+
+/// A local account joins an event. Always an answer: `accepted`, `pending`, `waitlisted`, or
+/// `requested` (a remote organiser answers later); a refusal is an error with its code.
+pub async fn join(
+    ctx: &AppContext,
+    account: &Account,
+    id: &str,
+    message: Option<String>,
+) -> AppResult<Participation> {
+    let current = super::get(ctx, id, Some(&account.id)).await?.event;
+    let message = clean_message(message);
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let e = db_events::lock_event(&mut tx, &current.id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    if let Some(p) = db_events::find_participation(&mut tx, &e.id, &account.id).await? {
+        if ACTIVE.contains(&p.state.as_str()) {
+            return Ok(p);
+        }
+    }
+    let p = if e.is_local {
+        let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
+        let state = match rules::decide_join(&seats(&e, accepted), false) {
+            JoinAnswer::Accepted => "accepted",
+            JoinAnswer::Pending => "pending",
+            JoinAnswer::Waitlisted => "waitlisted",
+            JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
+        };
+        let p = upsert(&mut tx, &e, &account.id, state, message, None, None).await?;
+        notify(
+            &mut tx,
+            &mut events,
+            &e.organizer_id,
+            &account.id,
+            NOTIFY_REQUEST,
+            e.status_id.as_deref(),
+        )
+        .await?;
+        settle(&mut tx, &mut events, &e.id, false).await?;
+        p
+    } else {
+        // The remote organiser decides seats; what we know for sure is refused here.
+        if let JoinAnswer::Refused(code, why) = rules::decide_join(&seats(&e, 0), false) {
+            return Err(AppError::Refused(code, why));
+        }
+        let join_uri = ctx.urls().path(&format!("/joins/{}", new_id())).to_string();
+        let p = upsert(
+            &mut tx,
+            &e,
+            &account.id,
+            "requested",
+            message,
+            None,
+            Some(join_uri),
+        )
+        .await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            "event.join",
+            &account.id,
+            &p.id,
+            Some(&e.organizer_id),
+        )
+        .await?;
+        p
+    };
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(p)
+}
+
+/// A local account leaves; its seat goes to the first waitlisted person.
+pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<Participation> {
+    let current = super::get(ctx, id, Some(&account.id)).await?.event;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let e = db_events::lock_event(&mut tx, &current.id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    let mut p = db_events::find_participation(&mut tx, &e.id, &account.id)
+        .await?
+        .filter(|p| ACTIVE.contains(&p.state.as_str()))
+        .ok_or(AppError::NotFound("participation"))?;
+    p.state = "left".into();
+    p.updated_at = now();
+    db_events::save_participation(&mut tx, &p).await?;
+    if e.is_local {
+        settle(&mut tx, &mut events, &e.id, false).await?;
+    } else {
+        crate::outbox::enqueue(
+            &mut tx,
+            "event.leave",
+            &account.id,
+            &p.id,
+            Some(&e.organizer_id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(p)
+}
+
+/// The organiser approves or rejects a participant (restricted mode; rejecting also removes
+/// an accepted or waitlisted one).
+pub async fn decide(
+    ctx: &AppContext,
+    writer: &(User, Account),
+    event_id: &str,
+    participation_id: &str,
+    approve: bool,
+    reason: Option<String>,
+) -> AppResult<Participation> {
+    let current = writable(ctx, writer, event_id).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let e = db_events::lock_event(&mut tx, &current.id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    let mut p = db_events::find_participation_by_id(&mut tx, participation_id)
+        .await?
+        .filter(|p| p.event_id == e.id)
+        .ok_or(AppError::NotFound("participation"))?;
+    if approve {
+        if p.state != "pending" {
+            return Err(AppError::Conflict(format!(
+                "only pending requests are approved; this one is {}",
+                p.state
+            )));
+        }
+        let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
+        p.state = match rules::decide_join(&seats(&e, accepted), true) {
+            JoinAnswer::Accepted | JoinAnswer::Pending => "accepted".into(),
+            JoinAnswer::Waitlisted => "waitlisted".into(),
+            JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
+        };
+    } else {
+        if !matches!(p.state.as_str(), "pending" | "waitlisted" | "accepted") {
+            return Err(AppError::Conflict(format!(
+                "this participation is already {}",
+                p.state
+            )));
+        }
+        p.state = "rejected".into();
+        p.reason = clean_message(reason);
+    }
+    p.updated_at = now();
+    db_events::save_participation(&mut tx, &p).await?;
+    send_answer(&mut tx, &e, &p).await?;
+    tell(&mut tx, &mut events, &e, &p).await?;
+    settle(&mut tx, &mut events, &e.id, false).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(p)
+}
+
+/// Participants with their accounts: the organiser and staff see all (or one state); others
+/// see the accepted ones of a public event.
+pub async fn participants(
+    ctx: &AppContext,
+    viewer: Option<(&User, &Account)>,
+    event_id: &str,
+    state: Option<&str>,
+) -> AppResult<Vec<(Participation, Account)>> {
+    let e = super::get(ctx, event_id, viewer.map(|(_, a)| a.id.as_str()))
+        .await?
+        .event;
+    let manager =
+        viewer.is_some_and(|(u, a)| a.id == e.organizer_id || (e.is_local && is_staff(u)));
+    let state = match state {
+        Some(s) => Some(rules::ParticipationState::parse(s)?.as_str()),
+        None => None,
+    };
+    let state = if manager {
+        state
+    } else if e.visibility == "public" {
+        Some("accepted")
+    } else {
+        return Err(AppError::Forbidden(
+            "only the organizer sees who takes part".into(),
+        ));
+    };
+    let mut conn = ctx.db.get().await?;
+    let mut out = Vec::new();
+    for p in db_events::list_participations(&mut conn, &e.id, state, 1000).await? {
+        if let Some(a) = db_accounts::find_account_by_id(&mut conn, &p.account_id).await? {
+            out.push((p, a));
+        }
+    }
+    Ok(out)
+}
+
+/// A remote account's `Join` of a local event: always answered (Accept, Reject with the
+/// reason, TentativeAccept for the waitlist); pending requests wait for the organiser.
+pub async fn receive_join(
+    ctx: &AppContext,
+    actor: &Account,
+    join_uri: &str,
+    event_uri: &str,
+    message: Option<String>,
+) -> AppResult<()> {
+    let known = {
+        let mut conn = ctx.db.get().await?;
+        db_events::find_event_by_uri(&mut conn, event_uri).await?
+    };
+    let Some(current) = known.filter(|e| e.is_local && e.deleted_at.is_none()) else {
+        return Err(AppError::NotFound("event"));
+    };
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let e = db_events::lock_event(&mut tx, &current.id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    let message = clean_message(message);
+    let existing = db_events::find_participation(&mut tx, &e.id, &actor.id)
+        .await?
+        .filter(|p| ACTIVE.contains(&p.state.as_str()) && p.state != "requested");
+    let (state, reason) = if let Some(p) = &existing {
+        // Asked again: the same answer, to the new Join.
+        (p.state.clone(), p.reason.clone())
+    } else if e.visibility != "public" {
+        (
+            "rejected".into(),
+            Some("this event is for members of the space".into()),
+        )
+    } else {
+        let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
+        match rules::decide_join(&seats(&e, accepted), false) {
+            JoinAnswer::Accepted => ("accepted".into(), None),
+            JoinAnswer::Pending => ("pending".into(), None),
+            JoinAnswer::Waitlisted => ("waitlisted".into(), None),
+            JoinAnswer::Refused(code, why) => ("rejected".into(), Some(format!("{code}: {why}"))),
+        }
+    };
+    let p = upsert(
+        &mut tx,
+        &e,
+        &actor.id,
+        &state,
+        message,
+        reason,
+        Some(join_uri.to_string()),
+    )
+    .await?;
+    send_answer(&mut tx, &e, &p).await?;
+    if existing.is_none() && state != "rejected" {
+        notify(
+            &mut tx,
+            &mut events,
+            &e.organizer_id,
+            &actor.id,
+            NOTIFY_REQUEST,
+            e.status_id.as_deref(),
+        )
+        .await?;
+    }
+    settle(&mut tx, &mut events, &e.id, false).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// A remote participant's `Leave`: the seat goes to the next on the waitlist.
+pub async fn receive_leave(ctx: &AppContext, actor: &Account, event_uri: &str) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let Some(e) = db_events::find_event_by_uri(&mut tx, event_uri)
+        .await?
+        .filter(|e| e.is_local)
+    else {
+        return Err(AppError::NotFound("event"));
+    };
+    let Some(mut p) = db_events::find_participation(&mut tx, &e.id, &actor.id).await? else {
+        return Ok(());
+    };
+    p.state = "left".into();
+    p.updated_at = now();
+    db_events::save_participation(&mut tx, &p).await?;
+    settle(&mut tx, &mut events, &e.id, false).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// A remote organiser answers one of our joins (found by the Join's id); only the event's
+/// organiser may.
+pub async fn receive_answer(
+    ctx: &AppContext,
+    actor: &Account,
+    join_uri: &str,
+    answer: Answer,
+) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let Some(mut p) = db_events::find_participation_by_join(&mut tx, join_uri).await? else {
+        return Err(AppError::NotFound("participation"));
+    };
+    let e = db_events::find_event(&mut tx, &p.event_id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    if e.organizer_id != actor.id {
+        return Err(AppError::Forbidden(
+            "only the event's organizer answers a join".into(),
+        ));
+    }
+    if p.state == "left" {
+        return Ok(());
+    }
+    (p.state, p.reason) = match answer {
+        Answer::Accept => ("accepted".into(), None),
+        Answer::Tentative => ("waitlisted".into(), None),
+        Answer::Reject(reason) => ("rejected".into(), clean_message(reason)),
+    };
+    p.updated_at = now();
+    db_events::save_participation(&mut tx, &p).await?;
+    tell(&mut tx, &mut events, &e, &p).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// A participation with its event, participant and organiser, for the delivery worker.
+pub async fn participation_for_delivery(
+    ctx: &AppContext,
+    id: &str,
+) -> AppResult<(Participation, Event, Account, Account)> {
+    let mut conn = ctx.db.get().await?;
+    let p = db_events::find_participation_by_id(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("participation"))?;
+    let e = db_events::find_event(&mut conn, &p.event_id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
+    let participant = db_accounts::find_account_by_id(&mut conn, &p.account_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    let organizer = db_accounts::find_account_by_id(&mut conn, &e.organizer_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    Ok((p, e, participant, organizer))
+}
