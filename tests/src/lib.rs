@@ -468,6 +468,24 @@ impl TestInstance {
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// PATCH JSON with a bearer token.
+    pub async fn patch(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = http()
+            .patch(self.at(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("patch");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// POST JSON with a bearer token.
     pub async fn post(
         &self,

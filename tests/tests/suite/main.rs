@@ -7,6 +7,7 @@ mod cli;
 mod clients;
 mod delivery;
 mod discovery;
+mod events;
 mod federation;
 mod inbox;
 mod interspace_api;

@@ -188,8 +188,19 @@ fn parse_place(v: &Value) -> Place {
     }
     .filter(|u| Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     let online = v.get("isOnline").and_then(Value::as_bool).unwrap_or(false);
+    // An online event may name its meeting room (our `location` then has a name and no
+    // address); only a street address makes it happen at an address.
+    let has_address = [
+        "streetAddress",
+        "postalCode",
+        "addressLocality",
+        "addressRegion",
+        "addressCountry",
+    ]
+    .into_iter()
+    .any(|k| field(k).is_some());
     Place {
-        kind: if online && loc.is_none() {
+        kind: if online && !has_address {
             "online"
         } else {
             "address"
@@ -263,4 +274,423 @@ pub fn parse_event(
             uri,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+    use interspace_app::events::Event;
+
+    fn at(s: &str) -> NaiveDateTime {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect("test time")
+            .naive_utc()
+    }
+
+    fn account(uri: &str, username: &str, actor_type: &str) -> Account {
+        let domain = Url::parse(uri)
+            .expect("account uri")
+            .host_str()
+            .map(String::from);
+        let ts = at("2026-01-01T00:00:00Z");
+        Account {
+            id: format!("acct-{username}"),
+            username: username.into(),
+            domain,
+            actor_type: actor_type.into(),
+            display_name: username.into(),
+            note: String::new(),
+            uri: uri.into(),
+            url: Some(uri.into()),
+            inbox_url: format!("{uri}/inbox"),
+            shared_inbox_url: None,
+            outbox_url: Some(format!("{uri}/outbox")),
+            followers_url: Some(format!("{uri}/followers")),
+            following_url: Some(format!("{uri}/following")),
+            public_key_pem: String::new(),
+            private_key_pem: None,
+            locked: false,
+            discoverable: true,
+            fields: "[]".into(),
+            skills: "[]".into(),
+            home_space_uri: None,
+            avatar_url: None,
+            header_url: None,
+            created_at: ts,
+            updated_at: ts,
+            fetched_at: None,
+            suspended_at: None,
+            deleted_at: None,
+            bot: false,
+            silenced_at: None,
+        }
+    }
+
+    fn organizer() -> Account {
+        let mut a = account("https://hive.example/users/ada", "ada", "Person");
+        a.domain = None;
+        a
+    }
+
+    /// A local event: restricted, 30 seats with 3 taken, postponed from a week earlier.
+    fn local_event(place: &Place) -> Event {
+        Event {
+            id: "ev1".into(),
+            uri: "https://hive.example/events/ev1".into(),
+            url: Some("https://hive.example/events/ev1/page".into()),
+            organizer_id: "acct-ada".into(),
+            space_id: Some("space1".into()),
+            status_id: None,
+            title: "Rust meetup".into(),
+            description: "<p>Talks and <strong>pizza</strong>.</p>".into(),
+            source_text: "Talks and **pizza**.".into(),
+            starts_at: at("2026-12-01T17:00:00Z"),
+            ends_at: at("2026-12-01T19:00:00Z"),
+            timezone: "Europe/Paris".into(),
+            place: serde_json::to_string(place).expect("place json"),
+            category: Some("MEETING".into()),
+            capacity: Some(30),
+            join_mode: "restricted".into(),
+            external_url: None,
+            waitlist: false,
+            status: "postponed".into(),
+            previous_starts_at: Some(at("2026-11-24T17:00:00Z")),
+            cancel_reason: None,
+            visibility: "public".into(),
+            participants_count: 3,
+            waitlist_count: 0,
+            is_local: true,
+            sequence: 2,
+            created_at: at("2026-10-01T08:00:00Z"),
+            updated_at: at("2026-10-02T08:00:00Z"),
+            deleted_at: None,
+        }
+    }
+
+    fn view(event: Event, place: Place) -> EventView {
+        let seats_left = rules::seats_left(event.capacity, event.participants_count);
+        EventView {
+            event,
+            organizer: organizer(),
+            space: None,
+            place,
+            seats_left,
+            mine: None,
+        }
+    }
+
+    fn address() -> Place {
+        Place {
+            kind: "address".into(),
+            name: Some("La Ruche".into()),
+            room: None,
+            street: Some("24 rue de l'Est".into()),
+            postal_code: Some("75020".into()),
+            locality: Some("Paris".into()),
+            region: Some("Île-de-France".into()),
+            country: Some("France".into()),
+            url: None,
+        }
+    }
+
+    fn online(name: Option<&str>) -> Place {
+        Place {
+            kind: "online".into(),
+            name: name.map(String::from),
+            url: Some("https://meet.example.org/rust-meetup".into()),
+            ..Place::default()
+        }
+    }
+
+    /// What goes on the wire: the JSON as text, read back.
+    fn wire(v: &Value) -> Value {
+        let text = serde_json::to_string(v).expect("serialise");
+        serde_json::from_str(&text).expect("reparse")
+    }
+
+    fn fixture(relative: &str) -> Value {
+        let path = format!(
+            "{}/../../../shared/fixtures/fediverse/{relative}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{path}: {e}; the ../shared checkout next to the workspace is required")
+        });
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn bad_request(r: Result<(Url, RemoteEvent), FederationError>, why: &str) {
+        match r {
+            Err(FederationError::BadRequest(m)) => assert!(m.contains(why), "{m}"),
+            Err(other) => panic!("expected BadRequest({why}), got {other:?}"),
+            Ok((_, e)) => panic!("expected BadRequest({why}), parsed {}", e.uri),
+        }
+    }
+
+    #[test]
+    fn our_event_round_trips() {
+        let place = address();
+        let v = view(local_event(&place), place.clone());
+        let json = wire(&event_json(&v));
+
+        assert_eq!(json["type"], "Event");
+        assert_eq!(json["id"], "https://hive.example/events/ev1");
+        assert_eq!(json["name"], "Rust meetup");
+        assert_eq!(json["startTime"], "2026-12-01T17:00:00Z");
+        assert_eq!(json["endTime"], "2026-12-01T19:00:00Z");
+        assert_eq!(json["previousStartDate"], "2026-11-24T17:00:00Z");
+        assert_eq!(json["timezone"], "Europe/Paris");
+        assert_eq!(json["maximumAttendeeCapacity"], 30);
+        assert_eq!(json["remainingAttendeeCapacity"], 27);
+        assert_eq!(json["participantCount"], 3);
+        assert_eq!(json["joinMode"], "restricted");
+        assert_eq!(json["waitlist"], false);
+        assert_eq!(json["eventStatus"], "https://schema.org/EventPostponed");
+        assert_eq!(json["ical:status"], "TENTATIVE");
+        assert_eq!(json["isOnline"], false);
+        assert_eq!(json["attributedTo"], "https://hive.example/users/ada");
+        assert_eq!(json["to"], json!([PUBLIC]));
+        assert_eq!(
+            json["cc"],
+            json!(["https://hive.example/users/ada/followers"])
+        );
+        assert_eq!(json["location"]["type"], "Place");
+        assert_eq!(json["location"]["name"], "La Ruche");
+        assert_eq!(json["location"]["address"]["postalCode"], "75020");
+
+        // Mastodon shows `name` and `summary` of an Event: when (in the event's zone),
+        // where, its status and the seats left.
+        let summary = json["summary"].as_str().expect("summary");
+        assert!(
+            summary.contains("Tue 1 Dec 2026, 18:00\u{2013}20:00 (Europe/Paris)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("La Ruche, 24 rue de l'Est, 75020, Paris, France"),
+            "{summary}"
+        );
+        assert!(summary.contains("Postponed"), "{summary}");
+        assert!(summary.contains("27 seats left"), "{summary}");
+
+        let (org, r) = parse_event(&v.organizer, &json).expect("our own event parses");
+        assert_eq!(org.as_str(), "https://hive.example/users/ada");
+        assert_eq!(r.uri, "https://hive.example/events/ev1");
+        assert_eq!(
+            r.url.as_deref(),
+            Some("https://hive.example/events/ev1/page")
+        );
+        assert_eq!(r.title, "Rust meetup");
+        assert_eq!(r.description, "<p>Talks and <strong>pizza</strong>.</p>");
+        assert_eq!(r.starts_at, at("2026-12-01T17:00:00Z"));
+        assert_eq!(r.ends_at, Some(at("2026-12-01T19:00:00Z")));
+        assert_eq!(r.timezone.as_deref(), Some("Europe/Paris"));
+        assert_eq!(r.place, place);
+        assert_eq!(r.category.as_deref(), Some("MEETING"));
+        assert_eq!(r.capacity, Some(30));
+        assert_eq!(r.join_mode.as_deref(), Some("restricted"));
+        assert_eq!(r.external_url, None);
+        assert_eq!(r.waitlist, Some(false));
+        assert_eq!(r.status, EventStatus::Postponed);
+        assert_eq!(r.previous_starts_at, Some(at("2026-11-24T17:00:00Z")));
+        assert_eq!(r.participants_count, Some(3));
+        assert!(r.public);
+        assert_eq!(r.published, Some(at("2026-10-01T08:00:00Z")));
+    }
+
+    #[test]
+    fn unlimited_event_has_no_capacity_either_side() {
+        let place = address();
+        let mut e = local_event(&place);
+        e.capacity = None;
+        e.status = "scheduled".into();
+        e.previous_starts_at = None;
+        let v = view(e, place);
+        let json = wire(&event_json(&v));
+        assert_eq!(json["maximumAttendeeCapacity"], 0, "Mobilizon's unlimited");
+        assert!(json["remainingAttendeeCapacity"].is_null());
+        assert_eq!(json["eventStatus"], "https://schema.org/EventScheduled");
+        assert_eq!(json["ical:status"], "CONFIRMED");
+        assert!(!json["summary"]
+            .as_str()
+            .expect("summary")
+            .contains("seats left"));
+        let (_, r) = parse_event(&v.organizer, &json).expect("parses");
+        assert_eq!(r.capacity, None);
+        assert_eq!(r.status, EventStatus::Scheduled);
+        assert_eq!(r.previous_starts_at, None);
+    }
+
+    #[test]
+    fn online_event_round_trips_its_url() {
+        for name in [None, Some("Jitsi room")] {
+            let place = online(name);
+            let v = view(local_event(&place), place.clone());
+            let json = wire(&event_json(&v));
+            assert_eq!(json["isOnline"], true, "{name:?}");
+            assert_eq!(json["attachment"][0]["type"], "Link", "{name:?}");
+            assert_eq!(
+                json["attachment"][0]["href"], "https://meet.example.org/rust-meetup",
+                "{name:?}"
+            );
+            let summary = json["summary"].as_str().expect("summary");
+            if name.is_none() {
+                assert!(
+                    summary.contains("Online: https://meet.example.org/rust-meetup"),
+                    "{summary}"
+                );
+            }
+            let (_, r) = parse_event(&v.organizer, &json).expect("parses");
+            assert_eq!(r.place.kind, "online", "{name:?}");
+            assert_eq!(
+                r.place.url.as_deref(),
+                Some("https://meet.example.org/rust-meetup"),
+                "{name:?}"
+            );
+            assert_eq!(r.place, place, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn mobilizon_group_event_parses() {
+        let json = fixture("from-lemmy/mobilizon/objects/event.json");
+        let member = account(
+            "https://rendezvous.nomagic.uk/@emorrp1",
+            "emorrp1",
+            "Person",
+        );
+        assert_eq!(json["actor"], member.uri.as_str());
+        let (org, r) = parse_event(&member, &json).expect("Mobilizon's event parses");
+        assert_eq!(
+            org.as_str(),
+            "https://rendezvous.nomagic.uk/@devon_caledonian_society",
+            "the group organises, its member sends"
+        );
+        assert_eq!(
+            r.uri,
+            "https://rendezvous.nomagic.uk/events/b81c0531-a57c-497d-93ba-af0f8b255498"
+        );
+        assert_eq!(r.url.as_deref(), Some(r.uri.as_str()));
+        assert_eq!(r.title, "Caledonian scottish dance class");
+        assert!(r.description.contains("posh ceilidh"));
+        assert_eq!(r.starts_at, at("2022-12-11T19:00:00Z"));
+        assert_eq!(r.ends_at, Some(at("2022-12-11T21:00:00Z")));
+        assert_eq!(r.timezone.as_deref(), Some("Europe/London"));
+        assert_eq!(r.place.kind, "address");
+        assert_eq!(r.place.name.as_deref(), Some("The Kenn Centre"));
+        assert_eq!(r.place.street.as_deref(), Some("Devon Expressway"));
+        assert_eq!(r.place.locality.as_deref(), Some("Teignbridge"));
+        assert_eq!(r.place.region.as_deref(), Some("England"));
+        assert_eq!(r.place.postal_code.as_deref(), Some("EX6 7TW"));
+        assert_eq!(r.place.country.as_deref(), Some("United Kingdom"));
+        assert_eq!(r.place.url, None, "a banner image is not a meeting link");
+        assert_eq!(r.category.as_deref(), Some("SPORTS"));
+        assert_eq!(r.capacity, None, "Mobilizon writes 0 for unlimited");
+        assert_eq!(r.join_mode.as_deref(), Some("free"));
+        assert_eq!(r.status, EventStatus::Scheduled);
+        assert_eq!(r.participants_count, Some(0));
+        assert_eq!(r.waitlist, None);
+        assert!(r.public);
+        assert_eq!(r.published, Some(at("2022-09-27T14:33:14Z")));
+
+        // The same event also streamed online: it still happens at its address, with a link.
+        let mut hybrid = json.clone();
+        hybrid["isOnline"] = json!(true);
+        hybrid["attachment"] = json!([{ "type": "Link", "href": "https://stream.example/kenn" }]);
+        let (_, r) = parse_event(&member, &hybrid).expect("parses");
+        assert_eq!(r.place.kind, "address");
+        assert_eq!(r.place.name.as_deref(), Some("The Kenn Centre"));
+        assert_eq!(r.place.url.as_deref(), Some("https://stream.example/kenn"));
+    }
+
+    #[test]
+    fn gancio_event_parses() {
+        let create = fixture("from-mobilizon/gancio-event-activity.json");
+        let sender = account(
+            "https://demo.gancio.org/federation/u/gancio",
+            "gancio",
+            "Person",
+        );
+        assert_eq!(create["actor"], sender.uri.as_str());
+        let (org, r) = parse_event(&sender, &create["object"]).expect("Gancio's event parses");
+        assert_eq!(org.as_str(), "https://demo.gancio.org/federation/u/gancio");
+        assert_eq!(r.uri, "https://demo.gancio.org/federation/m/1");
+        assert_eq!(
+            r.url.as_deref(),
+            Some("https://demo.gancio.org/event/demo-event")
+        );
+        assert_eq!(r.title, "Demo event");
+        assert_eq!(r.starts_at, at("2021-07-14T15:30:57Z"), "converted to UTC");
+        assert_eq!(r.ends_at, Some(at("2021-07-14T16:30:57Z")));
+        assert_eq!(r.timezone, None);
+        assert_eq!(r.place.kind, "address");
+        assert_eq!(r.place.name.as_deref(), Some("Colosseo"));
+        assert_eq!(r.capacity, None);
+        assert_eq!(r.join_mode, None);
+        assert_eq!(r.status, EventStatus::Scheduled);
+        assert!(r.public);
+    }
+
+    #[test]
+    fn mobilizon_online_restricted_cancelled_group_event_parses() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests-data/mobilizon-online-event.json"
+        );
+        let text = std::fs::read_to_string(path).expect("our fixture");
+        let json: Value = serde_json::from_str(&text).expect("fixture json");
+        let member = account("https://mobilizon.example/@camille", "camille", "Person");
+        let (org, r) = parse_event(&member, &json).expect("parses");
+        assert_eq!(org.as_str(), "https://mobilizon.example/@reading_circle");
+        assert_eq!(r.title, "Remote reading circle");
+        assert_eq!(r.starts_at, at("2026-11-20T17:30:00Z"));
+        assert_eq!(r.ends_at, Some(at("2026-11-20T19:00:00Z")));
+        assert_eq!(r.timezone.as_deref(), Some("Europe/Brussels"));
+        assert_eq!(r.capacity, Some(20));
+        assert_eq!(r.participants_count, Some(5));
+        assert_eq!(r.join_mode.as_deref(), Some("restricted"));
+        assert_eq!(r.status, EventStatus::Cancelled);
+        assert_eq!(
+            r.place,
+            Place {
+                kind: "online".into(),
+                url: Some("https://meet.example.org/reading-circle".into()),
+                ..Place::default()
+            }
+        );
+        assert!(!r.public, "addressed only to the group's followers");
+    }
+
+    #[test]
+    fn foreign_or_incomplete_events_are_refused() {
+        let place = address();
+        let v = view(local_event(&place), place);
+        let good = wire(&event_json(&v));
+        assert!(parse_event(&v.organizer, &good).is_ok());
+
+        let mut other_id = good.clone();
+        other_id["id"] = json!("https://elsewhere.example/events/ev1");
+        bad_request(
+            parse_event(&v.organizer, &other_id),
+            "not on its sender's host",
+        );
+
+        let mut other_author = good.clone();
+        other_author["attributedTo"] = json!("https://elsewhere.example/users/mallory");
+        bad_request(
+            parse_event(&v.organizer, &other_author),
+            "attributed to another host",
+        );
+
+        let mut no_start = good.clone();
+        no_start
+            .as_object_mut()
+            .expect("object")
+            .remove("startTime");
+        bad_request(parse_event(&v.organizer, &no_start), "needs a startTime");
+
+        let mut bad_start = good;
+        bad_start["startTime"] = json!("next Tuesday");
+        bad_request(parse_event(&v.organizer, &bad_start), "needs a startTime");
+    }
 }
