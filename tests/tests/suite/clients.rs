@@ -279,3 +279,143 @@ const TOOT_SUITE_EXCLUSIONS: &[(&str, &str)] = &[
         "tests/integration/test_accounts.py::test_following_case_insensitive",
     ),
 ];
+
+/// Mastodon.py, on a follower's instance, sees an organiser's event as a status in the home
+/// timeline, linking to the event page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mastodon_py_sees_a_followed_organisers_event_in_home() {
+    let Some(venv) = venv() else { return };
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    b.follow(&bob.token, &format!("alice@{}", a.domain)).await;
+    cluster.settle().await;
+    let starts = chrono::Utc::now() + chrono::Duration::days(3);
+    let (status, event) = a
+        .post(
+            &alice.token,
+            "/api/interspace/v1/events",
+            json!({
+                "title": "Pottery evening", "starts_at": starts.to_rfc3339(),
+                "ends_at": (starts + chrono::Duration::hours(2)).to_rfc3339(),
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{event}");
+    cluster.settle().await;
+    let out = tokio::task::spawn_blocking({
+        let env = vec![
+            ("BASE", b.url.clone()),
+            ("TOKEN", bob.token.clone()),
+            ("TITLE", "Pottery evening".to_string()),
+            ("URL", event["url"].as_str().expect("url").to_string()),
+        ];
+        move || run_python(&venv, "mastodon_py_event.py", &env)
+    })
+    .await
+    .expect("join");
+    assert!(out.contains(&format!("alice@{}", a.domain)), "{out}");
+    cluster.shutdown().await;
+}
+
+/// The space's feed, one event's file and a member's private feed parse with the `icalendar`
+/// package, with their times right in the events' own time zones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn icalendar_feeds_parse_with_a_real_parser() {
+    let Some(venv) = venv() else { return };
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let mut made = Vec::new();
+    // Summer and winter time in Paris, and a zone with a half-hour offset.
+    for (title, start, end, tz) in [
+        (
+            "Summer; party, \"with\" commas",
+            "2027-07-01T16:00:00Z",
+            "2027-07-01T19:30:00Z",
+            "Europe/Paris",
+        ),
+        (
+            "Winter talk",
+            "2027-01-15T17:00:00Z",
+            "2027-01-15T18:00:00Z",
+            "Europe/Paris",
+        ),
+        (
+            "Adelaide call",
+            "2027-03-10T09:30:00Z",
+            "2027-03-10T10:30:00Z",
+            "Australia/Adelaide",
+        ),
+    ] {
+        let (status, e) = a
+            .post(
+                &alice.token,
+                "/api/interspace/v1/events",
+                json!({"title": title, "starts_at": start, "ends_at": end, "timezone": tz,
+                       "description": "A long description that goes on and on so that the DESCRIPTION line must be folded at seventy-five octets, with ünïcödé too."}),
+            )
+            .await;
+        assert_eq!(status, 200, "{e}");
+        made.push((e, start, end, tz, title));
+    }
+    let joined = made[0].0["id"].as_str().expect("id").to_string();
+    a.post(
+        &bob.token,
+        &format!("/api/interspace/v1/events/{joined}/join"),
+        json!({}),
+    )
+    .await;
+    let (_, me) = a.get(&bob.token, "/api/interspace/v1/me").await;
+    let calendar_url = me["calendar_url"]
+        .as_str()
+        .expect("calendar_url")
+        .to_string();
+    let (_, me_again) = a.get(&bob.token, "/api/interspace/v1/me").await;
+    assert_eq!(me_again["calendar_url"], calendar_url.as_str(), "stable");
+
+    let dir = std::env::temp_dir().join(format!("interspace-ics-{}", a.domain.replace(':', "-")));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let fetch = |url: String| async move {
+        let res = interspace_tests::http().get(url).send().await.expect("ics");
+        assert_eq!(res.status(), 200);
+        let ct = res.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with("text/calendar"), "{ct}");
+        res.bytes().await.expect("body").to_vec()
+    };
+    let expect = |e: &(serde_json::Value, &str, &str, &str, &str)| json!({"uid": e.0["uri"], "summary": e.4, "start_utc": e.1, "end_utc": e.2, "tzid": e.3});
+    let mut specs = Vec::new();
+    // The feed lists events by start: winter, Adelaide, summer.
+    let feeds = [
+        (
+            a.at("/spaces/space/events.ics"),
+            vec![expect(&made[1]), expect(&made[2]), expect(&made[0])],
+        ),
+        (
+            a.at(&format!("/api/interspace/v1/events/{joined}/ics")),
+            vec![expect(&made[0])],
+        ),
+        (calendar_url.clone(), vec![expect(&made[0])]),
+    ];
+    for (n, (url, events)) in feeds.into_iter().enumerate() {
+        let file = dir.join(format!("{n}.ics"));
+        std::fs::write(&file, fetch(url).await).expect("write");
+        specs.push(json!({"file": file.display().to_string(), "events": events}));
+    }
+    let (status, _) = a.get("", "/calendar/not-a-secret.ics").await;
+    assert_eq!(status, 404, "an unknown secret opens nothing");
+    let out = tokio::task::spawn_blocking({
+        let env = vec![("EXPECT", serde_json::Value::Array(specs).to_string())];
+        move || run_python(&venv, "ics_check.py", &env)
+    })
+    .await
+    .expect("join");
+    assert!(out.contains("3 events"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    cluster.shutdown().await;
+}
