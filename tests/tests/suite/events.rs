@@ -588,3 +588,71 @@ async fn events_are_served_as_activitypub_and_as_pages() {
     assert_eq!(gone.status(), 410);
     cluster.shutdown().await;
 }
+
+/// Many joins at once, local and from two other instances, for the last seats: exactly the
+/// capacity is accepted, everyone else waits, and each instance shows the same answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_joins_never_exceed_capacity() {
+    let cluster = TestCluster::spawn(3).await;
+    let (a, b, c) = (&cluster[0], &cluster[1], &cluster[2]);
+    let alice = a.user("alice").await;
+    let event = create(
+        a,
+        &alice.token,
+        json!({"title": "Hackathon", "starts_at": in_hours(10), "ends_at": in_hours(20), "capacity": 2}),
+    )
+    .await;
+    let (id, uri) = (
+        event["id"].as_str().expect("id").to_string(),
+        event["uri"].as_str().expect("uri").to_string(),
+    );
+    // (instance, token, local event id) for each would-be participant.
+    let mut people = Vec::new();
+    for n in 0..3 {
+        people.push((a, a.user(&format!("local{n}")).await.token, id.clone()));
+    }
+    for (i, inst) in [b, c].into_iter().enumerate() {
+        for n in 0..2 {
+            let user = inst.user(&format!("remote{i}x{n}")).await;
+            let local = lookup(inst, &user.token, &uri).await["id"]
+                .as_str()
+                .expect("id")
+                .to_string();
+            people.push((inst, user.token, local));
+        }
+    }
+    let mut joins = tokio::task::JoinSet::new();
+    for (inst, token, local) in &people {
+        let url = inst.at(&format!("{EVENTS}/{local}/join"));
+        let token = token.clone();
+        joins.spawn(async move {
+            http()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("join")
+                .status()
+                .as_u16()
+        });
+    }
+    while let Some(status) = joins.join_next().await {
+        assert_eq!(status.expect("task"), 200);
+    }
+    cluster.settle().await;
+    let (_, at_a) = a.get(&alice.token, &format!("{EVENTS}/{id}")).await;
+    assert_eq!(at_a["participants_count"], 2, "{at_a}");
+    assert_eq!(at_a["waitlist_count"], 5);
+    let mut accepted = 0;
+    for (inst, token, local) in &people {
+        let (_, e) = inst.get(token, &format!("{EVENTS}/{local}")).await;
+        match e["my_participation"]["state"].as_str() {
+            Some("accepted") => accepted += 1,
+            Some("waitlisted") => {}
+            other => panic!("every join is answered: {other:?} on {}", inst.domain),
+        }
+    }
+    assert_eq!(accepted, 2);
+    cluster.shutdown().await;
+}
