@@ -462,18 +462,24 @@ pub async fn create(
     view(ctx, status, Some(&account.id)).await
 }
 
+/// The post of an event follows the event: it is changed through the event, not by hand.
+async fn refuse_event_post(ctx: &AppContext, id: &str) -> AppResult<()> {
+    match crate::events::of_status(ctx, id).await? {
+        Some(_) => Err(AppError::Unprocessable(
+            "Validation failed: this post shows an event; change or cancel the event instead"
+                .into(),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Deletes one's own status; returns it with its source text (clients offer to redraft).
 pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
     let status = get_visible(ctx, id, Some(&account.id)).await?;
     if status.account_id != account.id {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
-    if crate::events::of_status(ctx, id).await?.is_some() {
-        return Err(AppError::Unprocessable(
-            "Validation failed: this post shows an event; delete or cancel the event instead"
-                .into(),
-        ));
-    }
+    refuse_event_post(ctx, id).await?;
     let shown = view(ctx, status.clone(), Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
     db_statuses::mark_deleted(&mut tx, &status.id, now()).await?;
@@ -776,6 +782,7 @@ pub async fn edit(
     if status.account_id != account.id || status.reblog_of_id.is_some() {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
+    refuse_event_post(ctx, id).await?;
     let text = e.text.trim();
     if text.is_empty() {
         return Err(AppError::Unprocessable(

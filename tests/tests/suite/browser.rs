@@ -106,3 +106,51 @@ async fn browser_journey_from_first_sign_in_to_moderation() {
     assert!(reports[0].target.silenced_at.is_some());
     cluster.shutdown().await;
 }
+
+/// A visitor reads an event, a member joins and leaves it, all in Chromium; the server saw it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_event_page_join_and_leave() {
+    if browser_dir().is_none() {
+        return;
+    }
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let starts = chrono::Utc::now() + chrono::Duration::days(2);
+    let (status, event) = a
+        .post(
+            &alice.token,
+            "/api/interspace/v1/events",
+            serde_json::json!({
+                "title": "Bookbinding workshop", "capacity": 3,
+                "description": "Bring *paper*; we bring the glue.",
+                "starts_at": starts.to_rfc3339(),
+                "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(),
+                "place": {"kind": "space", "room": "Workshop"},
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{event}");
+    let mut env = vec![
+        ("BASE", a.url.clone()),
+        ("EVENT_URL", event["url"].as_str().expect("url").to_string()),
+        ("TITLE", "Bookbinding workshop".to_string()),
+        ("LOGIN", bob.email.clone()),
+        ("PASSWORD", bob.password.clone()),
+    ];
+    if let Ok(dir) = std::env::var("INTERSPACE_SCREENSHOTS") {
+        env.push(("INTERSPACE_SCREENSHOTS", dir));
+    }
+    let out = tokio::task::spawn_blocking(move || run_browser("events", &env))
+        .await
+        .expect("join");
+    print!("{out}");
+    let id = event["id"].as_str().expect("id");
+    let (_, seen) = a
+        .get(&bob.token, &format!("/api/interspace/v1/events/{id}"))
+        .await;
+    assert_eq!(seen["my_participation"]["state"], "left", "{seen}");
+    assert_eq!(seen["participants_count"], 0);
+    cluster.shutdown().await;
+}

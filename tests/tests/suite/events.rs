@@ -571,7 +571,24 @@ async fn events_are_served_as_activitypub_and_as_pages() {
         .await
         .expect("html");
     assert!(listing.contains("Demo &lt;night&gt;"));
-    // Deleting leaves a tombstone.
+    // The event's post shows in Mastodon clients and follows the event: not edited by hand.
+    let (_, posts) = a
+        .get(
+            &alice.token,
+            &format!("/api/v1/accounts/{}/statuses", alice.id),
+        )
+        .await;
+    assert_eq!(posts[0]["uri"], uri, "{posts}");
+    assert_eq!(posts[0]["url"], uri);
+    let post = posts[0]["id"].as_str().expect("post id");
+    let res = http()
+        .delete(a.at(&format!("/api/v1/statuses/{post}")))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .expect("delete post");
+    assert_eq!(res.status(), 422);
+    // Deleting the event leaves a tombstone, and its post goes with it.
     let res = http()
         .delete(a.at(&format!("{EVENTS}/{}", event["id"].as_str().expect("id"))))
         .bearer_auth(&alice.token)
@@ -586,6 +603,10 @@ async fn events_are_served_as_activitypub_and_as_pages() {
         .await
         .expect("get");
     assert_eq!(gone.status(), 410);
+    let (status, _) = a
+        .get(&alice.token, &format!("/api/v1/statuses/{post}"))
+        .await;
+    assert_eq!(status, 404);
     cluster.shutdown().await;
 }
 

@@ -1,0 +1,39 @@
+// An event in a browser: a visitor reads its page and the space's list (accessible in both
+// schemes, offered to join from their own fediverse server); a member signs in, joins, sees
+// they are going, and leaves.
+// Environment: BASE, EVENT_URL (the event's page), TITLE, LOGIN and PASSWORD (a member).
+
+export default async function events(ctx) {
+  const { BASE, EVENT_URL, TITLE, LOGIN, PASSWORD } = ctx.env;
+  ctx.check(BASE && EVENT_URL && TITLE && LOGIN && PASSWORD, 'BASE, EVENT_URL, TITLE, LOGIN and PASSWORD are set');
+  const page = await ctx.newPage();
+
+  await ctx.goto(page, EVENT_URL);
+  await ctx.expectText(page, TITLE);
+  await ctx.expectText(page, 'Join with your fediverse account');
+  await ctx.expectText(page, '3 seats left');
+  await ctx.a11y(page, 'event page');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await ctx.screenshot(page, 'event');
+
+  await ctx.goto(page, `${BASE}/spaces/space/events`);
+  await ctx.expectText(page, TITLE);
+  await ctx.a11y(page, 'space events');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  await ctx.goto(page, `${BASE}/login`);
+  await page.getByLabel('Username or e-mail').fill(LOGIN);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await ctx.expectUrl(page, /\/home$/);
+
+  await ctx.goto(page, EVENT_URL);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await ctx.expectText(page, 'You are going.');
+  await ctx.expectText(page, '2 seats left');
+  await ctx.a11y(page, 'event joined');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await ctx.screenshot(page, 'event-joined');
+  await page.getByRole('button', { name: 'Leave' }).click();
+  await ctx.expectText(page, 'You no longer take part.');
+}
