@@ -136,6 +136,35 @@ pub fn schedule(
     })
 }
 
+/// A wall-clock time as a form gives it (`2026-12-01T18:00`, no zone) read in `timezone`, as
+/// RFC 3339 UTC. A time that does not exist there (skipped by a clock change) is refused; an
+/// ambiguous one takes its first occurrence.
+pub fn local_time(
+    field: &'static str,
+    raw: &str,
+    timezone: &str,
+) -> Result<String, ValidationError> {
+    use chrono::TimeZone;
+    let tz: chrono_tz::Tz = timezone.trim().parse().map_err(|_| {
+        ValidationError::new(
+            "timezone",
+            format!("'{}' is not an IANA time zone", timezone.trim()),
+        )
+    })?;
+    let raw = raw.trim();
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| {
+            ValidationError::new(field, "must be a date and time, e.g. 2026-12-01T18:00")
+        })?;
+    let at = tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
+        ValidationError::new(field, "does not exist in that time zone (clock change)")
+    })?;
+    Ok(at
+        .with_timezone(&Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// Whether `name` is an IANA time zone.
 pub fn known_timezone(name: &str) -> bool {
     name.parse::<chrono_tz::Tz>().is_ok()
@@ -352,6 +381,32 @@ mod tests {
                 JoinAnswer::Refused("not_open", _)
             ));
         }
+    }
+
+    #[test]
+    fn form_times_are_read_in_the_chosen_zone() {
+        assert_eq!(
+            local_time("starts_at", "2026-07-01T18:00", "Europe/Paris"),
+            Ok("2026-07-01T16:00:00Z".into())
+        );
+        assert_eq!(
+            local_time("starts_at", "2026-12-01T18:00", "Europe/Paris"),
+            Ok("2026-12-01T17:00:00Z".into())
+        );
+        let skipped = local_time("starts_at", "2026-03-29T02:30", "Europe/Paris");
+        assert_eq!(skipped.expect_err("no such time").field, "starts_at");
+        assert_eq!(
+            local_time("ends_at", "tomorrow", "UTC")
+                .expect_err("bad")
+                .field,
+            "ends_at"
+        );
+        assert_eq!(
+            local_time("ends_at", "2026-12-01T18:00", "Nowhere/City")
+                .expect_err("bad")
+                .field,
+            "timezone"
+        );
     }
 
     #[test]

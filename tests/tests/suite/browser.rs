@@ -152,5 +152,15 @@ async fn browser_event_page_join_and_leave() {
         .await;
     assert_eq!(seen["my_participation"]["state"], "left", "{seen}");
     assert_eq!(seen["participants_count"], 0);
+    let (_, mine) = a
+        .get(
+            &bob.token,
+            &format!("/api/interspace/v1/events?organizer_id={}", bob.id),
+        )
+        .await;
+    assert_eq!(mine[0]["title"], "Zine swap", "{mine}");
+    assert_eq!(mine[0]["starts_at"], "2027-05-04T16:30:00.000Z");
+    assert_eq!(mine[0]["timezone"], "Europe/Paris");
+    assert_eq!(mine[0]["capacity"], 12);
     cluster.shutdown().await;
 }

@@ -1,16 +1,17 @@
 //! Event pages: one event (also what browsers get from the event's ActivityPub id), a space's
 //! upcoming events, joining and leaving, and the iCalendar feeds.
 
-use super::layout::{csrf_field, notice, page, safe_html, Frame};
+use super::layout::{alert, csrf_field, notice, page, page_with, safe_html, Frame};
 use super::parts::{account_href, button_form, display_name, handle};
 use super::public::Done;
-use super::session::{redirect, Viewer, WebError, WebResult};
+use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::interspace::events::calendar_response;
 use crate::mastodon::extract::Params;
 use actix_web::{web, HttpResponse};
-use interspace_app::events::{self, EventFilter, EventView};
+use interspace_app::events::{self, EventFilter, EventInput, EventView, Place};
 use interspace_app::AppContext;
-use interspace_core::events::when_text;
+use interspace_core::events::{local_time, when_text};
+use interspace_core::ValidationError;
 use maud::{html, Markup};
 
 fn when(v: &EventView) -> String {
@@ -244,4 +245,146 @@ pub async fn member_ics(
 ) -> Result<HttpResponse, WebError> {
     let body = events::member_ics(&ctx, &token).await?;
     Ok(calendar_response(body, "interspace"))
+}
+
+/// The form a member fills to organise an event; `error` explains a refused attempt and the
+/// values stay.
+fn new_event_form(frame: &Frame, p: &Params, timezone: &str, error: Option<&str>) -> Markup {
+    let v = |k: &str| p.str(k).unwrap_or_default();
+    let tz = p.str("timezone").unwrap_or_else(|| timezone.to_string());
+    let kind = p.str("place_kind").unwrap_or_else(|| "space".into());
+    let mode = p.str("join_mode").unwrap_or_else(|| "free".into());
+    html! {
+        form.stack method="post" action="/events" aria-labelledby="new-event" {
+            h2 #new-event { "Organise an event" }
+            (alert(error))
+            (csrf_field(frame.csrf))
+            div { label for="title" { "Title" } input #title name="title" type="text" maxlength="200" required value=(v("title")); }
+            div { label for="description" { "Description " span.hint { "(Markdown)" } } textarea #description name="description" rows="4" { (v("description")) } }
+            div { label for="starts_at" { "Starts" } input #starts_at name="starts_at" type="datetime-local" required value=(v("starts_at")); }
+            div { label for="ends_at" { "Ends" } input #ends_at name="ends_at" type="datetime-local" required value=(v("ends_at")); }
+            div { label for="timezone" { "Time zone " span.hint { "(IANA name, e.g. Europe/Paris)" } } input #timezone name="timezone" type="text" required value=(tz); }
+            div {
+                label for="place_kind" { "Where" }
+                select #place_kind name="place_kind" {
+                    @for (k, label) in [("space", "At the space"), ("address", "At another address"), ("online", "Online")] {
+                        option value=(k) selected[k == kind] { (label) }
+                    }
+                }
+            }
+            div { label for="room" { "Room " span.hint { "(at the space)" } } input #room name="room" type="text" value=(v("room")); }
+            div { label for="place_name" { "Place name " span.hint { "(another address)" } } input #place_name name="place_name" type="text" value=(v("place_name")); }
+            div { label for="street" { "Street " span.hint { "(another address)" } } input #street name="street" type="text" value=(v("street")); }
+            div { label for="locality" { "City " span.hint { "(another address)" } } input #locality name="locality" type="text" value=(v("locality")); }
+            div { label for="online_url" { "Meeting link " span.hint { "(online)" } } input #online_url name="online_url" type="url" value=(v("online_url")); }
+            div { label for="capacity" { "Seats " span.hint { "(empty for no limit)" } } input #capacity name="capacity" type="number" min="1" value=(v("capacity")); }
+            div {
+                label for="join_mode" { "Who can join" }
+                select #join_mode name="join_mode" {
+                    @for (k, label) in [("free", "Anyone"), ("restricted", "Those I approve"), ("external", "On another site")] {
+                        option value=(k) selected[k == mode] { (label) }
+                    }
+                }
+            }
+            div { label for="external_url" { "Registration link " span.hint { "(another site)" } } input #external_url name="external_url" type="url" value=(v("external_url")); }
+            div { label { input type="checkbox" name="waitlist" value="true" checked[p.str("csrf").is_none() || p.str("waitlist").is_some()]; " Keep a waitlist when full" } }
+            div { button type="submit" { "Publish the event" } }
+        }
+    }
+}
+
+async fn events_page(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    p: &Params,
+    error: Option<&str>,
+) -> WebResult {
+    let me = viewer
+        .signed_in
+        .as_ref()
+        .map(|s| s.member.account.id.as_str());
+    let list = events::list(
+        ctx,
+        me,
+        EventFilter {
+            upcoming: true,
+            limit: 50,
+            ..EventFilter::default()
+        },
+    )
+    .await?;
+    let space = interspace_app::spaces::show(ctx).await?;
+    let frame = viewer.frame();
+    let main = html! {
+        h1 { "Upcoming events" }
+        p.muted { "Events of this space and of the people and spaces followed from here." }
+        @if list.is_empty() { p.muted { "No upcoming events." } }
+        @for v in &list { (card(v)) }
+        @if viewer.signed_in.is_some() { (new_event_form(&frame, p, &space.space.timezone, error)) }
+    };
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    Ok(viewer.finish(page_with(status, &frame, "Events", main)))
+}
+
+/// `GET /events`
+pub async fn list(ctx: web::Data<AppContext>, viewer: Viewer) -> WebResult {
+    events_page(&ctx, &viewer, &Params::default(), None).await
+}
+
+/// `POST /events`: a member publishes an event; a refusal shows the form again with the reason.
+pub async fn create(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebResult {
+    viewer.check(&p)?;
+    let me = viewer.require()?;
+    let author = (me.member.user.clone(), me.member.account.clone());
+    let result = async {
+        let tz = p.str("timezone").unwrap_or_default();
+        let starts = local_time("starts_at", &p.str("starts_at").unwrap_or_default(), &tz)?;
+        let ends = local_time("ends_at", &p.str("ends_at").unwrap_or_default(), &tz)?;
+        let text = |k: &str| p.str(k).filter(|s| !s.trim().is_empty());
+        let kind = p.str("place_kind").unwrap_or_else(|| "space".into());
+        let capacity = match text("capacity") {
+            None => None,
+            Some(c) => Some(c.trim().parse::<i64>().map_err(|_| {
+                ValidationError::new("capacity", "must be a whole number, or empty for no limit")
+            })?),
+        };
+        events::create(
+            &ctx,
+            &author,
+            EventInput {
+                title: p.str("title"),
+                description: p.str("description"),
+                starts_at: Some(starts),
+                ends_at: Some(ends),
+                timezone: Some(tz),
+                place: Some(Place {
+                    name: text("place_name"),
+                    room: text("room"),
+                    street: text("street"),
+                    locality: text("locality"),
+                    url: text("online_url"),
+                    kind,
+                    ..Place::default()
+                }),
+                capacity: Some(capacity),
+                join_mode: p.str("join_mode"),
+                external_url: p.str("external_url"),
+                waitlist: Some(p.str("waitlist").is_some()),
+                ..EventInput::default()
+            },
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(v) => Ok(redirect(&format!("/events/{}?done=published", v.event.id))),
+        Err(e) => {
+            let (_, m) = fixable(e)?;
+            events_page(&ctx, &viewer, &p, Some(&m)).await
+        }
+    }
 }

@@ -74,6 +74,7 @@ fn nav(frame: &Frame) -> Markup {
                 @if let Some(me) = frame.me {
                     li { a href="/home" { "Home" } }
                     li { a href="/notifications" { "Notifications" } }
+                    li { a href="/events" { "Events" } }
                     li { a href="/follow" { "Follow" } }
                     li { a href={ "/@" (me.member.account.username) } { "My profile" } }
                     li { a href="/settings" { "Settings" } }
@@ -85,6 +86,7 @@ fn nav(frame: &Frame) -> Markup {
                         }
                     }
                 } @else {
+                    li { a href="/events" { "Events" } }
                     li { a href="/login" { "Sign in" } }
                     li { a href="/register" { "Sign up" } }
                 }
@@ -188,6 +190,7 @@ pub fn notice(done: Option<&str>) -> Markup {
         "waitlisted" => "The event is full: you are on the waitlist and move up when a seat frees.",
         "requested" => "Your request is on its way to the organizer's server.",
         "left" => "You no longer take part.",
+        "published" => "Your event is published.",
         _ => return html! {},
     };
     html! { p.notice role="status" { (text) } }

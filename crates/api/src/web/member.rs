@@ -105,6 +105,11 @@ fn describe(kind: &str) -> &'static str {
         "mention" => "mentioned you",
         "status" => "posted",
         "update" => "edited a post",
+        "pleroma:participation_request" => "wants to take part in your event",
+        "pleroma:participation_accepted" => "accepted you to an event",
+        "interspace:participation_update" => "answered your request to take part",
+        "pleroma:event_update" => "changed an event you take part in",
+        "pleroma:event_reminder" => "reminds you of an event starting soon",
         _ => "did something",
     }
 }

@@ -29,6 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(events::space_ics),
         )
         .route("/calendar/{token}.ics", web::get().to(events::member_ics))
+        .route("/events", web::get().to(events::list))
+        .route("/events", web::post().to(events::create))
         .route("/events/{id}", web::get().to(events::event))
         .route("/events/{id}/{action}", web::post().to(events::act))
         .route("/remote-follow", web::post().to(public::remote_follow))
