@@ -55,6 +55,8 @@ pub struct Participation {
     pub state: String,
     pub message: Option<String>,
     pub reason: Option<String>,
+    /// Why a join was refused: `rejected` (the organiser), `capacity_reached`, `not_open`.
+    pub reason_code: Option<String>,
     pub join_uri: Option<String>,
     pub reminded_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,

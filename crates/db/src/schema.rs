@@ -407,6 +407,7 @@ diesel::table! {
         state -> Text,
         message -> Nullable<Text>,
         reason -> Nullable<Text>,
+        reason_code -> Nullable<Text>,
         join_uri -> Nullable<Text>,
         reminded_at -> Nullable<Timestamp>,
         created_at -> Timestamp,

@@ -35,7 +35,8 @@ CREATE INDEX events_starts_at ON events (starts_at);
 CREATE INDEX events_organizer ON events (organizer_id, starts_at);
 CREATE INDEX events_space ON events (space_id, starts_at);
 
--- Who takes part, in which state; `join_uri` is the Join activity's id (ours or the peer's).
+-- Who takes part, in which state; `join_uri` is the Join activity's id (ours or the peer's);
+-- `reason_code` says why a join was refused (`rejected` by the organiser, `capacity_reached`...).
 CREATE TABLE event_participations (
     id TEXT PRIMARY KEY,
     event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
@@ -43,6 +44,7 @@ CREATE TABLE event_participations (
     state TEXT NOT NULL,
     message TEXT,
     reason TEXT,
+    reason_code TEXT,
     join_uri TEXT UNIQUE,
     reminded_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL,

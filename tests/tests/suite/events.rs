@@ -206,6 +206,7 @@ async fn events_reach_followers_and_rsvps_cross_three_instances() {
     for (i, token, local_id) in [(b, &bob.token, &bob_event), (c, &carol.token, &carol_event)] {
         let (_, e) = i.get(token, &format!("{EVENTS}/{local_id}")).await;
         assert_eq!(e["status"], "cancelled", "{e}");
+        assert_eq!(e["cancel_reason"], "speaker ill");
     }
     let updates = notification_types(c, &carol.token)
         .await
@@ -320,9 +321,19 @@ async fn restricted_events_are_approved_or_rejected_across_instances() {
         dan_view["my_participation"]["reason"],
         "members of the guild only"
     );
+    assert_eq!(dan_view["my_participation"]["reason_code"], "rejected");
     assert!(notification_types(b, &dan.token)
         .await
         .contains(&"interspace:participation_update".to_string()));
+    // The organizer's no is final: asking again is refused at home, and nothing is sent.
+    let (status, again) = b
+        .post(&dan.token, &format!("{EVENTS}/{remote_id}/join"), json!({}))
+        .await;
+    assert_eq!(
+        (status, again["error_code"].as_str()),
+        (422, Some("not_open")),
+        "{again}"
+    );
     cluster.shutdown().await;
 }
 
@@ -404,6 +415,15 @@ async fn bad_event_input_gets_a_clear_error_and_changes_nothing() {
         )
         .await;
     assert_eq!(status, 403, "only the organizer edits");
+    let (status, err) = a
+        .patch(
+            &alice.token,
+            &format!("{EVENTS}/{id}"),
+            json!({"visibility": "space"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(err["details"]["visibility"].is_string(), "{err}");
     let (_, after) = a.get(&alice.token, &format!("{EVENTS}/{id}")).await;
     assert_eq!(after["ends_at"], event["ends_at"]);
     assert_eq!(after["title"], "Open day");

@@ -44,6 +44,7 @@ pub async fn participation_json(
         "state": p.state,
         "message": p.message,
         "reason": p.reason,
+        "reason_code": p.reason_code,
         "created_at": datetime(p.created_at),
         "updated_at": datetime(p.updated_at),
     }))
@@ -107,7 +108,11 @@ pub async fn event_json(
 }
 
 /// The writable fields of an event from a JSON or form body.
-async fn input(ctx: &AppContext, p: &Params) -> Result<EventInput, InterspaceError> {
+async fn input(
+    ctx: &AppContext,
+    p: &Params,
+    creating: bool,
+) -> Result<EventInput, InterspaceError> {
     let capacity = match p.map.get("capacity") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -126,7 +131,7 @@ async fn input(ctx: &AppContext, p: &Params) -> Result<EventInput, InterspaceErr
         ),
         Some(_) => return Err(invalid("place", "must be an object with a kind")),
     };
-    let as_space = match p.string("space_id")?.filter(|s| !s.is_empty()) {
+    let as_space = match p.string("space_id")?.filter(|s| !s.is_empty() && creating) {
         None => false,
         Some(id) if id == interspace_app::spaces::show(ctx).await?.space.id => true,
         Some(_) => {
@@ -225,7 +230,7 @@ pub async fn create(
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.user()?;
-    let v = events::create(&ctx, me, input(&ctx, &p).await?).await?;
+    let v = events::create(&ctx, me, input(&ctx, &p, true).await?).await?;
     Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
 }
 
@@ -237,7 +242,7 @@ pub async fn update(
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.user()?;
-    let v = events::update(&ctx, me, &id, input(&ctx, &p).await?).await?;
+    let v = events::update(&ctx, me, &id, input(&ctx, &p, false).await?).await?;
     Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
 }
 

@@ -140,7 +140,7 @@ pub async fn event(
                 @if let Some(left) = v.seats_left { dt { "Seats left" } dd { (left) } }
             }
             div.e-content { (safe_html(&e.description)) }
-            p { a href={ "/api/interspace/v1/events/" (e.id) "/ics" } { "Add to calendar (.ics)" } }
+            p { a href={ "/events/" (e.id) "/ics" } { "Add to calendar (.ics)" } }
         }
         @if viewer.signed_in.is_some() { (rsvp(&frame, &v)) }
         @else if e.is_local && e.status != "cancelled" { (remote_join_form(&frame, &v)) }
@@ -227,6 +227,20 @@ pub async fn act(
         _ => return Err(WebError::NotFound),
     };
     Ok(redirect(&format!("/events/{id}?done={done}")))
+}
+
+/// `/events/{id}/ics`: one event for the browser's calendar (its session sees what it may).
+pub async fn ics(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let me = viewer
+        .signed_in
+        .as_ref()
+        .map(|s| s.member.account.id.as_str());
+    let body = events::event_ics(&ctx, &id, me).await?;
+    Ok(calendar_response(body, "event"))
 }
 
 /// `/spaces/{handle}/events.ics`

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events", web::get().to(events::list))
         .route("/events", web::post().to(events::create))
         .route("/events/{id}", web::get().to(events::event))
+        .route("/events/{id}/ics", web::get().to(events::ics))
         .route("/events/{id}/{action}", web::post().to(events::act))
         .route("/remote-follow", web::post().to(public::remote_follow))
         .route(

@@ -382,7 +382,10 @@ pub fn info_lines(e: &Event, place: &Place) -> Vec<String> {
         lines.push(format!("\u{1F4CD} {place_line}"));
     }
     match e.status.as_str() {
-        "cancelled" => lines.push("\u{274C} Cancelled".into()),
+        "cancelled" => lines.push(match &e.cancel_reason {
+            Some(r) => format!("\u{274C} Cancelled: {r}"),
+            None => "\u{274C} Cancelled".into(),
+        }),
         "postponed" => lines.push("Postponed".into()),
         "moved_online" => lines.push("Moved online".into()),
         _ => {}
@@ -540,6 +543,15 @@ pub async fn update(
     input: EventInput,
 ) -> AppResult<EventView> {
     let current = writable(ctx, writer, id).await?;
+    if input
+        .visibility
+        .as_deref()
+        .is_some_and(|v| v.trim() != current.visibility)
+    {
+        // Who was told cannot be untold: a public event stays public (cancel it instead), and
+        // a members' event is published as a new one.
+        return Err(invalid("visibility", "is chosen when the event is created"));
+    }
     let space = spaces::show(ctx).await?;
     let mut e = current.clone();
     apply(&mut e, &input, &space)?;
@@ -610,7 +622,9 @@ pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &str) -> App
     sync_post(&mut tx, &mut events, &mut e, &organizer).await?;
     db_events::save_event(&mut tx, &e).await?;
     notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
-    crate::outbox::enqueue(&mut tx, "event.delete", &e.organizer_id, &e.id, None).await?;
+    if e.visibility == EventVisibility::Public.as_str() {
+        crate::outbox::enqueue(&mut tx, "event.delete", &e.organizer_id, &e.id, None).await?;
+    }
     tx.commit().await?;
     ctx.publish(events);
     Ok(())

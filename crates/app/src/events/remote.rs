@@ -34,6 +34,8 @@ pub struct RemoteEvent {
     pub status: EventStatus,
     pub previous_starts_at: Option<chrono::NaiveDateTime>,
     pub participants_count: Option<i64>,
+    pub waitlist_count: Option<i64>,
+    pub cancel_reason: Option<String>,
     /// Addressed to the public.
     pub public: bool,
     pub published: Option<chrono::NaiveDateTime>,
@@ -109,7 +111,7 @@ pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent
         waitlist: r.waitlist.unwrap_or(true),
         status: r.status.as_str().into(),
         previous_starts_at: r.previous_starts_at,
-        cancel_reason: None,
+        cancel_reason: r.cancel_reason.map(|c| clip(c, 500)),
         visibility: if r.public {
             EventVisibility::Public
         } else {
@@ -118,7 +120,7 @@ pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent
         .as_str()
         .into(),
         participants_count: r.participants_count.unwrap_or(0).max(0),
-        waitlist_count: 0,
+        waitlist_count: r.waitlist_count.unwrap_or(0).max(0),
         is_local: false,
         sequence: existing.as_ref().map_or(0, |e| e.sequence + 1),
         created_at: existing

@@ -17,8 +17,11 @@ use interspace_db::{now, DbConn};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Accept,
-    /// With the reason, if given.
-    Reject(Option<String>),
+    /// With the reason and its code (`rejected`, `capacity_reached`...), if given.
+    Reject {
+        reason: Option<String>,
+        code: Option<String>,
+    },
     /// On the waitlist.
     Tentative,
 }
@@ -41,6 +44,17 @@ fn clean_message(m: Option<String>) -> Option<String> {
         .filter(|m| !m.is_empty())
 }
 
+/// Why a join was refused: the API's code and the sentence for people.
+type Refusal = Option<(String, String)>;
+
+/// The refusal that stands for good: the organiser said no (a full event may be asked again).
+fn declined(p: &Participation) -> bool {
+    p.state == "rejected" && p.reason_code.as_deref() == Some(DECLINED)
+}
+
+/// The reason code of an organiser's own rejection.
+const DECLINED: &str = "rejected";
+
 /// Writes `state` for `account` at `e`, reusing an earlier participation (someone who left
 /// may come back).
 async fn upsert(
@@ -49,7 +63,7 @@ async fn upsert(
     account_id: &str,
     state: &str,
     message: Option<String>,
-    reason: Option<String>,
+    refusal: Refusal,
     join_uri: Option<String>,
 ) -> AppResult<Participation> {
     let ts = now();
@@ -60,7 +74,8 @@ async fn upsert(
         account_id: account_id.to_string(),
         state: state.to_string(),
         message,
-        reason,
+        reason_code: refusal.as_ref().map(|(code, _)| code.clone()),
+        reason: refusal.map(|(_, why)| why),
         join_uri,
         reminded_at: None,
         created_at: existing.as_ref().map_or(ts, |p| p.created_at),
@@ -171,6 +186,12 @@ pub async fn join(
     if let Some(p) = db_events::find_participation(&mut tx, &e.id, &account.id).await? {
         if ACTIVE.contains(&p.state.as_str()) {
             return Ok(p);
+        }
+        if declined(&p) {
+            return Err(AppError::Refused(
+                "not_open",
+                "the organizer declined your participation".into(),
+            ));
         }
     }
     let p = if e.is_local {
@@ -298,6 +319,7 @@ pub async fn decide(
         }
         p.state = "rejected".into();
         p.reason = clean_message(reason);
+        p.reason_code = Some(DECLINED.into());
     }
     p.updated_at = now();
     db_events::save_participation(&mut tx, &p).await?;
@@ -369,22 +391,23 @@ pub async fn receive_join(
     let message = clean_message(message);
     let existing = db_events::find_participation(&mut tx, &e.id, &actor.id)
         .await?
-        .filter(|p| ACTIVE.contains(&p.state.as_str()) && p.state != "requested");
-    let (state, reason) = if let Some(p) = &existing {
+        .filter(|p| (ACTIVE.contains(&p.state.as_str()) && p.state != "requested") || declined(p));
+    let refused = |code: &str, why: &str| -> (String, Refusal) {
+        ("rejected".into(), Some((code.into(), why.into())))
+    };
+    let (state, refusal) = if let Some(p) = &existing {
         // Asked again: the same answer, to the new Join.
-        (p.state.clone(), p.reason.clone())
+        let refusal = p.reason_code.clone().zip(p.reason.clone());
+        (p.state.clone(), refusal)
     } else if e.visibility != "public" {
-        (
-            "rejected".into(),
-            Some("this event is for members of the space".into()),
-        )
+        refused("not_open", "this event is for members of the space")
     } else {
         let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
         match rules::decide_join(&seats(&e, accepted), false) {
             JoinAnswer::Accepted => ("accepted".into(), None),
             JoinAnswer::Pending => ("pending".into(), None),
             JoinAnswer::Waitlisted => ("waitlisted".into(), None),
-            JoinAnswer::Refused(code, why) => ("rejected".into(), Some(format!("{code}: {why}"))),
+            JoinAnswer::Refused(code, why) => refused(code, &why),
         }
     };
     let p = upsert(
@@ -393,7 +416,7 @@ pub async fn receive_join(
         &actor.id,
         &state,
         message,
-        reason,
+        refusal,
         Some(join_uri.to_string()),
     )
     .await?;
@@ -461,10 +484,15 @@ pub async fn receive_answer(
     if p.state == "left" {
         return Ok(());
     }
-    (p.state, p.reason) = match answer {
-        Answer::Accept => ("accepted".into(), None),
-        Answer::Tentative => ("waitlisted".into(), None),
-        Answer::Reject(reason) => ("rejected".into(), clean_message(reason)),
+    (p.state, p.reason, p.reason_code) = match answer {
+        Answer::Accept => ("accepted".into(), None, None),
+        Answer::Tentative => ("waitlisted".into(), None, None),
+        Answer::Reject { reason, code } => (
+            "rejected".into(),
+            clean_message(reason),
+            code.filter(|c| c.len() <= 40 && c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .or_else(|| Some(DECLINED.into())),
+        ),
     };
     p.updated_at = now();
     db_events::save_participation(&mut tx, &p).await?;

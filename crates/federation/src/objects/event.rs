@@ -43,7 +43,8 @@ pub fn event_context() -> Value {
             "anonymousParticipationEnabled": { "@id": "mz:anonymousParticipationEnabled", "@type": "sc:Boolean" },
             "waitlist": { "@id": "is:waitlist", "@type": "sc:Boolean" },
             "waitlistCount": { "@id": "is:waitlistCount", "@type": "sc:Integer" },
-            "reasonCode": "is:reasonCode"
+            "reasonCode": "is:reasonCode",
+            "cancelReason": "is:cancelReason"
         }
     ])
 }
@@ -121,6 +122,7 @@ pub fn event_json(v: &EventView) -> Value {
         "ical:status": match e.status.as_str() { "cancelled" => "CANCELLED", "postponed" => "TENTATIVE", _ => "CONFIRMED" },
         "eventStatus": schema_status(&e.status),
         "previousStartDate": e.previous_starts_at.map(iso),
+        "cancelReason": e.cancel_reason,
         "commentsEnabled": true,
         "draft": false,
         "published": iso(e.created_at),
@@ -269,6 +271,8 @@ pub fn parse_event(
             status: parse_status(object),
             previous_starts_at: time(object, "previousStartDate"),
             participants_count: object.get("participantCount").and_then(Value::as_i64),
+            waitlist_count: object.get("waitlistCount").and_then(Value::as_i64),
+            cancel_reason: text(object, "cancelReason"),
             public: addressed.iter().any(|s| is_public(s)),
             published: time(object, "published"),
             uri,

@@ -525,14 +525,10 @@ async fn participation_activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<
             let (kind, code) = match kind {
                 "event.accept" => ("Accept", None),
                 "event.tentative" => ("TentativeAccept", Some("waitlisted")),
-                _ => {
-                    let reason = p.reason.as_deref().unwrap_or_default();
-                    let code = ["capacity_reached", "not_open"]
-                        .into_iter()
-                        .find(|c| reason.starts_with(c))
-                        .unwrap_or("rejected");
-                    ("Reject", Some(code))
-                }
+                _ => (
+                    "Reject",
+                    Some(p.reason_code.as_deref().unwrap_or("rejected")),
+                ),
             };
             let id = ctx
                 .urls()

@@ -130,12 +130,16 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             let answer = match kind {
                 "Accept" => events::Answer::Accept,
                 "TentativeAccept" => events::Answer::Tentative,
-                _ => events::Answer::Reject(
-                    ["content", "summary"]
+                _ => events::Answer::Reject {
+                    reason: ["content", "summary"]
                         .iter()
                         .find_map(|k| activity.get(*k).and_then(Value::as_str))
                         .map(String::from),
-                ),
+                    code: activity
+                        .get("reasonCode")
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                },
             };
             match events::receive_answer(ctx, actor, join_id, answer).await {
                 Err(AppError::NotFound(_)) => Ok(()),
