@@ -591,6 +591,22 @@ async fn events_are_served_as_activitypub_and_as_pages() {
         .await
         .expect("html");
     assert!(listing.contains("Demo &lt;night&gt;"));
+    // The space lists it among its upcoming events.
+    let ap_get = |url: String| async move {
+        http()
+            .get(url)
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .expect("get")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let space = ap_get(a.at("/spaces/space")).await;
+    let upcoming = space["upcomingEvents"].as_str().expect("upcomingEvents");
+    let collection = ap_get(upcoming.to_string()).await;
+    assert_eq!(collection["orderedItems"], json!([uri]), "{collection}");
     // The event's post shows in Mastodon clients and follows the event: not edited by hand.
     let (_, posts) = a
         .get(

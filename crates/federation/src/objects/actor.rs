@@ -90,6 +90,7 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
             .collect(),
         home_space: None,
         members: None,
+        upcoming_events: None,
         visit_policy: None,
         timezone: None,
         id,
@@ -100,6 +101,7 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         }
         LocalActorView::Group(space) => {
             actor.members = Some(Url::parse(&format!("{}/members", space.account.uri))?);
+            actor.upcoming_events = Some(Url::parse(&format!("{}/events", space.account.uri))?);
             let loc = &space.location;
             let address = loc.one_line();
             let mut place = serde_json::json!({

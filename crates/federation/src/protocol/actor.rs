@@ -78,6 +78,13 @@ pub struct Actor {
     /// A space's members (an OrderedCollection of Person ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Url>,
+    /// A space's upcoming public events (an OrderedCollection of Event ids).
+    #[serde(
+        default,
+        rename = "upcomingEvents",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub upcoming_events: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit_policy: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

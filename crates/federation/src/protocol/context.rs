@@ -27,6 +27,7 @@ pub fn actor_context() -> Value {
             "skills": "is:skills",
             "homeSpace": { "@id": "is:homeSpace", "@type": "@id" },
             "members": { "@id": "is:members", "@type": "@id" },
+            "upcomingEvents": { "@id": "is:upcomingEvents", "@type": "@id" },
             "visitPolicy": "is:visitPolicy",
             "timezone": "is:timezone"
         }

@@ -71,6 +71,43 @@ pub async fn note(
     ))
 }
 
+/// `/spaces/{handle}/events`: the space's upcoming public events (its `upcomingEvents`), the
+/// next 80 by start.
+pub async fn space_events(
+    data: Data,
+    req: HttpRequest,
+    handle: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
+    authorize_fetch(&data, &req).await?;
+    let ctx = data.app_data();
+    let space = interspace_app::spaces::show(ctx).await?;
+    if !space.account.username.eq_ignore_ascii_case(&handle) {
+        return Err(FederationError::NotFound);
+    }
+    let list = interspace_app::events::list(
+        ctx,
+        None,
+        interspace_app::events::EventFilter {
+            upcoming: true,
+            space_id: Some(space.space.id.clone()),
+            local: Some(true),
+            limit: 80,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let items: Vec<&str> = list.iter().map(|v| v.event.uri.as_str()).collect();
+    Ok(activity_response(
+        json!({
+            "id": format!("{}/events", space.account.uri),
+            "type": "OrderedCollection",
+            "totalItems": items.len(),
+            "orderedItems": items,
+        }),
+        json!(crate::protocol::activities::AS_CONTEXT),
+    ))
+}
+
 /// A local public event as an FEP-8a8e `Event` (410 once deleted).
 pub async fn event(
     data: Data,

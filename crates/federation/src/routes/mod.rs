@@ -68,21 +68,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(actors::note)),
     )
     .service(
+        web::resource("/spaces/{handle}/events")
+            .guard(ActivityJsonGuard)
+            .route(web::get().to(actors::space_events)),
+    )
+    .service(
         web::resource("/events/{id}")
             .guard(ActivityJsonGuard)
             .route(web::get().to(actors::event)),
     )
     .route("/actor", web::get().to(actors::instance))
     .route(
-        "/users/{name}/{collection:followers|following|outbox|members|moderators}",
+        "/users/{name}/{collection}",
         web::get().to(actors::user_collection),
     )
+    // Only the collections: the space's event page and calendar live beside them.
     .route(
         "/spaces/{handle}/{collection:followers|following|outbox|members|moderators}",
         web::get().to(actors::space_collection),
     )
     .route(
-        "/actor/{collection:followers|following|outbox|members|moderators}",
+        "/actor/{collection}",
         web::get().to(actors::instance_collection),
     );
 }
