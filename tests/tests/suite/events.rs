@@ -713,3 +713,76 @@ async fn concurrent_joins_never_exceed_capacity() {
     assert_eq!(accepted, 2);
     cluster.shutdown().await;
 }
+
+/// A server that keeps asking after the organiser said no (even without a reason) gets the
+/// same Reject every time; the participant never becomes pending again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisers_no_is_final_for_any_server() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let event = create(
+        a,
+        &alice.token,
+        json!({"title": "Board meeting", "starts_at": in_hours(8), "ends_at": in_hours(9), "join_mode": "restricted"}),
+    )
+    .await;
+    let (id, uri) = (
+        event["id"].as_str().expect("id"),
+        event["uri"].as_str().expect("uri"),
+    );
+    let peer = interspace_tests::peer::FakePeer::start().await;
+    let actor = peer.add_person("pushy");
+    let actor_id = actor["id"].as_str().expect("id").to_string();
+    let join = |n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor_id}/joins/{n}"), "type": "Join", "actor": actor_id, "object": uri,
+        })
+    };
+    assert_eq!(peer.deliver(&actor_id, a, "/inbox", &join(1)).await, 202);
+    let (_, pending) = a
+        .get(
+            &alice.token,
+            &format!("{EVENTS}/{id}/participants?state=pending"),
+        )
+        .await;
+    let participation = pending[0]["id"].as_str().expect("pending").to_string();
+    let (status, _) = a
+        .post(
+            &alice.token,
+            &format!("{EVENTS}/{id}/participants/{participation}/reject"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for n in 2..4 {
+        assert_eq!(peer.deliver(&actor_id, a, "/inbox", &join(n)).await, 202);
+        let (_, rejected) = a
+            .get(
+                &alice.token,
+                &format!("{EVENTS}/{id}/participants?state=rejected"),
+            )
+            .await;
+        assert_eq!(
+            rejected[0]["reason_code"], "rejected",
+            "after Join {n}: {rejected}"
+        );
+        let (_, pending) = a
+            .get(
+                &alice.token,
+                &format!("{EVENTS}/{id}/participants?state=pending"),
+            )
+            .await;
+        assert_eq!(pending, json!([]), "after Join {n}");
+    }
+    cluster.settle().await;
+    let rejects = peer
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(rejects, 3, "one Reject per Join after the organizer's no");
+    peer.stop().await;
+    cluster.shutdown().await;
+}

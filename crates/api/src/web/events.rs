@@ -59,11 +59,16 @@ fn remote_join_form(frame: &Frame, v: &EventView) -> Markup {
 
 fn rsvp(frame: &Frame, v: &EventView) -> Markup {
     let e = &v.event;
+    // A refusal by the rules (a full event) may be asked again; the organiser's no is final.
+    let state = v.mine.as_ref().and_then(|p| {
+        let retry = p.state == "rejected" && p.reason_code.as_deref() != Some("rejected");
+        (!retry).then_some(p.state.as_str())
+    });
     let action = |what: &str| format!("/events/{}/{what}", e.id);
     html! {
         section aria-labelledby="rsvp" {
             h2 #rsvp { "Taking part" }
-            @match v.mine.as_ref().map(|p| p.state.as_str()) {
+            @match state {
                 Some("accepted") => { p { "You are going." } (button_form(frame, &action("leave"), "Leave", "secondary")) }
                 Some("pending") => { p { "You asked to join; the organizer decides." } (button_form(frame, &action("leave"), "Withdraw", "secondary")) }
                 Some("waitlisted") => { p { "You are on the waitlist." } (button_form(frame, &action("leave"), "Leave the waitlist", "secondary")) }

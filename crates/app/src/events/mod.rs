@@ -687,6 +687,19 @@ async fn is_member(conn: &mut DbConn, account_id: &str) -> AppResult<bool> {
 }
 
 pub async fn view(ctx: &AppContext, event: Event, viewer: Option<&str>) -> AppResult<EventView> {
+    let mut spaces = SpaceCache::new();
+    view_with(ctx, event, viewer, &mut spaces).await
+}
+
+/// Spaces already loaded while building a list (most events of a list share one).
+type SpaceCache = std::collections::HashMap<String, Option<SpaceDetails>>;
+
+async fn view_with(
+    ctx: &AppContext,
+    event: Event,
+    viewer: Option<&str>,
+    spaces: &mut SpaceCache,
+) -> AppResult<EventView> {
     let mut conn = ctx.db.get().await?;
     let organizer = db_accounts::find_account_by_id(&mut conn, &event.organizer_id)
         .await?
@@ -697,7 +710,14 @@ pub async fn view(ctx: &AppContext, event: Event, viewer: Option<&str>) -> AppRe
     };
     drop(conn);
     let space = match &event.space_id {
-        Some(s) => spaces::get(ctx, s).await.ok(),
+        Some(s) => match spaces.get(s) {
+            Some(known) => known.clone(),
+            None => {
+                let found = spaces::get(ctx, s).await.ok();
+                spaces.insert(s.clone(), found.clone());
+                found
+            }
+        },
         None => None,
     };
     Ok(EventView {
@@ -762,8 +782,9 @@ pub async fn list(
     let rows = db_events::list_events(&mut conn, &filter).await?;
     drop(conn);
     let mut out = Vec::with_capacity(rows.len());
+    let mut spaces = SpaceCache::new();
     for e in rows {
-        out.push(view(ctx, e, viewer).await?);
+        out.push(view_with(ctx, e, viewer, &mut spaces).await?);
     }
     Ok(out)
 }

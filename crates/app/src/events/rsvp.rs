@@ -75,7 +75,7 @@ async fn upsert(
         state: state.to_string(),
         message,
         reason_code: refusal.as_ref().map(|(code, _)| code.clone()),
-        reason: refusal.map(|(_, why)| why),
+        reason: refusal.map(|(_, why)| why).filter(|why| !why.is_empty()),
         join_uri,
         reminded_at: None,
         created_at: existing.as_ref().map_or(ts, |p| p.created_at),
@@ -397,7 +397,10 @@ pub async fn receive_join(
     };
     let (state, refusal) = if let Some(p) = &existing {
         // Asked again: the same answer, to the new Join.
-        let refusal = p.reason_code.clone().zip(p.reason.clone());
+        let refusal = p
+            .reason_code
+            .clone()
+            .map(|code| (code, p.reason.clone().unwrap_or_default()));
         (p.state.clone(), refusal)
     } else if e.visibility != "public" {
         refused("not_open", "this event is for members of the space")
