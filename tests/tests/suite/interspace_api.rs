@@ -9,23 +9,6 @@ async fn operator_token(a: &interspace_tests::TestInstance, scopes: &str) -> Str
         .await
 }
 
-async fn patch(
-    a: &interspace_tests::TestInstance,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = http()
-        .patch(a.at(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("patch");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spaces_can_be_read_looked_up_and_changed_by_operators() {
     let cluster = TestCluster::spawn(2).await;
@@ -59,19 +42,18 @@ async fn spaces_can_be_read_looked_up_and_changed_by_operators() {
         "day_price": {"amount": "25", "currency": "eur"},
         "visit_policy": {"mode": "open", "days_open": ["sat", "mon"]}
     });
-    let (status, body) = patch(
-        a,
-        &member.token,
-        &format!("/api/interspace/v1/spaces/{id}"),
-        change.clone(),
-    )
-    .await;
+    let (status, body) = a
+        .patch(
+            &member.token,
+            &format!("/api/interspace/v1/spaces/{id}"),
+            change.clone(),
+        )
+        .await;
     assert_eq!(status, 403);
     assert_eq!(body["error_code"], "forbidden");
     let read_only = operator_token(a, "read").await;
     assert_eq!(
-        patch(
-            a,
+        a.patch(
             &read_only,
             &format!("/api/interspace/v1/spaces/{id}"),
             change.clone()
@@ -81,7 +63,9 @@ async fn spaces_can_be_read_looked_up_and_changed_by_operators() {
         403,
         "operator role AND write scope"
     );
-    let (status, updated) = patch(a, &op, &format!("/api/interspace/v1/spaces/{id}"), change).await;
+    let (status, updated) = a
+        .patch(&op, &format!("/api/interspace/v1/spaces/{id}"), change)
+        .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["name"], "Hub Nord");
     assert_eq!(updated["timezone"], "Europe/Paris");
@@ -131,13 +115,9 @@ async fn spaces_can_be_read_looked_up_and_changed_by_operators() {
             "location",
         ),
     ] {
-        let (status, body) = patch(
-            a,
-            &op,
-            &format!("/api/interspace/v1/spaces/{id}"),
-            bad.clone(),
-        )
-        .await;
+        let (status, body) = a
+            .patch(&op, &format!("/api/interspace/v1/spaces/{id}"), bad.clone())
+            .await;
         assert_eq!(status, 422, "{bad}");
         assert_eq!(body["error_code"], "validation_failed");
         assert!(body["details"][field].is_string(), "{bad}: {body}");
@@ -203,13 +183,13 @@ async fn operators_manage_members_and_invites() {
     assert_eq!(status, 200);
     assert_eq!(list.as_array().map(Vec::len), Some(3));
 
-    let (status, body) = patch(
-        a,
-        &op,
-        &format!("/api/interspace/v1/members/{}", nia.id),
-        json!({"role": "host"}),
-    )
-    .await;
+    let (status, body) = a
+        .patch(
+            &op,
+            &format!("/api/interspace/v1/members/{}", nia.id),
+            json!({"role": "host"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["role"], "host");
     assert_eq!(
@@ -217,21 +197,21 @@ async fn operators_manage_members_and_invites() {
         200,
         "hosts see members"
     );
-    let (status, _) = patch(
-        a,
-        &nia.token,
-        &format!("/api/interspace/v1/members/{}", ole.id),
-        json!({"role": "operator"}),
-    )
-    .await;
+    let (status, _) = a
+        .patch(
+            &nia.token,
+            &format!("/api/interspace/v1/members/{}", ole.id),
+            json!({"role": "operator"}),
+        )
+        .await;
     assert_eq!(status, 403, "hosts cannot give roles");
-    let (status, body) = patch(
-        a,
-        &op,
-        &format!("/api/interspace/v1/members/{}", nia.id),
-        json!({"role": "king"}),
-    )
-    .await;
+    let (status, body) = a
+        .patch(
+            &op,
+            &format!("/api/interspace/v1/members/{}", nia.id),
+            json!({"role": "king"}),
+        )
+        .await;
     assert_eq!(
         (status, body["error_code"].as_str()),
         (422, Some("validation_failed"))

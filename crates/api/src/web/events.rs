@@ -3,7 +3,7 @@
 
 use super::layout::{alert, csrf_field, notice, page, page_with, safe_html, Frame};
 use super::parts::{account_href, button_form, display_name, handle};
-use super::public::Done;
+use super::public::{remote_interaction_form, Done};
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::interspace::events::calendar_response;
 use crate::mastodon::extract::Params;
@@ -34,24 +34,6 @@ pub fn card(v: &EventView) -> Markup {
             footer {
                 span { (e.participants_count) " going" }
                 @if let Some(left) = v.seats_left { span { (left) " seats left" } }
-            }
-        }
-    }
-}
-
-/// "Join with your fediverse account": the visitor's server shows the event to join there.
-fn remote_join_form(frame: &Frame, v: &EventView) -> Markup {
-    html! {
-        section aria-labelledby="remote-join" {
-            h2 #remote-join { "Join with your fediverse account" }
-            form.stack method="post" action="/remote-follow" {
-                (csrf_field(frame.csrf))
-                input type="hidden" name="uri" value=(v.event.uri);
-                div {
-                    label for="remote-handle" { "Your handle " span.hint { "(for example alice@mastodon.social)" } }
-                    input #remote-handle name="handle" type="text" autocomplete="username" required;
-                }
-                div { button type="submit" { "Continue on your server" } }
             }
         }
     }
@@ -148,7 +130,10 @@ pub async fn event(
             p { a href={ "/events/" (e.id) "/ics" } { "Add to calendar (.ics)" } }
         }
         @if viewer.signed_in.is_some() { (rsvp(&frame, &v)) }
-        @else if e.is_local && e.status != "cancelled" { (remote_join_form(&frame, &v)) }
+        @else if e.is_local && e.status != "cancelled" {
+            // The visitor's server shows the event, with its own Join button.
+            (remote_interaction_form(&frame, &e.uri, "Join with your fediverse account", "Continue on your server"))
+        }
         @if !going.is_empty() {
             section aria-labelledby="going" {
                 h2 #going { "Who is going" }

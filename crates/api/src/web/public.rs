@@ -12,23 +12,32 @@ use interspace_app::{accounts, follows, spaces, statuses, timelines, Account, Ap
 use interspace_core::urls::LocalActor;
 use maud::{html, Markup};
 
-/// "Follow from your fediverse account": the visitor names their own account, we send them to
-/// its server's follow page.
-fn remote_follow_form(frame: &Frame, target: &Account) -> Markup {
+/// "... from your fediverse account": the visitor names their own account, we send them to
+/// its server's page for `uri` (to follow an account, or to join an event).
+pub fn remote_interaction_form(frame: &Frame, uri: &str, heading: &str, button: &str) -> Markup {
     html! {
-        section aria-labelledby="remote-follow" {
-            h2 #remote-follow { "Follow from your fediverse account" }
+        section aria-labelledby="remote-interaction" {
+            h2 #remote-interaction { (heading) }
             form.stack method="post" action="/remote-follow" {
                 (csrf_field(frame.csrf))
-                input type="hidden" name="uri" value=(target.uri);
+                input type="hidden" name="uri" value=(uri);
                 div {
                     label for="remote-handle" { "Your handle " span.hint { "(for example alice@mastodon.social)" } }
                     input #remote-handle name="handle" type="text" autocomplete="username" required;
                 }
-                div { button type="submit" { "Follow " (handle(target)) } }
+                div { button type="submit" { (button) } }
             }
         }
     }
+}
+
+fn remote_follow_form(frame: &Frame, target: &Account) -> Markup {
+    remote_interaction_form(
+        frame,
+        &target.uri,
+        "Follow from your fediverse account",
+        &format!("Follow {}", handle(target)),
+    )
 }
 
 fn map_link(space: &SpaceDetails) -> Option<String> {
