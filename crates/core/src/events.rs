@@ -4,36 +4,6 @@
 use crate::ValidationError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// Defines a closed vocabulary: `parse` accepts exactly the API's words, `as_str` gives them.
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident, $field:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-                match raw.trim() {
-                    $($word => Ok(Self::$variant),)+
-                    other => Err(ValidationError::new(
-                        $field,
-                        format!(
-                            "'{other}' is not one of {}",
-                            [$($word),+].join(", ")
-                        ),
-                    )),
-                }
-            }
-
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $word),+ }
-            }
-        }
-    };
-}
-
 vocabulary!(
     /// Who may take a seat: anyone, those the organiser approves, people sent to another site,
     /// or only those invited.

@@ -3,6 +3,36 @@
 //! Value objects parse and validate their input once (`parse`), so the layers above carry only
 //! values that are known to be valid.
 
+/// Defines a closed vocabulary: `parse` accepts exactly the API's words, `as_str` gives them.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident, $field:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn parse(raw: &str) -> Result<Self, $crate::ValidationError> {
+                match raw.trim() {
+                    $($word => Ok(Self::$variant),)+
+                    other => Err($crate::ValidationError::new(
+                        $field,
+                        format!(
+                            "'{other}' is not one of {}",
+                            [$($word),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $word),+ }
+            }
+        }
+    };
+}
+
 pub mod accept;
 pub mod events;
 pub mod html;
@@ -15,6 +45,7 @@ pub mod roles;
 pub mod scopes;
 pub mod text;
 pub mod urls;
+pub mod visits;
 
 use thiserror::Error;
 
