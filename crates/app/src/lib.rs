@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod oauth;
 pub mod outbox;
+pub mod partnerships;
 pub mod passwords;
 pub mod registrations;
 pub mod remote;
@@ -32,6 +33,7 @@ pub mod spaces;
 pub mod statuses;
 pub mod streaming;
 pub mod timelines;
+pub mod visits;
 
 pub use error::{AppError, AppResult};
 pub use interspace_db::accounts::Account;

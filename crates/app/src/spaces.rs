@@ -365,6 +365,14 @@ pub async fn lookup(ctx: &AppContext, acct: &str) -> AppResult<SpaceDetails> {
     if account.is_local() {
         return show(ctx).await;
     }
+    of_remote_group(ctx, account).await
+}
+
+/// The space of a remote Group account, recorded as a space the first time.
+pub async fn of_remote_group(ctx: &AppContext, account: Account) -> AppResult<SpaceDetails> {
+    if account.actor_type != "Group" || account.is_local() {
+        return Err(AppError::NotFound("space"));
+    }
     let ts = interspace_db::now();
     let space = {
         let mut conn = ctx.db.get().await?;

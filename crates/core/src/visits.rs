@@ -84,6 +84,12 @@ pub fn days(from: &str, to: &str) -> Result<Vec<NaiveDate>, ValidationError> {
     Ok(from.iter_days().take_while(|d| *d <= to).collect())
 }
 
+/// A UTC time as the wall clock of `timezone` shows it (UTC for an unknown zone).
+pub fn local(utc: NaiveDateTime, timezone: &str) -> NaiveDateTime {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    utc.and_utc().with_timezone(&tz).naive_local()
+}
+
 /// `mon`..`sun` for a date.
 pub fn weekday(d: NaiveDate) -> &'static str {
     ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][d.weekday().num_days_from_monday() as usize]

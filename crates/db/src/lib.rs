@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod spaces;
 pub mod statuses;
 pub mod users;
+pub mod visits;
 
 pub use pool::{AnyConn, Backend, DbConn, DbPool};
 

@@ -415,7 +415,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partnerships (id) {
+        id -> Text,
+        uri -> Text,
+        space_id -> Text,
+        partner_space_id -> Text,
+        state -> Text,
+        terms -> Text,
+        pending_terms -> Nullable<Text>,
+        pending_from_us -> Bool,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        uri -> Text,
+        visitor_id -> Text,
+        home_space_id -> Text,
+        host_space_id -> Text,
+        partnership_id -> Nullable<Text>,
+        date_from -> Date,
+        date_to -> Date,
+        note -> Text,
+        state -> Text,
+        reason -> Nullable<Text>,
+        reason_code -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_out_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visit_days (visit_id, day) {
+        visit_id -> Text,
+        host_space_id -> Text,
+        visitor_id -> Text,
+        day -> Date,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(visit_days -> visits (visit_id));
 diesel::joinable!(events -> accounts (organizer_id));
 diesel::joinable!(event_participations -> events (event_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -455,4 +503,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     events,
     event_participations,
+    partnerships,
+    visits,
+    visit_days,
 );

@@ -6,6 +6,7 @@ mod error;
 pub mod events;
 mod members;
 mod spaces;
+mod visits;
 
 pub use error::InterspaceError;
 
@@ -37,6 +38,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/events/{id}/participants/{participation_id}/{action}",
                 web::post().to(events::decide),
             )
+            .route("/partnerships", web::get().to(visits::partnerships_list))
+            .route("/partnerships", web::post().to(visits::propose))
+            .route("/partnerships/{id}", web::get().to(visits::partnership))
+            .route("/partnerships/{id}/ledger", web::get().to(visits::ledger))
+            .route(
+                "/partnerships/{id}/{action}",
+                web::post().to(visits::partnership_act),
+            )
+            .route("/visits", web::get().to(visits::visits_list))
+            .route("/visits", web::post().to(visits::request))
+            .route("/visits/{id}", web::get().to(visits::visit))
+            .route("/visits/{id}/{action}", web::post().to(visits::visit_act))
+            .route("/front_desk", web::get().to(visits::front_desk))
             .route("/me", web::get().to(members::me))
             .route("/me", web::patch().to(members::update_me))
             .route("/members", web::get().to(members::list))

@@ -301,6 +301,9 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
         "event.join" | "event.leave" | "event.accept" | "event.reject" | "event.tentative" => {
             Some(participation_activity(ctx, e).await?)
         }
+        kind if kind.starts_with("partnership.") || kind.starts_with("visit.") => {
+            Some(crate::objects::visit::build(ctx, e).await?)
+        }
         other => {
             tracing::warn!(kind = other, "no activity for this outbox event yet");
             None

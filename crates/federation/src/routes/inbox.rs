@@ -8,7 +8,9 @@ use crate::{Data, FederationError};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use interspace_app::remote::{self, RemoteNote};
-use interspace_app::{accounts, blocks, domains, events, follows, outbox, Account, AppError};
+use interspace_app::{
+    accounts, blocks, domains, events, follows, outbox, partnerships, visits, Account, AppError,
+};
 use serde_json::Value;
 use url::Url;
 
@@ -147,6 +149,84 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 other => Ok(other?),
             }
         }
+        ("Offer", "Partnership") => {
+            let uri = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("a Partnership needs an id".into()))?;
+            // A new agreement is the proposer's; an amendment names one we share.
+            if !same_origin(&Url::parse(uri)?, &Url::parse(&actor.uri)?)
+                && !partnerships::knows(ctx, uri).await?
+            {
+                return Err(FederationError::BadRequest(
+                    "a new partnership is on its proposer's host".into(),
+                ));
+            }
+            let terms: partnerships::Terms =
+                serde_json::from_value(object.get("terms").cloned().unwrap_or(Value::Null))
+                    .map_err(|e| FederationError::BadRequest(format!("bad terms: {e}")))?;
+            space_answer(partnerships::receive_offer(ctx, actor, uri, &terms).await)
+        }
+        ("Offer", "Visit") => receive_visit_offer(data, actor, &object).await,
+        ("Accept" | "Reject" | "TentativeAccept", "Offer") => {
+            // The object is our Offer; what it offered says which agreement this answers.
+            let offered = object
+                .get("object")
+                .and_then(id_of)
+                .ok_or_else(|| FederationError::BadRequest("an answer without its Offer".into()))?;
+            let reason = activity
+                .get("content")
+                .and_then(Value::as_str)
+                .map(String::from);
+            if partnerships::knows(ctx, offered).await? {
+                let answer = if kind == "Accept" {
+                    partnerships::Answer::Accept
+                } else {
+                    partnerships::Answer::Reject
+                };
+                return space_answer(
+                    partnerships::receive_answer(ctx, actor, offered, answer, reason).await,
+                );
+            }
+            let news = match kind {
+                "Accept" => visits::HostNews::Accept,
+                "TentativeAccept" => visits::HostNews::Tentative,
+                _ => visits::HostNews::Reject {
+                    code: activity
+                        .get("reasonCode")
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                    reason,
+                },
+            };
+            space_answer(visits::receive_host_news(ctx, actor, offered, news).await)
+        }
+        ("Undo", "Offer") => {
+            let offered = object
+                .get("object")
+                .and_then(id_of)
+                .ok_or_else(|| FederationError::BadRequest("an Undo without its Offer".into()))?;
+            space_answer(visits::receive_withdrawal(ctx, actor, offered).await)
+        }
+        ("Update", "Visit") => {
+            let uri = id_of(&object)
+                .ok_or_else(|| FederationError::BadRequest("a Visit needs an id".into()))?;
+            let time = |k: &str| {
+                object
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.naive_utc())
+            };
+            let news = visits::HostNews::Update {
+                state: object
+                    .get("state")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                checked_in_at: time("checkedInAt"),
+                checked_out_at: time("checkedOutAt"),
+            };
+            space_answer(visits::receive_host_news(ctx, actor, uri, news).await)
+        }
         ("Accept" | "Reject", _) => {
             // Only the followed account answers: the Follow's object must be the sender.
             if let Some(followed) = object.get("object").and_then(id_of) {
@@ -260,6 +340,23 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
         ("Delete", _) => {
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Delete without object".into()))?;
+            // Either side ends a partnership with its own Delete of the shared agreement.
+            if partnerships::knows(ctx, target).await? {
+                let reason = activity
+                    .get("content")
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                return space_answer(
+                    partnerships::receive_answer(
+                        ctx,
+                        actor,
+                        target,
+                        partnerships::Answer::End,
+                        reason,
+                    )
+                    .await,
+                );
+            }
             if !same_origin(&Url::parse(target)?, &Url::parse(&actor.uri)?) {
                 return Err(FederationError::BadRequest("only the owner deletes".into()));
             }
@@ -320,6 +417,60 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             Ok(())
         }
     }
+}
+
+/// What a space activity's use-case said, as the inbox answers it: unknown things are
+/// dropped quietly, refusals of the sender are 400.
+fn space_answer(r: interspace_app::AppResult<()>) -> Result<(), FederationError> {
+    match r {
+        Err(AppError::NotFound(_)) => Ok(()),
+        Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
+        other => Ok(other?),
+    }
+}
+
+/// A home space's `Offer` of a visit: the Visit is the Group's, its visitor on the Group's
+/// server (fetched, never trusted from the embed), naming the Group as home space.
+async fn receive_visit_offer(
+    data: &Data,
+    group: &Account,
+    object: &Value,
+) -> Result<(), FederationError> {
+    let ctx = data.app_data();
+    let bad = |m: &str| Err(FederationError::BadRequest(m.to_string()));
+    if group.actor_type != "Group" {
+        return bad("visits are vouched for by a space's Group");
+    }
+    let uri =
+        id_of(object).ok_or_else(|| FederationError::BadRequest("a Visit needs an id".into()))?;
+    let group_url = Url::parse(&group.uri)?;
+    if !same_origin(&Url::parse(uri)?, &group_url) {
+        return bad("the Visit is not on its home space's host");
+    }
+    if object.get("homeSpace").and_then(id_of) != Some(group.uri.as_str()) {
+        return bad("the Visit names another home space");
+    }
+    let visitor_url = organizer_of(object, &group_url)?;
+    let visitor = ctx.resolver()?.resolve_actor(ctx, &visitor_url).await?;
+    let text = |k: &str| {
+        object
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    space_answer(
+        visits::receive_offer(
+            ctx,
+            group,
+            uri,
+            &visitor,
+            &text("startDate"),
+            &text("endDate"),
+            Some(text("content")),
+        )
+        .await,
+    )
 }
 
 /// Whether an Accept, Reject or TentativeAccept answers a Join (embedded, or one of ours by

@@ -1,0 +1,277 @@
+//! `/partnerships`, `/visits` and `/front_desk`: the `Partnership` and `Visit` entities.
+
+use super::spaces::space_json;
+use super::InterspaceError;
+use crate::mastodon::entities::{datetime, Renderer};
+use crate::mastodon::extract::{Authed, Params};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use interspace_app::oauth::Auth;
+use interspace_app::partnerships::{self, PartnershipView, Terms};
+use interspace_app::visits::{self, HostRef, VisitView};
+use interspace_app::{AppContext, AppError, User};
+use interspace_core::ValidationError;
+use serde_json::{json, Value};
+
+fn invalid(field: &'static str, reason: &str) -> InterspaceError {
+    AppError::Validation(ValidationError::new(field, reason)).into()
+}
+
+/// Operator calls need the broad `write` scope or `admin:space` (API.md conventions).
+fn operator_scope(auth: &Auth) -> Result<&User, InterspaceError> {
+    if !(auth.scopes.allows("write") || auth.scopes.allows("admin:space")) {
+        return Err(
+            AppError::Forbidden("This action is outside the authorized scopes".into()).into(),
+        );
+    }
+    Ok(&auth.user()?.0)
+}
+
+async fn partnership_json(ctx: &AppContext, v: &PartnershipView) -> Result<Value, InterspaceError> {
+    let p = &v.partnership;
+    Ok(json!({
+        "id": p.id,
+        "uri": p.uri,
+        "partner": space_json(ctx, &v.partner).await?,
+        "state": p.state,
+        "terms": v.terms,
+        "pending_terms": v.pending_terms,
+        "pending_from_us": p.pending_terms.is_some() && p.pending_from_us,
+        "reason": p.reason,
+        "created_at": datetime(p.created_at),
+        "updated_at": datetime(p.updated_at),
+    }))
+}
+
+pub async fn visit_json(ctx: &AppContext, v: &VisitView) -> Result<Value, InterspaceError> {
+    let x = &v.visit;
+    Ok(json!({
+        "id": x.id,
+        "uri": x.uri,
+        "visitor": Renderer::new(ctx).account(&v.visitor).await?,
+        "home_space": space_json(ctx, &v.home).await?,
+        "host_space": space_json(ctx, &v.host).await?,
+        "date_from": x.date_from.to_string(),
+        "date_to": x.date_to.to_string(),
+        "note": x.note,
+        "state": x.state,
+        "reason": x.reason,
+        "reason_code": x.reason_code,
+        "cancelled_by": x.cancelled_by,
+        "checked_in_at": x.checked_in_at.map(datetime),
+        "checked_out_at": x.checked_out_at.map(datetime),
+        "created_at": datetime(x.created_at),
+        "updated_at": datetime(x.updated_at),
+    }))
+}
+
+fn terms(p: &Params) -> Result<Terms, InterspaceError> {
+    let raw = p.map.get("terms").cloned().unwrap_or(json!({}));
+    // Unnamed terms take the defaults: a proposal may name only what it changes.
+    let mut base = serde_json::to_value(Terms::default()).unwrap_or(Value::Null);
+    match (&mut base, raw) {
+        (Value::Object(b), Value::Object(t)) => b.extend(t),
+        _ => return Err(invalid("terms", "must be an object")),
+    }
+    serde_json::from_value(base).map_err(|e| invalid("terms", &e.to_string()))
+}
+
+pub async fn partnerships_list(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("read:visits")?;
+    let state = p.str("state").filter(|s| !s.is_empty());
+    let list = partnerships::list(&ctx, &auth.0.user()?.0, state.as_deref()).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for v in &list {
+        out.push(partnership_json(&ctx, v).await?);
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn partnership(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("read:visits")?;
+    let v = partnerships::get(&ctx, &auth.0.user()?.0, &id).await?;
+    Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
+}
+
+pub async fn propose(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let user = operator_scope(&auth.0)?;
+    let acct = p
+        .str("space_acct")
+        .ok_or_else(|| invalid("space_acct", "is required"))?;
+    let v = partnerships::propose(&ctx, user, &acct, &terms(&p)?).await?;
+    Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
+}
+
+/// `POST /partnerships/:id/{accept|reject|amend|end}`
+pub async fn partnership_act(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    path: web::Path<(String, String)>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    let user = operator_scope(&auth.0)?;
+    let (id, action) = path.into_inner();
+    let reason = p.string("reason")?;
+    let v = match action.as_str() {
+        "accept" => partnerships::accept(&ctx, user, &id).await?,
+        "reject" => partnerships::reject(&ctx, user, &id, reason).await?,
+        "amend" => partnerships::amend(&ctx, user, &id, &terms(&p)?).await?,
+        "end" => partnerships::end(&ctx, user, &id, reason).await?,
+        _ => return Err(InterspaceError(crate::ApiError::NotFound)),
+    };
+    Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
+}
+
+/// `GET /partnerships/:id/ledger?month=YYYY-MM` (JSON, or CSV for `Accept: text/csv`).
+pub async fn ledger(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    auth: Authed,
+    id: web::Path<String>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("read:visits")?;
+    let member = auth.0.user()?;
+    let month = p
+        .str("month")
+        .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m").to_string());
+    let l = visits::ledger(&ctx, member, &id, &month).await?;
+    let wants_csv = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    if wants_csv {
+        let mut csv = String::from("month,direction,member,days\r\n");
+        for (a, direction, days) in &l.by_member {
+            let who = interspace_app::accounts::acct_with_domain(&ctx, a).replace('"', "\"\"");
+            csv.push_str(&format!("{},{direction},\"{who}\",{days}\r\n", l.month));
+        }
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(csv));
+    }
+    let mut r = Renderer::new(&ctx);
+    let mut by_member = Vec::with_capacity(l.by_member.len());
+    for (a, direction, days) in &l.by_member {
+        by_member
+            .push(json!({ "account": r.account(a).await?, "direction": direction, "days": days }));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "month": l.month,
+        "ours_there": { "visits": l.ours_there.0, "days": l.ours_there.1 },
+        "theirs_here": { "visits": l.theirs_here.0, "days": l.theirs_here.1 },
+        "by_member": by_member,
+    })))
+}
+
+fn date(p: &Params) -> Result<Option<chrono::NaiveDate>, InterspaceError> {
+    match p.str("date").filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| invalid("date", "must be a date, e.g. 2026-12-01")),
+    }
+}
+
+async fn visits_json(ctx: &AppContext, list: &[VisitView]) -> Result<Vec<Value>, InterspaceError> {
+    let mut out = Vec::with_capacity(list.len());
+    for v in list {
+        out.push(visit_json(ctx, v).await?);
+    }
+    Ok(out)
+}
+
+pub async fn visits_list(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("read:visits")?;
+    let role = p.str("role").unwrap_or_else(|| "visitor".into());
+    let state = p.str("state").filter(|s| !s.is_empty());
+    let list = visits::list(&ctx, auth.0.user()?, &role, state.as_deref(), date(&p)?).await?;
+    Ok(HttpResponse::Ok().json(visits_json(&ctx, &list).await?))
+}
+
+pub async fn request(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("write:visits")?;
+    let host = match (p.str("host_space_id"), p.str("host_space_acct")) {
+        (Some(id), _) if !id.is_empty() => HostRef::Id(id),
+        (_, Some(acct)) if !acct.is_empty() => HostRef::Acct(acct),
+        _ => {
+            return Err(invalid(
+                "host_space_id",
+                "host_space_id or host_space_acct is required",
+            ))
+        }
+    };
+    let from = p
+        .str("date_from")
+        .ok_or_else(|| invalid("date_from", "is required"))?;
+    let to = p.str("date_to").unwrap_or_else(|| from.clone());
+    let v = visits::request(&ctx, auth.0.user()?, host, &from, &to, p.string("note")?).await?;
+    Ok(HttpResponse::Ok().json(visit_json(&ctx, &v).await?))
+}
+
+pub async fn visit(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("read:visits")?;
+    let v = visits::get(&ctx, auth.0.user()?, &id).await?;
+    Ok(HttpResponse::Ok().json(visit_json(&ctx, &v).await?))
+}
+
+/// `POST /visits/:id/{cancel|approve|reject|check_in|check_out}`
+pub async fn visit_act(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    path: web::Path<(String, String)>,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("write:visits")?;
+    let member = auth.0.user()?;
+    let (id, action) = path.into_inner();
+    let own = visits::get(&ctx, member, &id)
+        .await
+        .is_ok_and(|v| v.visitor.id == member.1.id);
+    let v = match action.as_str() {
+        "cancel" if own => visits::cancel_own(&ctx, member, &id).await?,
+        "cancel" | "approve" | "reject" | "check_in" | "check_out" => {
+            visits::act_as_host(&ctx, member, &id, &action, p.string("reason")?).await?
+        }
+        _ => return Err(InterspaceError(crate::ApiError::NotFound)),
+    };
+    Ok(HttpResponse::Ok().json(visit_json(&ctx, &v).await?))
+}
+
+pub async fn front_desk(
+    ctx: web::Data<AppContext>,
+    auth: Authed,
+    p: Params,
+) -> Result<HttpResponse, InterspaceError> {
+    auth.0.require("read:visits")?;
+    let (day, list) = visits::front_desk(&ctx, auth.0.user()?, date(&p)?).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "date": day.to_string(),
+        "visits": visits_json(&ctx, &list).await?,
+    })))
+}

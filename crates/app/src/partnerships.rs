@@ -1,0 +1,543 @@
+//! Partnerships between spaces (API.md "Partnerships"): proposed by one operator, accepted,
+//! rejected or amended by the other, ended by either. On the wire: the space Groups exchange
+//! `Offer`, `Accept`, `Reject` and `Delete` of the agreement.
+
+use crate::signals::Events;
+use crate::spaces::{self, Money, SpaceDetails};
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::ids::new_id;
+use interspace_core::roles::Role;
+use interspace_core::visits::{weekday, Approval, PartnershipState};
+use interspace_core::ValidationError;
+use interspace_db::accounts::Account;
+use interspace_db::users::{self as db_users, User};
+use interspace_db::visits as db_visits;
+pub use interspace_db::visits::Partnership;
+use interspace_db::{now, DbConn};
+use serde::{Deserialize, Serialize};
+
+/// Notification kind for the operators: a partnership was proposed, answered, amended or ended.
+pub const NOTIFY_PARTNERSHIP: &str = "interspace:partnership";
+
+/// What two spaces agree on (API.md `terms`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Terms {
+    /// `None`: unlimited.
+    pub free_days_per_member_per_month: Option<u32>,
+    /// The price of a day beyond the quota; `None`: not allowed.
+    pub day_price: Option<Money>,
+    pub approval: String,
+    pub advance_notice_hours: u32,
+    pub max_visitors_per_day: Option<u32>,
+    pub days_open: Vec<String>,
+}
+
+impl Default for Terms {
+    fn default() -> Self {
+        Self {
+            free_days_per_member_per_month: Some(3),
+            day_price: None,
+            approval: Approval::Automatic.as_str().into(),
+            advance_notice_hours: 24,
+            max_visitors_per_day: None,
+            days_open: ["mon", "tue", "wed", "thu", "fri"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// Checks terms (from an operator or from the wire) and normalises them.
+pub fn validate_terms(t: &Terms) -> Result<Terms, ValidationError> {
+    let bad = |why: String| ValidationError::new("terms", why);
+    let approval = Approval::parse(&t.approval).map_err(|e| bad(e.reason))?;
+    if t.free_days_per_member_per_month.is_some_and(|n| n > 31) {
+        return Err(bad(
+            "free_days_per_member_per_month is at most 31 (or null)".into(),
+        ));
+    }
+    if t.advance_notice_hours > 24 * 365 {
+        return Err(bad("advance_notice_hours is at most a year".into()));
+    }
+    if t.max_visitors_per_day == Some(0) {
+        return Err(bad(
+            "max_visitors_per_day must be at least 1 (or null)".into()
+        ));
+    }
+    let mut days: Vec<String> = Vec::new();
+    for d in &t.days_open {
+        let d = d.trim().to_lowercase();
+        if !DAYS.contains(&d.as_str()) {
+            return Err(bad(format!("'{d}' is not a day (mon..sun)")));
+        }
+        if !days.contains(&d) {
+            days.push(d);
+        }
+    }
+    if days.is_empty() {
+        return Err(bad("days_open names at least one day".into()));
+    }
+    days.sort_by_key(|d| DAYS.iter().position(|x| x == d));
+    Ok(Terms {
+        free_days_per_member_per_month: t.free_days_per_member_per_month,
+        day_price: t
+            .day_price
+            .as_ref()
+            .map(|m| spaces::validate_money("terms", m))
+            .transpose()?,
+        approval: approval.as_str().into(),
+        advance_notice_hours: t.advance_notice_hours,
+        max_visitors_per_day: t.max_visitors_per_day,
+        days_open: days,
+    })
+}
+
+pub fn terms_of(json: &str) -> Terms {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn to_json(t: &Terms) -> AppResult<String> {
+    serde_json::to_string(t).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Whether `d` is open in these terms.
+pub fn open_on(t: &Terms, d: chrono::NaiveDate) -> bool {
+    t.days_open.iter().any(|o| o == weekday(d))
+}
+
+/// A partnership with the partner space.
+#[derive(Debug, Clone)]
+pub struct PartnershipView {
+    pub partnership: Partnership,
+    pub partner: SpaceDetails,
+    pub terms: Terms,
+    pub pending_terms: Option<Terms>,
+}
+
+async fn view(ctx: &AppContext, p: Partnership) -> AppResult<PartnershipView> {
+    let partner = spaces::get(ctx, &p.partner_space_id).await?;
+    Ok(PartnershipView {
+        terms: terms_of(&p.terms),
+        pending_terms: p.pending_terms.as_deref().map(terms_of),
+        partnership: p,
+        partner,
+    })
+}
+
+/// Only operators manage partnerships; hosts may read them.
+fn require(user: &User, write: bool) -> AppResult<()> {
+    let role = Role::parse(&user.role).unwrap_or(Role::Member);
+    let allowed = if write {
+        role == Role::Operator
+    } else {
+        role.is_staff()
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(if write {
+            "only operators manage partnerships".into()
+        } else {
+            "only the space's staff see partnerships".into()
+        }))
+    }
+}
+
+/// Notifies the local space's operators.
+pub(crate) async fn notify_operators(
+    tx: &mut DbConn,
+    events: &mut Events,
+    from: &str,
+    kind: &str,
+) -> AppResult<()> {
+    for a in db_users::list_accounts_with_roles(tx, &[Role::Operator.as_str()]).await? {
+        crate::notifications::notify(tx, events, &a.id, from, kind, None).await?;
+    }
+    Ok(())
+}
+
+pub async fn list(
+    ctx: &AppContext,
+    user: &User,
+    state: Option<&str>,
+) -> AppResult<Vec<PartnershipView>> {
+    require(user, false)?;
+    let state = state.map(PartnershipState::parse).transpose()?;
+    let ours = spaces::show(ctx).await?;
+    let rows = {
+        let mut conn = ctx.db.get().await?;
+        db_visits::list_partnerships(&mut conn, &ours.space.id, state.map(|s| s.as_str())).await?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        out.push(view(ctx, p).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
+    require(user, false)?;
+    let mut conn = ctx.db.get().await?;
+    let p = db_visits::find_partnership(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("partnership"))?;
+    drop(conn);
+    view(ctx, p).await
+}
+
+/// An operator proposes a partnership to another space (`handle@domain`).
+pub async fn propose(
+    ctx: &AppContext,
+    user: &User,
+    space_acct: &str,
+    terms: &Terms,
+) -> AppResult<PartnershipView> {
+    require(user, true)?;
+    let terms = validate_terms(terms)?;
+    let ours = spaces::show(ctx).await?;
+    let partner = spaces::lookup(ctx, space_acct).await?;
+    if partner.space.id == ours.space.id {
+        return Err(AppError::Validation(ValidationError::new(
+            "space_acct",
+            "a space does not partner with itself",
+        )));
+    }
+    let mut tx = ctx.db.begin().await?;
+    let existing =
+        db_visits::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
+    if let Some(p) = &existing {
+        if matches!(p.state.as_str(), "active" | "proposed" | "received") {
+            return Err(AppError::Conflict(format!(
+                "a partnership with this space is already {}",
+                p.state
+            )));
+        }
+    }
+    let ts = now();
+    let id = existing.as_ref().map_or_else(new_id, |p| p.id.clone());
+    let p = Partnership {
+        uri: ctx
+            .urls()
+            .path(&format!("/partnerships/{}", new_id()))
+            .to_string(),
+        space_id: ours.space.id.clone(),
+        partner_space_id: partner.space.id.clone(),
+        state: PartnershipState::Proposed.as_str().into(),
+        terms: to_json(&terms)?,
+        pending_terms: None,
+        pending_from_us: false,
+        reason: None,
+        created_at: existing.as_ref().map_or(ts, |p| p.created_at),
+        updated_at: ts,
+        id,
+    };
+    if existing.is_some() {
+        db_visits::save_partnership(&mut tx, &p).await?;
+    } else {
+        db_visits::insert_partnership(&mut tx, &p).await?;
+    }
+    crate::outbox::enqueue(
+        &mut tx,
+        "partnership.offer",
+        &ours.account.id,
+        &p.id,
+        Some(&partner.account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    view(ctx, p).await
+}
+
+async fn ours_by_id(tx: &mut DbConn, id: &str) -> AppResult<Partnership> {
+    db_visits::find_partnership(tx, id)
+        .await?
+        .ok_or(AppError::NotFound("partnership"))
+}
+
+/// The receiving operator accepts a proposal or the other side's amendment.
+pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
+    require(user, true)?;
+    let ours = spaces::show(ctx).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut p = ours_by_id(&mut tx, id).await?;
+    match (p.state.as_str(), &p.pending_terms, p.pending_from_us) {
+        ("received", _, _) => p.state = PartnershipState::Active.as_str().into(),
+        ("active", Some(t), false) => {
+            p.terms = t.clone();
+            p.pending_terms = None;
+        }
+        _ => {
+            return Err(AppError::Conflict(
+                "nothing from the other space waits for an answer".into(),
+            ))
+        }
+    }
+    p.updated_at = now();
+    db_visits::save_partnership(&mut tx, &p).await?;
+    let partner = spaces::get(ctx, &p.partner_space_id).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        "partnership.accept",
+        &ours.account.id,
+        &p.id,
+        Some(&partner.account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    view(ctx, p).await
+}
+
+/// The receiving operator turns down a proposal or the other side's amendment.
+pub async fn reject(
+    ctx: &AppContext,
+    user: &User,
+    id: &str,
+    reason: Option<String>,
+) -> AppResult<PartnershipView> {
+    require(user, true)?;
+    let ours = spaces::show(ctx).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut p = ours_by_id(&mut tx, id).await?;
+    match (p.state.as_str(), &p.pending_terms, p.pending_from_us) {
+        ("received", _, _) => p.state = PartnershipState::Rejected.as_str().into(),
+        ("active", Some(_), false) => p.pending_terms = None,
+        _ => {
+            return Err(AppError::Conflict(
+                "nothing from the other space waits for an answer".into(),
+            ))
+        }
+    }
+    p.reason = clean(reason);
+    p.updated_at = now();
+    db_visits::save_partnership(&mut tx, &p).await?;
+    let partner = spaces::get(ctx, &p.partner_space_id).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        "partnership.reject",
+        &ours.account.id,
+        &p.id,
+        Some(&partner.account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    view(ctx, p).await
+}
+
+/// Either operator proposes new terms for an active partnership; the other side answers.
+pub async fn amend(
+    ctx: &AppContext,
+    user: &User,
+    id: &str,
+    terms: &Terms,
+) -> AppResult<PartnershipView> {
+    require(user, true)?;
+    let terms = validate_terms(terms)?;
+    let ours = spaces::show(ctx).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut p = ours_by_id(&mut tx, id).await?;
+    if p.state != PartnershipState::Active.as_str() {
+        return Err(AppError::Conflict(
+            "only an active partnership is amended".into(),
+        ));
+    }
+    p.pending_terms = Some(to_json(&terms)?);
+    p.pending_from_us = true;
+    p.updated_at = now();
+    db_visits::save_partnership(&mut tx, &p).await?;
+    let partner = spaces::get(ctx, &p.partner_space_id).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        "partnership.offer",
+        &ours.account.id,
+        &p.id,
+        Some(&partner.account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    view(ctx, p).await
+}
+
+/// Either operator ends a partnership. Visits already approved are honoured; requests still
+/// waiting (pending, waitlisted) are refused with `no_partnership`.
+pub async fn end(
+    ctx: &AppContext,
+    user: &User,
+    id: &str,
+    reason: Option<String>,
+) -> AppResult<PartnershipView> {
+    require(user, true)?;
+    let ours = spaces::show(ctx).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let mut p = ours_by_id(&mut tx, id).await?;
+    if matches!(p.state.as_str(), "ended" | "rejected") {
+        return Err(AppError::Conflict(format!(
+            "the partnership is already {}",
+            p.state
+        )));
+    }
+    p.state = PartnershipState::Ended.as_str().into();
+    p.pending_terms = None;
+    p.reason = clean(reason);
+    p.updated_at = now();
+    db_visits::save_partnership(&mut tx, &p).await?;
+    crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
+    let partner = spaces::get(ctx, &p.partner_space_id).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        "partnership.end",
+        &ours.account.id,
+        &p.id,
+        Some(&partner.account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    view(ctx, p).await
+}
+
+fn clean(reason: Option<String>) -> Option<String> {
+    reason
+        .map(|r| r.trim().chars().take(500).collect::<String>())
+        .filter(|r| !r.is_empty())
+}
+
+/// The partnership as the delivery worker sends it, with our space and the partner's Group.
+pub async fn for_delivery(
+    ctx: &AppContext,
+    id: &str,
+) -> AppResult<(Partnership, SpaceDetails, SpaceDetails)> {
+    let p = {
+        let mut conn = ctx.db.get().await?;
+        ours_by_id(&mut conn, id).await?
+    };
+    let ours = spaces::get(ctx, &p.space_id).await?;
+    let partner = spaces::get(ctx, &p.partner_space_id).await?;
+    Ok((p, ours, partner))
+}
+
+/// An `Offer` of a partnership (or of new terms for one) from another space's Group.
+pub async fn receive_offer(
+    ctx: &AppContext,
+    actor: &Account,
+    uri: &str,
+    terms: &Terms,
+) -> AppResult<()> {
+    let terms = validate_terms(terms)?;
+    let partner = spaces::of_remote_group(ctx, actor.clone()).await?;
+    let ours = spaces::show(ctx).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let existing =
+        db_visits::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
+    let ts = now();
+    match existing {
+        // New terms for the agreement we have.
+        Some(mut p) if p.uri == uri && p.state == PartnershipState::Active.as_str() => {
+            p.pending_terms = Some(to_json(&terms)?);
+            p.pending_from_us = false;
+            p.updated_at = ts;
+            db_visits::save_partnership(&mut tx, &p).await?;
+        }
+        Some(p) if matches!(p.state.as_str(), "active" | "received") && p.uri == uri => {}
+        existing => {
+            let p = Partnership {
+                id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),
+                uri: uri.to_string(),
+                space_id: ours.space.id.clone(),
+                partner_space_id: partner.space.id.clone(),
+                state: PartnershipState::Received.as_str().into(),
+                terms: to_json(&terms)?,
+                pending_terms: None,
+                pending_from_us: false,
+                reason: None,
+                created_at: existing.as_ref().map_or(ts, |p| p.created_at),
+                updated_at: ts,
+            };
+            if existing.is_some() {
+                db_visits::save_partnership(&mut tx, &p).await?;
+            } else {
+                db_visits::insert_partnership(&mut tx, &p).await?;
+            }
+        }
+    }
+    notify_operators(&mut tx, &mut events, &actor.id, NOTIFY_PARTNERSHIP).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// The other space's answer to our proposal or amendment, or its end of the partnership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    Reject,
+    End,
+}
+
+/// Applies the partner Group's `Accept`, `Reject` or `Delete` of the partnership `uri`.
+pub async fn receive_answer(
+    ctx: &AppContext,
+    actor: &Account,
+    uri: &str,
+    answer: Answer,
+    reason: Option<String>,
+) -> AppResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let Some(mut p) = db_visits::find_partnership_by_uri(&mut tx, uri).await? else {
+        return Err(AppError::NotFound("partnership"));
+    };
+    let partner_space = spaces::get(ctx, &p.partner_space_id).await?;
+    if partner_space.account.id != actor.id {
+        return Err(AppError::Forbidden(
+            "only the partner space answers for this partnership".into(),
+        ));
+    }
+    match (answer, p.state.as_str(), p.pending_from_us) {
+        (Answer::End, _, _) => {
+            p.state = PartnershipState::Ended.as_str().into();
+            p.pending_terms = None;
+            crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
+        }
+        (Answer::Accept, "proposed", _) => p.state = PartnershipState::Active.as_str().into(),
+        (Answer::Reject, "proposed", _) => p.state = PartnershipState::Rejected.as_str().into(),
+        (Answer::Accept, "active", true) => {
+            if let Some(t) = p.pending_terms.take() {
+                p.terms = t;
+            }
+        }
+        (Answer::Reject, "active", true) => p.pending_terms = None,
+        _ => return Ok(()),
+    }
+    p.reason = clean(reason);
+    p.updated_at = now();
+    db_visits::save_partnership(&mut tx, &p).await?;
+    notify_operators(&mut tx, &mut events, &actor.id, NOTIFY_PARTNERSHIP).await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// Whether `uri` is a partnership we are party to.
+pub async fn knows(ctx: &AppContext, uri: &str) -> AppResult<bool> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_visits::find_partnership_by_uri(&mut conn, uri)
+        .await?
+        .is_some())
+}
+
+/// Our active partnership with the space of `partner_space_id`, if any.
+pub async fn active_with(
+    tx: &mut DbConn,
+    our_space_id: &str,
+    partner_space_id: &str,
+) -> AppResult<Option<Partnership>> {
+    Ok(
+        db_visits::find_partnership_with(tx, our_space_id, partner_space_id)
+            .await?
+            .filter(|p| p.state == PartnershipState::Active.as_str()),
+    )
+}

@@ -1,0 +1,3 @@
+DROP TABLE visit_days;
+DROP TABLE visits;
+DROP TABLE partnerships;
