@@ -176,8 +176,10 @@ pub fn decide(
         .terms
         .as_ref()
         .map_or(rules.advance_notice_hours, |t| t.advance_notice_hours);
+    // With no notice required, today is fine; otherwise the first day's start must be far
+    // enough ahead.
     let starts = first.and_hms_opt(0, 0, 0).unwrap_or(now);
-    if starts < now || (starts - now).num_hours() < i64::from(notice) {
+    if *first < now.date() || (notice > 0 && (starts - now).num_hours() < i64::from(notice)) {
         return refuse(
             "notice_too_short",
             format!("this space needs {notice} hours' notice"),
@@ -316,6 +318,18 @@ mod tests {
         );
         assert!(matches!(
             decide(&rules, &[d("2026-12-01")], now(), &load),
+            VisitAnswer::Refused("notice_too_short", _)
+        ));
+        let mut walk_in = partner(Some(3));
+        if let Some(t) = walk_in.terms.as_mut() {
+            t.advance_notice_hours = 0;
+        }
+        assert_eq!(
+            decide(&walk_in, &[d("2026-12-01")], now(), &load),
+            VisitAnswer::Approved
+        );
+        assert!(matches!(
+            decide(&walk_in, &[d("2026-11-30")], now(), &load),
             VisitAnswer::Refused("notice_too_short", _)
         ));
         let mut full = Load::default();

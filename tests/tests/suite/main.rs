@@ -18,4 +18,5 @@ mod profiles;
 mod relations;
 mod resolve;
 mod streaming;
+mod visits;
 mod web;

@@ -1,0 +1,490 @@
+//! Visits between partner spaces: partnerships, vouched requests, quotas, capacity, manual
+//! approval, cancellation both ways, check-in and check-out, ledgers, forged vouching.
+
+use interspace_tests::{TestCluster, TestInstance};
+use serde_json::{json, Value};
+
+const API: &str = "/api/interspace/v1";
+
+async fn operator(i: &TestInstance) -> String {
+    let first = i.first_run.as_ref().expect("first run credentials");
+    i.password_token(&first.operator_username, &first.password, "read write")
+        .await
+}
+
+/// Terms open every day with no notice, so that tests may use any date from today on.
+fn terms(free: Value, approval: &str, max_per_day: Value) -> Value {
+    json!({
+        "free_days_per_member_per_month": free, "approval": approval, "advance_notice_hours": 0,
+        "max_visitors_per_day": max_per_day,
+        "days_open": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    })
+}
+
+/// Opens the host's doors every day (its own policy also names the days).
+async fn open_every_day(i: &TestInstance, op: &str) {
+    let (_, spaces) = i.get(op, &format!("{API}/spaces?local=true")).await;
+    let id = spaces[0]["id"].as_str().expect("space id");
+    let (status, body) = i
+        .patch(
+            op,
+            &format!("{API}/spaces/{id}"),
+            json!({"visit_policy": {"days_open": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "advance_notice_hours": 0}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A proposes, B accepts: an active partnership on both sides. Returns (A's id, B's id).
+async fn partner(
+    cluster: &TestCluster,
+    a: &TestInstance,
+    b: &TestInstance,
+    terms: Value,
+) -> (String, String) {
+    let (op_a, op_b) = (operator(a).await, operator(b).await);
+    let (status, proposed) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships"),
+            json!({"space_acct": format!("space@{}", b.domain), "terms": terms}),
+        )
+        .await;
+    assert_eq!(status, 200, "{proposed}");
+    assert_eq!(proposed["state"], "proposed");
+    cluster.settle().await;
+    let (_, received) = b
+        .get(&op_b, &format!("{API}/partnerships?state=received"))
+        .await;
+    let b_id = received[0]["id"].as_str().expect("received").to_string();
+    assert_eq!(
+        received[0]["partner"]["acct"],
+        format!("space@{}", a.domain)
+    );
+    let (status, accepted) = b
+        .post(
+            &op_b,
+            &format!("{API}/partnerships/{b_id}/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, accepted["state"].as_str()), (200, Some("active")));
+    cluster.settle().await;
+    let a_id = proposed["id"].as_str().expect("id").to_string();
+    let (_, on_a) = a.get(&op_a, &format!("{API}/partnerships/{a_id}")).await;
+    assert_eq!(on_a["state"], "active", "{on_a}");
+    (a_id, b_id)
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A member of `home` asks `host` for `from..=to`; returns the visit as the home shows it.
+async fn ask(home: &TestInstance, token: &str, host: &TestInstance, from: &str, to: &str) -> Value {
+    let (status, v) = home
+        .post(
+            token,
+            &format!("{API}/visits"),
+            json!({"host_space_acct": format!("space@{}", host.domain), "date_from": from, "date_to": to, "note": "hot desk please"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["state"], "requested");
+    v
+}
+
+async fn visit_state(i: &TestInstance, token: &str, id: &str) -> Value {
+    let (status, v) = i.get(token, &format!("{API}/visits/{id}")).await;
+    assert_eq!(status, 200, "{v}");
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partnerships_are_proposed_accepted_amended_and_ended() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let (a_id, b_id) = partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
+    let (op_a, op_b) = (operator(a).await, operator(b).await);
+    // Members cannot manage partnerships.
+    let member = a.user("mia").await;
+    let (status, _) = a
+        .post(
+            &member.token,
+            &format!("{API}/partnerships/{a_id}/end"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    // A amends; B sees the new terms waiting and accepts them.
+    let (status, amended) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships/{a_id}/amend"),
+            json!({"terms": terms(json!(5), "manual", json!(4))}),
+        )
+        .await;
+    assert_eq!(status, 200, "{amended}");
+    assert_eq!(amended["pending_from_us"], true);
+    cluster.settle().await;
+    let (_, on_b) = b.get(&op_b, &format!("{API}/partnerships/{b_id}")).await;
+    assert_eq!(
+        on_b["pending_terms"]["free_days_per_member_per_month"], 5,
+        "{on_b}"
+    );
+    assert_eq!(on_b["terms"]["free_days_per_member_per_month"], 3);
+    b.post(
+        &op_b,
+        &format!("{API}/partnerships/{b_id}/accept"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    for (i, op, id) in [(a, &op_a, &a_id), (b, &op_b, &b_id)] {
+        let (_, p) = i.get(op, &format!("{API}/partnerships/{id}")).await;
+        assert_eq!(p["terms"]["free_days_per_member_per_month"], 5, "{p}");
+        assert_eq!(p["terms"]["approval"], "manual");
+        assert_eq!(p["pending_terms"], Value::Null);
+    }
+    // Bad terms are refused with the field named.
+    let (status, err) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships/{a_id}/amend"),
+            json!({"terms": {"approval": "sometimes"}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(err["details"]["terms"].is_string(), "{err}");
+    // B ends it; A learns it.
+    let (status, ended) = b
+        .post(
+            &op_b,
+            &format!("{API}/partnerships/{b_id}/end"),
+            json!({"reason": "we are moving"}),
+        )
+        .await;
+    assert_eq!((status, ended["state"].as_str()), (200, Some("ended")));
+    cluster.settle().await;
+    let (_, p) = a.get(&op_a, &format!("{API}/partnerships/{a_id}")).await;
+    assert_eq!(p["state"], "ended");
+    assert_eq!(p["reason"], "we are moving");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotas_manual_approval_cancellations_and_ledgers() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let op_b = operator(b).await;
+    open_every_day(b, &op_b).await;
+    let (a_id, b_id) = partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
+    let mia = a.user("mia").await;
+    // Three free days next month: three one-day visits go through, the fourth is refused.
+    let month = today() + chrono::Duration::days(40);
+    let first = month.format("%Y-%m-01").to_string();
+    let day = |n: u32| format!("{}-{n:02}", month.format("%Y-%m"));
+    let mut ids = Vec::new();
+    for n in 1..=4 {
+        let v = ask(a, &mia.token, b, &day(n), &day(n)).await;
+        cluster.settle().await;
+        ids.push(v["id"].as_str().expect("id").to_string());
+    }
+    for id in &ids[..3] {
+        assert_eq!(visit_state(a, &mia.token, id).await["state"], "approved");
+    }
+    let fourth = visit_state(a, &mia.token, &ids[3]).await;
+    assert_eq!(fourth["state"], "rejected", "{fourth}");
+    assert_eq!(fourth["reason_code"], "quota_exceeded");
+    assert!(fourth["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("3 of 3"));
+    let _ = first;
+
+    // The visitor cancels one: the host sees it, and the day no longer counts.
+    let (status, cancelled) = a
+        .post(
+            &mia.token,
+            &format!("{API}/visits/{}/cancel", ids[0]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, cancelled["cancelled_by"].as_str()),
+        (200, Some("visitor"))
+    );
+    cluster.settle().await;
+    let (_, at_b) = b
+        .get(&op_b, &format!("{API}/visits?role=host&state=cancelled"))
+        .await;
+    assert_eq!(at_b.as_array().map(Vec::len), Some(1), "{at_b}");
+    assert_eq!(at_b[0]["visitor"]["acct"], format!("mia@{}", a.domain));
+
+    // The host cancels another with a reason; the visitor's side shows it.
+    let host_copy = b
+        .get(&op_b, &format!("{API}/visits?role=host&state=approved"))
+        .await
+        .1;
+    let to_cancel = host_copy[0]["id"].as_str().expect("id");
+    let (status, _) = b
+        .post(
+            &op_b,
+            &format!("{API}/visits/{to_cancel}/cancel"),
+            json!({"reason": "burst pipe"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    cluster.settle().await;
+    let (_, mine) = a
+        .get(
+            &mia.token,
+            &format!("{API}/visits?role=visitor&state=cancelled"),
+        )
+        .await;
+    let by_host = mine
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|v| v["cancelled_by"] == "host")
+        .cloned()
+        .expect("cancelled by the host");
+    assert_eq!(by_host["reason"], "burst pipe");
+
+    // Ledgers agree: one visit of one day left on both sides.
+    let op_a = operator(a).await;
+    let month_str = month.format("%Y-%m").to_string();
+    let (_, ours) = a
+        .get(
+            &op_a,
+            &format!("{API}/partnerships/{a_id}/ledger?month={month_str}"),
+        )
+        .await;
+    let (_, theirs) = b
+        .get(
+            &op_b,
+            &format!("{API}/partnerships/{b_id}/ledger?month={month_str}"),
+        )
+        .await;
+    assert_eq!(
+        ours["ours_there"],
+        json!({"visits": 1, "days": 1}),
+        "{ours}"
+    );
+    assert_eq!(theirs["theirs_here"], ours["ours_there"], "{theirs}");
+    assert_eq!(theirs["by_member"][0]["direction"], "theirs_here");
+    let csv = interspace_tests::http()
+        .get(b.at(&format!(
+            "{API}/partnerships/{b_id}/ledger?month={month_str}"
+        )))
+        .bearer_auth(&op_b)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(csv.starts_with("month,direction,member,days\r\n"), "{csv}");
+    assert!(
+        csv.contains(&format!("theirs_here,\"mia@{}\",1", a.domain)),
+        "{csv}"
+    );
+
+    // Manual approval: a pending request until the host's staff decide.
+    let mut manual = terms(json!(null), "manual", json!(null));
+    manual["days_open"] = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    a.post(
+        &op_a,
+        &format!("{API}/partnerships/{a_id}/amend"),
+        json!({ "terms": manual }),
+    )
+    .await;
+    cluster.settle().await;
+    b.post(
+        &op_b,
+        &format!("{API}/partnerships/{b_id}/accept"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    let v = ask(a, &mia.token, b, &day(20), &day(21)).await;
+    cluster.settle().await;
+    let id = v["id"].as_str().expect("id");
+    assert_eq!(visit_state(a, &mia.token, id).await["state"], "requested");
+    let (_, pending) = b
+        .get(&op_b, &format!("{API}/visits?role=host&state=pending"))
+        .await;
+    let host_id = pending[0]["id"].as_str().expect("pending at the host");
+    let member_b = b.user("noor").await;
+    let (status, _) = b
+        .post(
+            &member_b.token,
+            &format!("{API}/visits/{host_id}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 403, "only staff approve");
+    let (status, approved) = b
+        .post(&op_b, &format!("{API}/visits/{host_id}/approve"), json!({}))
+        .await;
+    assert_eq!(
+        (status, approved["state"].as_str()),
+        (200, Some("approved"))
+    );
+    cluster.settle().await;
+    assert_eq!(visit_state(a, &mia.token, id).await["state"], "approved");
+    assert!(
+        b.get(&member_b.token, &format!("{API}/visits/{host_id}"))
+            .await
+            .0
+            == 404,
+        "a member of the host does not see others' visits"
+    );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_desk_checks_in_and_out_on_the_day() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let op_b = operator(b).await;
+    open_every_day(b, &op_b).await;
+    partner(&cluster, a, b, terms(json!(null), "automatic", json!(null))).await;
+    let mia = a.user("mia").await;
+    let now = today().to_string();
+    let later = (today() + chrono::Duration::days(3)).to_string();
+    let v = ask(a, &mia.token, b, &now, &now).await;
+    let future = ask(a, &mia.token, b, &later, &later).await;
+    cluster.settle().await;
+    let (status, desk) = b.get(&op_b, &format!("{API}/front_desk")).await;
+    assert_eq!(status, 200, "{desk}");
+    assert_eq!(desk["date"], now);
+    assert_eq!(desk["visits"].as_array().map(Vec::len), Some(1), "{desk}");
+    let host_id = desk["visits"][0]["id"].as_str().expect("id").to_string();
+    let (status, _) = b
+        .get(&mia.token.clone(), &format!("{API}/front_desk"))
+        .await;
+    assert_ne!(
+        status, 200,
+        "a token of another instance opens nothing here"
+    );
+
+    // Only on the day: tomorrow's visit cannot check in today.
+    let (_, others) = b
+        .get(&op_b, &format!("{API}/front_desk?date={later}"))
+        .await;
+    let later_id = others["visits"][0]["id"]
+        .as_str()
+        .expect("later")
+        .to_string();
+    let (status, err) = b
+        .post(
+            &op_b,
+            &format!("{API}/visits/{later_id}/check_in"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error_code"].as_str()),
+        (422, Some("not_today"))
+    );
+
+    let (status, checked) = b
+        .post(
+            &op_b,
+            &format!("{API}/visits/{host_id}/check_in"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, checked["state"].as_str()),
+        (200, Some("checked_in"))
+    );
+    cluster.settle().await;
+    let id = v["id"].as_str().expect("id");
+    let home = visit_state(a, &mia.token, id).await;
+    assert_eq!(home["state"], "checked_in");
+    assert!(home["checked_in_at"].is_string());
+    b.post(
+        &op_b,
+        &format!("{API}/visits/{host_id}/check_out"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    let home = visit_state(a, &mia.token, id).await;
+    assert_eq!(home["state"], "completed");
+    assert!(home["checked_out_at"].is_string());
+    let _ = future;
+    cluster.shutdown().await;
+}
+
+/// Three spaces: C has no partnership with B (the public policy answers), and a forged
+/// vouching (a visitor who is not the sender's member) is refused and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vouching_is_checked_and_strangers_get_the_public_policy() {
+    let cluster = TestCluster::spawn(3).await;
+    let (a, b, c) = (&cluster[0], &cluster[1], &cluster[2]);
+    let op_b = operator(b).await;
+    open_every_day(b, &op_b).await;
+    partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
+    let cleo = c.user("cleo").await;
+    let date = (today() + chrono::Duration::days(2)).to_string();
+    let v = ask(c, &cleo.token, b, &date, &date).await;
+    cluster.settle().await;
+    let answer = visit_state(c, &cleo.token, v["id"].as_str().expect("id")).await;
+    assert_eq!(answer["state"], "rejected", "{answer}");
+    assert_eq!(answer["reason_code"], "no_partnership");
+
+    // A peer Group vouches for someone who names another home space: refused, nothing kept.
+    let peer = interspace_tests::peer::FakePeer::start().await;
+    let group = peer.add_person("hub");
+    let group_id = group["id"].as_str().expect("id").to_string();
+    let mut g = group.clone();
+    g["type"] = json!("Group");
+    peer.put("/users/hub", "application/activity+json", &g);
+    let mut stranger = peer.add_person("stranger");
+    stranger["homeSpace"] = json!(format!("http://{}/spaces/space", a.domain));
+    peer.put("/users/stranger", "application/activity+json", &stranger);
+    let offer = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{group_id}/visits/1/offer"), "type": "Offer", "actor": group_id,
+        "object": {
+            "id": format!("{group_id}/visits/1"), "type": "Visit",
+            "attributedTo": stranger["id"], "homeSpace": group_id,
+            "startDate": date, "endDate": date,
+        },
+    });
+    let status = peer.deliver(&group_id, b, "/inbox", &offer).await;
+    assert_eq!(status, 400, "the visitor's own home space is another");
+    let (_, seen) = b.get(&op_b, &format!("{API}/visits?role=host")).await;
+    assert_eq!(
+        seen.as_array().map(Vec::len),
+        Some(1),
+        "only cleo's: {seen}"
+    );
+    // The same Group vouching for its own member is heard (and gets the public policy).
+    let mut member = peer.add_person("member");
+    member["homeSpace"] = json!(group_id);
+    peer.put("/users/member", "application/activity+json", &member);
+    let mut honest = offer.clone();
+    honest["id"] = json!(format!("{group_id}/visits/2/offer"));
+    honest["object"]["id"] = json!(format!("{group_id}/visits/2"));
+    honest["object"]["attributedTo"] = member["id"].clone();
+    assert_eq!(peer.deliver(&group_id, b, "/inbox", &honest).await, 202);
+    let (_, seen) = b.get(&op_b, &format!("{API}/visits?role=host")).await;
+    assert_eq!(seen.as_array().map(Vec::len), Some(2), "{seen}");
+    // A replay of that Offer changes nothing.
+    let mut replay = honest.clone();
+    replay["id"] = json!(format!("{group_id}/visits/2/offer-again"));
+    assert_eq!(peer.deliver(&group_id, b, "/inbox", &replay).await, 202);
+    let (_, seen) = b.get(&op_b, &format!("{API}/visits?role=host")).await;
+    assert_eq!(
+        seen.as_array().map(Vec::len),
+        Some(2),
+        "stored once: {seen}"
+    );
+    peer.stop().await;
+    cluster.shutdown().await;
+}
