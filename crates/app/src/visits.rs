@@ -755,6 +755,51 @@ pub async fn cancel_own(
     view(ctx, v).await
 }
 
+/// Closes the days that ended at our space (host time zone): an approved visit whose last day
+/// is over was a no-show, a checked-in one is completed. Both spaces hear of it. Returns how
+/// many visits were closed.
+pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
+    let host = spaces::show(ctx).await?;
+    let today = rules::local(now(), &host.space.timezone).date();
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    let mut closed = 0;
+    for (state, next) in [
+        ("approved", VisitState::NoShow),
+        ("checked_in", VisitState::Completed),
+    ] {
+        let open = db_visits::list_visits(
+            &mut tx,
+            &VisitFilter {
+                host_space_id: Some(host.space.id.clone()),
+                state: Some(state.into()),
+                limit: 1000,
+                ..VisitFilter::default()
+            },
+        )
+        .await?;
+        for mut v in open.into_iter().filter(|v| v.date_to < today) {
+            v.state = next.as_str().into();
+            v.updated_at = now();
+            db_visits::save_visit(&mut tx, &v).await?;
+            answer(&mut tx, &host, &v).await?;
+            crate::notifications::notify(
+                &mut tx,
+                &mut events,
+                &v.visitor_id,
+                &host.account.id,
+                NOTIFY_VISIT,
+                None,
+            )
+            .await?;
+            closed += 1;
+        }
+    }
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(closed)
+}
+
 /// The visit as the delivery worker sends it.
 pub async fn for_delivery(ctx: &AppContext, id: &str) -> AppResult<VisitView> {
     let v = {

@@ -141,6 +141,13 @@ impl Application {
                     .map(|p| format!("{p:?}"))
             })
         }));
+        tokio::spawn(periodically(ctx.clone(), 600, "visit days", |ctx| {
+            Box::pin(async move {
+                interspace_app::visits::close_days(&ctx)
+                    .await
+                    .map(|n| format!("{n} visits closed"))
+            })
+        }));
         tokio::spawn(periodically(ctx.clone(), 60, "event reminders", |ctx| {
             Box::pin(async move {
                 interspace_app::events::remind(&ctx)

@@ -81,12 +81,12 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// A member of `home` asks `host` for `from..=to`; returns the visit as the home shows it.
-async fn ask(home: &TestInstance, token: &str, host: &TestInstance, from: &str, to: &str) -> Value {
+async fn ask(home: &TestInstance, token: &str, host_domain: &str, from: &str, to: &str) -> Value {
     let (status, v) = home
         .post(
             token,
             &format!("{API}/visits"),
-            json!({"host_space_acct": format!("space@{}", host.domain), "date_from": from, "date_to": to, "note": "hot desk please"}),
+            json!({"host_space_acct": format!("space@{host_domain}"), "date_from": from, "date_to": to, "note": "hot desk please"}),
         )
         .await;
     assert_eq!(status, 200, "{v}");
@@ -186,7 +186,7 @@ async fn quotas_manual_approval_cancellations_and_ledgers() {
     let day = |n: u32| format!("{}-{n:02}", month.format("%Y-%m"));
     let mut ids = Vec::new();
     for n in 1..=4 {
-        let v = ask(a, &mia.token, b, &day(n), &day(n)).await;
+        let v = ask(a, &mia.token, &b.domain, &day(n), &day(n)).await;
         cluster.settle().await;
         ids.push(v["id"].as_str().expect("id").to_string());
     }
@@ -308,7 +308,7 @@ async fn quotas_manual_approval_cancellations_and_ledgers() {
     )
     .await;
     cluster.settle().await;
-    let v = ask(a, &mia.token, b, &day(20), &day(21)).await;
+    let v = ask(a, &mia.token, &b.domain, &day(20), &day(21)).await;
     cluster.settle().await;
     let id = v["id"].as_str().expect("id");
     assert_eq!(visit_state(a, &mia.token, id).await["state"], "requested");
@@ -354,8 +354,8 @@ async fn front_desk_checks_in_and_out_on_the_day() {
     let mia = a.user("mia").await;
     let now = today().to_string();
     let later = (today() + chrono::Duration::days(3)).to_string();
-    let v = ask(a, &mia.token, b, &now, &now).await;
-    let future = ask(a, &mia.token, b, &later, &later).await;
+    let v = ask(a, &mia.token, &b.domain, &now, &now).await;
+    let future = ask(a, &mia.token, &b.domain, &later, &later).await;
     cluster.settle().await;
     let (status, desk) = b.get(&op_b, &format!("{API}/front_desk")).await;
     assert_eq!(status, 200, "{desk}");
@@ -431,7 +431,7 @@ async fn vouching_is_checked_and_strangers_get_the_public_policy() {
     partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
     let cleo = c.user("cleo").await;
     let date = (today() + chrono::Duration::days(2)).to_string();
-    let v = ask(c, &cleo.token, b, &date, &date).await;
+    let v = ask(c, &cleo.token, &b.domain, &date, &date).await;
     cluster.settle().await;
     let answer = visit_state(c, &cleo.token, v["id"].as_str().expect("id")).await;
     assert_eq!(answer["state"], "rejected", "{answer}");
@@ -486,5 +486,240 @@ async fn vouching_is_checked_and_strangers_get_the_public_policy() {
         "stored once: {seen}"
     );
     peer.stop().await;
+    cluster.shutdown().await;
+}
+
+/// Four requests from two instances at once for the last place of a day: one is approved,
+/// the others wait; when the approved visitor cancels, the oldest waiting one moves up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_place_of_a_day_goes_to_one_visitor_only() {
+    let cluster = TestCluster::spawn(3).await;
+    let (a, b, c) = (&cluster[0], &cluster[1], &cluster[2]);
+    let op_b = operator(b).await;
+    open_every_day(b, &op_b).await;
+    partner(&cluster, a, b, terms(json!(null), "automatic", json!(1))).await;
+    partner(&cluster, c, b, terms(json!(null), "automatic", json!(1))).await;
+    let date = (today() + chrono::Duration::days(5)).to_string();
+    let mut people = Vec::new();
+    for (i, name) in [(a, "ann"), (a, "abe"), (c, "cid"), (c, "cat")] {
+        people.push((i, i.user(name).await.token));
+    }
+    let mut asks = tokio::task::JoinSet::new();
+    for (i, token) in &people {
+        let (url, token, host) = (
+            i.at(&format!("{API}/visits")),
+            token.clone(),
+            format!("space@{}", b.domain),
+        );
+        let date = date.clone();
+        asks.spawn(async move {
+            let res = interspace_tests::http()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"host_space_acct": host, "date_from": date, "date_to": date}))
+                .send()
+                .await
+                .expect("ask");
+            res.status().as_u16()
+        });
+    }
+    while let Some(status) = asks.join_next().await {
+        assert_eq!(status.expect("task"), 200);
+    }
+    cluster.settle().await;
+    // (instance, token, visit id, state) for each visitor, as their home shows it.
+    let mut seen = Vec::new();
+    for (i, token) in &people {
+        let (_, mine) = i.get(token, &format!("{API}/visits?role=visitor")).await;
+        let id = mine[0]["id"].as_str().expect("id").to_string();
+        let state = mine[0]["state"].as_str().unwrap_or_default().to_string();
+        seen.push((*i, token.clone(), id, state));
+    }
+    let mut states: Vec<&str> = seen.iter().map(|s| s.3.as_str()).collect();
+    states.sort();
+    assert_eq!(
+        states,
+        ["approved", "waitlisted", "waitlisted", "waitlisted"]
+    );
+    let (_, desk) = b.get(&op_b, &format!("{API}/front_desk?date={date}")).await;
+    assert_eq!(desk["visits"].as_array().map(Vec::len), Some(4));
+
+    // The approved visitor cancels: exactly one waiting visitor gets the place, and hears it.
+    let (i, token, id, _) = seen
+        .iter()
+        .find(|s| s.3 == "approved")
+        .expect("someone approved");
+    i.post(token, &format!("{API}/visits/{id}/cancel"), json!({}))
+        .await;
+    cluster.settle().await;
+    let (_, approved) = b
+        .get(&op_b, &format!("{API}/visits?role=host&state=approved"))
+        .await;
+    assert_eq!(approved.as_array().map(Vec::len), Some(1), "{approved}");
+    let mut now_approved = 0;
+    for (i, token, id, before) in &seen {
+        let v = visit_state(i, token, id).await;
+        if before == "waitlisted" && v["state"] == "approved" {
+            now_approved += 1;
+        }
+    }
+    assert_eq!(
+        now_approved, 1,
+        "the promotion reached the visitor's own instance"
+    );
+    cluster.shutdown().await;
+}
+
+/// The host is down when the request leaves: it is retried and answered once the host is
+/// back, nothing lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_to_a_host_that_is_down_arrives_later() {
+    let a = TestInstance::spawn_configured(0, |c| c.federation.retry_base_seconds = 0.2).await;
+    let b = TestInstance::spawn(1).await;
+    let cluster = TestCluster {
+        instances: vec![a, b],
+    };
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let op_b = operator(b).await;
+    open_every_day(b, &op_b).await;
+    partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
+    let mia = a.user("mia").await;
+    let date = (today() + chrono::Duration::days(2)).to_string();
+    let mut cluster = cluster;
+    let b_down = cluster
+        .instances
+        .pop()
+        .expect("b")
+        .stop_keeping_data()
+        .await;
+    let a = &cluster[0];
+    let host_domain = b_down.config.server.domain.clone();
+    let v = ask(a, &mia.token, &host_domain, &date, &date).await;
+    let id = v["id"].as_str().expect("id").to_string();
+    // A tried and will try again.
+    interspace_tests::wait_until(
+        "a failed attempt",
+        std::time::Duration::from_secs(10),
+        || async {
+            let undelivered = interspace_app::outbox::undelivered(&a.ctx, 10)
+                .await
+                .expect("queue");
+            undelivered.iter().any(|d| d.attempts > 0).then_some(())
+        },
+    )
+    .await;
+    cluster.instances.push(b_down.start().await);
+    cluster.settle().await;
+    let home = visit_state(&cluster[0], &mia.token, &id).await;
+    assert_eq!(home["state"], "approved", "{home}");
+    cluster.shutdown().await;
+}
+
+/// Ending a partnership: approved visits are honoured, waiting requests are refused with
+/// `no_partnership`, and new requests get the public policy. At the end of its day an approved
+/// visit nobody checked in is a no-show on both sides. Visits appear in no public collection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_a_partnership_no_shows_and_privacy() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let op_b = operator(b).await;
+    open_every_day(b, &op_b).await;
+    let (_, b_id) = partner(&cluster, a, b, terms(json!(null), "automatic", json!(1))).await;
+    let (mia, max) = (a.user("mia").await, a.user("max").await);
+    let date = (today() + chrono::Duration::days(4)).to_string();
+    let approved = ask(a, &mia.token, &b.domain, &date, &date).await;
+    cluster.settle().await;
+    let waiting = ask(a, &max.token, &b.domain, &date, &date).await;
+    cluster.settle().await;
+    let id_of = |v: &Value| v["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        visit_state(a, &max.token, &id_of(&waiting)).await["state"],
+        "waitlisted"
+    );
+
+    let (status, _) = b
+        .post(&op_b, &format!("{API}/partnerships/{b_id}/end"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    cluster.settle().await;
+    assert_eq!(
+        visit_state(a, &mia.token, &id_of(&approved)).await["state"],
+        "approved"
+    );
+    let refused = visit_state(a, &max.token, &id_of(&waiting)).await;
+    assert_eq!(refused["state"], "rejected");
+    assert_eq!(refused["reason_code"], "no_partnership");
+    let later = (today() + chrono::Duration::days(6)).to_string();
+    let new = ask(a, &max.token, &b.domain, &later, &later).await;
+    cluster.settle().await;
+    assert_eq!(
+        visit_state(a, &max.token, &id_of(&new)).await["reason_code"],
+        "no_partnership",
+        "B's public policy takes partners only"
+    );
+
+    // Time passes at B (the visit's day is moved into the past): nobody checked in.
+    let mut conn = b.ctx.db.get().await.expect("conn");
+    let (_, at_b) = b
+        .get(&op_b, &format!("{API}/visits?role=host&state=approved"))
+        .await;
+    let host_id = at_b[0]["id"].as_str().expect("id");
+    let mut v = interspace_db::visits::find_visit(&mut conn, host_id)
+        .await
+        .expect("db")
+        .expect("visit");
+    v.date_from -= chrono::Duration::days(10);
+    v.date_to -= chrono::Duration::days(10);
+    interspace_db::visits::save_visit(&mut conn, &v)
+        .await
+        .expect("save");
+    drop(conn);
+    assert_eq!(
+        interspace_app::visits::close_days(&b.ctx)
+            .await
+            .expect("close"),
+        1
+    );
+    assert_eq!(
+        interspace_app::visits::close_days(&b.ctx)
+            .await
+            .expect("close"),
+        0
+    );
+    cluster.settle().await;
+    assert_eq!(
+        visit_state(a, &mia.token, &id_of(&approved)).await["state"],
+        "no_show"
+    );
+
+    // No visit in any public collection of either instance, and no visit URL answers.
+    for i in [a, b] {
+        for path in [
+            "/spaces/space/outbox",
+            "/spaces/space/followers",
+            "/spaces/space/members",
+            "/spaces/space/events",
+            "/users/mia/outbox",
+            "/users/max/outbox",
+            "/actor/outbox",
+        ] {
+            let res = interspace_tests::http()
+                .get(i.at(path))
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .expect("get");
+            let body = res.text().await.unwrap_or_default();
+            assert!(!body.contains("/visits/"), "{path} on {}: {body}", i.domain);
+        }
+    }
+    let uri = approved["uri"].as_str().expect("uri");
+    let res = interspace_tests::http()
+        .get(uri)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 404, "a visit is never served");
     cluster.shutdown().await;
 }
