@@ -829,18 +829,31 @@ pub struct Ledger {
     pub by_member: Vec<(Account, &'static str, i64)>,
 }
 
-/// The ledger of a partnership for `month` (`YYYY-MM`), as our records show it.
+/// A day as people write it (`YYYY-MM-DD`).
+pub fn parse_day(raw: &str) -> AppResult<NaiveDate> {
+    Ok(NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ValidationError::new("date", "must be a date, e.g. 2026-12-01"))?)
+}
+
+/// The ledger of a partnership for `month` (`YYYY-MM`; this month by default), as our
+/// records show it.
 pub async fn ledger(
     ctx: &AppContext,
     member: &(User, Account),
     partnership_id: &str,
-    month: &str,
+    month: Option<&str>,
 ) -> AppResult<Ledger> {
     let p = partnerships::get(ctx, &member.0, partnership_id)
         .await?
         .partnership;
-    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-        .map_err(|_| ValidationError::new("month", "must be a month, e.g. 2026-12"))?;
+    let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| ValidationError::new("month", "must be a month, e.g. 2026-12"))?,
+        None => {
+            let today = now().date();
+            today.with_day(1).unwrap_or(today)
+        }
+    };
     let last = last_of_month(first);
     let mut conn = ctx.db.get().await?;
     let mut by_member = Vec::new();

@@ -46,6 +46,23 @@ impl Federation {
         ctx: &AppContext,
         options: &FederationOptions,
     ) -> Result<Self, FederationError> {
+        Self::start_with(ctx, options, true).await
+    }
+
+    /// Resolving only, no delivery worker: for one-shot commands, which leave deliveries to
+    /// the running server.
+    pub async fn resolver_only(
+        ctx: &AppContext,
+        options: &FederationOptions,
+    ) -> Result<Self, FederationError> {
+        Self::start_with(ctx, options, false).await
+    }
+
+    async fn start_with(
+        ctx: &AppContext,
+        options: &FederationOptions,
+        deliver: bool,
+    ) -> Result<Self, FederationError> {
         let instance = DbActor::new(accounts::instance_actor(ctx).await?)?;
         let client = http_client::build(options)?;
         let resolver_client = client.clone();
@@ -63,7 +80,9 @@ impl Federation {
             .build()
             .await
             .map_err(|e| FederationError::Config(e.to_string()))?;
-        delivery::spawn(ctx.clone(), resolver_client.clone());
+        if deliver {
+            delivery::spawn(ctx.clone(), resolver_client.clone());
+        }
         let federation = Self { config };
         ctx.set_resolver(Arc::new(FederationResolver::new(
             federation.config.clone(),

@@ -7,6 +7,7 @@ use interspace_app::domains;
 use interspace_app::members::{self, NewMember};
 use interspace_app::setup::FirstRun;
 use interspace_app::spaces::{self, SpaceUpdate};
+use interspace_app::{partnerships, visits};
 use interspace_core::roles::Role;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -42,6 +43,79 @@ pub enum Command {
     /// Block or unblock other servers.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Partnerships with other spaces (as the space's operator; the running server sends what
+    /// they queue).
+    #[command(subcommand)]
+    Partnership(PartnershipCommand),
+    /// Visits to this space: the front desk and the host's decisions.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnershipCommand {
+    /// List partnerships with their state and terms.
+    List,
+    /// Propose a partnership to a space (`handle@domain`).
+    Propose(ProposeArgs),
+    /// Accept a proposal, or the partner's new terms.
+    Accept { id: String },
+    /// Reject a proposal, or the partner's new terms.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// End a partnership (approved visits are honoured).
+    End {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// A month's visits both ways, as CSV.
+    Ledger {
+        id: String,
+        /// YYYY-MM (default: this month).
+        #[arg(long)]
+        month: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProposeArgs {
+    /// The other space, `handle@domain`.
+    pub space: String,
+    /// Free desk-days per visiting member per month (omit for unlimited).
+    #[arg(long)]
+    pub free_days: Option<u32>,
+    #[arg(long, default_value = "automatic", value_parser = ["automatic", "manual"])]
+    pub approval: String,
+    #[arg(long, default_value_t = 24)]
+    pub notice_hours: u32,
+    #[arg(long)]
+    pub max_per_day: Option<u32>,
+    /// Days open to visitors, comma-separated (mon..sun).
+    #[arg(long, default_value = "mon,tue,wed,thu,fri")]
+    pub days: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// The visits of a day at this space (default: today in the space's time zone).
+    FrontDesk {
+        /// YYYY-MM-DD
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Approve, reject, cancel, check in or check out a visit to this space.
+    #[command(name = "act")]
+    Act {
+        id: String,
+        #[arg(value_parser = ["approve", "reject", "cancel", "check_in", "check_out"])]
+        action: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +318,105 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                             d.block_reason.unwrap_or_default()
                         );
                     }
+                }
+            }
+            ctx.shutdown();
+        }
+        Command::Partnership(cmd) => {
+            let ctx = prepared(&config, &mut out).await?;
+            let _federation = interspace_federation::Federation::resolver_only(
+                &ctx,
+                &startup::federation_options(&config)?,
+            )
+            .await?;
+            let op = members::get(&ctx, &config.space.operator).await?.user;
+            let line = |v: &partnerships::PartnershipView| {
+                let t = &v.terms;
+                format!(
+                    "{}\t{}@{}\t{}\tfree days {}\t{}\tnotice {}h\t{}",
+                    v.partnership.id,
+                    v.partner.account.username,
+                    v.partner.account.domain.clone().unwrap_or_default(),
+                    v.partnership.state,
+                    t.free_days_per_member_per_month
+                        .map_or("unlimited".into(), |n| n.to_string()),
+                    t.approval,
+                    t.advance_notice_hours,
+                    t.days_open.join(","),
+                )
+            };
+            match cmd {
+                PartnershipCommand::List => {
+                    for v in partnerships::list(&ctx, &op, None).await? {
+                        let _ = writeln!(out, "{}", line(&v));
+                    }
+                }
+                PartnershipCommand::Propose(p) => {
+                    let terms = partnerships::Terms {
+                        free_days_per_member_per_month: p.free_days,
+                        day_price: None,
+                        approval: p.approval,
+                        advance_notice_hours: p.notice_hours,
+                        max_visitors_per_day: p.max_per_day,
+                        days_open: p.days.split(',').map(String::from).collect(),
+                    };
+                    let v = partnerships::propose(&ctx, &op, &p.space, &terms).await?;
+                    let _ = writeln!(out, "{}", line(&v));
+                }
+                PartnershipCommand::Accept { id } => {
+                    let v = partnerships::accept(&ctx, &op, &id).await?;
+                    let _ = writeln!(out, "{}", line(&v));
+                }
+                PartnershipCommand::Reject { id, reason } => {
+                    let v = partnerships::reject(&ctx, &op, &id, reason).await?;
+                    let _ = writeln!(out, "{}", line(&v));
+                }
+                PartnershipCommand::End { id, reason } => {
+                    let v = partnerships::end(&ctx, &op, &id, reason).await?;
+                    let _ = writeln!(out, "{}", line(&v));
+                }
+                PartnershipCommand::Ledger { id, month } => {
+                    let member = members::get(&ctx, &config.space.operator).await?;
+                    let l =
+                        visits::ledger(&ctx, &(member.user, member.account), &id, month.as_deref())
+                            .await?;
+                    let _ = writeln!(out, "month,direction,member,days");
+                    for (a, direction, days) in &l.by_member {
+                        let who = interspace_app::accounts::acct_with_domain(&ctx, a);
+                        let _ = writeln!(out, "{},{direction},{who},{days}", l.month);
+                    }
+                }
+            }
+            ctx.shutdown();
+        }
+        Command::Visit(cmd) => {
+            let ctx = prepared(&config, &mut out).await?;
+            let member = members::get(&ctx, &config.space.operator).await?;
+            let me = (member.user, member.account);
+            let line = |v: &visits::VisitView| {
+                format!(
+                    "{}\t{}\t{}\t{}..{}\t{}\t{}",
+                    v.visit.id,
+                    interspace_app::accounts::acct_with_domain(&ctx, &v.visitor),
+                    v.home.account.display_name,
+                    v.visit.date_from,
+                    v.visit.date_to,
+                    v.visit.state,
+                    v.visit.reason_code.clone().unwrap_or_default(),
+                )
+            };
+            match cmd {
+                VisitCommand::FrontDesk { date } => {
+                    let date = date.map(|d| visits::parse_day(&d)).transpose()?;
+                    let (day, list) = visits::front_desk(&ctx, &me, date).await?;
+                    let _ = writeln!(out, "{day}: {} visit(s)", list.len());
+                    for v in &list {
+                        let _ = writeln!(out, "{}", line(v));
+                    }
+                }
+                VisitCommand::Act { id, action, reason } => {
+                    let v = visits::act_as_host(&ctx, &me, &id, &action, reason).await?;
+                    let _ = writeln!(out, "{}", line(&v));
                 }
             }
             ctx.shutdown();

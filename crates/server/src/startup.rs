@@ -82,6 +82,21 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
     })
 }
 
+/// How the instance reaches others, from the configuration.
+pub fn federation_options(config: &Config) -> Result<FederationOptions, StartupError> {
+    let allowed = config
+        .federation
+        .allowed_private_networks
+        .iter()
+        .map(|n| IpNet::parse(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    Ok(FederationOptions {
+        allow_http: config.federation.allow_http,
+        allowed_private_networks: allowed,
+    })
+}
+
 /// Connects, migrates and runs first-run setup: what every CLI command needs.
 pub async fn prepare(
     config: &Config,
@@ -117,22 +132,8 @@ impl Application {
         } else {
             config.server.domain.trim().to_string()
         };
-        let allowed = config
-            .federation
-            .allowed_private_networks
-            .iter()
-            .map(|n| IpNet::parse(n))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StartupError::Config(e.to_string()))?;
         let (ctx, first_run) = prepare(&config, &domain).await?;
-        let federation = Federation::start(
-            &ctx,
-            &FederationOptions {
-                allow_http: config.federation.allow_http,
-                allowed_private_networks: allowed,
-            },
-        )
-        .await?;
+        let federation = Federation::start(&ctx, &federation_options(&config)?).await?;
         ctx.mark_ready();
         tokio::spawn(periodically(ctx.clone(), 3600, "housekeeping", |ctx| {
             Box::pin(async move {

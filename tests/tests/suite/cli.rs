@@ -333,3 +333,75 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     assert_eq!(out.matches("One-time password").count(), 1, "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Operators manage partnerships and the front desk from the command line; what they queue is
+/// left for the running server to send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partnership_and_visit_commands() {
+    let partner = interspace_tests::TestInstance::spawn(1).await;
+    let db = TestDb::create().await;
+    let env = [
+        ("INTERSPACE__DATABASE__URL", db.url.as_str()),
+        ("INTERSPACE__SERVER__DOMAIN", "localhost:9"),
+        ("INTERSPACE__FEDERATION__ALLOW_HTTP", "true"),
+        (
+            "INTERSPACE__FEDERATION__ALLOWED_PRIVATE_NETWORKS",
+            "127.0.0.0/8,::1/128",
+        ),
+    ];
+    let blocking = |args: Vec<String>| {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            run_cli(&args, &env)
+        })
+    };
+    let run = |args: &[&str]| blocking(args.iter().map(|a| a.to_string()).collect());
+    let out = run(&["partnership", "list"]).await.expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let target = format!("space@{}", partner.domain);
+    let out = run(&[
+        "partnership",
+        "propose",
+        &target,
+        "--free-days",
+        "3",
+        "--days",
+        "mon,tue",
+    ])
+    .await
+    .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    assert!(line.contains("\tproposed\t"), "{line}");
+    assert!(line.contains("free days 3"), "{line}");
+    assert!(line.contains("mon,tue"), "{line}");
+    let id = line.split('\t').next().expect("id").trim().to_string();
+    let out = run(&["queue"]).await.expect("run");
+    assert!(
+        stdout(&out).contains("not yet expanded: 1"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["partnership", "accept", &id]).await.expect("run");
+    assert_one_line_error(&out, "nothing from the other space waits");
+    let out = run(&["visit", "front-desk", "--date", "2027-01-04"])
+        .await
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2027-01-04: 0 visit(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["visit", "front-desk", "--date", "soon"])
+        .await
+        .expect("run");
+    assert_one_line_error(&out, "date");
+    partner.stop().await;
+}

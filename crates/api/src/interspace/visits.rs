@@ -144,10 +144,7 @@ pub async fn ledger(
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let member = auth.0.user()?;
-    let month = p
-        .str("month")
-        .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m").to_string());
-    let l = visits::ledger(&ctx, member, &id, &month).await?;
+    let l = visits::ledger(&ctx, member, &id, p.str("month").as_deref()).await?;
     let wants_csv = req
         .headers()
         .get(header::ACCEPT)
@@ -178,12 +175,10 @@ pub async fn ledger(
 }
 
 fn date(p: &Params) -> Result<Option<chrono::NaiveDate>, InterspaceError> {
-    match p.str("date").filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| invalid("date", "must be a date, e.g. 2026-12-01")),
-    }
+    Ok(p.str("date")
+        .filter(|s| !s.is_empty())
+        .map(|d| visits::parse_day(&d))
+        .transpose()?)
 }
 
 async fn visits_json(ctx: &AppContext, list: &[VisitView]) -> Result<Vec<Value>, InterspaceError> {
