@@ -24,6 +24,8 @@ pub const KINDS: &[&str] = &[
     crate::events::NOTIFY_ANSWER,
     crate::events::NOTIFY_UPDATE,
     crate::events::NOTIFY_REMINDER,
+    crate::visits::NOTIFY_VISIT,
+    crate::partnerships::NOTIFY_PARTNERSHIP,
 ];
 
 /// Notifies a local account (never oneself; remote accounts are notified by their servers).

@@ -110,6 +110,8 @@ fn describe(kind: &str) -> &'static str {
         "interspace:participation_update" => "answered your request to take part",
         "pleroma:event_update" => "changed an event you take part in",
         "pleroma:event_reminder" => "reminds you of an event starting soon",
+        "interspace:visit" => "has news about a visit (see Visits)",
+        "interspace:partnership" => "wrote about a partnership (see Admin)",
         _ => "did something",
     }
 }
