@@ -256,37 +256,55 @@ async fn ours_by_id(tx: &mut DbConn, id: &str) -> AppResult<Partnership> {
         .ok_or(AppError::NotFound("partnership"))
 }
 
-/// The receiving operator accepts a proposal or the other side's amendment.
-pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
+/// An operator's change to a partnership: `apply` checks and changes it, then it is saved and
+/// `kind` is queued to the partner. Ending it also refuses the requests still waiting.
+async fn change(
+    ctx: &AppContext,
+    user: &User,
+    id: &str,
+    kind: &str,
+    apply: impl FnOnce(&mut Partnership) -> AppResult<()>,
+) -> AppResult<PartnershipView> {
     require(user, true)?;
     let ours = spaces::show(ctx).await?;
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     let mut p = ours_by_id(&mut tx, id).await?;
-    match (p.state.as_str(), &p.pending_terms, p.pending_from_us) {
-        ("received", _, _) => p.state = PartnershipState::Active.as_str().into(),
-        ("active", Some(t), false) => {
-            p.terms = t.clone();
-            p.pending_terms = None;
-        }
-        _ => {
-            return Err(AppError::Conflict(
-                "nothing from the other space waits for an answer".into(),
-            ))
-        }
-    }
+    apply(&mut p)?;
     p.updated_at = now();
     db_visits::save_partnership(&mut tx, &p).await?;
+    if p.state == PartnershipState::Ended.as_str() {
+        crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
+    }
     let partner = spaces::get(ctx, &p.partner_space_id).await?;
     crate::outbox::enqueue(
         &mut tx,
-        "partnership.accept",
+        kind,
         &ours.account.id,
         &p.id,
         Some(&partner.account.id),
     )
     .await?;
     tx.commit().await?;
+    ctx.publish(events);
     view(ctx, p).await
+}
+
+fn nothing_waits() -> AppError {
+    AppError::Conflict("nothing from the other space waits for an answer".into())
+}
+
+/// The receiving operator accepts a proposal or the other side's amendment.
+pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
+    change(ctx, user, id, "partnership.accept", |p| {
+        match (p.state.as_str(), p.pending_terms.take(), p.pending_from_us) {
+            ("received", _, _) => p.state = PartnershipState::Active.as_str().into(),
+            ("active", Some(t), false) => p.terms = t,
+            _ => return Err(nothing_waits()),
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The receiving operator turns down a proposal or the other side's amendment.
@@ -296,33 +314,16 @@ pub async fn reject(
     id: &str,
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
-    require(user, true)?;
-    let ours = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut p = ours_by_id(&mut tx, id).await?;
-    match (p.state.as_str(), &p.pending_terms, p.pending_from_us) {
-        ("received", _, _) => p.state = PartnershipState::Rejected.as_str().into(),
-        ("active", Some(_), false) => p.pending_terms = None,
-        _ => {
-            return Err(AppError::Conflict(
-                "nothing from the other space waits for an answer".into(),
-            ))
+    change(ctx, user, id, "partnership.reject", |p| {
+        match (p.state.as_str(), p.pending_terms.take(), p.pending_from_us) {
+            ("received", _, _) => p.state = PartnershipState::Rejected.as_str().into(),
+            ("active", Some(_), false) => {}
+            _ => return Err(nothing_waits()),
         }
-    }
-    p.reason = clean(reason);
-    p.updated_at = now();
-    db_visits::save_partnership(&mut tx, &p).await?;
-    let partner = spaces::get(ctx, &p.partner_space_id).await?;
-    crate::outbox::enqueue(
-        &mut tx,
-        "partnership.reject",
-        &ours.account.id,
-        &p.id,
-        Some(&partner.account.id),
-    )
-    .await?;
-    tx.commit().await?;
-    view(ctx, p).await
+        p.reason = clean(reason);
+        Ok(())
+    })
+    .await
 }
 
 /// Either operator proposes new terms for an active partnership; the other side answers.
@@ -332,31 +333,18 @@ pub async fn amend(
     id: &str,
     terms: &Terms,
 ) -> AppResult<PartnershipView> {
-    require(user, true)?;
-    let terms = validate_terms(terms)?;
-    let ours = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut p = ours_by_id(&mut tx, id).await?;
-    if p.state != PartnershipState::Active.as_str() {
-        return Err(AppError::Conflict(
-            "only an active partnership is amended".into(),
-        ));
-    }
-    p.pending_terms = Some(to_json(&terms)?);
-    p.pending_from_us = true;
-    p.updated_at = now();
-    db_visits::save_partnership(&mut tx, &p).await?;
-    let partner = spaces::get(ctx, &p.partner_space_id).await?;
-    crate::outbox::enqueue(
-        &mut tx,
-        "partnership.offer",
-        &ours.account.id,
-        &p.id,
-        Some(&partner.account.id),
-    )
-    .await?;
-    tx.commit().await?;
-    view(ctx, p).await
+    let terms = to_json(&validate_terms(terms)?)?;
+    change(ctx, user, id, "partnership.offer", |p| {
+        if p.state != PartnershipState::Active.as_str() {
+            return Err(AppError::Conflict(
+                "only an active partnership is amended".into(),
+            ));
+        }
+        p.pending_terms = Some(terms);
+        p.pending_from_us = true;
+        Ok(())
+    })
+    .await
 }
 
 /// Either operator ends a partnership. Visits already approved are honoured; requests still
@@ -367,35 +355,19 @@ pub async fn end(
     id: &str,
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
-    require(user, true)?;
-    let ours = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut p = ours_by_id(&mut tx, id).await?;
-    if matches!(p.state.as_str(), "ended" | "rejected") {
-        return Err(AppError::Conflict(format!(
-            "the partnership is already {}",
-            p.state
-        )));
-    }
-    p.state = PartnershipState::Ended.as_str().into();
-    p.pending_terms = None;
-    p.reason = clean(reason);
-    p.updated_at = now();
-    db_visits::save_partnership(&mut tx, &p).await?;
-    crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
-    let partner = spaces::get(ctx, &p.partner_space_id).await?;
-    crate::outbox::enqueue(
-        &mut tx,
-        "partnership.end",
-        &ours.account.id,
-        &p.id,
-        Some(&partner.account.id),
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    view(ctx, p).await
+    change(ctx, user, id, "partnership.end", |p| {
+        if matches!(p.state.as_str(), "ended" | "rejected") {
+            return Err(AppError::Conflict(format!(
+                "the partnership is already {}",
+                p.state
+            )));
+        }
+        p.state = PartnershipState::Ended.as_str().into();
+        p.pending_terms = None;
+        p.reason = clean(reason);
+        Ok(())
+    })
+    .await
 }
 
 fn clean(reason: Option<String>) -> Option<String> {
