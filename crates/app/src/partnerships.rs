@@ -326,7 +326,8 @@ pub async fn reject(
     .await
 }
 
-/// Either operator proposes new terms for an active partnership; the other side answers.
+/// Either operator proposes new terms for an active partnership, or counter-proposes terms
+/// for one received; the other side answers.
 pub async fn amend(
     ctx: &AppContext,
     user: &User,
@@ -335,13 +336,22 @@ pub async fn amend(
 ) -> AppResult<PartnershipView> {
     let terms = to_json(&validate_terms(terms)?)?;
     change(ctx, user, id, "partnership.offer", |p| {
-        if p.state != PartnershipState::Active.as_str() {
-            return Err(AppError::Conflict(
-                "only an active partnership is amended".into(),
-            ));
+        match p.state.as_str() {
+            "active" => {
+                p.pending_terms = Some(terms);
+                p.pending_from_us = true;
+            }
+            // A counter-proposal: the same agreement, our terms, their answer awaited.
+            "received" => {
+                p.terms = terms;
+                p.state = PartnershipState::Proposed.as_str().into();
+            }
+            _ => {
+                return Err(AppError::Conflict(
+                    "only an active or a received partnership is amended".into(),
+                ))
+            }
         }
-        p.pending_terms = Some(terms);
-        p.pending_from_us = true;
         Ok(())
     })
     .await

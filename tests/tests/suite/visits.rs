@@ -146,6 +146,60 @@ async fn partnerships_are_proposed_accepted_amended_and_ended() {
         assert_eq!(p["terms"]["approval"], "manual");
         assert_eq!(p["pending_terms"], Value::Null);
     }
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_gets_a_counter_proposal() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let (op_a, op_b) = (operator(a).await, operator(b).await);
+    let (_, proposed) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships"),
+            json!({"space_acct": format!("space@{}", b.domain), "terms": terms(json!(5), "automatic", json!(null))}),
+        )
+        .await;
+    cluster.settle().await;
+    let (_, received) = b.get(&op_b, &format!("{API}/partnerships")).await;
+    let b_id = received[0]["id"].as_str().expect("id");
+    let (status, countered) = b
+        .post(
+            &op_b,
+            &format!("{API}/partnerships/{b_id}/amend"),
+            json!({"terms": terms(json!(2), "automatic", json!(null))}),
+        )
+        .await;
+    assert_eq!(
+        (status, countered["state"].as_str()),
+        (200, Some("proposed")),
+        "{countered}"
+    );
+    cluster.settle().await;
+    let a_id = proposed["id"].as_str().expect("id");
+    let (_, on_a) = a.get(&op_a, &format!("{API}/partnerships/{a_id}")).await;
+    assert_eq!(on_a["state"], "received", "{on_a}");
+    assert_eq!(on_a["terms"]["free_days_per_member_per_month"], 2);
+    a.post(
+        &op_a,
+        &format!("{API}/partnerships/{a_id}/accept"),
+        json!({}),
+    )
+    .await;
+    cluster.settle().await;
+    let (_, on_b) = b.get(&op_b, &format!("{API}/partnerships/{b_id}")).await;
+    assert_eq!(on_b["state"], "active", "{on_b}");
+    assert_eq!(on_b["terms"]["free_days_per_member_per_month"], 2);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partnership_terms_are_checked_and_ended_by_either_side() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let (a_id, b_id) = partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
+    let (op_a, op_b) = (operator(a).await, operator(b).await);
     // Bad terms are refused with the field named.
     let (status, err) = a
         .post(
