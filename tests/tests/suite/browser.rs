@@ -164,3 +164,112 @@ async fn browser_event_page_join_and_leave() {
     assert_eq!(mine[0]["capacity"], 12);
     cluster.shutdown().await;
 }
+
+/// A member of A asks in Chromium to work from B today; B's operator approves the request and
+/// checks the visitor in at the front desk, in Chromium too; A's copy of the visit follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_visits_request_and_front_desk() {
+    if browser_dir().is_none() {
+        return;
+    }
+    const API: &str = "/api/interspace/v1";
+    let week = serde_json::json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let (first_a, first_b) = (
+        a.first_run.clone().expect("first run"),
+        b.first_run.clone().expect("first run"),
+    );
+    let op_a = a
+        .password_token(&first_a.operator_username, &first_a.password, "read write")
+        .await;
+    let op_b = b
+        .password_token(&first_b.operator_username, &first_b.password, "read write")
+        .await;
+    // B opens every day with no notice, so that today works whatever day it is.
+    let (_, spaces) = b.get(&op_b, &format!("{API}/spaces?local=true")).await;
+    let space_b = spaces[0]["id"].as_str().expect("space id");
+    let (status, body) = b
+        .patch(
+            &op_b,
+            &format!("{API}/spaces/{space_b}"),
+            serde_json::json!({"visit_policy": {"days_open": week, "advance_notice_hours": 0}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // A proposes a partnership with manual approval, B accepts it.
+    let (status, proposed) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships"),
+            serde_json::json!({
+                "space_acct": format!("space@{}", b.domain),
+                "terms": {"free_days_per_member_per_month": null, "approval": "manual",
+                          "advance_notice_hours": 0, "days_open": week},
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{proposed}");
+    cluster.settle().await;
+    let (_, received) = b
+        .get(&op_b, &format!("{API}/partnerships?state=received"))
+        .await;
+    let id = received[0]["id"].as_str().expect("received");
+    let (status, accepted) = b
+        .post(
+            &op_b,
+            &format!("{API}/partnerships/{id}/accept"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    cluster.settle().await;
+
+    let mia = a.user("mia").await;
+    let today = chrono::Utc::now().date_naive();
+    let shots = std::env::var("INTERSPACE_SCREENSHOTS").ok();
+    let with_shots = |mut env: Vec<(&'static str, String)>| {
+        if let Some(dir) = &shots {
+            env.push(("INTERSPACE_SCREENSHOTS", dir.clone()));
+        }
+        env
+    };
+    let ask = with_shots(vec![
+        ("STEP", "ask".to_string()),
+        ("BASE", a.url.clone()),
+        ("LOGIN", mia.email.clone()),
+        ("PASSWORD", mia.password.clone()),
+        ("HOST", format!("space@{}", b.domain)),
+        ("TODAY", today.to_string()),
+        ("YESTERDAY", (today - chrono::Duration::days(1)).to_string()),
+    ]);
+    let out = tokio::task::spawn_blocking(move || run_browser("visits", &ask))
+        .await
+        .expect("join");
+    print!("{out}");
+    // B receives the vouched request and, approval being manual, keeps it pending.
+    cluster.settle().await;
+    let desk = with_shots(vec![
+        ("STEP", "desk".to_string()),
+        ("BASE", b.url.clone()),
+        ("OP_USER", first_b.operator_username.clone()),
+        ("OP_PASSWORD", first_b.password.clone()),
+        ("VISITOR", format!("mia@{}", a.domain)),
+        ("PARTNER", format!("space@{}", a.domain)),
+    ]);
+    let out = tokio::task::spawn_blocking(move || run_browser("visits", &desk))
+        .await
+        .expect("join");
+    print!("{out}");
+
+    // The approval and the check-in reached A.
+    cluster.settle().await;
+    let (status, mine) = a.get(&mia.token, &format!("{API}/visits")).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    assert_eq!(mine[0]["state"], "checked_in", "{mine}");
+    assert_eq!(mine[0]["date_from"], today.to_string());
+    assert_eq!(mine[0]["note"], "A desk by the window, please");
+    assert!(mine[0]["checked_in_at"].is_string(), "{mine}");
+    cluster.shutdown().await;
+}

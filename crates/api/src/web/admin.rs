@@ -28,7 +28,7 @@ fn operator(viewer: &Viewer) -> Result<&SignedIn, WebError> {
     Ok(me)
 }
 
-fn admin_nav() -> Markup {
+pub(super) fn admin_nav() -> Markup {
     html! {
         nav aria-label="Administration" {
             ul {
@@ -37,6 +37,8 @@ fn admin_nav() -> Markup {
                 li { a href="/admin/space" { "Space settings" } }
                 li { a href="/admin/federation" { "Federation" } }
                 li { a href="/admin/reports" { "Reports" } }
+                li { a href="/admin/visits" { "Visits" } }
+                li { a href="/admin/partnerships" { "Partnerships" } }
             }
         }
     }
@@ -62,7 +64,7 @@ pub async fn dashboard(ctx: web::Data<AppContext>, viewer: Viewer) -> WebResult 
         }
         section aria-labelledby="visitors" {
             h2 #visitors { "Today's visitors" }
-            p.muted { "Visits from partner spaces appear here once partnerships are set up." }
+            p { a href="/admin/visits" { "Open the front desk" } ": today's visitors and the requests to decide. Visitors come from the " a href="/admin/partnerships" { "partner spaces" } "." }
         }
         @if !pending.is_empty() {
             section aria-labelledby="pending" {

@@ -34,7 +34,7 @@ form.stack{display:grid;gap:.75rem;max-width:36rem}
 form.inline{display:inline}
 label{font-weight:600;display:block}.check label{display:inline}
 .hint{font-weight:400;color:var(--muted);font-size:.9rem}
-input[type=text],input[type=email],input[type=password],input[type=number],input[type=url],input:not([type]),select,textarea{width:100%;font:inherit;padding:.45rem .55rem;border:1px solid var(--muted);border-radius:.35rem;background:var(--bg);color:var(--fg)}
+input[type=text],input[type=email],input[type=password],input[type=number],input[type=url],input[type=date],input:not([type]),select,textarea{width:100%;font:inherit;padding:.45rem .55rem;border:1px solid var(--muted);border-radius:.35rem;background:var(--bg);color:var(--fg)}
 textarea{min-height:6rem}
 button,.button{font:inherit;cursor:pointer;padding:.45rem .9rem;border-radius:.35rem;border:1px solid var(--accent);background:var(--accent);color:var(--on-accent);text-decoration:none;display:inline-block}
 button.secondary{background:transparent;color:var(--link)}
@@ -75,6 +75,7 @@ fn nav(frame: &Frame) -> Markup {
                     li { a href="/home" { "Home" } }
                     li { a href="/notifications" { "Notifications" } }
                     li { a href="/events" { "Events" } }
+                    li { a href="/visits" { "Visits" } }
                     li { a href="/follow" { "Follow" } }
                     li { a href={ "/@" (me.member.account.username) } { "My profile" } }
                     li { a href="/settings" { "Settings" } }
@@ -191,6 +192,17 @@ pub fn notice(done: Option<&str>) -> Markup {
         "requested" => "Your request is on its way to the organizer's server.",
         "left" => "You no longer take part.",
         "published" => "Your event is published.",
+        "visit_requested" => "Your request is on its way to the host space, which answers shortly.",
+        "visit_cancel_own" => "The visit is cancelled; the host space is told.",
+        "visit_approve" => "The visit is approved; the visitor's space is told.",
+        "visit_reject" => "The request is refused; the visitor's space is told.",
+        "visit_cancel" => "The visit is cancelled; the visitor's space is told.",
+        "visit_check_in" => "The visitor is checked in.",
+        "visit_check_out" => "The visitor is checked out. Thank you!",
+        "partnership_proposed" => "The proposal is on its way to the other space.",
+        "partnership_accept" => "Accepted; the other space is told.",
+        "partnership_reject" => "Turned down; the other space is told.",
+        "partnership_end" => "The partnership is ended; requests still waiting are refused.",
         _ => return html! {},
     };
     html! { p.notice role="status" { (text) } }

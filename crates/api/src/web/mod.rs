@@ -11,6 +11,7 @@ mod member;
 mod parts;
 mod public;
 pub(crate) mod session;
+mod visits;
 
 use actix_web::web;
 
@@ -72,6 +73,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/report", web::get().to(member::report_page))
         .route("/report", web::post().to(member::report))
+        // visits between partner spaces
+        .route("/visits", web::get().to(visits::mine))
+        .route("/visits", web::post().to(visits::request))
+        .route("/visits/{id}/cancel", web::post().to(visits::cancel))
+        .route("/admin/visits", web::get().to(visits::desk))
+        .route(
+            "/admin/visits/{id}/{action}",
+            web::post().to(visits::host_act),
+        )
+        .route(
+            "/admin/partnerships",
+            web::get().to(visits::partnerships_list),
+        )
+        .route("/admin/partnerships", web::post().to(visits::propose))
+        .route(
+            "/admin/partnerships/{id}/{action}",
+            web::post().to(visits::partnership_act),
+        )
         // operators
         .route("/admin", web::get().to(admin::dashboard))
         .route("/admin/members", web::get().to(admin::members_list))
