@@ -237,7 +237,11 @@ fn desk_table(frame: &Frame, list: &[VisitView], on: &str) -> Markup {
                             @if let Some(t) = x.checked_in_at { "Arrived " (time(t)) br; }
                             @if let Some(t) = x.checked_out_at { "Left " (time(t)) br; }
                             @match x.state.as_str() {
-                                "approved" => { (row_button(frame, &url("check_in"), "Check in", who, "")) }
+                                "approved" => {
+                                    (row_button(frame, &url("check_in"), "Check in", who, ""))
+                                    " "
+                                    (row_button(frame, &url("cancel"), "Cancel the visit", who, "secondary"))
+                                }
                                 "checked_in" => { (row_button(frame, &url("check_out"), "Check out", who, "secondary")) }
                                 "pending" | "waitlisted" => { span.muted { "To decide below" } }
                                 _ => {}
