@@ -302,6 +302,7 @@ pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<Partne
             ("active", Some(t), false) => p.terms = t,
             _ => return Err(nothing_waits()),
         }
+        p.reason = None;
         Ok(())
     })
     .await
@@ -345,6 +346,7 @@ pub async fn amend(
             "received" => {
                 p.terms = terms;
                 p.state = PartnershipState::Proposed.as_str().into();
+                p.reason = None;
             }
             _ => {
                 return Err(AppError::Conflict(
@@ -424,6 +426,17 @@ pub async fn receive_offer(
             db_visits::save_partnership(&mut tx, &p).await?;
         }
         Some(p) if matches!(p.state.as_str(), "active" | "received") && p.uri == uri => {}
+        Some(p) if p.state == PartnershipState::Active.as_str() => {
+            return Err(AppError::Conflict(
+                "the spaces are partners already: amend the partnership instead".into(),
+            ))
+        }
+        // Proposals that crossed: both sides keep the one whose id sorts first, so they agree
+        // on one agreement without talking again.
+        Some(p)
+            if p.state == PartnershipState::Proposed.as_str()
+                && p.uri != uri
+                && p.uri.as_str() < uri => {}
         existing => {
             let p = Partnership {
                 id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),

@@ -212,7 +212,14 @@ async fn decide_here(
     v: &mut Visit,
     approving: bool,
 ) -> AppResult<()> {
-    let (rules_here, partnership) = host_rules(tx, host, &v.home_space_id).await?;
+    let (mut rules_here, partnership) = host_rules(tx, host, &v.home_space_id).await?;
+    if approving {
+        // Staff approving by hand may do so close to the day: notice is for automatic answers.
+        rules_here.advance_notice_hours = 0;
+        if let Some(t) = rules_here.terms.as_mut() {
+            t.advance_notice_hours = 0;
+        }
+    }
     let days = days_of(v);
     let taken = load(tx, &host.space.id, v, &days).await?;
     let at = rules::local(now(), &host.space.timezone);
@@ -435,12 +442,19 @@ pub async fn receive_withdrawal(
             "only the home space withdraws a visit".into(),
         ));
     }
+    // Only what has not happened yet can be withdrawn.
+    if !matches!(v.state.as_str(), "pending" | "waitlisted" | "approved") {
+        return Ok(());
+    }
     db_visits::lock_host(&mut tx, &host.space.id).await?;
+    let freed = v.state == VisitState::Approved.as_str();
     v.state = VisitState::Cancelled.as_str().into();
     v.cancelled_by = Some("visitor".into());
     v.updated_at = now();
     db_visits::save_visit(&mut tx, &v).await?;
-    promote(&mut tx, &host, &v).await?;
+    if freed {
+        promote(&mut tx, &host, &v).await?;
+    }
     notify_staff(&mut tx, &mut events, &v.visitor_id).await?;
     tx.commit().await?;
     ctx.publish(events);
@@ -827,6 +841,16 @@ pub struct Ledger {
     pub theirs_here: (i64, i64),
     /// (member, `ours_there` or `theirs_here`, days)
     pub by_member: Vec<(Account, &'static str, i64)>,
+}
+
+/// The ledger as CSV (RFC 4180: CRLF, quoted handles): one line per member and direction.
+pub fn ledger_csv(ctx: &AppContext, l: &Ledger) -> String {
+    let mut csv = String::from("month,direction,member,days\r\n");
+    for (a, direction, days) in &l.by_member {
+        let who = crate::accounts::acct_with_domain(ctx, a).replace('"', "\"\"");
+        csv.push_str(&format!("{},{direction},\"{who}\",{days}\r\n", l.month));
+    }
+    csv
 }
 
 /// A day as people write it (`YYYY-MM-DD`).

@@ -85,9 +85,12 @@ pub enum PartnershipCommand {
 pub struct ProposeArgs {
     /// The other space, `handle@domain`.
     pub space: String,
-    /// Free desk-days per visiting member per month (omit for unlimited).
+    /// Free desk-days per visiting member per month.
+    #[arg(long, default_value_t = 3)]
+    pub free_days: u32,
+    /// No limit on free days (instead of --free-days).
     #[arg(long)]
-    pub free_days: Option<u32>,
+    pub unlimited: bool,
     #[arg(long, default_value = "automatic", value_parser = ["automatic", "manual"])]
     pub approval: String,
     #[arg(long, default_value_t = 24)]
@@ -353,7 +356,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                 }
                 PartnershipCommand::Propose(p) => {
                     let terms = partnerships::Terms {
-                        free_days_per_member_per_month: p.free_days,
+                        free_days_per_member_per_month: (!p.unlimited).then_some(p.free_days),
                         day_price: None,
                         approval: p.approval,
                         advance_notice_hours: p.notice_hours,
@@ -380,11 +383,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                     let l =
                         visits::ledger(&ctx, &(member.user, member.account), &id, month.as_deref())
                             .await?;
-                    let _ = writeln!(out, "month,direction,member,days");
-                    for (a, direction, days) in &l.by_member {
-                        let who = interspace_app::accounts::acct_with_domain(&ctx, a);
-                        let _ = writeln!(out, "{},{direction},{who},{days}", l.month);
-                    }
+                    out.push_str(&visits::ledger_csv(&ctx, &l));
                 }
             }
             ctx.shutdown();

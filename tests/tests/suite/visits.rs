@@ -507,6 +507,7 @@ async fn vouching_is_checked_and_strangers_get_the_public_policy() {
         "object": {
             "id": format!("{group_id}/visits/1"), "type": "Visit",
             "attributedTo": stranger["id"], "homeSpace": group_id,
+            "hostSpace": format!("http://{}/spaces/space", b.domain),
             "startDate": date, "endDate": date,
         },
     });
@@ -529,6 +530,12 @@ async fn vouching_is_checked_and_strangers_get_the_public_policy() {
     assert_eq!(peer.deliver(&group_id, b, "/inbox", &honest).await, 202);
     let (_, seen) = b.get(&op_b, &format!("{API}/visits?role=host")).await;
     assert_eq!(seen.as_array().map(Vec::len), Some(2), "{seen}");
+    // An Offer for another space is not ours to take.
+    let mut elsewhere = honest.clone();
+    elsewhere["id"] = json!(format!("{group_id}/visits/3/offer"));
+    elsewhere["object"]["id"] = json!(format!("{group_id}/visits/3"));
+    elsewhere["object"]["hostSpace"] = json!(format!("http://{}/spaces/space", a.domain));
+    assert_eq!(peer.deliver(&group_id, b, "/inbox", &elsewhere).await, 400);
     // A replay of that Offer changes nothing.
     let mut replay = honest.clone();
     replay["id"] = json!(format!("{group_id}/visits/2/offer-again"));
@@ -775,5 +782,83 @@ async fn ending_a_partnership_no_shows_and_privacy() {
         .await
         .expect("get");
     assert_eq!(res.status(), 404, "a visit is never served");
+    cluster.shutdown().await;
+}
+
+/// Both spaces propose at once and the proposals cross: each side keeps the one whose id
+/// sorts first, so both settle on one agreement. A peer plays the other space, so that the
+/// crossing is certain. Proposing again to a partner is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossing_proposals_settle_on_one_agreement() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let op_a = operator(a).await;
+    let peer = interspace_tests::peer::FakePeer::start().await;
+    let mut hub = peer.add_person("hub");
+    hub["type"] = json!("Group");
+    peer.put("/users/hub", "application/activity+json", &hub);
+    let hub_id = hub["id"].as_str().expect("id").to_string();
+    let (status, ours) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships"),
+            json!({"space_acct": format!("hub@{}", peer.domain)}),
+        )
+        .await;
+    assert_eq!(status, 200, "{ours}");
+    let our_uri = ours["uri"].as_str().expect("uri").to_string();
+    // The peer's own proposal, made before ours reached it.
+    let their_uri = format!("{hub_id}/partnerships/1");
+    let offer = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{hub_id}/offers/1"), "type": "Offer", "actor": hub_id,
+        "object": {"id": their_uri, "type": "Partnership", "terms": terms(json!(2), "automatic", json!(null))},
+    });
+    assert_eq!(peer.deliver(&hub_id, a, "/inbox", &offer).await, 202);
+    let (_, now) = a.get(&op_a, &format!("{API}/partnerships")).await;
+    assert_eq!(
+        now.as_array().map(Vec::len),
+        Some(1),
+        "one row per pair: {now}"
+    );
+    if their_uri < our_uri {
+        assert_eq!(now[0]["uri"], their_uri.as_str(), "{now}");
+        assert_eq!(now[0]["state"], "received");
+        assert_eq!(now[0]["terms"]["free_days_per_member_per_month"], 2);
+    } else {
+        assert_eq!(now[0]["uri"], our_uri.as_str(), "{now}");
+        assert_eq!(now[0]["state"], "proposed");
+    }
+    // Once partners, a new proposal from either side is refused.
+    let id = now[0]["id"].as_str().expect("id");
+    let accept = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{hub_id}/answers/1"), "type": "Accept", "actor": hub_id,
+        "object": {"type": "Offer", "actor": a.at("/spaces/space"), "object": {"id": our_uri, "type": "Partnership"}},
+    });
+    if now[0]["state"] == "received" {
+        a.post(&op_a, &format!("{API}/partnerships/{id}/accept"), json!({}))
+            .await;
+    } else {
+        assert_eq!(peer.deliver(&hub_id, a, "/inbox", &accept).await, 202);
+    }
+    let (_, p) = a.get(&op_a, &format!("{API}/partnerships/{id}")).await;
+    assert_eq!(p["state"], "active", "{p}");
+    let (status, err) = a
+        .post(
+            &op_a,
+            &format!("{API}/partnerships"),
+            json!({"space_acct": format!("hub@{}", peer.domain)}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error_code"].as_str()),
+        (409, Some("conflict"))
+    );
+    let mut again = offer.clone();
+    again["id"] = json!(format!("{hub_id}/offers/2"));
+    again["object"]["id"] = json!(format!("{hub_id}/partnerships/2"));
+    assert_eq!(peer.deliver(&hub_id, a, "/inbox", &again).await, 409);
+    peer.stop().await;
     cluster.shutdown().await;
 }

@@ -65,10 +65,11 @@ pub async fn visit_json(ctx: &AppContext, v: &VisitView) -> Result<Value, Inters
     }))
 }
 
-fn terms(p: &Params) -> Result<Terms, InterspaceError> {
+/// The terms of a body: what it names, over `base` (the defaults for a proposal, the current
+/// terms for an amendment).
+fn terms(p: &Params, base: &Terms) -> Result<Terms, InterspaceError> {
     let raw = p.map.get("terms").cloned().unwrap_or(json!({}));
-    // Unnamed terms take the defaults: a proposal may name only what it changes.
-    let mut base = serde_json::to_value(Terms::default()).unwrap_or(Value::Null);
+    let mut base = serde_json::to_value(base).unwrap_or(Value::Null);
     match (&mut base, raw) {
         (Value::Object(b), Value::Object(t)) => b.extend(t),
         _ => return Err(invalid("terms", "must be an object")),
@@ -110,7 +111,7 @@ pub async fn propose(
     let acct = p
         .str("space_acct")
         .ok_or_else(|| invalid("space_acct", "is required"))?;
-    let v = partnerships::propose(&ctx, user, &acct, &terms(&p)?).await?;
+    let v = partnerships::propose(&ctx, user, &acct, &terms(&p, &Terms::default())?).await?;
     Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
 }
 
@@ -127,7 +128,10 @@ pub async fn partnership_act(
     let v = match action.as_str() {
         "accept" => partnerships::accept(&ctx, user, &id).await?,
         "reject" => partnerships::reject(&ctx, user, &id, reason).await?,
-        "amend" => partnerships::amend(&ctx, user, &id, &terms(&p)?).await?,
+        "amend" => {
+            let current = partnerships::get(&ctx, user, &id).await?.terms;
+            partnerships::amend(&ctx, user, &id, &terms(&p, &current)?).await?
+        }
         "end" => partnerships::end(&ctx, user, &id, reason).await?,
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
     };
@@ -151,14 +155,9 @@ pub async fn ledger(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/csv"));
     if wants_csv {
-        let mut csv = String::from("month,direction,member,days\r\n");
-        for (a, direction, days) in &l.by_member {
-            let who = interspace_app::accounts::acct_with_domain(&ctx, a).replace('"', "\"\"");
-            csv.push_str(&format!("{},{direction},\"{who}\",{days}\r\n", l.month));
-        }
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(csv));
+            .body(visits::ledger_csv(&ctx, &l)));
     }
     let mut r = Renderer::new(&ctx);
     let mut by_member = Vec::with_capacity(l.by_member.len());

@@ -177,10 +177,11 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 .and_then(Value::as_str)
                 .map(String::from);
             if partnerships::knows(ctx, offered).await? {
-                let answer = if kind == "Accept" {
-                    partnerships::Answer::Accept
-                } else {
-                    partnerships::Answer::Reject
+                let answer = match kind {
+                    "Accept" => partnerships::Answer::Accept,
+                    "Reject" => partnerships::Answer::Reject,
+                    // A partnership is agreed or not: there is no waiting list for one.
+                    _ => return Ok(()),
                 };
                 return space_answer(
                     partnerships::receive_answer(ctx, actor, offered, answer, reason).await,
@@ -449,6 +450,10 @@ async fn receive_visit_offer(
     }
     if object.get("homeSpace").and_then(id_of) != Some(group.uri.as_str()) {
         return bad("the Visit names another home space");
+    }
+    let here = interspace_app::spaces::show(ctx).await?;
+    if object.get("hostSpace").and_then(id_of) != Some(here.account.uri.as_str()) {
+        return bad("the Visit is for another space");
     }
     let visitor_url = organizer_of(object, &group_url)?;
     let visitor = ctx.resolver()?.resolve_actor(ctx, &visitor_url).await?;
