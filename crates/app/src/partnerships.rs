@@ -516,6 +516,28 @@ pub async fn receive_answer(
     Ok(())
 }
 
+/// The spaces a space is an active partner of (public: the space's page lists them). Only our
+/// own space's partnerships are known; other spaces have none here.
+pub async fn partners_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Vec<SpaceDetails>> {
+    if !space.space.is_local {
+        return Ok(vec![]);
+    }
+    let rows = {
+        let mut conn = ctx.db.get().await?;
+        db_visits::list_partnerships(
+            &mut conn,
+            &space.space.id,
+            Some(PartnershipState::Active.as_str()),
+        )
+        .await?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        out.push(spaces::get(ctx, &p.partner_space_id).await?);
+    }
+    Ok(out)
+}
+
 /// Whether `uri` is a partnership we are party to.
 pub async fn knows(ctx: &AppContext, uri: &str) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;

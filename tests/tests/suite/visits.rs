@@ -106,6 +106,21 @@ async fn partnerships_are_proposed_accepted_amended_and_ended() {
     let (a, b) = (&cluster[0], &cluster[1]);
     let (a_id, b_id) = partner(&cluster, a, b, terms(json!(3), "automatic", json!(null))).await;
     let (op_a, op_b) = (operator(a).await, operator(b).await);
+    // Partners are public: counted on the Space, listed on its page.
+    let (_, ours) = a.get("", &format!("{API}/spaces?local=true")).await;
+    assert_eq!(ours[0]["partners_count"], 1, "{ours}");
+    let page = interspace_tests::http()
+        .get(a.at("/"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!("@space@{}", b.domain)),
+        "partner listed"
+    );
     // Members cannot manage partnerships.
     let member = a.user("mia").await;
     let (status, _) = a

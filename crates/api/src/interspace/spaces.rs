@@ -31,7 +31,7 @@ pub async fn space_json(ctx: &AppContext, d: &SpaceDetails) -> Result<Value, Int
         "day_price": d.day_price,
         "visit_policy": d.visit_policy,
         "members_count": d.members_count,
-        "partners_count": 0,
+        "partners_count": interspace_app::partnerships::partners_of(ctx, d).await?.len(),
     }))
 }
 

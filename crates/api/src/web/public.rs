@@ -65,6 +65,7 @@ async fn space_page(
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
     let posts = timelines::public(ctx, me, Some(true), &parts::latest(10)).await?;
     let events = super::events::upcoming(ctx, viewer, &space.space.id, 5).await?;
+    let partners = interspace_app::partnerships::partners_of(ctx, space).await?;
     let policy = &space.visit_policy;
     let address = space.location.one_line();
     let main = html! {
@@ -103,7 +104,12 @@ async fn space_page(
         }
         section aria-labelledby="partners" {
             h2 #partners { "Partner spaces" }
-            p.muted { "No partner spaces yet." }
+            @if partners.is_empty() { p.muted { "No partner spaces yet." } }
+            @else {
+                ul { @for p in &partners {
+                    li { a href=(p.account.url.as_deref().unwrap_or(&p.account.uri)) { (display_name(&p.account)) } " " span.muted { (handle(&p.account)) } }
+                } }
+            }
         }
         section aria-labelledby="posts" {
             h2 #posts { "Recent posts" }
