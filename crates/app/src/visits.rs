@@ -770,8 +770,8 @@ pub async fn cancel_own(
 }
 
 /// Closes the days that ended at our space (host time zone): an approved visit whose last day
-/// is over was a no-show, a checked-in one is completed. Both spaces hear of it. Returns how
-/// many visits were closed.
+/// is over was a no-show, a checked-in one is completed, a request still waiting is refused
+/// (`not_decided`). Both spaces hear of it. Returns how many visits were closed.
 pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
     let host = spaces::show(ctx).await?;
     let today = rules::local(now(), &host.space.timezone).date();
@@ -781,6 +781,8 @@ pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
     for (state, next) in [
         ("approved", VisitState::NoShow),
         ("checked_in", VisitState::Completed),
+        ("pending", VisitState::Rejected),
+        ("waitlisted", VisitState::Rejected),
     ] {
         let open = db_visits::list_visits(
             &mut tx,
@@ -794,6 +796,10 @@ pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
         .await?;
         for mut v in open.into_iter().filter(|v| v.date_to < today) {
             v.state = next.as_str().into();
+            if next == VisitState::Rejected {
+                v.reason_code = Some("not_decided".into());
+                v.reason = Some("the days passed before a decision".into());
+            }
             v.updated_at = now();
             db_visits::save_visit(&mut tx, &v).await?;
             answer(&mut tx, &host, &v).await?;

@@ -410,6 +410,31 @@ async fn quotas_manual_approval_cancellations_and_ledgers() {
             == 404,
         "a member of the host does not see others' visits"
     );
+    // A request nobody decided before its days passed is refused at the end of the day.
+    let late = ask(a, &mia.token, &b.domain, &day(25), &day(25)).await;
+    cluster.settle().await;
+    let (_, pending) = b
+        .get(&op_b, &format!("{API}/visits?role=host&state=pending"))
+        .await;
+    let host_id = pending[0]["id"].as_str().expect("pending").to_string();
+    let mut conn = b.ctx.db.get().await.expect("conn");
+    let mut v = interspace_db::visits::find_visit(&mut conn, &host_id)
+        .await
+        .expect("db")
+        .expect("visit");
+    v.date_from = today() - chrono::Duration::days(2);
+    v.date_to = v.date_from;
+    interspace_db::visits::save_visit(&mut conn, &v)
+        .await
+        .expect("save");
+    drop(conn);
+    interspace_app::visits::close_days(&b.ctx)
+        .await
+        .expect("close");
+    cluster.settle().await;
+    let refused = visit_state(a, &mia.token, late["id"].as_str().expect("id")).await;
+    assert_eq!(refused["state"], "rejected", "{refused}");
+    assert_eq!(refused["reason_code"], "not_decided");
     cluster.shutdown().await;
 }
 
