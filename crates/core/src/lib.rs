@@ -41,6 +41,7 @@ pub mod ids;
 pub mod images;
 pub mod names;
 pub mod net;
+pub mod opportunities;
 pub mod roles;
 pub mod scopes;
 pub mod text;
