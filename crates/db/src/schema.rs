@@ -51,6 +51,7 @@ diesel::table! {
         default_sensitive -> Bool,
         default_language -> Nullable<Text>,
         calendar_token -> Nullable<Text>,
+        directory_opt_in -> Bool,
     }
 }
 
@@ -462,7 +463,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    opportunities (id) {
+        id -> Text,
+        uri -> Text,
+        url -> Nullable<Text>,
+        author_id -> Text,
+        space_id -> Nullable<Text>,
+        status_id -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        source_text -> Text,
+        kind -> Text,
+        location_mode -> Text,
+        location_city -> Nullable<Text>,
+        location_space_id -> Nullable<Text>,
+        budget_amount -> Nullable<Text>,
+        budget_currency -> Nullable<Text>,
+        budget_period -> Nullable<Text>,
+        deadline -> Nullable<Date>,
+        team_size -> BigInt,
+        status -> Text,
+        visibility -> Text,
+        applications_count -> BigInt,
+        is_local -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    opportunity_skills (opportunity_id, skill) {
+        opportunity_id -> Text,
+        skill -> Text,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        uri -> Text,
+        opportunity_id -> Text,
+        applicant_id -> Text,
+        state -> Text,
+        cover_note -> Text,
+        proposed_budget -> Nullable<Text>,
+        links -> Text,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_members (application_id, account_id) {
+        application_id -> Text,
+        account_id -> Text,
+        state -> Text,
+        invite_uri -> Nullable<Text>,
+        consent_uri -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    skill_follows (account_id, skill) {
+        account_id -> Text,
+        skill -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(opportunity_skills -> opportunities (opportunity_id));
+diesel::joinable!(applications -> opportunities (opportunity_id));
+diesel::joinable!(application_members -> applications (application_id));
 diesel::joinable!(visit_days -> visits (visit_id));
 diesel::joinable!(events -> accounts (organizer_id));
 diesel::joinable!(event_participations -> events (event_id));
@@ -506,4 +583,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     partnerships,
     visits,
     visit_days,
+    opportunities,
+    opportunity_skills,
+    applications,
+    application_members,
+    skill_follows,
 );
