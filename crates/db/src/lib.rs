@@ -14,6 +14,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod opportunities;
 pub mod outbox;
 mod pool;
 pub mod reports;

@@ -1,0 +1,464 @@
+//! Opportunities, their skills, applications with their teammates, and followed skills.
+
+use crate::schema::{
+    application_members as members, applications, opportunities, opportunity_skills as skills,
+    skill_follows,
+};
+use crate::{run, DbConn, DbResult, OptionalExt};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = opportunities, treat_none_as_null = true)]
+pub struct Opportunity {
+    pub id: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub author_id: String,
+    pub space_id: Option<String>,
+    /// The post that carries it (a Note on the wire).
+    pub status_id: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub source_text: String,
+    pub kind: String,
+    pub location_mode: String,
+    pub location_city: Option<String>,
+    pub location_space_id: Option<String>,
+    pub budget_amount: Option<String>,
+    pub budget_currency: Option<String>,
+    pub budget_period: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub team_size: i64,
+    pub status: String,
+    pub visibility: String,
+    pub applications_count: i64,
+    pub is_local: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = applications, treat_none_as_null = true)]
+pub struct Application {
+    pub id: String,
+    pub uri: String,
+    pub opportunity_id: String,
+    pub applicant_id: String,
+    pub state: String,
+    pub cover_note: String,
+    /// JSON money with a period, or NULL.
+    pub proposed_budget: Option<String>,
+    /// JSON list of URLs.
+    pub links: String,
+    /// The poster's answer.
+    pub message: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = members, primary_key(application_id, account_id), treat_none_as_null = true)]
+pub struct TeamMember {
+    pub application_id: String,
+    pub account_id: String,
+    pub state: String,
+    /// The Invite sent to the teammate.
+    pub invite_uri: Option<String>,
+    /// The teammate's instance's signed Accept.
+    pub consent_uri: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the board shows.
+#[derive(Debug, Clone, Default)]
+pub struct BoardFilter {
+    /// Words in the title or description.
+    pub q: Option<String>,
+    pub skill: Option<String>,
+    pub kind: Option<String>,
+    pub mode: Option<String>,
+    pub space_id: Option<String>,
+    pub author_id: Option<String>,
+    pub status: Option<String>,
+    pub local: Option<bool>,
+    /// Whether the viewer is a member of this instance's space (sees `space` and `partners`
+    /// opportunities of the space); others see public ones and their own.
+    pub viewer: Option<String>,
+    pub viewer_is_member: bool,
+    /// Soonest deadline first instead of newest first.
+    pub by_deadline: bool,
+    /// Newest first: older than this (created_at, id).
+    pub before: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+pub async fn insert_opportunity(
+    conn: &mut DbConn,
+    o: &Opportunity,
+    tags: &[String],
+) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::insert_into(opportunities::table)
+        .values(o)
+        .on_conflict(opportunities::uri)
+        .do_nothing()
+        .execute(c)
+        .await)?;
+    if n == 1 {
+        set_skills(conn, &o.id, tags).await?;
+    }
+    Ok(n == 1)
+}
+
+pub async fn save_opportunity(conn: &mut DbConn, o: &Opportunity) -> DbResult<()> {
+    run!(conn, |c| diesel::update(opportunities::table.find(&o.id))
+        .set(o)
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn set_skills(conn: &mut DbConn, id: &str, tags: &[String]) -> DbResult<()> {
+    run!(conn, |c| diesel::delete(
+        skills::table.filter(skills::opportunity_id.eq(id))
+    )
+    .execute(c)
+    .await)?;
+    for tag in tags {
+        run!(conn, |c| diesel::insert_into(skills::table)
+            .values((skills::opportunity_id.eq(id), skills::skill.eq(tag)))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}
+
+pub async fn list_skills(conn: &mut DbConn, id: &str) -> DbResult<Vec<String>> {
+    run!(conn, |c| skills::table
+        .filter(skills::opportunity_id.eq(id))
+        .order(skills::skill.asc())
+        .select(skills::skill)
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+pub async fn find_opportunity(conn: &mut DbConn, id: &str) -> DbResult<Option<Opportunity>> {
+    run!(conn, |c| opportunities::table
+        .find(id)
+        .select(Opportunity::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+pub async fn find_opportunity_by_uri(
+    conn: &mut DbConn,
+    uri: &str,
+) -> DbResult<Option<Opportunity>> {
+    run!(conn, |c| opportunities::table
+        .filter(opportunities::uri.eq(uri))
+        .select(Opportunity::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// The opportunity, locked for the rest of the transaction (decisions on its applications
+/// are made one at a time).
+pub async fn lock_opportunity(conn: &mut DbConn, id: &str) -> DbResult<Option<Opportunity>> {
+    run!(conn, |c| diesel::update(opportunities::table.find(id))
+        .set(opportunities::team_size.eq(opportunities::team_size))
+        .returning(Opportunity::as_returning())
+        .get_result(c)
+        .await)
+    .opt()
+}
+
+pub async fn list_board(conn: &mut DbConn, f: &BoardFilter) -> DbResult<Vec<Opportunity>> {
+    run!(conn, |c| {
+        let mut q = opportunities::table
+            .filter(opportunities::deleted_at.is_null())
+            .into_boxed();
+        if let Some(words) = &f.q {
+            // Case-insensitive on both backends: lower() on each side.
+            let like = format!("%{}%", words.replace(['%', '_'], "").to_lowercase());
+            q = q.filter(
+                lower(opportunities::title)
+                    .like(like.clone())
+                    .or(lower(opportunities::description).like(like)),
+            );
+        }
+        if let Some(s) = &f.skill {
+            q = q.filter(exists(
+                skills::table
+                    .filter(skills::opportunity_id.eq(opportunities::id))
+                    .filter(skills::skill.eq(s.clone())),
+            ));
+        }
+        if let Some(k) = &f.kind {
+            q = q.filter(opportunities::kind.eq(k.clone()));
+        }
+        if let Some(m) = &f.mode {
+            q = q.filter(opportunities::location_mode.eq(m.clone()));
+        }
+        if let Some(s) = &f.space_id {
+            q = q.filter(opportunities::space_id.eq(s.clone()));
+        }
+        if let Some(a) = &f.author_id {
+            q = q.filter(opportunities::author_id.eq(a.clone()));
+        }
+        if let Some(s) = &f.status {
+            q = q.filter(opportunities::status.eq(s.clone()));
+        }
+        if let Some(l) = f.local {
+            q = q.filter(opportunities::is_local.eq(l));
+        }
+        let viewer = f.viewer.clone().unwrap_or_default();
+        q = if f.viewer_is_member {
+            q.filter(
+                opportunities::visibility
+                    .eq("public")
+                    .or(opportunities::is_local.eq(true))
+                    .or(opportunities::author_id.eq(viewer)),
+            )
+        } else {
+            q.filter(
+                opportunities::visibility
+                    .eq("public")
+                    .or(opportunities::author_id.eq(viewer)),
+            )
+        };
+        if let Some((at, id)) = &f.before {
+            q = q.filter(
+                opportunities::created_at
+                    .lt(*at)
+                    .or(opportunities::created_at
+                        .eq(*at)
+                        .and(opportunities::id.lt(id.clone()))),
+            );
+        }
+        q = if f.by_deadline {
+            q.order((
+                opportunities::deadline.is_null().asc(),
+                opportunities::deadline.asc(),
+                opportunities::created_at.desc(),
+            ))
+        } else {
+            q.order((opportunities::created_at.desc(), opportunities::id.desc()))
+        };
+        q.limit(f.limit)
+            .select(Opportunity::as_select())
+            .load(c)
+            .await
+    })
+    .map_err(Into::into)
+}
+
+/// Open opportunities whose deadline is before `today`.
+pub async fn list_expired(conn: &mut DbConn, today: NaiveDate) -> DbResult<Vec<Opportunity>> {
+    run!(conn, |c| opportunities::table
+        .filter(opportunities::is_local.eq(true))
+        .filter(opportunities::status.eq("open"))
+        .filter(opportunities::deadline.lt(today))
+        .filter(opportunities::deleted_at.is_null())
+        .select(Opportunity::as_select())
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+pub async fn insert_application(conn: &mut DbConn, a: &Application) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::insert_into(applications::table)
+        .values(a)
+        .on_conflict(applications::uri)
+        .do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
+}
+
+pub async fn save_application(conn: &mut DbConn, a: &Application) -> DbResult<()> {
+    run!(conn, |c| diesel::update(applications::table.find(&a.id))
+        .set(a)
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn find_application(conn: &mut DbConn, id: &str) -> DbResult<Option<Application>> {
+    run!(conn, |c| applications::table
+        .find(id)
+        .select(Application::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+pub async fn find_application_by_uri(
+    conn: &mut DbConn,
+    uri: &str,
+) -> DbResult<Option<Application>> {
+    run!(conn, |c| applications::table
+        .filter(applications::uri.eq(uri))
+        .select(Application::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+pub async fn list_applications_for(
+    conn: &mut DbConn,
+    opportunity_id: &str,
+) -> DbResult<Vec<Application>> {
+    run!(conn, |c| applications::table
+        .filter(applications::opportunity_id.eq(opportunity_id))
+        .order(applications::created_at.asc())
+        .select(Application::as_select())
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+/// An account's applications, as applicant or as a named teammate.
+pub async fn list_applications_of(
+    conn: &mut DbConn,
+    account_id: &str,
+) -> DbResult<Vec<Application>> {
+    run!(conn, |c| applications::table
+        .filter(
+            applications::applicant_id.eq(account_id).or(exists(
+                members::table
+                    .filter(members::application_id.eq(applications::id))
+                    .filter(members::account_id.eq(account_id)),
+            )),
+        )
+        .order(applications::created_at.desc())
+        .limit(500)
+        .select(Application::as_select())
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+pub async fn count_applications(conn: &mut DbConn, opportunity_id: &str) -> DbResult<i64> {
+    run!(conn, |c| applications::table
+        .filter(applications::opportunity_id.eq(opportunity_id))
+        .filter(applications::state.ne_all(["awaiting_team", "withdrawn"]))
+        .count()
+        .get_result(c)
+        .await)
+    .map_err(Into::into)
+}
+
+pub async fn insert_member(conn: &mut DbConn, m: &TeamMember) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(members::table)
+        .values(m)
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn save_member(conn: &mut DbConn, m: &TeamMember) -> DbResult<()> {
+    run!(conn, |c| diesel::update(
+        members::table
+            .filter(members::application_id.eq(&m.application_id))
+            .filter(members::account_id.eq(&m.account_id))
+    )
+    .set(m)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+pub async fn list_members(conn: &mut DbConn, application_id: &str) -> DbResult<Vec<TeamMember>> {
+    run!(conn, |c| members::table
+        .filter(members::application_id.eq(application_id))
+        .order(members::created_at.asc())
+        .select(TeamMember::as_select())
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+pub async fn find_member_by_invite(
+    conn: &mut DbConn,
+    invite_uri: &str,
+) -> DbResult<Option<TeamMember>> {
+    run!(conn, |c| members::table
+        .filter(members::invite_uri.eq(invite_uri))
+        .select(TeamMember::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Team invitations waiting for an account's answer.
+pub async fn list_invitations(conn: &mut DbConn, account_id: &str) -> DbResult<Vec<TeamMember>> {
+    run!(conn, |c| members::table
+        .filter(members::account_id.eq(account_id))
+        .order(members::created_at.desc())
+        .limit(200)
+        .select(TeamMember::as_select())
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+pub async fn follow_skill(
+    conn: &mut DbConn,
+    account_id: &str,
+    skill: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(skill_follows::table)
+        .values((
+            skill_follows::account_id.eq(account_id),
+            skill_follows::skill.eq(skill),
+            skill_follows::created_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn unfollow_skill(conn: &mut DbConn, account_id: &str, skill: &str) -> DbResult<()> {
+    run!(conn, |c| diesel::delete(
+        skill_follows::table
+            .filter(skill_follows::account_id.eq(account_id))
+            .filter(skill_follows::skill.eq(skill))
+    )
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+pub async fn list_followed_skills(conn: &mut DbConn, account_id: &str) -> DbResult<Vec<String>> {
+    run!(conn, |c| skill_follows::table
+        .filter(skill_follows::account_id.eq(account_id))
+        .order(skill_follows::skill.asc())
+        .select(skill_follows::skill)
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
+
+/// Accounts following any of `tags`, each once.
+pub async fn list_skill_followers(conn: &mut DbConn, tags: &[String]) -> DbResult<Vec<String>> {
+    run!(conn, |c| skill_follows::table
+        .filter(skill_follows::skill.eq_any(tags))
+        .select(skill_follows::account_id)
+        .distinct()
+        .load(c)
+        .await)
+    .map_err(Into::into)
+}
