@@ -136,7 +136,12 @@ fn is_staff(user: &User) -> bool {
 }
 
 /// Checks and applies `input` to `e` (a new event or a copy of the current one).
-fn apply(e: &mut Event, input: &EventInput, space: &SpaceDetails) -> AppResult<()> {
+fn apply(
+    ctx: &AppContext,
+    e: &mut Event,
+    input: &EventInput,
+    space: &SpaceDetails,
+) -> AppResult<()> {
     if let Some(t) = &input.title {
         let t = t.trim();
         if t.is_empty() || t.chars().count() > MAX_TITLE {
@@ -156,8 +161,9 @@ fn apply(e: &mut Event, input: &EventInput, space: &SpaceDetails) -> AppResult<(
         }
         e.source_text = d.clone();
         let no_mentions = Default::default();
-        e.description =
-            interspace_core::text::render_markdown(d, &no_mentions, &|t| format!("/tags/{t}"));
+        e.description = interspace_core::text::render_markdown(d, &no_mentions, &|t| {
+            ctx.urls().path(&format!("/tags/{t}")).to_string()
+        });
     }
     if input.starts_at.is_some() || input.ends_at.is_some() || input.timezone.is_some() {
         let iso = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339();
@@ -335,7 +341,7 @@ pub async fn create(
         ),
         ..input
     };
-    apply(&mut event, &input, &space)?;
+    apply(ctx, &mut event, &input, &space)?;
     if event.starts_at <= ts {
         return Err(invalid("starts_at", "must be in the future"));
     }
@@ -554,7 +560,7 @@ pub async fn update(
     }
     let space = spaces::show(ctx).await?;
     let mut e = current.clone();
-    apply(&mut e, &input, &space)?;
+    apply(ctx, &mut e, &input, &space)?;
     if let Some(s) = &input.status {
         let status = EventStatus::parse(s)?;
         if status == EventStatus::Cancelled {
