@@ -7,6 +7,7 @@ use crate::spaces::{self, Money, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
 use interspace_core::roles::Role;
+use interspace_core::text::optional_text;
 use interspace_core::visits::{weekday, Approval, PartnershipState};
 use interspace_core::ValidationError;
 use interspace_db::accounts::Account;
@@ -321,7 +322,7 @@ pub async fn reject(
             ("active", Some(_), false) => {}
             _ => return Err(nothing_waits()),
         }
-        p.reason = clean(reason);
+        p.reason = optional_text(reason, 500);
         Ok(())
     })
     .await
@@ -376,16 +377,10 @@ pub async fn end(
         }
         p.state = PartnershipState::Ended.as_str().into();
         p.pending_terms = None;
-        p.reason = clean(reason);
+        p.reason = optional_text(reason, 500);
         Ok(())
     })
     .await
-}
-
-fn clean(reason: Option<String>) -> Option<String> {
-    reason
-        .map(|r| r.trim().chars().take(500).collect::<String>())
-        .filter(|r| !r.is_empty())
 }
 
 /// The partnership as the delivery worker sends it, with our space and the partner's Group.
@@ -507,7 +502,7 @@ pub async fn receive_answer(
         (Answer::Reject, "active", true) => p.pending_terms = None,
         _ => return Ok(()),
     }
-    p.reason = clean(reason);
+    p.reason = optional_text(reason, 500);
     p.updated_at = now();
     db_visits::save_partnership(&mut tx, &p).await?;
     notify_operators(&mut tx, &mut events, &actor.id, NOTIFY_PARTNERSHIP).await?;

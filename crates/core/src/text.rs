@@ -3,6 +3,19 @@
 use crate::html::escape;
 use std::collections::HashMap;
 
+/// Free text a person typed (a note, a reason): trimmed and cut to `max` characters; nothing
+/// when it is empty.
+pub fn optional_text(raw: Option<String>, max: usize) -> Option<String> {
+    raw.map(|t| t.trim().chars().take(max).collect::<String>())
+        .filter(|t| !t.is_empty())
+}
+
+/// A stable code from the wire (`quota_exceeded`, `rejected`...): kept only when it is at most
+/// 40 lowercase ASCII letters and `_`.
+pub fn code_word(raw: Option<String>) -> Option<String> {
+    raw.filter(|c| c.len() <= 40 && c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}
+
 /// A mention as written: `@user` (local) or `@user@domain`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MentionRef {
@@ -227,6 +240,20 @@ pub fn render_markdown(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_text_and_wire_codes() {
+        assert_eq!(optional_text(Some("  hi  ".into()), 10), Some("hi".into()));
+        assert_eq!(optional_text(Some("   ".into()), 10), None);
+        assert_eq!(optional_text(Some("éééé".into()), 2), Some("éé".into()));
+        assert_eq!(optional_text(None, 10), None);
+        assert_eq!(
+            code_word(Some("quota_exceeded".into())),
+            Some("quota_exceeded".into())
+        );
+        assert_eq!(code_word(Some("Quota".into())), None);
+        assert_eq!(code_word(Some("a".repeat(41))), None);
+    }
 
     #[test]
     fn finds_mentions_and_tags() {

@@ -25,6 +25,7 @@ use interspace_core::events::{self as rules, EventStatus, EventVisibility, JoinM
 use interspace_core::html::{escape, sanitize, to_text};
 use interspace_core::ids::new_id;
 use interspace_core::roles::Role;
+use interspace_core::text::optional_text;
 use interspace_core::ValidationError;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::events as db_events;
@@ -224,12 +225,7 @@ fn apply(
 
 fn check_place(p: &Place, space: &SpaceDetails) -> AppResult<Place> {
     let kind = PlaceKind::parse(&p.kind)?;
-    let clean = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| s.chars().take(200).collect::<String>())
-    };
+    let clean = |v: &Option<String>| optional_text(v.clone(), 200);
     Ok(match kind {
         PlaceKind::Space => {
             let l = &space.location;
@@ -466,9 +462,7 @@ pub async fn cancel(
     let current = writable(ctx, writer, id).await?;
     let mut e = current.clone();
     e.status = EventStatus::Cancelled.as_str().into();
-    e.cancel_reason = reason
-        .map(|r| r.trim().chars().take(500).collect::<String>())
-        .filter(|r| !r.is_empty());
+    e.cancel_reason = optional_text(reason, 500);
     save_change(ctx, current, e).await
 }
 

@@ -8,6 +8,7 @@ use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::events::{self as rules, EventStatus, JoinAnswer, JoinMode, Seats};
 use interspace_core::ids::new_id;
+use interspace_core::text::{code_word, optional_text};
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::events::{self as db_events, Participation};
 use interspace_db::users::User;
@@ -37,11 +38,6 @@ fn seats(e: &Event, accepted: i64) -> Seats {
         accepted,
         waitlist: e.waitlist,
     }
-}
-
-fn clean_message(m: Option<String>) -> Option<String> {
-    m.map(|m| m.trim().chars().take(1000).collect::<String>())
-        .filter(|m| !m.is_empty())
 }
 
 /// Why a join was refused: the API's code and the sentence for people.
@@ -177,7 +173,7 @@ pub async fn join(
     message: Option<String>,
 ) -> AppResult<Participation> {
     let current = super::get(ctx, id, Some(&account.id)).await?.event;
-    let message = clean_message(message);
+    let message = optional_text(message, 1000);
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
     let e = db_events::lock_event(&mut tx, &current.id)
@@ -318,7 +314,7 @@ pub async fn decide(
             )));
         }
         p.state = "rejected".into();
-        p.reason = clean_message(reason);
+        p.reason = optional_text(reason, 1000);
         p.reason_code = Some(DECLINED.into());
     }
     p.updated_at = now();
@@ -388,7 +384,7 @@ pub async fn receive_join(
     let e = db_events::lock_event(&mut tx, &current.id)
         .await?
         .ok_or(AppError::NotFound("event"))?;
-    let message = clean_message(message);
+    let message = optional_text(message, 1000);
     let existing = db_events::find_participation(&mut tx, &e.id, &actor.id)
         .await?
         .filter(|p| (ACTIVE.contains(&p.state.as_str()) && p.state != "requested") || declined(p));
@@ -492,9 +488,8 @@ pub async fn receive_answer(
         Answer::Tentative => ("waitlisted".into(), None, None),
         Answer::Reject { reason, code } => (
             "rejected".into(),
-            clean_message(reason),
-            code.filter(|c| c.len() <= 40 && c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-                .or_else(|| Some(DECLINED.into())),
+            optional_text(reason, 1000),
+            code_word(code).or_else(|| Some(DECLINED.into())),
         ),
     };
     p.updated_at = now();

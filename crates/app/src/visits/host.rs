@@ -136,7 +136,7 @@ pub async fn receive_offer(
         partnership_id: None,
         date_from: days[0],
         date_to: days[days.len() - 1],
-        note: clean(note, 1000).unwrap_or_default(),
+        note: optional_text(note, 1000).unwrap_or_default(),
         state: VisitState::Requested.as_str().into(),
         reason: None,
         reason_code: None,
@@ -368,7 +368,7 @@ pub async fn act_as_host(
             }
             v.state = VisitState::Rejected.as_str().into();
             v.reason_code = Some("rejected_by_host".into());
-            v.reason = clean(reason, 500);
+            v.reason = optional_text(reason, 500);
         }
         "cancel" => {
             if !matches!(v.state.as_str(), "pending" | "waitlisted" | "approved") {
@@ -378,7 +378,7 @@ pub async fn act_as_host(
             v.state = VisitState::Cancelled.as_str().into();
             v.cancelled_by = Some("host".into());
             v.reason_code = Some("cancelled_by_host".into());
-            v.reason = clean(reason, 500);
+            v.reason = optional_text(reason, 500);
         }
         "check_in" | "check_out" => {
             if today < v.date_from || today > v.date_to {

@@ -16,6 +16,7 @@ use crate::{AppContext, AppError, AppResult};
 use chrono::{Datelike, NaiveDate};
 use interspace_core::ids::new_id;
 use interspace_core::roles::Role;
+use interspace_core::text::{code_word, optional_text};
 use interspace_core::visits::{
     self as rules, Approval, HostRules, Load, PolicyMode, TermsRules, VisitAnswer, VisitState,
 };
@@ -52,11 +53,6 @@ async fn view(ctx: &AppContext, visit: Visit) -> AppResult<VisitView> {
 
 fn role(user: &User) -> Role {
     Role::parse(&user.role).unwrap_or(Role::Member)
-}
-
-fn clean(text: Option<String>, max: usize) -> Option<String> {
-    text.map(|t| t.trim().chars().take(max).collect::<String>())
-        .filter(|t| !t.is_empty())
 }
 
 /// Which space a request goes to: by id or by `handle@domain`.
@@ -113,7 +109,7 @@ pub async fn request(
         partnership_id: partnership.map(|p| p.id),
         date_from: days[0],
         date_to: days[days.len() - 1],
-        note: clean(note, 1000).unwrap_or_default(),
+        note: optional_text(note, 1000).unwrap_or_default(),
         state: VisitState::Requested.as_str().into(),
         reason: None,
         reason_code: None,
@@ -207,9 +203,8 @@ pub async fn receive_host_news(
             } else {
                 v.state = VisitState::Rejected.as_str().into();
             }
-            v.reason_code = code
-                .filter(|c| c.len() <= 40 && c.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-            v.reason = clean(reason, 500);
+            v.reason_code = code_word(code);
+            v.reason = optional_text(reason, 500);
         }
         HostNews::Update {
             state,

@@ -1,14 +1,13 @@
 //! Events on the wire: FEP-8a8e `Event` with Mobilizon's properties, written for Mobilizon,
 //! Lemmy and Mastodon alike, and read from any of them.
 
+use crate::protocol::values::{is_public, iso, strings, PUBLIC};
 use crate::FederationError;
 use interspace_app::events::{EventView, Place, RemoteEvent};
 use interspace_app::Account;
 use interspace_core::events::{self as rules, EventStatus};
 use serde_json::{json, Value};
 use url::Url;
-
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// The JSON-LD context of events: ActivityStreams, then Mobilizon's (`mz:`), schema.org's
 /// and iCalendar's terms, then ours.
@@ -47,11 +46,6 @@ pub fn event_context() -> Value {
             "cancelReason": "is:cancelReason"
         }
     ])
-}
-
-fn iso(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// schema.org's EventStatusType for ours.
@@ -142,24 +136,6 @@ fn time(v: &Value, key: &str) -> Option<chrono::NaiveDateTime> {
     text(v, key)
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
         .map(|t| t.naive_utc())
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| match x {
-                Value::String(s) => Some(s.clone()),
-                other => other.get("id").and_then(Value::as_str).map(String::from),
-            })
-            .collect(),
-        _ => vec![],
-    }
-}
-
-fn is_public(s: &str) -> bool {
-    matches!(s, PUBLIC | "as:Public" | "Public")
 }
 
 /// The status from `eventStatus` (schema.org) or else `ical:status` (Mobilizon).

@@ -5,10 +5,11 @@
 //! `reasonCode`) or `TentativeAccept`, withdrawn with `Undo`, and followed with `Update`s.
 
 use crate::protocol::activities::Built;
+use crate::protocol::values::{iso, shared_or_own};
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::partnerships::{self, Terms};
 use interspace_app::visits::{self, VisitView};
-use interspace_app::{Account, AppContext, AppError, AppResult};
+use interspace_app::{AppContext, AppError, AppResult};
 use serde_json::{json, Value};
 
 /// The context of these activities: ActivityStreams and our namespace.
@@ -33,21 +34,10 @@ pub fn context() -> Value {
     ])
 }
 
-fn inbox(a: &Account) -> String {
-    a.shared_inbox_url
-        .clone()
-        .unwrap_or_else(|| a.inbox_url.clone())
-}
-
 fn fresh_id(ctx: &AppContext) -> String {
     ctx.urls()
         .path(&format!("/activities/{}", interspace_core::ids::new_id()))
         .to_string()
-}
-
-fn iso(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn visit_json(v: &VisitView) -> Value {
@@ -171,6 +161,6 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
     Ok(Built {
         id,
         json,
-        inboxes: vec![inbox(&to)],
+        inboxes: vec![shared_or_own(&to)],
     })
 }

@@ -311,7 +311,8 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
     })
 }
 
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub use super::values::PUBLIC;
+use super::values::{iso, shared_or_own};
 
 /// The Note that a local post's id serves: public and unlisted posts only (others are not
 /// found, deleted ones gone).
@@ -331,17 +332,6 @@ pub async fn note_document(ctx: &AppContext, username: &str, id: &str) -> AppRes
     }
     let (to, cc) = addressing(&status.visibility, &author, &mentioned);
     note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await
-}
-
-fn iso(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn shared_or_own(a: &Account) -> String {
-    a.shared_inbox_url
-        .clone()
-        .unwrap_or_else(|| a.inbox_url.clone())
 }
 
 /// `to` and `cc` of a post, as Mastodon addresses each visibility.

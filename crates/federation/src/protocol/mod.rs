@@ -3,3 +3,4 @@
 pub mod activities;
 pub mod actor;
 pub mod context;
+pub mod values;

@@ -3,6 +3,7 @@
 //! within an hour, Digest matching); replays of an activity id are no-ops.
 
 use super::auth;
+use crate::protocol::values::{id_of, is_public, strings};
 use crate::signatures::SignedRequest;
 use crate::{Data, FederationError};
 use actix_web::web::Bytes;
@@ -24,14 +25,6 @@ fn depth(v: &Value) -> usize {
         Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
         Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
         _ => 0,
-    }
-}
-
-fn id_of(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) => Some(s),
-        Value::Object(o) => o.get("id").and_then(Value::as_str),
-        _ => None,
     }
 }
 
@@ -543,24 +536,6 @@ fn organizer_of(object: &Value, origin: &Url) -> Result<Url, FederationError> {
         ));
     }
     Ok(url)
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| id_of(x).map(String::from))
-            .collect(),
-        _ => vec![],
-    }
-}
-
-fn is_public(s: &str) -> bool {
-    matches!(
-        s,
-        "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"
-    )
 }
 
 /// A Note from the wire, checked: its id on its author's host, attributed to the sender.
