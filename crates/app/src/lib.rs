@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod actors;
 pub mod blocks;
+mod companion;
 pub mod domains;
 mod error;
 pub mod events;
@@ -20,6 +21,7 @@ pub mod members;
 pub mod metrics;
 pub mod notifications;
 pub mod oauth;
+pub mod opportunities;
 pub mod outbox;
 pub mod partnerships;
 pub mod passwords;
@@ -97,8 +99,9 @@ pub trait Resolver: Send + Sync {
     async fn resolve_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
     /// An actor fetched again now, whatever the age of our copy (its key may have changed).
     async fn refresh_actor(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<Account>;
-    /// An event by its ActivityPub id (signed fetch from its origin), checked and stored.
-    async fn resolve_event(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<()>;
+    /// A post, an event or an opportunity by its ActivityPub id (signed fetch from its
+    /// origin), checked and stored.
+    async fn resolve_object(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<()>;
     /// Where the person `acct` follows or answers `target` on their own server (the
     /// remote-interaction template of its WebFinger).
     async fn interaction_url(

@@ -91,6 +91,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
     if db_statuses::insert_remote_status(&mut tx, &status, &mentioned, &tags).await? {
         if let Some(p) = &parent {
             db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
+            crate::opportunities::note_interest(&mut tx, &mut events, &status, p).await?;
         }
         for m in &mentioned {
             notify(
@@ -208,7 +209,9 @@ pub async fn receive_actor_delete(ctx: &AppContext, actor: &Account) -> AppResul
 
 /// The author deleted a post (or anything else of theirs we might have by that id).
 pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> AppResult<()> {
-    if crate::events::receive_delete(ctx, author, uri).await? {
+    if crate::events::receive_delete(ctx, author, uri).await?
+        || crate::opportunities::receive_delete(ctx, author, uri).await?
+    {
         return Ok(());
     }
     let mut tx = ctx.db.begin().await?;

@@ -112,6 +112,7 @@ pub async fn ensure_instance(ctx: &AppContext) -> AppResult<Option<FirstRun>> {
                 .unwrap_or_else(|_| "{}".into()),
             created_at: ts,
             updated_at: ts,
+            opportunity_hashtag: None,
         },
     )
     .await?;

@@ -390,6 +390,7 @@ pub async fn of_remote_group(ctx: &AppContext, account: Account) -> AppResult<Sp
                     .unwrap_or_else(|_| "{}".into()),
                 created_at: ts,
                 updated_at: ts,
+                opportunity_hashtag: None,
             },
         )
         .await?

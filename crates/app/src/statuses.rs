@@ -405,6 +405,7 @@ pub async fn create(
     }
     if let Some(p) = &parent {
         db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
+        crate::opportunities::note_interest(&mut tx, &mut events, &status, p).await?;
     }
     for mentioned_id in &mention_ids {
         notify(
@@ -462,15 +463,30 @@ pub async fn create(
     view(ctx, status, Some(&account.id)).await
 }
 
-/// The post of an event follows the event: it is changed through the event, not by hand.
-async fn refuse_event_post(ctx: &AppContext, id: &str) -> AppResult<()> {
-    match crate::events::of_status(ctx, id).await? {
-        Some(_) => Err(AppError::Unprocessable(
+/// The post of an event or an opportunity follows it: it is changed through it, not by hand.
+async fn refuse_companion_post(ctx: &AppContext, id: &str) -> AppResult<()> {
+    if crate::events::of_status(ctx, id).await?.is_some() {
+        return Err(AppError::Unprocessable(
             "Validation failed: this post shows an event; change or cancel the event instead"
                 .into(),
-        )),
-        None => Ok(()),
+        ));
     }
+    let post = {
+        let mut conn = ctx.db.get().await?;
+        db_statuses::find_status(&mut conn, id).await?
+    };
+    if let Some(post) = post {
+        if crate::opportunities::of_status(ctx, &post.uri)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Unprocessable(
+                "Validation failed: this post shows an opportunity; change or close the opportunity instead"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Deletes one's own status; returns it with its source text (clients offer to redraft).
@@ -479,7 +495,7 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
     if status.account_id != account.id {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
-    refuse_event_post(ctx, id).await?;
+    refuse_companion_post(ctx, id).await?;
     let shown = view(ctx, status.clone(), Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
     db_statuses::mark_deleted(&mut tx, &status.id, now()).await?;
@@ -782,7 +798,7 @@ pub async fn edit(
     if status.account_id != account.id || status.reblog_of_id.is_some() {
         return Err(AppError::Forbidden("This action is not allowed".into()));
     }
-    refuse_event_post(ctx, id).await?;
+    refuse_companion_post(ctx, id).await?;
     let text = e.text.trim();
     if text.is_empty() {
         return Err(AppError::Unprocessable(

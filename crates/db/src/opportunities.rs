@@ -1,8 +1,9 @@
 //! Opportunities, their skills, applications with their teammates, and followed skills.
 
+use crate::accounts::Account;
 use crate::schema::{
-    application_members as members, applications, opportunities, opportunity_skills as skills,
-    skill_follows,
+    accounts, application_members as members, applications, opportunities,
+    opportunity_skills as skills, skill_follows, team_consents, users,
 };
 use crate::{run, DbConn, DbResult, OptionalExt};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -41,6 +42,8 @@ pub struct Opportunity {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The budget's amount in hundredths (for the budget filter).
+    pub budget_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
@@ -60,6 +63,8 @@ pub struct Application {
     pub message: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `application`, or `reply` (a direct reply to the post, kept as interest).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -88,6 +93,9 @@ pub struct BoardFilter {
     pub author_id: Option<String>,
     pub status: Option<String>,
     pub local: Option<bool>,
+    /// A budget of at least this many hundredths (opportunities without one are left out).
+    pub budget_min: Option<i64>,
+    pub currency: Option<String>,
     /// Whether the viewer is a member of this instance's space (sees `space` and `partners`
     /// opportunities of the space); others see public ones and their own.
     pub viewer: Option<String>,
@@ -221,21 +229,22 @@ pub async fn list_board(conn: &mut DbConn, f: &BoardFilter) -> DbResult<Vec<Oppo
         if let Some(l) = f.local {
             q = q.filter(opportunities::is_local.eq(l));
         }
-        let viewer = f.viewer.clone().unwrap_or_default();
-        q = if f.viewer_is_member {
-            q.filter(
+        if let Some(min) = f.budget_min {
+            q = q.filter(opportunities::budget_minor.ge(min));
+        }
+        if let Some(c) = &f.currency {
+            q = q.filter(opportunities::budget_currency.eq(c.clone()));
+        }
+        // Members see what reached their space (its own, partners', public); others only
+        // public ones and their own.
+        if !f.viewer_is_member {
+            let viewer = f.viewer.clone().unwrap_or_default();
+            q = q.filter(
                 opportunities::visibility
                     .eq("public")
-                    .or(opportunities::is_local.eq(true))
                     .or(opportunities::author_id.eq(viewer)),
-            )
-        } else {
-            q.filter(
-                opportunities::visibility
-                    .eq("public")
-                    .or(opportunities::author_id.eq(viewer)),
-            )
-        };
+            );
+        }
         if let Some((at, id)) = &f.before {
             q = q.filter(
                 opportunities::created_at
@@ -461,4 +470,171 @@ pub async fn list_skill_followers(conn: &mut DbConn, tags: &[String]) -> DbResul
         .load(c)
         .await)
     .map_err(Into::into)
+}
+
+/// A teammate's consent that arrived before the application it names.
+pub async fn save_consent(
+    conn: &mut DbConn,
+    application_uri: &str,
+    account_id: &str,
+    consent_uri: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(team_consents::table)
+        .values((
+            team_consents::application_uri.eq(application_uri),
+            team_consents::account_id.eq(account_id),
+            team_consents::consent_uri.eq(consent_uri),
+            team_consents::created_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// The consent an account's instance sent for an application, if it came.
+pub async fn find_consent(
+    conn: &mut DbConn,
+    application_uri: &str,
+    account_id: &str,
+) -> DbResult<Option<String>> {
+    run!(conn, |c| team_consents::table
+        .filter(team_consents::application_uri.eq(application_uri))
+        .filter(team_consents::account_id.eq(account_id))
+        .select(team_consents::consent_uri)
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Who the directory lists.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryFilter {
+    pub skill: Option<String>,
+    /// Words in the name or username.
+    pub q: Option<String>,
+    /// Remote people whose home space is this Group.
+    pub home_space_uri: Option<String>,
+    pub local: Option<bool>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Local members who opted in and known remote people with skills, by name.
+pub async fn list_directory(conn: &mut DbConn, f: &DirectoryFilter) -> DbResult<Vec<Account>> {
+    run!(conn, |c| {
+        let opted_in = users::table
+            .filter(users::account_id.eq(accounts::id))
+            .filter(users::directory_opt_in.eq(true))
+            .filter(users::disabled.eq(false));
+        let mut q = accounts::table
+            .filter(accounts::deleted_at.is_null())
+            .filter(accounts::suspended_at.is_null())
+            .filter(accounts::actor_type.eq_any(["Person", "Service"]))
+            .filter(accounts::skills.ne("[]"))
+            .filter(
+                // Remote people published their skills themselves.
+                exists(opted_in).or(accounts::domain.is_not_null()),
+            )
+            .into_boxed();
+        if let Some(skill) = &f.skill {
+            let quoted = format!("%\"{}\"%", skill.replace(['%', '_', '"'], ""));
+            q = q.filter(accounts::skills.like(quoted));
+        }
+        if let Some(words) = &f.q {
+            let like = format!("%{}%", words.replace(['%', '_'], "").to_lowercase());
+            q = q.filter(
+                lower(accounts::display_name)
+                    .like(like.clone())
+                    .or(lower(accounts::username).like(like)),
+            );
+        }
+        if let Some(home) = &f.home_space_uri {
+            q = q.filter(accounts::home_space_uri.eq(home.clone()));
+        }
+        match f.local {
+            Some(true) => q = q.filter(accounts::domain.is_null()),
+            Some(false) => q = q.filter(accounts::domain.is_not_null()),
+            None => {}
+        }
+        q.order((accounts::display_name.asc(), accounts::id.asc()))
+            .limit(f.limit)
+            .offset(f.offset)
+            .select(Account::as_select())
+            .load(c)
+            .await
+    })
+    .map_err(Into::into)
+}
+
+pub async fn set_directory_opt_in(conn: &mut DbConn, user_id: &str, on: bool) -> DbResult<()> {
+    run!(conn, |c| diesel::update(users::table.find(user_id))
+        .set(users::directory_opt_in.eq(on))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn directory_opt_in(conn: &mut DbConn, user_id: &str) -> DbResult<bool> {
+    run!(conn, |c| users::table
+        .find(user_id)
+        .select(users::directory_opt_in)
+        .first(c)
+        .await)
+    .map_err(Into::into)
+}
+
+/// An account's latest application to an opportunity.
+pub async fn find_application_of(
+    conn: &mut DbConn,
+    opportunity_id: &str,
+    applicant_id: &str,
+) -> DbResult<Option<Application>> {
+    run!(conn, |c| applications::table
+        .filter(applications::opportunity_id.eq(opportunity_id))
+        .filter(applications::applicant_id.eq(applicant_id))
+        .order((applications::created_at.desc(), applications::id.desc()))
+        .select(Application::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+pub async fn set_applications_count(conn: &mut DbConn, id: &str, n: i64) -> DbResult<()> {
+    run!(conn, |c| diesel::update(opportunities::table.find(id))
+        .set(opportunities::applications_count.eq(n))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// People in accepted applications: each applicant and their teammates.
+pub async fn count_accepted_people(conn: &mut DbConn, opportunity_id: &str) -> DbResult<i64> {
+    let accepted: Vec<String> = run!(conn, |c| applications::table
+        .filter(applications::opportunity_id.eq(opportunity_id))
+        .filter(applications::state.eq("accepted"))
+        .select(applications::id)
+        .load(c)
+        .await)?;
+    let teammates: i64 = run!(conn, |c| members::table
+        .filter(members::application_id.eq_any(&accepted))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(accepted.len() as i64 + teammates)
+}
+
+pub async fn find_member(
+    conn: &mut DbConn,
+    application_id: &str,
+    account_id: &str,
+) -> DbResult<Option<TeamMember>> {
+    run!(conn, |c| members::table
+        .filter(members::application_id.eq(application_id))
+        .filter(members::account_id.eq(account_id))
+        .select(TeamMember::as_select())
+        .first(c)
+        .await)
+    .opt()
 }

@@ -67,6 +67,7 @@ diesel::table! {
         visit_policy -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        opportunity_hashtag -> Nullable<Text>,
     }
 }
 
@@ -490,6 +491,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        budget_minor -> Nullable<BigInt>,
     }
 }
 
@@ -513,6 +515,7 @@ diesel::table! {
         message -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        source -> Text,
     }
 }
 
@@ -532,6 +535,15 @@ diesel::table! {
     skill_follows (account_id, skill) {
         account_id -> Text,
         skill -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_consents (application_uri, account_id) {
+        application_uri -> Text,
+        account_id -> Text,
+        consent_uri -> Text,
         created_at -> Timestamp,
     }
 }
@@ -588,4 +600,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     applications,
     application_members,
     skill_follows,
+    team_consents,
 );

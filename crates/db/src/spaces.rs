@@ -23,6 +23,8 @@ pub struct Space {
     pub visit_policy: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Posts mentioning the space with this hashtag are relayed as opportunities (NULL: off).
+    pub opportunity_hashtag: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]

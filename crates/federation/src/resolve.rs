@@ -199,7 +199,7 @@ impl Resolver for FederationResolver {
         Ok(actor.account)
     }
 
-    async fn resolve_event(&self, ctx: &AppContext, uri: &Url) -> AppResult<()> {
+    async fn resolve_object(&self, ctx: &AppContext, uri: &Url) -> AppResult<()> {
         refuse_blocked(ctx, uri).await?;
         let data = self.config.to_request_data();
         crate::routes::inbox::fetch_object(&data, uri.as_str())

@@ -149,6 +149,18 @@ impl Application {
                     .map(|n| format!("{n} visits closed"))
             })
         }));
+        tokio::spawn(periodically(
+            ctx.clone(),
+            600,
+            "opportunity deadlines",
+            |ctx| {
+                Box::pin(async move {
+                    interspace_app::opportunities::expire(&ctx, interspace_db::now().date())
+                        .await
+                        .map(|n| format!("{n} expired"))
+                })
+            },
+        ));
         tokio::spawn(periodically(ctx.clone(), 60, "event reminders", |ctx| {
             Box::pin(async move {
                 interspace_app::events::remind(&ctx)

@@ -15,6 +15,12 @@ impl From<AppError> for InterspaceError {
     }
 }
 
+impl From<interspace_core::ValidationError> for InterspaceError {
+    fn from(e: interspace_core::ValidationError) -> Self {
+        AppError::Validation(e).into()
+    }
+}
+
 impl InterspaceError {
     fn code(&self) -> &'static str {
         match &self.0 {

@@ -45,6 +45,9 @@ pub async fn update_me(
     auth.0.require("write:accounts")?;
     let me = auth.0.user()?;
     let skills = p.map.contains_key("skills").then(|| p.list("skills"));
+    if let Some(on) = p.bool("directory_opt_in")? {
+        interspace_app::opportunities::set_directory_opt_in(&ctx, &me.0, on).await?;
+    }
     let (user, account) = interspace_app::accounts::update_profile(
         &ctx,
         me,
@@ -69,6 +72,8 @@ async fn me_json(
         "home_space": space_json(ctx, &space).await?,
         "skills": interspace_app::accounts::skills(account),
         "calendar_url": interspace_app::events::calendar_url(ctx, user).await?,
+        "directory_opt_in": interspace_app::opportunities::directory_opt_in(ctx, user).await?,
+        "followed_skills": interspace_app::opportunities::followed_skills(ctx, account).await?,
     })))
 }
 

@@ -5,6 +5,7 @@
 mod error;
 pub mod events;
 mod members;
+pub mod opportunities;
 mod spaces;
 mod visits;
 
@@ -51,6 +52,66 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/visits/{id}", web::get().to(visits::visit))
             .route("/visits/{id}/{action}", web::post().to(visits::visit_act))
             .route("/front_desk", web::get().to(visits::front_desk))
+            .route("/opportunities", web::get().to(opportunities::list))
+            .route("/opportunities", web::post().to(opportunities::create))
+            .route(
+                "/opportunities/lookup",
+                web::get().to(opportunities::lookup),
+            )
+            .route("/opportunities/{id}", web::get().to(opportunities::get))
+            .route(
+                "/opportunities/{id}",
+                web::patch().to(opportunities::update),
+            )
+            .route(
+                "/opportunities/{id}",
+                web::delete().to(opportunities::delete),
+            )
+            .route(
+                "/opportunities/{id}/applications",
+                web::get().to(opportunities::applications_for),
+            )
+            .route(
+                "/opportunities/{id}/applications",
+                web::post().to(opportunities::apply),
+            )
+            .route(
+                "/opportunities/{id}/{action:close|reopen}",
+                web::post().to(opportunities::set_open),
+            )
+            .route(
+                "/applications",
+                web::get().to(opportunities::my_applications),
+            )
+            .route(
+                "/applications/{id}",
+                web::get().to(opportunities::application),
+            )
+            .route(
+                "/applications/{id}/{action}",
+                web::post().to(opportunities::application_act),
+            )
+            .route(
+                "/team_invitations",
+                web::get().to(opportunities::invitations),
+            )
+            .route(
+                "/team_invitations/{id}/{action}",
+                web::post().to(opportunities::invitation_act),
+            )
+            .route(
+                "/skills/followed",
+                web::get().to(opportunities::followed_skills),
+            )
+            .route(
+                "/skills/{name}/follow",
+                web::post().to(opportunities::follow_skill),
+            )
+            .route(
+                "/skills/{name}/follow",
+                web::delete().to(opportunities::follow_skill),
+            )
+            .route("/directory", web::get().to(opportunities::directory))
             .route("/me", web::get().to(members::me))
             .route("/me", web::patch().to(members::update_me))
             .route("/members", web::get().to(members::list))

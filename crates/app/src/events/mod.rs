@@ -18,11 +18,11 @@ pub use rsvp::{
     receive_leave, Answer,
 };
 
-use crate::signals::{AppEvent, Events};
+use crate::signals::Events;
 use crate::spaces::{self, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::events::{self as rules, EventStatus, EventVisibility, JoinMode, PlaceKind};
-use interspace_core::html::{escape, sanitize, to_text};
+use interspace_core::html::{escape, sanitize};
 use interspace_core::ids::new_id;
 use interspace_core::roles::Role;
 use interspace_core::text::optional_text;
@@ -30,7 +30,7 @@ use interspace_core::ValidationError;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::events as db_events;
 pub use interspace_db::events::{Event, EventFilter, Participation};
-use interspace_db::statuses::{self as db_statuses, Status};
+use interspace_db::statuses as db_statuses;
 use interspace_db::users::User;
 use interspace_db::{now, DbConn};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,4 @@
-//! The post that carries a public event into Mastodon timelines: same `uri` as the event,
-//! rewritten when the event changes, gone when it is deleted.
+//! The post that carries a public event into Mastodon timelines (see `crate::companion`).
 
 use super::*;
 
@@ -53,85 +52,15 @@ pub(super) async fn sync_post(
     organizer: &Account,
 ) -> AppResult<()> {
     let link = e.url.clone().unwrap_or_else(|| e.uri.clone());
-    let content = post_html(e, &place_of(e), &link);
-    let ts = now();
-    let wanted = e.visibility == EventVisibility::Public.as_str() && e.deleted_at.is_none();
-    let existing = match &e.status_id {
-        Some(id) => db_statuses::find_status(tx, id).await?,
-        None => None,
+    let companion = crate::companion::Companion {
+        content: post_html(e, &place_of(e), &link),
+        uri: &e.uri,
+        url: &link,
+        author: organizer,
+        tags: &[],
+        is_local: e.is_local,
+        created_at: e.created_at,
+        wanted: e.visibility == EventVisibility::Public.as_str() && e.deleted_at.is_none(),
     };
-    match (existing, wanted) {
-        (Some(post), true) => {
-            if post.content != content {
-                db_statuses::edit_status(
-                    tx,
-                    &post,
-                    &content,
-                    &to_text(&content),
-                    "",
-                    false,
-                    None,
-                    &[],
-                    &[],
-                    ts,
-                )
-                .await?;
-                events.push(AppEvent::Status {
-                    id: post.id.clone(),
-                    account_id: post.account_id.clone(),
-                    visibility: post.visibility.clone(),
-                    is_local: post.is_local,
-                    tags: vec![],
-                    edited: true,
-                });
-            }
-        }
-        (Some(post), false) => {
-            db_statuses::mark_deleted(tx, &post.id, ts).await?;
-            events.push(AppEvent::Deleted {
-                id: post.id.clone(),
-                account_id: post.account_id.clone(),
-            });
-            e.status_id = None;
-        }
-        (None, true) => {
-            let post = Status {
-                id: new_id(),
-                uri: e.uri.clone(),
-                url: Some(link),
-                account_id: organizer.id.clone(),
-                in_reply_to_id: None,
-                in_reply_to_account_id: None,
-                reblog_of_id: None,
-                content,
-                source_text: String::new(),
-                spoiler_text: String::new(),
-                sensitive: false,
-                visibility: "public".into(),
-                language: None,
-                is_local: e.is_local,
-                replies_count: 0,
-                reblogs_count: 0,
-                favourites_count: 0,
-                created_at: if e.is_local { ts } else { e.created_at.min(ts) },
-                edited_at: None,
-                deleted_at: None,
-            };
-            if db_statuses::insert_remote_status(tx, &post, &[], &[]).await? {
-                events.push(AppEvent::Status {
-                    id: post.id.clone(),
-                    account_id: post.account_id.clone(),
-                    visibility: post.visibility.clone(),
-                    is_local: post.is_local,
-                    tags: vec![],
-                    edited: false,
-                });
-                e.status_id = Some(post.id);
-            } else if let Some(p) = db_statuses::find_status_by_uri(tx, &e.uri).await? {
-                e.status_id = Some(p.id);
-            }
-        }
-        (None, false) => {}
-    }
-    Ok(())
+    crate::companion::sync(tx, events, &mut e.status_id, companion).await
 }

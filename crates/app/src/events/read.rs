@@ -102,7 +102,7 @@ pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppRes
         Some(e) => e,
         None => {
             let parsed = url::Url::parse(uri).map_err(|_| invalid("uri", "must be a URL"))?;
-            ctx.resolver()?.resolve_event(ctx, &parsed).await?;
+            ctx.resolver()?.resolve_object(ctx, &parsed).await?;
             let mut conn = ctx.db.get().await?;
             db_events::find_event_by_uri(&mut conn, uri)
                 .await?

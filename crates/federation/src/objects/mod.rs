@@ -2,4 +2,5 @@
 
 pub mod actor;
 pub mod event;
+pub mod opportunity;
 pub mod visit;

@@ -295,6 +295,13 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             Some(Built { json, inboxes, id })
         }
+        kind if kind.starts_with("opportunity.")
+            || kind.starts_with("application.")
+            || kind.starts_with("team.")
+            || kind == "relay.opportunity" =>
+        {
+            Some(crate::objects::opportunity::build(ctx, e).await?)
+        }
         "event.create" | "event.update" | "event.delete" | "relay.event" => {
             Some(event_activity(ctx, e, &actor).await?)
         }

@@ -130,6 +130,29 @@ pub async fn event(
     ))
 }
 
+/// A local public opportunity as its Note with the FEP-0837 Proposal (410 once deleted).
+pub async fn opportunity(
+    data: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
+    authorize_fetch(&data, &req).await?;
+    let ctx = data.app_data();
+    let (view, partners) = interspace_app::opportunities::for_delivery(ctx, &id)
+        .await
+        .map_err(|_| FederationError::NotFound)?;
+    if !view.opportunity.is_local || view.opportunity.visibility != "public" {
+        return Err(FederationError::NotFound);
+    }
+    if view.opportunity.deleted_at.is_some() {
+        return Err(interspace_app::AppError::Gone("opportunity").into());
+    }
+    Ok(activity_response(
+        crate::objects::opportunity::note_json(ctx, &view, &partners),
+        crate::objects::opportunity::context(),
+    ))
+}
+
 pub async fn instance(data: Data, req: HttpRequest) -> Result<HttpResponse, FederationError> {
     actor(&data, &req, LocalActor::Instance).await
 }

@@ -10,7 +10,8 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use interspace_app::remote::{self, RemoteNote};
 use interspace_app::{
-    accounts, blocks, domains, events, follows, outbox, partnerships, visits, Account, AppError,
+    accounts, blocks, domains, events, follows, opportunities, outbox, partnerships, visits,
+    Account, AppError,
 };
 use serde_json::Value;
 use url::Url;
@@ -159,6 +160,44 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             space_answer(partnerships::receive_offer(ctx, actor, uri, &terms).await)
         }
         ("Offer", "Visit") => receive_visit_offer(data, actor, &object).await,
+        ("Offer", "Agreement") => {
+            let r = own_agreement(actor, &object)?;
+            space_answer(opportunities::receive_offer(ctx, actor, r).await)
+        }
+        ("Invite", "Agreement") => {
+            let r = own_agreement(actor, &object)?;
+            let mut handled = false;
+            for uri in strings(activity.get("to")) {
+                if let Some(invitee) = accounts::find_by_uri(ctx, &uri).await? {
+                    if invitee.is_local() {
+                        handled = true;
+                        space_answer(
+                            opportunities::receive_invite(ctx, actor, id, &invitee, r.clone())
+                                .await,
+                        )?;
+                    }
+                }
+            }
+            if !handled {
+                tracing::info!(id, "an invitation for nobody here");
+            }
+            Ok(())
+        }
+        ("Accept" | "Reject", "Invite") => {
+            let invite = id_of(&object).ok_or_else(|| {
+                FederationError::BadRequest("an answer without its Invite".into())
+            })?;
+            let application = object.get("object").and_then(id_of).ok_or_else(|| {
+                FederationError::BadRequest("an Invite without its application".into())
+            })?;
+            if kind == "Accept" {
+                space_answer(
+                    opportunities::receive_consent(ctx, actor, application, invite, id).await,
+                )
+            } else {
+                space_answer(opportunities::receive_decline(ctx, actor, application).await)
+            }
+        }
         ("Accept" | "Reject" | "TentativeAccept", "Offer") => {
             // The object is our Offer; what it offered says which agreement this answers.
             let offered = object
@@ -169,6 +208,16 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 .get("content")
                 .and_then(Value::as_str)
                 .map(String::from);
+            if opportunities::knows_application(ctx, offered).await? {
+                let decision = match kind {
+                    "Accept" => opportunities::Decision::Accept,
+                    "Reject" => opportunities::Decision::Decline,
+                    _ => return Ok(()),
+                };
+                return space_answer(
+                    opportunities::receive_answer(ctx, actor, offered, decision, reason).await,
+                );
+            }
             if partnerships::knows(ctx, offered).await? {
                 let answer = match kind {
                     "Accept" => partnerships::Answer::Accept,
@@ -198,7 +247,31 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 .get("object")
                 .and_then(id_of)
                 .ok_or_else(|| FederationError::BadRequest("an Undo without its Offer".into()))?;
+            if opportunities::knows_application(ctx, offered).await? {
+                return space_answer(opportunities::receive_withdrawal(ctx, actor, offered).await);
+            }
             space_answer(visits::receive_withdrawal(ctx, actor, offered).await)
+        }
+        ("Update", "Offer") => {
+            // The poster's shortlist: the Offer with its new state.
+            let offered = object
+                .get("object")
+                .and_then(id_of)
+                .ok_or_else(|| FederationError::BadRequest("an Update without its Offer".into()))?;
+            let decision = object
+                .get("state")
+                .and_then(Value::as_str)
+                .and_then(opportunities::Decision::parse)
+                .ok_or_else(|| {
+                    FederationError::BadRequest("an Update of an Offer needs a state".into())
+                })?;
+            let message = activity
+                .get("content")
+                .and_then(Value::as_str)
+                .map(String::from);
+            space_answer(
+                opportunities::receive_answer(ctx, actor, offered, decision, message).await,
+            )
         }
         ("Update", "Visit") => {
             let uri = id_of(&object)
@@ -277,6 +350,9 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 Err(AppError::NotFound(_)) => Ok(()),
                 other => Ok(other?),
             }
+        }
+        ("Create" | "Update", "Note") if is_opportunity(&object) => {
+            receive_opportunity(data, actor, &object).await
         }
         ("Create", "Note" | "Article" | "Page" | "Question") => {
             let note = parse_note(actor, &object)?;
@@ -370,8 +446,23 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 .ok_or_else(|| FederationError::BadRequest("Undo without object".into()))?;
             Ok(remote::receive_undo_by_id(ctx, actor, target).await?)
         }
-        // FEP-1b12 groups also wrap whole activities; we take the plain Announce of the post.
-        ("Announce", "Create" | "Update" | "Delete" | "Like" | "Announce" | "Undo") => Ok(()),
+        // FEP-1b12 groups also wrap whole activities. The plain Announce of the post is the
+        // one recorded; a wrapped Create of something new (an opportunity relayed to a
+        // partner space that does not follow) is fetched by its id, never taken from the
+        // embed.
+        ("Announce", "Create") => {
+            if let Some(target) = object.get("object").and_then(id_of) {
+                if !remote::knows_status(ctx, target).await?
+                    && opportunities::of_status(ctx, target).await?.is_none()
+                {
+                    if let Err(e) = fetch_object(data, target).await {
+                        tracing::info!(error = %e, object = target, "cannot fetch a relayed object");
+                    }
+                }
+            }
+            Ok(())
+        }
+        ("Announce", "Update" | "Delete" | "Like" | "Announce" | "Undo") => Ok(()),
         ("Announce", _) => {
             // Never trust an embedded copy: only the id counts. A post we do not have is
             // fetched from its origin.
@@ -518,6 +609,9 @@ pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), Federatio
         .resolver()?
         .resolve_actor(ctx, &Url::parse(&author_uri)?)
         .await?;
+    if is_opportunity(&object) {
+        return receive_opportunity(data, &author, &object).await;
+    }
     let note = parse_note(&author, &object)?;
     Ok(remote::receive_note(ctx, &author, note).await?)
 }
@@ -624,4 +718,40 @@ fn parse_note(actor: &Account, object: &Value) -> Result<RemoteNote, FederationE
         mentions,
         hashtags,
     })
+}
+
+fn is_opportunity(object: &Value) -> bool {
+    object.get("type").and_then(Value::as_str) == Some("Note")
+        && crate::objects::opportunity::proposal_of(object).is_some()
+}
+
+/// A Note with a Proposal from its author: checked as a post, then stored as an opportunity.
+async fn receive_opportunity(
+    data: &Data,
+    author: &Account,
+    object: &Value,
+) -> Result<(), FederationError> {
+    let ctx = data.app_data();
+    parse_note(author, object)?;
+    let here = interspace_app::spaces::show(ctx).await?.account.uri;
+    let Some(r) = crate::objects::opportunity::parse(object, &here)? else {
+        return Ok(());
+    };
+    space_answer(opportunities::receive_opportunity(ctx, author, r).await)
+}
+
+/// An application's Agreement, on its applicant's host and attributed to them.
+fn own_agreement(
+    actor: &Account,
+    object: &Value,
+) -> Result<opportunities::RemoteApplication, FederationError> {
+    let r = crate::objects::opportunity::parse_agreement(object)?;
+    if !same_origin(&Url::parse(&r.uri)?, &Url::parse(&actor.uri)?)
+        || object.get("attributedTo").and_then(id_of) != Some(actor.uri.as_str())
+    {
+        return Err(FederationError::BadRequest(
+            "an application is its applicant's own".into(),
+        ));
+    }
+    Ok(r)
 }

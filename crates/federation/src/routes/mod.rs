@@ -77,6 +77,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .guard(ActivityJsonGuard)
             .route(web::get().to(actors::event)),
     )
+    .service(
+        web::resource("/opportunities/{id}")
+            .guard(ActivityJsonGuard)
+            .route(web::get().to(actors::opportunity)),
+    )
     .route("/actor", web::get().to(actors::instance))
     .route(
         "/users/{name}/{collection}",

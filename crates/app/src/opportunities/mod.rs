@@ -1,0 +1,811 @@
+//! Opportunities (API.md "Opportunities"): project requests, jobs, collaboration calls, help
+//! wanted and offers of services. Anyone with an account posts one; the space relays public
+//! ones and never selects: applications go to the poster only (`apply`).
+//!
+//! A public opportunity is a post too, with the opportunity's own `uri`, so that every
+//! Mastodon client shows it; on the wire it is a `Note` with a FEP-0837 `Proposal` attached.
+
+mod apply;
+mod remote;
+
+pub use apply::{
+    answer_invitation, applications_for, applications_of, apply, decide,
+    for_delivery as application_for_delivery, get_application, invitation_uri, invitations,
+    knows as knows_application, receive_answer, receive_consent, receive_decline, receive_invite,
+    receive_offer, receive_withdrawal, withdraw, ApplicationInput, ApplicationView, Decision,
+    RemoteApplication, TeamEntry,
+};
+pub use remote::{note_interest, receive_delete, receive_opportunity, RemoteOpportunity};
+
+use crate::signals::Events;
+use crate::spaces::{self, Money, SpaceDetails};
+use crate::{AppContext, AppError, AppResult};
+use chrono::NaiveDate;
+use interspace_core::html::{escape, sanitize};
+use interspace_core::ids::new_id;
+use interspace_core::opportunities::{
+    self as rules, BudgetPeriod, Kind, Status, Visibility, WorkMode,
+};
+use interspace_core::text::optional_text;
+use interspace_core::ValidationError;
+use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::opportunities as db;
+pub use interspace_db::opportunities::{
+    Application, BoardFilter, DirectoryFilter, Opportunity, TeamMember,
+};
+use interspace_db::users::User;
+use interspace_db::{now, DbConn};
+use serde::{Deserialize, Serialize};
+
+/// A new application or expression of interest, for the poster.
+pub const NOTIFY_APPLICATION: &str = "interspace:application";
+/// The poster's answer or a teammate's, for the applicant and the team.
+pub const NOTIFY_APPLICATION_UPDATE: &str = "interspace:application_update";
+/// An invitation to apply together.
+pub const NOTIFY_INVITATION: &str = "interspace:team_invitation";
+/// A new opportunity with a followed skill.
+pub const NOTIFY_MATCH: &str = "interspace:opportunity";
+
+const MAX_TITLE: usize = 200;
+const MAX_DESCRIPTION: usize = 20_000;
+
+/// A budget or rate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Budget {
+    pub amount: String,
+    pub currency: String,
+    pub period: String,
+}
+
+impl Budget {
+    /// "1500.00 EUR", "60.00 EUR per hour".
+    pub fn text(&self) -> String {
+        match self.period.as_str() {
+            "fixed" => format!("{} {}", self.amount, self.currency),
+            p => format!("{} {} per {p}", self.amount, self.currency),
+        }
+    }
+
+    /// The amount in hundredths.
+    pub fn minor(&self) -> Option<i64> {
+        let (whole, frac) = self.amount.split_once('.').unwrap_or((&self.amount, "0"));
+        let frac = format!("{frac:0<2}");
+        Some(whole.parse::<i64>().ok()? * 100 + frac.get(..2)?.parse::<i64>().ok()?)
+    }
+}
+
+/// A budget from the API: checked money with a period (`fixed` when not given).
+pub fn check_budget(
+    field: &'static str,
+    amount: &str,
+    currency: &str,
+    period: Option<&str>,
+) -> Result<Budget, ValidationError> {
+    let money = spaces::validate_money(
+        field,
+        &Money {
+            amount: amount.into(),
+            currency: currency.into(),
+        },
+    )?;
+    let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => BudgetPeriod::parse(p)?,
+        None => BudgetPeriod::Fixed,
+    };
+    Ok(Budget {
+        amount: money.amount,
+        currency: money.currency,
+        period: period.as_str().into(),
+    })
+}
+
+pub fn budget_of(o: &Opportunity) -> Option<Budget> {
+    Some(Budget {
+        amount: o.budget_amount.clone()?,
+        currency: o.budget_currency.clone()?,
+        period: o.budget_period.clone().unwrap_or_else(|| "fixed".into()),
+    })
+}
+
+/// What a poster writes. For an update, `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityInput {
+    pub title: Option<String>,
+    /// Markdown.
+    pub description: Option<String>,
+    pub kind: Option<String>,
+    pub skills: Option<Vec<String>>,
+    pub mode: Option<String>,
+    pub city: Option<String>,
+    /// `Some(None)`: not at a space.
+    pub location_space_id: Option<Option<String>>,
+    /// `Some(None)`: no budget.
+    pub budget: Option<Option<Budget>>,
+    /// `Some(None)`: no deadline.
+    pub deadline: Option<Option<String>>,
+    pub team_size: Option<i64>,
+    pub visibility: Option<String>,
+}
+
+/// An opportunity with what its pages and entities show.
+#[derive(Debug, Clone)]
+pub struct OpportunityView {
+    pub opportunity: Opportunity,
+    pub author: Account,
+    /// The author's space.
+    pub space: Option<SpaceDetails>,
+    /// Where the work happens, when it is at a space.
+    pub location_space: Option<SpaceDetails>,
+    pub skills: Vec<String>,
+    pub budget: Option<Budget>,
+    /// The viewer's own application.
+    pub mine: Option<Application>,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> AppError {
+    AppError::Validation(ValidationError::new(field, reason))
+}
+
+fn today() -> NaiveDate {
+    now().date()
+}
+
+/// Checks and applies `input` to `o` (a new opportunity or a copy of the current one).
+async fn apply_input(
+    ctx: &AppContext,
+    o: &mut Opportunity,
+    tags: &mut Vec<String>,
+    input: &OpportunityInput,
+) -> AppResult<()> {
+    if let Some(t) = &input.title {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > MAX_TITLE {
+            return Err(invalid(
+                "title",
+                format!("is required, at most {MAX_TITLE} characters"),
+            ));
+        }
+        o.title = t.to_string();
+    }
+    if let Some(d) = &input.description {
+        if d.chars().count() > MAX_DESCRIPTION {
+            return Err(invalid(
+                "description",
+                format!("at most {MAX_DESCRIPTION} characters"),
+            ));
+        }
+        o.source_text = d.clone();
+        o.description = interspace_core::text::render_markdown(d, &Default::default(), &|t| {
+            ctx.urls().path(&format!("/tags/{t}")).to_string()
+        });
+    }
+    if let Some(k) = &input.kind {
+        o.kind = Kind::parse(k.trim())?.as_str().into();
+    }
+    if let Some(s) = &input.skills {
+        *tags = rules::skills(s)?;
+    }
+    if let Some(m) = &input.mode {
+        o.location_mode = WorkMode::parse(m.trim())?.as_str().into();
+    }
+    if let Some(c) = &input.city {
+        o.location_city = optional_text(Some(c.clone()), 100);
+    }
+    if let Some(s) = &input.location_space_id {
+        o.location_space_id = match s.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(id) => Some(
+                spaces::get(ctx, id)
+                    .await
+                    .map_err(|_| invalid("location.space_id", "is not a space known here"))?
+                    .space
+                    .id,
+            ),
+        };
+    }
+    if let Some(b) = &input.budget {
+        o.budget_amount = b.as_ref().map(|b| b.amount.clone());
+        o.budget_currency = b.as_ref().map(|b| b.currency.clone());
+        o.budget_period = b.as_ref().map(|b| b.period.clone());
+        o.budget_minor = b.as_ref().and_then(Budget::minor);
+    }
+    if let Some(d) = &input.deadline {
+        o.deadline = match d.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => Some(rules::deadline(d, today())?),
+        };
+    }
+    if let Some(n) = input.team_size {
+        o.team_size = rules::team_size(n)?;
+    }
+    if let Some(v) = &input.visibility {
+        o.visibility = Visibility::parse(v.trim())?.as_str().into();
+    }
+    if o.location_mode == WorkMode::Onsite.as_str()
+        && o.location_city.is_none()
+        && o.location_space_id.is_none()
+    {
+        return Err(invalid("location", "on-site work needs a city or a space"));
+    }
+    Ok(())
+}
+
+/// The post of an opportunity: what it is, skills as hashtags, where, budget, deadline, its
+/// status when not open, the description and the link.
+pub fn post_html(v: &OpportunityView, link: &str) -> String {
+    let o = &v.opportunity;
+    let mut lines = vec![format!(
+        "{} \u{00B7} {}",
+        kind_label(&o.kind),
+        where_text(o, v.location_space.as_ref())
+    )];
+    if let Some(b) = &v.budget {
+        lines.push(format!("Budget: {}", b.text()));
+    }
+    if let Some(d) = o.deadline {
+        lines.push(format!("Apply by {d}"));
+    }
+    if o.team_size > 1 {
+        lines.push(format!("Team of {}", o.team_size));
+    }
+    if o.status != Status::Open.as_str() {
+        lines.push(format!("Status: {}", o.status.replace('_', " ")));
+    }
+    let lines: Vec<String> = lines.iter().map(|l| escape(l)).collect();
+    let tags: Vec<String> = v
+        .skills
+        .iter()
+        .map(|t| {
+            format!(
+                "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+                escape(&format!("{}/tags/{t}", link_base(link))),
+                escape(t)
+            )
+        })
+        .collect();
+    sanitize(&format!(
+        "<p><strong>{}</strong></p><p>{}</p>{}{}<p><a href=\"{link}\">{link}</a></p>",
+        escape(&o.title),
+        lines.join("<br>"),
+        if tags.is_empty() {
+            String::new()
+        } else {
+            format!("<p>{}</p>", tags.join(" "))
+        },
+        o.description,
+        link = escape(link),
+    ))
+}
+
+fn link_base(link: &str) -> String {
+    url::Url::parse(link)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "project" => "Project request",
+        "job" => "Job",
+        "collaboration" => "Collaboration",
+        "help" => "Help wanted",
+        _ => "Offer of services",
+    }
+}
+
+/// "Remote", "On site in Lyon", "Hybrid at The Hive".
+pub fn where_text(o: &Opportunity, space: Option<&SpaceDetails>) -> String {
+    let place = space
+        .map(|s| format!("at {}", s.account.display_name))
+        .or_else(|| o.location_city.as_ref().map(|c| format!("in {c}")));
+    match (o.location_mode.as_str(), place) {
+        ("remote", _) => "Remote".into(),
+        ("onsite", Some(p)) => format!("On site {p}"),
+        ("hybrid", Some(p)) => format!("Hybrid, {p}"),
+        ("hybrid", None) => "Hybrid".into(),
+        (_, _) => "On site".into(),
+    }
+}
+
+/// Keeps the post of a local or received opportunity in step with it.
+async fn sync_post(
+    tx: &mut DbConn,
+    events: &mut Events,
+    v: &mut OpportunityView,
+    content: Option<String>,
+) -> AppResult<()> {
+    let o = &v.opportunity;
+    let link = o.url.clone().unwrap_or_else(|| o.uri.clone());
+    let content = content.unwrap_or_else(|| post_html(v, &link));
+    let mut status_id = o.status_id.clone();
+    let companion = crate::companion::Companion {
+        uri: &o.uri,
+        url: &link,
+        author: &v.author,
+        content,
+        tags: &v.skills,
+        is_local: o.is_local,
+        created_at: o.created_at,
+        wanted: o.visibility == Visibility::Public.as_str() && o.deleted_at.is_none(),
+    };
+    crate::companion::sync(tx, events, &mut status_id, companion).await?;
+    v.opportunity.status_id = status_id;
+    Ok(())
+}
+
+/// Tells the local people who follow one of its skills about a new opportunity.
+async fn notify_followers(
+    tx: &mut DbConn,
+    events: &mut Events,
+    v: &OpportunityView,
+) -> AppResult<()> {
+    for account in db::list_skill_followers(tx, &v.skills).await? {
+        crate::notifications::notify(
+            tx,
+            events,
+            &account,
+            &v.author.id,
+            NOTIFY_MATCH,
+            v.opportunity.status_id.as_deref(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues what the wire hears of a local opportunity's change: `Create`, `Update` or
+/// `Delete` from the author, and the space's re-share of a new public one.
+async fn federate(
+    tx: &mut DbConn,
+    events: &mut Events,
+    ctx: &AppContext,
+    o: &Opportunity,
+    kind: &str,
+) -> AppResult<()> {
+    if o.visibility == Visibility::Space.as_str() {
+        return Ok(());
+    }
+    crate::outbox::enqueue(tx, kind, &o.author_id, &o.id, None).await?;
+    if kind == "opportunity.create" && o.visibility == Visibility::Public.as_str() {
+        let space = spaces::show(ctx).await?;
+        if space.account.id != o.author_id {
+            if let Some(post) = &o.status_id {
+                let post = interspace_db::statuses::find_status(tx, post)
+                    .await?
+                    .ok_or(AppError::NotFound("status"))?;
+                crate::statuses::insert_boost(
+                    tx,
+                    events,
+                    ctx,
+                    &space.account,
+                    &post,
+                    crate::statuses::Visibility::Public,
+                )
+                .await?;
+            }
+            crate::outbox::enqueue(tx, "relay.opportunity", &space.account.id, &o.id, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Posts an opportunity.
+pub async fn create(
+    ctx: &AppContext,
+    author: &(User, Account),
+    input: OpportunityInput,
+) -> AppResult<OpportunityView> {
+    let (_, account) = author;
+    for (field, missing) in [
+        ("title", input.title.is_none()),
+        ("kind", input.kind.is_none()),
+    ] {
+        if missing {
+            return Err(invalid(field, "is required"));
+        }
+    }
+    let space = spaces::show(ctx).await?;
+    let id = new_id();
+    let uri = ctx.urls().path(&format!("/opportunities/{id}")).to_string();
+    let ts = now();
+    let mut o = Opportunity {
+        id,
+        url: Some(uri.clone()),
+        uri,
+        author_id: account.id.clone(),
+        space_id: Some(space.space.id.clone()),
+        status_id: None,
+        title: String::new(),
+        description: String::new(),
+        source_text: String::new(),
+        kind: String::new(),
+        location_mode: WorkMode::Remote.as_str().into(),
+        location_city: None,
+        location_space_id: None,
+        budget_amount: None,
+        budget_currency: None,
+        budget_period: None,
+        deadline: None,
+        team_size: 1,
+        status: Status::Open.as_str().into(),
+        visibility: Visibility::Public.as_str().into(),
+        applications_count: 0,
+        is_local: true,
+        created_at: ts,
+        updated_at: ts,
+        deleted_at: None,
+        budget_minor: None,
+    };
+    let mut tags = Vec::new();
+    let input = OpportunityInput {
+        description: Some(input.description.clone().unwrap_or_default()),
+        ..input
+    };
+    apply_input(ctx, &mut o, &mut tags, &input).await?;
+    let mut v = assemble(ctx, o, tags, account.clone(), None).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    db::insert_opportunity(&mut tx, &v.opportunity, &v.skills).await?;
+    sync_post(&mut tx, &mut events, &mut v, None).await?;
+    db::save_opportunity(&mut tx, &v.opportunity).await?;
+    notify_followers(&mut tx, &mut events, &v).await?;
+    federate(
+        &mut tx,
+        &mut events,
+        ctx,
+        &v.opportunity,
+        "opportunity.create",
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(v)
+}
+
+/// A local opportunity its author may change.
+async fn writable(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<Opportunity> {
+    let mut conn = ctx.db.get().await?;
+    let o = db::find_opportunity(&mut conn, id)
+        .await?
+        .filter(|o| o.deleted_at.is_none())
+        .ok_or(AppError::NotFound("opportunity"))?;
+    if !o.is_local {
+        return Err(AppError::Forbidden(
+            "this opportunity is managed on its own instance".into(),
+        ));
+    }
+    if o.author_id != writer.id {
+        return Err(AppError::Forbidden(
+            "only the author changes this opportunity".into(),
+        ));
+    }
+    Ok(o)
+}
+
+pub async fn update(
+    ctx: &AppContext,
+    writer: &Account,
+    id: &str,
+    input: OpportunityInput,
+) -> AppResult<OpportunityView> {
+    let current = writable(ctx, writer, id).await?;
+    if input
+        .visibility
+        .as_deref()
+        .is_some_and(|v| v.trim() != current.visibility)
+    {
+        return Err(invalid(
+            "visibility",
+            "is chosen when the opportunity is posted",
+        ));
+    }
+    let mut o = current.clone();
+    let mut tags = {
+        let mut conn = ctx.db.get().await?;
+        db::list_skills(&mut conn, id).await?
+    };
+    apply_input(ctx, &mut o, &mut tags, &input).await?;
+    save_change(ctx, o, Some(tags)).await
+}
+
+/// `close` or `reopen` by the author.
+pub async fn set_open(
+    ctx: &AppContext,
+    writer: &Account,
+    id: &str,
+    open: bool,
+) -> AppResult<OpportunityView> {
+    let mut o = writable(ctx, writer, id).await?;
+    if open {
+        if o.deadline.is_some_and(|d| d < today()) {
+            return Err(invalid(
+                "deadline",
+                "has passed: set a new deadline to reopen",
+            ));
+        }
+        o.status = Status::Open.as_str().into();
+    } else {
+        o.status = Status::Closed.as_str().into();
+    }
+    save_change(ctx, o, None).await
+}
+
+/// Writes a local opportunity's change, rewrites its post and federates the `Update`.
+async fn save_change(
+    ctx: &AppContext,
+    mut o: Opportunity,
+    tags: Option<Vec<String>>,
+) -> AppResult<OpportunityView> {
+    o.updated_at = now();
+    let author = crate::accounts::get_any(ctx, &o.author_id).await?;
+    let tags = match tags {
+        Some(t) => t,
+        None => {
+            let mut conn = ctx.db.get().await?;
+            db::list_skills(&mut conn, &o.id).await?
+        }
+    };
+    let mut v = assemble(ctx, o, tags, author, None).await?;
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    db::set_skills(&mut tx, &v.opportunity.id, &v.skills).await?;
+    sync_post(&mut tx, &mut events, &mut v, None).await?;
+    db::save_opportunity(&mut tx, &v.opportunity).await?;
+    federate(
+        &mut tx,
+        &mut events,
+        ctx,
+        &v.opportunity,
+        "opportunity.update",
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(v)
+}
+
+pub async fn delete(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<()> {
+    let o = writable(ctx, writer, id).await?;
+    let tags = {
+        let mut conn = ctx.db.get().await?;
+        db::list_skills(&mut conn, id).await?
+    };
+    let mut v = assemble(ctx, o, tags, writer.clone(), None).await?;
+    v.opportunity.deleted_at = Some(now());
+    v.opportunity.status = Status::Closed.as_str().into();
+    let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
+    sync_post(&mut tx, &mut events, &mut v, None).await?;
+    db::save_opportunity(&mut tx, &v.opportunity).await?;
+    federate(
+        &mut tx,
+        &mut events,
+        ctx,
+        &v.opportunity,
+        "opportunity.delete",
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.publish(events);
+    Ok(())
+}
+
+/// Local open opportunities whose deadline passed before `today` become `expired` (and
+/// their copies elsewhere hear of it). Returns how many.
+pub async fn expire(ctx: &AppContext, today: NaiveDate) -> AppResult<usize> {
+    let due = {
+        let mut conn = ctx.db.get().await?;
+        db::list_expired(&mut conn, today).await?
+    };
+    let n = due.len();
+    for mut o in due {
+        o.status = Status::Expired.as_str().into();
+        save_change(ctx, o, None).await?;
+    }
+    Ok(n)
+}
+
+async fn assemble(
+    ctx: &AppContext,
+    o: Opportunity,
+    skills: Vec<String>,
+    author: Account,
+    mine: Option<Application>,
+) -> AppResult<OpportunityView> {
+    let space = match &o.space_id {
+        Some(s) => spaces::get(ctx, s).await.ok(),
+        None => None,
+    };
+    let location_space = match &o.location_space_id {
+        Some(s) if Some(s) == o.space_id.as_ref() => space.clone(),
+        Some(s) => spaces::get(ctx, s).await.ok(),
+        None => None,
+    };
+    Ok(OpportunityView {
+        budget: budget_of(&o),
+        opportunity: o,
+        author,
+        space,
+        location_space,
+        skills,
+        mine,
+    })
+}
+
+/// Whether `viewer` is a member here (an approved, active local user).
+async fn is_member(conn: &mut DbConn, viewer: Option<&str>) -> AppResult<bool> {
+    Ok(match viewer {
+        Some(v) => interspace_db::users::find_user_by_account_id(conn, v)
+            .await?
+            .is_some_and(|(u, _)| u.approved && !u.disabled),
+        None => false,
+    })
+}
+
+async fn view(
+    ctx: &AppContext,
+    o: Opportunity,
+    viewer: Option<&str>,
+) -> AppResult<OpportunityView> {
+    let mut conn = ctx.db.get().await?;
+    let author = db_accounts::find_account_by_id(&mut conn, &o.author_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    let skills = db::list_skills(&mut conn, &o.id).await?;
+    let mine = match viewer {
+        Some(v) => db::find_application_of(&mut conn, &o.id, v).await?,
+        None => None,
+    };
+    drop(conn);
+    assemble(ctx, o, skills, author, mine).await
+}
+
+/// An opportunity `viewer` may see: public ones for anyone, the rest for members and the
+/// author. Deleted ones are gone.
+pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<OpportunityView> {
+    let mut conn = ctx.db.get().await?;
+    let o = db::find_opportunity(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound("opportunity"))?;
+    let visible = o.visibility == Visibility::Public.as_str()
+        || viewer == Some(o.author_id.as_str())
+        || is_member(&mut conn, viewer).await?;
+    drop(conn);
+    if !visible {
+        return Err(AppError::NotFound("opportunity"));
+    }
+    if o.deleted_at.is_some() {
+        return Err(AppError::Gone("opportunity"));
+    }
+    view(ctx, o, viewer).await
+}
+
+/// The opportunity whose post is `status_id`, if it is one.
+pub async fn of_status(ctx: &AppContext, status_uri: &str) -> AppResult<Option<Opportunity>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db::find_opportunity_by_uri(&mut conn, status_uri).await?)
+}
+
+/// The local copy of an opportunity by its ActivityPub id, fetched if unknown.
+pub async fn lookup(
+    ctx: &AppContext,
+    uri: &str,
+    viewer: Option<&str>,
+) -> AppResult<OpportunityView> {
+    let known = of_status(ctx, uri).await?;
+    let o = match known {
+        Some(o) => o,
+        None => {
+            let parsed = url::Url::parse(uri).map_err(|_| invalid("uri", "must be a URL"))?;
+            ctx.resolver()?.resolve_object(ctx, &parsed).await?;
+            of_status(ctx, uri)
+                .await?
+                .ok_or(AppError::NotFound("opportunity"))?
+        }
+    };
+    get(ctx, &o.id, viewer).await
+}
+
+/// A page of the board as `viewer` may see it.
+pub async fn list(
+    ctx: &AppContext,
+    viewer: Option<&str>,
+    mut filter: BoardFilter,
+) -> AppResult<Vec<OpportunityView>> {
+    let mut conn = ctx.db.get().await?;
+    filter.viewer = viewer.map(String::from);
+    filter.viewer_is_member = is_member(&mut conn, viewer).await?;
+    if let Some(s) = filter.skill.take() {
+        filter.skill = rules::skills(&[s])?.into_iter().next();
+    }
+    let found = db::list_board(&mut conn, &filter).await?;
+    drop(conn);
+    let mut out = Vec::with_capacity(found.len());
+    for o in found {
+        out.push(view(ctx, o, viewer).await?);
+    }
+    Ok(out)
+}
+
+/// What the wire needs of an opportunity: it, and the partner spaces' Groups for a
+/// `partners` one.
+pub async fn for_delivery(
+    ctx: &AppContext,
+    id: &str,
+) -> AppResult<(OpportunityView, Vec<Account>)> {
+    let o = {
+        let mut conn = ctx.db.get().await?;
+        db::find_opportunity(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound("opportunity"))?
+    };
+    let v = view(ctx, o, None).await?;
+    let partners = match &v.space {
+        Some(s) if v.opportunity.is_local => crate::partnerships::partners_of(ctx, s)
+            .await?
+            .into_iter()
+            .map(|p| p.account)
+            .collect(),
+        _ => vec![],
+    };
+    Ok((v, partners))
+}
+
+/// Follows or unfollows a skill; returns the skills followed.
+pub async fn follow_skill(
+    ctx: &AppContext,
+    account: &Account,
+    skill: &str,
+    follow: bool,
+) -> AppResult<Vec<String>> {
+    let tag = rules::skills(&[skill.to_string()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| invalid("skills", "is empty"))?;
+    let mut conn = ctx.db.get().await?;
+    if follow {
+        db::follow_skill(&mut conn, &account.id, &tag, now()).await?;
+    } else {
+        db::unfollow_skill(&mut conn, &account.id, &tag).await?;
+    }
+    Ok(db::list_followed_skills(&mut conn, &account.id).await?)
+}
+
+pub async fn followed_skills(ctx: &AppContext, account: &Account) -> AppResult<Vec<String>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db::list_followed_skills(&mut conn, &account.id).await?)
+}
+
+/// People by skill: local members who opted in and remote people this instance knows, each
+/// with their home space's Group when known.
+pub async fn directory(
+    ctx: &AppContext,
+    mut filter: DirectoryFilter,
+) -> AppResult<Vec<(Account, Option<Account>)>> {
+    if let Some(s) = filter.skill.take() {
+        filter.skill = rules::skills(&[s])?.into_iter().next();
+    }
+    let mut conn = ctx.db.get().await?;
+    let people = db::list_directory(&mut conn, &filter).await?;
+    let here = spaces::show(ctx).await?.account;
+    let mut out = Vec::with_capacity(people.len());
+    for a in people {
+        let home = match (&a.home_space_uri, a.is_local()) {
+            (_, true) => Some(here.clone()),
+            (Some(uri), false) => db_accounts::find_account_by_uri(&mut conn, uri).await?,
+            (None, false) => None,
+        };
+        out.push((a, home));
+    }
+    Ok(out)
+}
+
+pub async fn set_directory_opt_in(ctx: &AppContext, user: &User, on: bool) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db::set_directory_opt_in(&mut conn, &user.id, on).await?)
+}
+
+pub async fn directory_opt_in(ctx: &AppContext, user: &User) -> AppResult<bool> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db::directory_opt_in(&mut conn, &user.id).await?)
+}

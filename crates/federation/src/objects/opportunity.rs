@@ -1,0 +1,480 @@
+//! Opportunities on the wire: a `Note` (so every client shows a post) with a `name` and a
+//! FEP-0837 `Proposal` attached that carries the structure; applications as `Offer`s of an
+//! `Agreement` to the poster only; teams as `Invite`s answered by each teammate's own
+//! instance, to the applicant and to the poster.
+
+use crate::protocol::activities::Built;
+use crate::protocol::values::{id_of, is_public, iso, shared_or_own, strings, PUBLIC};
+use crate::FederationError;
+use interspace_app::opportunities::{
+    self, ApplicationView, Budget, OpportunityView, RemoteApplication, RemoteOpportunity,
+};
+use interspace_app::outbox::OutboxEvent;
+use interspace_app::{follows, Account, AppContext, AppError, AppResult};
+use interspace_core::opportunities::Visibility;
+use serde_json::{json, Value};
+
+/// ActivityStreams, Valueflows' and the units ontology's terms (FEP-0837), then ours.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",
+            "vf": "https://w3id.org/valueflows/ont/vf#",
+            "Proposal": "vf:Proposal",
+            "Intent": "vf:Intent",
+            "Agreement": "vf:Agreement",
+            "Commitment": "vf:Commitment",
+            "action": "vf:action",
+            "purpose": "vf:purpose",
+            "unitBased": "vf:unitBased",
+            "publishes": "vf:publishes",
+            "reciprocal": "vf:reciprocal",
+            "stipulates": "vf:stipulates",
+            "satisfies": "vf:satisfies",
+            "resourceConformsTo": "vf:resourceConformsTo",
+            "resourceQuantity": "vf:resourceQuantity",
+            "hasUnit": "om2:hasUnit",
+            "hasNumericalValue": "om2:hasNumericalValue",
+            "is": crate::protocol::context::NS,
+            "opportunityKind": "is:opportunityKind",
+            "skills": "is:skills",
+            "workMode": "is:workMode",
+            "budgetPeriod": "is:budgetPeriod",
+            "deadline": "is:deadline",
+            "teamSize": "is:teamSize",
+            "status": "is:status",
+            "visibility": "is:visibility",
+            "applicationsCount": "is:applicationsCount",
+            "proposedBudget": "is:proposedBudget",
+            "links": "is:links",
+            "team": { "@id": "is:team", "@type": "@id" },
+            "opportunity": { "@id": "is:opportunity", "@type": "@id" },
+            "state": "is:state"
+        }
+    ])
+}
+
+fn fresh_id(ctx: &AppContext) -> String {
+    ctx.urls()
+        .path(&format!("/activities/{}", interspace_core::ids::new_id()))
+        .to_string()
+}
+
+/// `to` and `cc` of an opportunity: the public and the author's followers, or the partner
+/// spaces' Groups.
+fn addressing(v: &OpportunityView, partners: &[Account]) -> (Vec<String>, Vec<String>) {
+    if v.opportunity.visibility == Visibility::Public.as_str() {
+        let followers = v.author.followers_url.clone().unwrap_or_default();
+        (vec![PUBLIC.into()], vec![followers])
+    } else {
+        (partners.iter().map(|p| p.uri.clone()).collect(), vec![])
+    }
+}
+
+/// The FEP-0837 Proposal of an opportunity: a request (or an offer of services) to deliver a
+/// service for `teamSize` people, paid with the budget when there is one.
+pub fn proposal_json(v: &OpportunityView) -> Value {
+    let o = &v.opportunity;
+    let purpose = if o.kind == "offer" {
+        "offer"
+    } else {
+        "request"
+    };
+    let reciprocal = v.budget.as_ref().map(|b| {
+        json!({
+            "id": format!("{}#reciprocal", o.uri), "type": "Intent", "action": "transfer",
+            "resourceConformsTo": format!("https://www.iso.org/iso-4217-currency-codes.html#{}", b.currency),
+            "resourceQuantity": { "hasUnit": b.currency, "hasNumericalValue": b.amount },
+        })
+    });
+    json!({
+        "id": format!("{}#proposal", o.uri),
+        "type": "Proposal",
+        "purpose": purpose,
+        "name": o.title,
+        "content": o.description,
+        "attributedTo": v.author.uri,
+        "publishes": {
+            "id": format!("{}#primary", o.uri), "type": "Intent", "action": "deliverService",
+            "resourceQuantity": { "hasUnit": "one", "hasNumericalValue": o.team_size.to_string() },
+        },
+        "reciprocal": reciprocal,
+        "unitBased": false,
+        "opportunityKind": o.kind,
+        "skills": v.skills,
+        "workMode": o.location_mode,
+        "location": o.location_city.as_ref().map(|c| json!({ "type": "Place", "name": c })),
+        "budgetPeriod": v.budget.as_ref().map(|b| b.period.clone()),
+        "deadline": o.deadline.map(|d| d.to_string()),
+        "teamSize": o.team_size,
+        "status": o.status,
+        "visibility": o.visibility,
+        "applicationsCount": o.applications_count,
+    })
+}
+
+/// The Note of an opportunity, as served at its id and sent in `Create`/`Update`.
+pub fn note_json(ctx: &AppContext, v: &OpportunityView, partners: &[Account]) -> Value {
+    let o = &v.opportunity;
+    let (to, cc) = addressing(v, partners);
+    let link = o.url.clone().unwrap_or_else(|| o.uri.clone());
+    let tag: Vec<Value> = v
+        .skills
+        .iter()
+        .map(|t| json!({ "type": "Hashtag", "href": ctx.urls().path(&format!("/tags/{t}")), "name": format!("#{t}") }))
+        .collect();
+    json!({
+        "id": o.uri,
+        "type": "Note",
+        "name": o.title,
+        "attributedTo": v.author.uri,
+        "url": link,
+        "content": opportunities::post_html(v, &link),
+        "published": iso(o.created_at),
+        "updated": iso(o.updated_at),
+        "to": to,
+        "cc": cc,
+        "tag": tag,
+        "attachment": [proposal_json(v)],
+    })
+}
+
+/// The Proposal attached to a Note, if it carries one.
+pub fn proposal_of(object: &Value) -> Option<&Value> {
+    match object.get("attachment") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .find(|a| a.get("type").and_then(Value::as_str) == Some("Proposal")),
+        Some(a @ Value::Object(_)) if a.get("type").and_then(Value::as_str) == Some("Proposal") => {
+            Some(a)
+        }
+        _ => None,
+    }
+}
+
+/// An opportunity from a Note with a Proposal, whose origin the caller has checked; `None`
+/// for an ordinary post. `here` is our space's Group (a `partners` one is addressed to it).
+pub fn parse(object: &Value, here: &str) -> Result<Option<RemoteOpportunity>, FederationError> {
+    let Some(p) = proposal_of(object) else {
+        return Ok(None);
+    };
+    let uri = id_of(object)
+        .ok_or_else(|| FederationError::BadRequest("an opportunity needs an id".into()))?;
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+    let to: Vec<String> = [strings(object.get("to")), strings(object.get("cc"))].concat();
+    let visibility = if to.iter().any(|t| is_public(t)) {
+        Visibility::Public
+    } else if to.iter().any(|t| t == here) {
+        Visibility::Partners
+    } else {
+        return Err(FederationError::BadRequest(
+            "an opportunity is public or addressed to partner spaces".into(),
+        ));
+    };
+    let budget = p.get("reciprocal").and_then(|r| {
+        let q = r.get("resourceQuantity")?;
+        opportunities::check_budget(
+            "budget",
+            &match q.get("hasNumericalValue")? {
+                Value::String(s) => s.clone(),
+                n => n.to_string(),
+            },
+            q.get("hasUnit")?.as_str()?,
+            p.get("budgetPeriod").and_then(Value::as_str),
+        )
+        .ok()
+    });
+    let title = text(object, "name")
+        .or_else(|| text(p, "name"))
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| FederationError::BadRequest("an opportunity needs a name".into()))?;
+    Ok(Some(RemoteOpportunity {
+        uri: uri.to_string(),
+        url: object
+            .get("url")
+            .and_then(crate::protocol::actor::first_href),
+        title,
+        content: text(object, "content").unwrap_or_default(),
+        description: text(p, "content"),
+        kind: text(p, "opportunityKind").or_else(|| {
+            (text(p, "purpose").as_deref() == Some("offer")).then(|| "offer".to_string())
+        }),
+        skills: match p.get("skills") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .take(50)
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect(),
+            _ => vec![],
+        },
+        mode: text(p, "workMode"),
+        city: p.get("location").and_then(|l| text(l, "name")),
+        budget,
+        deadline: text(p, "deadline")
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        team_size: p.get("teamSize").and_then(Value::as_i64),
+        status: text(p, "status"),
+        visibility,
+        applications_count: p.get("applicationsCount").and_then(Value::as_i64),
+        published: text(object, "published")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.naive_utc()),
+    }))
+}
+
+/// The Agreement an application offers (FEP-0837), with the cover note and the team.
+pub fn agreement_json(v: &ApplicationView) -> Value {
+    let a = &v.application;
+    let budget: Option<Budget> = a
+        .proposed_budget
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok());
+    let links: Vec<String> = serde_json::from_str(&a.links).unwrap_or_default();
+    json!({
+        "id": a.uri,
+        "type": "Agreement",
+        "attributedTo": v.applicant.uri,
+        "opportunity": v.opportunity.uri,
+        "inReplyTo": v.opportunity.uri,
+        "content": a.cover_note,
+        "proposedBudget": budget,
+        "links": links,
+        "team": v.team.iter().map(|t| t.account.uri.clone()).collect::<Vec<_>>(),
+        "stipulates": {
+            "type": "Commitment",
+            "satisfies": format!("{}#primary", v.opportunity.uri),
+            "resourceQuantity": { "hasUnit": "one", "hasNumericalValue": (1 + v.team.len()).to_string() },
+        },
+    })
+}
+
+/// An Agreement from the wire; the caller checked that its id is on the applicant's host.
+pub fn parse_agreement(object: &Value) -> Result<RemoteApplication, FederationError> {
+    let uri = id_of(object)
+        .ok_or_else(|| FederationError::BadRequest("an application needs an id".into()))?;
+    let opportunity_uri = object
+        .get("opportunity")
+        .or_else(|| object.get("inReplyTo"))
+        .and_then(id_of)
+        .ok_or_else(|| {
+            FederationError::BadRequest("an application names its opportunity".into())
+        })?;
+    Ok(RemoteApplication {
+        uri: uri.to_string(),
+        opportunity_uri: opportunity_uri.to_string(),
+        cover_note: object
+            .get("content")
+            .and_then(Value::as_str)
+            .map(|c| interspace_core::html::to_text(c)),
+        proposed_budget: object
+            .get("proposedBudget")
+            .and_then(|b| serde_json::from_value::<Budget>(b.clone()).ok())
+            .and_then(|b| {
+                opportunities::check_budget("budget", &b.amount, &b.currency, Some(&b.period)).ok()
+            }),
+        links: strings(object.get("links")),
+        team: strings(object.get("team")),
+    })
+}
+
+fn offer_of(v: &ApplicationView) -> Value {
+    json!({
+        "id": format!("{}/offer", v.application.uri), "type": "Offer",
+        "actor": v.applicant.uri, "object": v.application.uri,
+    })
+}
+
+/// The inboxes of the remote accounts among `people`, each shared inbox once.
+fn inboxes_of<'a>(people: impl IntoIterator<Item = &'a Account>) -> Vec<String> {
+    let mut out: Vec<String> = people
+        .into_iter()
+        .filter(|a| !a.is_local())
+        .map(shared_or_own)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Builds the activity of an `opportunity.*`, `relay.opportunity`, `application.*` or
+/// `team.*` outbox event.
+pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
+    let (id, json, inboxes) = if e.kind.starts_with("opportunity.") || e.kind == "relay.opportunity"
+    {
+        let (v, partners) = opportunities::for_delivery(ctx, &e.subject_id).await?;
+        let o = &v.opportunity;
+        let note = note_json(ctx, &v, &partners);
+        let (to, cc) = (note["to"].clone(), note["cc"].clone());
+        let public = o.visibility == Visibility::Public.as_str();
+        let mut inboxes = if public {
+            follows::remote_follower_inboxes(ctx, &v.author.id).await?
+        } else {
+            inboxes_of(&partners)
+        };
+        let create = |note: Value| {
+            json!({
+                "id": format!("{}/activity", o.uri), "type": "Create", "actor": v.author.uri,
+                "to": to, "cc": cc, "published": iso(o.created_at), "object": note,
+            })
+        };
+        let (id, json) = match e.kind.as_str() {
+            "opportunity.create" => (format!("{}/activity", o.uri), create(note)),
+            "relay.opportunity" => {
+                // FEP-1b12: the space re-shares the whole Create, unchanged, to its
+                // followers and its partner spaces.
+                let space = interspace_app::accounts::get_any(ctx, &e.actor_id).await?;
+                inboxes = follows::remote_follower_inboxes(ctx, &space.id).await?;
+                inboxes.extend(inboxes_of(&partners));
+                let id = format!("{}/relays/{}", space.uri, o.id);
+                let followers = space.followers_url.clone().unwrap_or_default();
+                (
+                    id.clone(),
+                    json!({
+                        "id": id, "type": "Announce", "actor": space.uri, "to": [PUBLIC],
+                        "cc": [followers], "object": create(note),
+                    }),
+                )
+            }
+            kind => {
+                // Updates and deletions also reach where the space relayed it.
+                if let Some(space) = &v.space {
+                    if public && space.account.id != v.author.id {
+                        inboxes.extend(
+                            follows::remote_follower_inboxes(ctx, &space.account.id).await?,
+                        );
+                        inboxes.extend(inboxes_of(&partners));
+                    }
+                }
+                if kind == "opportunity.delete" {
+                    let id = format!("{}#delete", o.uri);
+                    (
+                        id.clone(),
+                        json!({
+                            "id": id, "type": "Delete", "actor": v.author.uri, "to": to, "cc": cc,
+                            "object": { "id": o.uri, "type": "Tombstone" },
+                        }),
+                    )
+                } else {
+                    let id = format!("{}#updates/{}", o.uri, interspace_core::ids::new_id());
+                    (
+                        id.clone(),
+                        json!({
+                            "id": id, "type": "Update", "actor": v.author.uri, "to": to, "cc": cc,
+                            "object": note,
+                        }),
+                    )
+                }
+            }
+        };
+        inboxes.sort();
+        inboxes.dedup();
+        (id, json, inboxes)
+    } else {
+        let v = opportunities::application_for_delivery(ctx, &e.subject_id).await?;
+        let (applicant, poster) = (&v.applicant, &v.poster);
+        let team: Vec<&Account> = v.team.iter().map(|t| &t.account).collect();
+        match e.kind.as_str() {
+            "application.offer" => {
+                let id = format!("{}/offer", v.application.uri);
+                (
+                    id.clone(),
+                    json!({
+                        "id": id, "type": "Offer", "actor": applicant.uri, "to": [poster.uri],
+                        "object": agreement_json(&v),
+                    }),
+                    inboxes_of([poster]),
+                )
+            }
+            "application.withdraw" => {
+                let id = fresh_id(ctx);
+                (
+                    id.clone(),
+                    json!({ "id": id, "type": "Undo", "actor": applicant.uri, "to": [poster.uri], "object": offer_of(&v) }),
+                    inboxes_of([poster]),
+                )
+            }
+            "application.answer" => {
+                let id = fresh_id(ctx);
+                let mut to = vec![applicant.uri.clone()];
+                to.extend(team.iter().map(|t| t.uri.clone()));
+                let kind = match v.application.state.as_str() {
+                    "accepted" => "Accept",
+                    "declined" => "Reject",
+                    _ => "Update",
+                };
+                let mut json = json!({
+                    "id": id, "type": kind, "actor": poster.uri, "to": to,
+                    "object": offer_of(&v), "content": v.application.message,
+                });
+                if kind == "Update" {
+                    json["object"]["state"] = json!(v.application.state);
+                }
+                (
+                    id,
+                    json,
+                    inboxes_of(std::iter::once(applicant).chain(team.iter().copied())),
+                )
+            }
+            "team.invite" => {
+                let invitee = interspace_app::accounts::get_any(
+                    ctx,
+                    e.target_id.as_deref().unwrap_or_default(),
+                )
+                .await?;
+                let id = format!("{}/invites/{}", v.application.uri, invitee.id);
+                (
+                    id.clone(),
+                    json!({
+                        "id": id, "type": "Invite", "actor": applicant.uri, "to": [invitee.uri],
+                        "object": agreement_json(&v), "target": v.opportunity.uri,
+                    }),
+                    inboxes_of([&invitee]),
+                )
+            }
+            kind => {
+                // A teammate's answer, signed by them: to the applicant, and (consent) to
+                // the poster.
+                let teammate = interspace_app::accounts::get_any(ctx, &e.actor_id).await?;
+                let invite = team_invite(ctx, &v, &teammate).await?;
+                let id = fresh_id(ctx);
+                let accept = kind == "team.accept";
+                let mut to = vec![applicant.uri.clone()];
+                if accept {
+                    to.push(poster.uri.clone());
+                }
+                let recipients: Vec<&Account> = if accept {
+                    vec![applicant, poster]
+                } else {
+                    vec![applicant]
+                };
+                (
+                    id.clone(),
+                    json!({
+                        "id": id, "type": if accept { "Accept" } else { "Reject" },
+                        "actor": teammate.uri, "to": to,
+                        "object": {
+                            "id": invite, "type": "Invite", "actor": applicant.uri,
+                            "object": v.application.uri,
+                        },
+                    }),
+                    inboxes_of(recipients),
+                )
+            }
+        }
+    };
+    let mut json = json;
+    json["@context"] = context();
+    Ok(Built { id, json, inboxes })
+}
+
+/// The id of the invitation a teammate answers.
+async fn team_invite(
+    ctx: &AppContext,
+    v: &ApplicationView,
+    teammate: &Account,
+) -> AppResult<String> {
+    opportunities::invitation_uri(ctx, &v.application.id, &teammate.id)
+        .await?
+        .ok_or(AppError::NotFound("invitation"))
+}
