@@ -486,6 +486,36 @@ impl TestInstance {
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// PUT JSON with a bearer token.
+    pub async fn put(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = http()
+            .put(self.at(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("put");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// DELETE with a bearer token.
+    pub async fn delete(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let res = http()
+            .delete(self.at(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("delete");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// POST JSON with a bearer token.
     pub async fn post(
         &self,

@@ -1,7 +1,7 @@
 //! Timelines: home, public, hashtag, an account's posts.
 
 use crate::statuses::{hydrate, StatusView};
-use crate::{AppContext, AppResult};
+use crate::{AppContext, AppError, AppResult};
 use interspace_db::accounts::Account;
 use interspace_db::statuses::{self as db_statuses, Page};
 
@@ -99,12 +99,51 @@ pub async fn search_statuses(
     viewer: &Account,
     q: &str,
     limit: i64,
+    resolve: bool,
 ) -> AppResult<Vec<StatusView>> {
     let q = q.trim();
     if q.chars().count() < 2 {
         return Ok(vec![]);
     }
+    if q.starts_with("https://") || q.starts_with("http://") {
+        return status_by_url(ctx, viewer, q, resolve).await;
+    }
     let mut conn = ctx.db.get().await?;
     let rows = db_statuses::search_statuses(&mut conn, &viewer.id, q, limit).await?;
     hydrate(&mut conn, rows, Some(&viewer.id)).await
+}
+
+/// A post by its ActivityPub id, as Mastodon clients find one from its link: the local copy,
+/// else (with `resolve`) fetched from its origin. Only what `viewer` may see.
+async fn status_by_url(
+    ctx: &AppContext,
+    viewer: &Account,
+    url: &str,
+    resolve: bool,
+) -> AppResult<Vec<StatusView>> {
+    let known = {
+        let mut conn = ctx.db.get().await?;
+        db_statuses::find_status_by_uri(&mut conn, url).await?
+    };
+    let found = match known {
+        Some(s) => Some(s),
+        None if resolve => {
+            let parsed = url::Url::parse(url).map_err(|_| AppError::NotFound("status"))?;
+            if let Err(e) = ctx.resolver()?.resolve_object(ctx, &parsed).await {
+                tracing::info!(error = %e, url, "cannot resolve a post");
+                return Ok(vec![]);
+            }
+            let mut conn = ctx.db.get().await?;
+            db_statuses::find_status_by_uri(&mut conn, url).await?
+        }
+        None => None,
+    };
+    let Some(s) = found else {
+        return Ok(vec![]);
+    };
+    match crate::statuses::get(ctx, &s.id, Some(&viewer.id)).await {
+        Ok(v) => Ok(vec![v]),
+        Err(AppError::NotFound(_)) => Ok(vec![]),
+        Err(e) => Err(e),
+    }
 }

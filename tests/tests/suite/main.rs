@@ -13,6 +13,7 @@ mod inbox;
 mod interspace_api;
 mod mastodon;
 mod oauth;
+mod opportunities;
 mod ops;
 mod profiles;
 mod relations;

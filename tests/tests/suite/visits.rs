@@ -13,7 +13,7 @@ async fn operator(i: &TestInstance) -> String {
 }
 
 /// Terms open every day with no notice, so that tests may use any date from today on.
-fn terms(free: Value, approval: &str, max_per_day: Value) -> Value {
+pub(crate) fn terms(free: Value, approval: &str, max_per_day: Value) -> Value {
     json!({
         "free_days_per_member_per_month": free, "approval": approval, "advance_notice_hours": 0,
         "max_visitors_per_day": max_per_day,
@@ -36,7 +36,7 @@ async fn open_every_day(i: &TestInstance, op: &str) {
 }
 
 /// A proposes, B accepts: an active partnership on both sides. Returns (A's id, B's id).
-async fn partner(
+pub(crate) async fn partner(
     cluster: &TestCluster,
     a: &TestInstance,
     b: &TestInstance,

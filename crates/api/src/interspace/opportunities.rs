@@ -132,15 +132,18 @@ pub async fn application_json(
     }))
 }
 
-/// Skills as a list, or as one string separated by commas or spaces.
+/// A list given as a JSON array, or as one string separated by commas or spaces (forms).
 fn skills_param(p: &Params, key: &str) -> Option<Vec<String>> {
-    p.map.contains_key(key).then(|| {
-        p.list(key)
+    let v = p.map.get(key).or_else(|| p.map.get(&format!("{key}[]")))?;
+    let list = match v {
+        Value::Array(_) => p.list(key),
+        _ => p
+            .list(key)
             .iter()
             .flat_map(|s| s.split([',', ' ']).map(str::to_string).collect::<Vec<_>>())
-            .filter(|s| !s.trim().is_empty())
-            .collect()
-    })
+            .collect(),
+    };
+    Some(list.into_iter().filter(|s| !s.trim().is_empty()).collect())
 }
 
 fn budget_param(p: &Params) -> Result<Option<Option<Budget>>, InterspaceError> {

@@ -49,7 +49,7 @@ pub async fn v2(
                 && !looks_like_handle
                 && !q.trim().starts_with('#') =>
         {
-            let list = timelines::search_statuses(&ctx, me, &q, limit).await?;
+            let list = timelines::search_statuses(&ctx, me, &q, limit, resolve).await?;
             r.statuses(&list).await?
         }
         _ => json!([]),

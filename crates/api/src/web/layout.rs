@@ -75,6 +75,7 @@ fn nav(frame: &Frame) -> Markup {
                     li { a href="/home" { "Home" } }
                     li { a href="/notifications" { "Notifications" } }
                     li { a href="/events" { "Events" } }
+                    li { a href="/opportunities" { "Opportunities" } }
                     li { a href="/visits" { "Visits" } }
                     li { a href="/follow" { "Follow" } }
                     li { a href={ "/@" (me.member.account.username) } { "My profile" } }
@@ -88,6 +89,7 @@ fn nav(frame: &Frame) -> Markup {
                     }
                 } @else {
                     li { a href="/events" { "Events" } }
+                    li { a href="/opportunities" { "Opportunities" } }
                     li { a href="/login" { "Sign in" } }
                     li { a href="/register" { "Sign up" } }
                 }
@@ -203,6 +205,21 @@ pub fn notice(done: Option<&str>) -> Markup {
         "partnership_accept" => "Accepted; the other space is told.",
         "partnership_reject" => "Turned down; the other space is told.",
         "partnership_end" => "The partnership is ended; requests still waiting are refused.",
+        "opportunity_posted" => "Your opportunity is on the board.",
+        "opportunity_closed" => "The opportunity is closed: it takes no more applications.",
+        "opportunity_reopened" => "The opportunity is open again.",
+        "applied" => "Your application is sent to the poster.",
+        "applied_team" => {
+            "Your application waits for your teammates: it is sent once every one of them agrees."
+        }
+        "application_withdraw" => "Your application is withdrawn.",
+        "application_shortlist" => "The application is shortlisted.",
+        "application_accept" => "The application is accepted; the applicant is told.",
+        "application_decline" => "The application is declined; the applicant is told.",
+        "invitation_accept" => "You are in the team; the applicant is told.",
+        "invitation_decline" => "You declined the invitation; the applicant is told.",
+        "directory_on" => "You are listed in the directory.",
+        "directory_off" => "You are no longer listed in the directory.",
         _ => return html! {},
     };
     html! { p.notice role="status" { (text) } }

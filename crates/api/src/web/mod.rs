@@ -4,10 +4,12 @@
 //! negotiation: the federation routes answer ActivityStreams requests first).
 
 mod admin;
+mod applications;
 mod auth;
 mod events;
 pub(crate) mod layout;
 mod member;
+mod opportunities;
 mod parts;
 mod public;
 pub(crate) mod session;
@@ -35,6 +37,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/{id}", web::get().to(events::event))
         .route("/events/{id}/ics", web::get().to(events::ics))
         .route("/events/{id}/{action}", web::post().to(events::act))
+        // opportunities, applications and the directory
+        .route("/opportunities", web::get().to(opportunities::board))
+        .route("/opportunities", web::post().to(opportunities::create))
+        .route(
+            "/opportunities/{id}",
+            web::get().to(opportunities::opportunity),
+        )
+        .route(
+            "/opportunities/{id}/applications",
+            web::get().to(applications::review),
+        )
+        .route(
+            "/opportunities/{id}/{action}",
+            web::post().to(opportunities::act),
+        )
+        .route("/applications", web::get().to(applications::mine))
+        .route(
+            "/applications/{id}/{action}",
+            web::post().to(applications::act),
+        )
+        .route(
+            "/team_invitations/{id}/{action}",
+            web::post().to(applications::answer),
+        )
+        .route("/directory", web::get().to(applications::directory))
+        .route("/directory/opt-in", web::post().to(applications::opt_in))
         .route("/remote-follow", web::post().to(public::remote_follow))
         .route(
             "/authorize_interaction",

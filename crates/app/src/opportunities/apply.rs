@@ -695,6 +695,14 @@ pub async fn receive_offer(
             team.push(a);
         }
     }
+    // The poster sees everyone's home space: learn the Groups we do not know yet.
+    for person in std::iter::once(applicant).chain(team.iter()) {
+        if let Some(home) = &person.home_space_uri {
+            if let Err(e) = crate::accounts::resolve_uri(ctx, home).await {
+                tracing::info!(error = %e, home, "cannot fetch a home space");
+            }
+        }
+    }
     let ts = now();
     let open =
         Status::parse(&o.status).is_ok_and(|s| rules::takes_applications(s, o.deadline, today()));

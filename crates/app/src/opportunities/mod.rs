@@ -184,6 +184,7 @@ async fn apply_input(
     }
     if let Some(s) = &input.skills {
         *tags = rules::skills(s)?;
+        tags.sort();
     }
     if let Some(m) = &input.mode {
         o.location_mode = WorkMode::parse(m.trim())?.as_str().into();
