@@ -15,6 +15,7 @@ pub struct Recorded {
     pub path_and_query: String,
     /// Lowercase header names.
     pub headers: BTreeMap<String, String>,
+    pub body: String,
 }
 
 #[derive(Clone, Default)]
@@ -33,7 +34,7 @@ pub struct FakePeer {
     handle: actix_web::dev::ServerHandle,
 }
 
-async fn serve(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+async fn serve(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
     let path_and_query = req
         .uri()
         .path_and_query()
@@ -54,6 +55,7 @@ async fn serve(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
             method: req.method().to_string(),
             path_and_query: path_and_query.clone(),
             headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
         });
     }
     // Documents are keyed by path and decoded query: `?resource=acct:a@host:1`.

@@ -93,6 +93,8 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
             db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
             crate::opportunities::note_interest(&mut tx, &mut events, &status, p).await?;
         }
+        crate::opportunities::relay_tagged(&mut tx, &mut events, ctx, &status, &mentioned, &tags)
+            .await?;
         for m in &mentioned {
             notify(
                 &mut tx,

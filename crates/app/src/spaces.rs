@@ -142,6 +142,9 @@ pub struct SpaceUpdate {
     /// `Some(None)` clears the day price.
     pub day_price: Option<Option<Money>>,
     pub visit_policy: Option<VisitPolicy>,
+    /// The hashtag that makes the space relay a post mentioning it as an opportunity;
+    /// `Some(None)` turns relaying off.
+    pub opportunity_hashtag: Option<Option<String>>,
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -281,6 +284,16 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
         .as_ref()
         .map(validate_visit_policy)
         .transpose()?;
+    let opportunity_hashtag = match &change.opportunity_hashtag {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(tag)) => Some(
+            interspace_core::opportunities::skills(std::slice::from_ref(tag))
+                .map_err(|e| ValidationError::new("opportunity_hashtag", e.reason))?
+                .into_iter()
+                .next(),
+        ),
+    };
 
     let mut tx = ctx.db.begin().await?;
     db_accounts::update_account_profile(
@@ -304,6 +317,7 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
             ),
             day_price: day_price.map(|p| p.and_then(|m| serde_json::to_string(&m).ok())),
             visit_policy: visit_policy.and_then(|v| serde_json::to_string(&v).ok()),
+            opportunity_hashtag,
             ..Default::default()
         },
     )

@@ -410,7 +410,7 @@ pub async fn find_member_by_invite(
     .opt()
 }
 
-/// Team invitations waiting for an account's answer.
+/// An account's team invitations, answered or not, newest first.
 pub async fn list_invitations(conn: &mut DbConn, account_id: &str) -> DbResult<Vec<TeamMember>> {
     run!(conn, |c| members::table
         .filter(members::account_id.eq(account_id))
@@ -527,6 +527,7 @@ pub async fn list_directory(conn: &mut DbConn, f: &DirectoryFilter) -> DbResult<
         let opted_in = users::table
             .filter(users::account_id.eq(accounts::id))
             .filter(users::directory_opt_in.eq(true))
+            .filter(users::approved.eq(true))
             .filter(users::disabled.eq(false));
         let mut q = accounts::table
             .filter(accounts::deleted_at.is_null())

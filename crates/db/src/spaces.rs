@@ -36,6 +36,7 @@ pub struct SpaceChanges {
     pub day_price: Option<Option<String>>,
     pub visit_policy: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
+    pub opportunity_hashtag: Option<Option<String>>,
 }
 
 pub async fn insert_space(conn: &mut DbConn, space: &Space) -> DbResult<Space> {

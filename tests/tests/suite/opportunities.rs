@@ -797,3 +797,181 @@ async fn partners_only_opportunities_direct_replies_and_the_directory() {
     assert_eq!(status, 401);
     cluster.shutdown().await;
 }
+
+/// What a Mastodon user on `peer` posts: a public Note mentioning `mentions` with hashtags.
+fn mastodon_note(actor_id: &str, n: u32, text: &str, mentions: &[&str], tags: &[&str]) -> Value {
+    let mut tag: Vec<Value> = mentions
+        .iter()
+        .map(|m| json!({"type": "Mention", "href": m, "name": "@space"}))
+        .collect();
+    tag.extend(
+        tags.iter()
+            .map(|t| json!({"type": "Hashtag", "href": format!("https://peer.example/tags/{t}"), "name": format!("#{t}")})),
+    );
+    json!({
+        "id": format!("{actor_id}/statuses/{n}"), "type": "Note", "attributedTo": actor_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": mentions,
+        "content": format!("<p>{text}</p>"), "published": "2026-11-20T10:00:00Z", "tag": tag,
+    })
+}
+
+fn create_of(note: &Value) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activity", note["id"].as_str().unwrap_or_default()), "type": "Create",
+        "actor": note["attributedTo"], "to": note["to"], "cc": note["cc"], "object": note,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashtag_posts_mentioning_the_space_are_relayed_and_forged_applications_refused() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let peer = interspace_tests::peer::FakePeer::start().await;
+    let actor = peer.add_person("maker");
+    let maker = actor["id"].as_str().expect("id").to_string();
+    let space = a.at("/spaces/space");
+    // The peer's account follows the space, so that it sees what the space relays.
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{maker}/follows/1"), "type": "Follow", "actor": maker, "object": space,
+    });
+    assert_eq!(peer.deliver(&maker, a, "/inbox", &follow).await, 202);
+
+    // Off by default: a tagged post mentioning the space is an ordinary post.
+    let first = mastodon_note(
+        &maker,
+        1,
+        "@space Need a 3D printer #opportunity",
+        &[&space],
+        &["opportunity"],
+    );
+    assert_eq!(
+        peer.deliver(&maker, a, "/inbox", &create_of(&first)).await,
+        202
+    );
+    assert!(board(a, &alice.token, "").await.is_empty());
+
+    // The operator turns it on with the hashtag #opportunity.
+    let first_run = a.first_run.as_ref().expect("first run");
+    let op = a
+        .password_token(
+            &first_run.operator_username,
+            &first_run.password,
+            "read write",
+        )
+        .await;
+    let (_, spaces) = a.get(&op, &format!("{API}/spaces?local=true")).await;
+    let space_id = spaces[0]["id"].as_str().expect("space").to_string();
+    let (status, bad) = a
+        .patch(
+            &op,
+            &format!("{API}/spaces/{space_id}"),
+            json!({"opportunity_hashtag": "two words"}),
+        )
+        .await;
+    assert_eq!(
+        (status, bad["error_code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    let (status, set) = a
+        .patch(
+            &op,
+            &format!("{API}/spaces/{space_id}"),
+            json!({"opportunity_hashtag": "#Opportunity"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["opportunity_hashtag"], "opportunity");
+
+    let tagged = mastodon_note(
+        &maker,
+        2,
+        "@space Looking for a welder for a sculpture #opportunity #welding",
+        &[&space],
+        &["opportunity", "welding"],
+    );
+    let untagged = mastodon_note(&maker, 3, "@space hello", &[&space], &[]);
+    let unmentioned = mastodon_note(&maker, 4, "Jobs #opportunity", &[], &["opportunity"]);
+    for n in [&tagged, &untagged, &unmentioned] {
+        assert_eq!(peer.deliver(&maker, a, "/inbox", &create_of(n)).await, 202);
+    }
+    let (_, listed) = a.get(&alice.token, OPPS).await;
+    let listed = listed.as_array().expect("list").clone();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["title"], "Looking for a welder for a sculpture");
+    assert_eq!(listed[0]["skills"], json!(["welding"]));
+    assert_eq!(listed[0]["kind"], "help");
+    assert_eq!(listed[0]["uri"], tagged["id"]);
+    assert_eq!(
+        listed[0]["author"]["acct"],
+        format!("maker@{}", peer.domain)
+    );
+    // The space relays it, unchanged: an Announce of the post's own id to its followers.
+    let relayed = interspace_tests::wait_until(
+        "the space's Announce reaches the peer",
+        std::time::Duration::from_secs(20),
+        || async {
+            peer.requests().into_iter().find(|r| {
+                r.method == "POST"
+                    && r.body.contains("\"Announce\"")
+                    && r.body.contains(tagged["id"].as_str().unwrap_or("?"))
+            })
+        },
+    )
+    .await;
+    let announce: Value = serde_json::from_str(&relayed.body).expect("json");
+    assert_eq!(announce["actor"], space);
+    assert_eq!(announce["object"], tagged["id"]);
+
+    // A forged application: an Agreement whose id is on another host, or attributed to
+    // someone else, is refused; nothing is stored.
+    let o = post_opportunity(
+        a,
+        &alice.token,
+        json!({"title": "Mural", "kind": "project"}),
+    )
+    .await;
+    let offer = |n: u32, agreement_id: &str, attributed: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{maker}/offers/{n}"), "type": "Offer", "actor": maker,
+            "to": [a.at("/users/alice")],
+            "object": {"id": agreement_id, "type": "Agreement", "attributedTo": attributed,
+                       "opportunity": o["uri"], "content": "me"},
+        })
+    };
+    let elsewhere = "http://elsewhere.example/applications/1";
+    assert_eq!(
+        peer.deliver(&maker, a, "/inbox", &offer(1, elsewhere, &maker))
+            .await,
+        400
+    );
+    let own = format!("{maker}/applications/1");
+    let other = a.at("/users/alice");
+    assert_eq!(
+        peer.deliver(&maker, a, "/inbox", &offer(2, &own, &other))
+            .await,
+        400
+    );
+    assert!(applications_on(a, &alice.token, &id(&o)).await.is_empty());
+    // The honest one is heard.
+    assert_eq!(
+        peer.deliver(&maker, a, "/inbox", &offer(3, &own, &maker))
+            .await,
+        202
+    );
+    let apps = applications_on(a, &alice.token, &id(&o)).await;
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0]["cover_note"], "me");
+    // A consent from someone the application does not name changes nothing.
+    let consent = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{maker}/consents/9"), "type": "Accept", "actor": maker,
+        "object": {"id": format!("{own}/invites/x"), "type": "Invite", "object": own},
+    });
+    assert_eq!(peer.deliver(&maker, a, "/inbox", &consent).await, 400);
+    peer.stop().await;
+    cluster.shutdown().await;
+}

@@ -45,9 +45,7 @@ pub async fn update_me(
     auth.0.require("write:accounts")?;
     let me = auth.0.user()?;
     let skills = p.map.contains_key("skills").then(|| p.list("skills"));
-    if let Some(on) = p.bool("directory_opt_in")? {
-        interspace_app::opportunities::set_directory_opt_in(&ctx, &me.0, on).await?;
-    }
+    let opt_in = p.bool("directory_opt_in")?;
     let (user, account) = interspace_app::accounts::update_profile(
         &ctx,
         me,
@@ -57,6 +55,9 @@ pub async fn update_me(
         },
     )
     .await?;
+    if let Some(on) = opt_in {
+        interspace_app::opportunities::set_directory_opt_in(&ctx, &user, on).await?;
+    }
     me_json(&ctx, &user, &account).await
 }
 

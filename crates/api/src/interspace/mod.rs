@@ -76,8 +76,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(opportunities::apply),
             )
             .route(
-                "/opportunities/{id}/{action:close|reopen}",
-                web::post().to(opportunities::set_open),
+                "/opportunities/{id}/{action:close|reopen|review}",
+                web::post().to(opportunities::set_status),
             )
             .route(
                 "/applications",

@@ -278,6 +278,10 @@ pub async fn list(
     for v in &list {
         out.push(opportunity_json(&ctx, v, me).await?);
     }
+    if by_deadline {
+        // One page, soonest deadline first: `max_id` pages the newest-first order only.
+        return Ok(HttpResponse::Ok().json(out));
+    }
     let ids: Vec<String> = list.iter().map(|v| v.opportunity.id.clone()).collect();
     Ok(paged_response(
         &req,
@@ -338,20 +342,22 @@ pub async fn delete(
     Ok(HttpResponse::Ok().json(json!({})))
 }
 
-/// `POST /opportunities/:id/{close|reopen}`
-pub async fn set_open(
+/// `POST /opportunities/:id/{close|reopen|review}`
+pub async fn set_status(
     ctx: web::Data<AppContext>,
     auth: Authed,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, InterspaceError> {
+    use interspace_core::opportunities::Status;
     let (id, action) = path.into_inner();
-    let open = match action.as_str() {
-        "reopen" => true,
-        "close" => false,
+    let status = match action.as_str() {
+        "reopen" => Status::Open,
+        "review" => Status::InReview,
+        "close" => Status::Closed,
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
     };
     let me = writer(&auth)?.account()?;
-    let v = opps::set_open(&ctx, me, &id, open).await?;
+    let v = opps::set_status(&ctx, me, &id, status).await?;
     Ok(HttpResponse::Ok().json(opportunity_json(&ctx, &v, Some(me)).await?))
 }
 
@@ -528,8 +534,18 @@ pub async fn directory(
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
     };
+    // This space's members are the local people; another space's, those it is home to.
+    let mut local = p.bool("local")?;
     let home_space_uri = match text("space_id") {
-        Some(id) => Some(interspace_app::spaces::get(&ctx, &id).await?.account.uri),
+        Some(id) => {
+            let space = interspace_app::spaces::get(&ctx, &id).await?;
+            if space.space.is_local {
+                local = Some(true);
+                None
+            } else {
+                Some(space.account.uri)
+            }
+        }
         None => None,
     };
     let offset = match text("offset") {
@@ -545,7 +561,7 @@ pub async fn directory(
             skill: text("skill"),
             q: text("q"),
             home_space_uri,
-            local: p.bool("local")?,
+            local,
             limit: paging.limit,
             offset,
         },

@@ -30,6 +30,7 @@ pub async fn space_json(ctx: &AppContext, d: &SpaceDetails) -> Result<Value, Int
         "hours": d.space.hours,
         "day_price": d.day_price,
         "visit_policy": d.visit_policy,
+        "opportunity_hashtag": d.space.opportunity_hashtag,
         "members_count": d.members_count,
         "partners_count": interspace_app::partnerships::partners_of(ctx, d).await?.len(),
     }))
@@ -133,6 +134,14 @@ pub async fn update(
         timezone: p.string("timezone")?,
         day_price,
         visit_policy,
+        opportunity_hashtag: match p.map.get("opportunity_hashtag") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(_) => Some(
+                p.string("opportunity_hashtag")?
+                    .filter(|t| !t.trim().is_empty()),
+            ),
+        },
     };
     let d = spaces::update_by(&ctx, user, &id, change).await?;
     Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))

@@ -15,6 +15,14 @@ use interspace_db::opportunities::{self as db, Application, TeamMember};
 use interspace_db::{now, DbConn};
 
 const MAX_COVER: usize = 5_000;
+
+/// Sent with the Interspace API (here or on the applicant's instance).
+const SOURCE_APPLICATION: &str = "application";
+/// A direct reply to the opportunity's post, kept as interest.
+const SOURCE_REPLY: &str = "reply";
+/// Known only from an invitation to a teammate who is a member here: it waits for the
+/// applicant's Offer, whatever the teammates here answer.
+const SOURCE_INVITE: &str = "invite";
 const MAX_LINKS: usize = 10;
 
 /// What an applicant sends.
@@ -234,7 +242,7 @@ pub async fn apply(
         message: None,
         created_at: ts,
         updated_at: ts,
-        source: "application".into(),
+        source: SOURCE_APPLICATION.into(),
     };
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
@@ -328,6 +336,16 @@ async fn submit(
     }
 }
 
+/// Whether a teammate of the application is on another instance.
+async fn remote_teammate(tx: &mut DbConn, application_id: &str) -> AppResult<bool> {
+    for m in db::list_members(tx, application_id).await? {
+        if !account(tx, &m.account_id).await?.is_local() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The public count of a local opportunity's applications (who applied stays private).
 async fn recount(tx: &mut DbConn, opportunity_id: &str) -> AppResult<()> {
     let n = db::count_applications(tx, opportunity_id).await?;
@@ -392,12 +410,8 @@ pub async fn decide(
     db::save_application(&mut tx, &app).await?;
     notify_team(&mut tx, &mut events, &app, &poster.id).await?;
     let applicant = account(&mut tx, &app.applicant_id).await?;
-    let remote_team = db::list_members(&mut tx, &app.id).await?;
-    let mut anyone_remote = !applicant.is_local();
-    for m in &remote_team {
-        anyone_remote |= !account(&mut tx, &m.account_id).await?.is_local();
-    }
-    if anyone_remote && app.source == "application" {
+    let anyone_remote = !applicant.is_local() || remote_teammate(&mut tx, &app.id).await?;
+    if anyone_remote && app.source == SOURCE_APPLICATION {
         crate::outbox::enqueue(&mut tx, "application.answer", &poster.id, &app.id, None).await?;
     }
     let filled = decision == Decision::Accept
@@ -453,7 +467,8 @@ pub async fn withdraw(
             )
             .await?;
         }
-    } else if was_sent {
+    }
+    if (was_sent && !o.is_local) || remote_teammate(&mut tx, &app.id).await? {
         crate::outbox::enqueue(
             &mut tx,
             "application.withdraw",
@@ -548,8 +563,9 @@ async fn progress(
     if !all_agreed || app.state != ApplicationState::AwaitingTeam.as_str() {
         return Ok(());
     }
-    if !applicant.is_local() && !o.is_local {
-        // A teammate's instance: the applicant's and the poster's instances carry on.
+    if !applicant.is_local() && (!o.is_local || app.source == SOURCE_INVITE) {
+        // A teammate's instance: the applicant's instance sends the Offer, and the poster's
+        // instance counts the consents it names.
         return Ok(());
     }
     app.state = ApplicationState::Submitted.as_str().into();
@@ -586,7 +602,11 @@ pub async fn applications_for(
                 "only the author sees the applications".into(),
             ));
         }
-        db::list_applications_for(&mut conn, opportunity_id).await?
+        db::list_applications_for(&mut conn, opportunity_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.source != SOURCE_INVITE)
+            .collect::<Vec<_>>()
     };
     let mut out = Vec::with_capacity(list.len());
     for a in list {
@@ -683,9 +703,14 @@ pub async fn receive_offer(
             .filter(|o| o.is_local && o.deleted_at.is_none())
             .ok_or(AppError::NotFound("opportunity"))?
     };
-    if o.visibility != "public" && !super::remote::from_partner(ctx, applicant).await? {
+    let allowed = match o.visibility.as_str() {
+        "public" => true,
+        "partners" => super::remote::from_partner(ctx, applicant).await?,
+        _ => false,
+    };
+    if !allowed {
         return Err(AppError::Forbidden(
-            "this opportunity is for the space's partners".into(),
+            "this opportunity is not open to people of that server".into(),
         ));
     }
     let mut team = Vec::new();
@@ -708,19 +733,20 @@ pub async fn receive_offer(
         Status::parse(&o.status).is_ok_and(|s| rules::takes_applications(s, o.deadline, today()));
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
-    if db::find_application_by_uri(&mut tx, &r.uri)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
+    // A row from an invitation of a teammate who is a member here waits for this Offer;
+    // anything else is a replay.
+    let invited_here = match db::find_application_by_uri(&mut tx, &r.uri).await? {
+        Some(a) if a.source == SOURCE_INVITE && a.applicant_id == applicant.id => Some(a),
+        Some(_) => return Ok(()),
+        None => None,
+    };
     let mut consents = Vec::new();
     for mate in &team {
         consents.push(db::find_consent(&mut tx, &r.uri, &mate.id).await?);
     }
     let all_agreed = consents.iter().all(Option::is_some);
     let app = Application {
-        id: new_id(),
+        id: invited_here.as_ref().map_or_else(new_id, |a| a.id.clone()),
         uri: r.uri.clone(),
         opportunity_id: o.id.clone(),
         applicant_id: applicant.id.clone(),
@@ -748,12 +774,23 @@ pub async fn receive_offer(
         message: (!open).then(|| "This opportunity no longer takes applications.".to_string()),
         created_at: ts,
         updated_at: ts,
-        source: "application".into(),
+        source: SOURCE_APPLICATION.into(),
     };
-    if !db::insert_application(&mut tx, &app).await? {
+    if invited_here.is_some() {
+        db::save_application(&mut tx, &app).await?;
+    } else if !db::insert_application(&mut tx, &app).await? {
         return Ok(());
     }
     for (mate, consent) in team.iter().zip(consents) {
+        if let Some(mut m) = db::find_member(&mut tx, &app.id, &mate.id).await? {
+            if consent.is_some() && m.state == TeamState::Invited.as_str() {
+                m.state = TeamState::Accepted.as_str().into();
+                m.consent_uri = consent;
+                m.updated_at = ts;
+                db::save_member(&mut tx, &m).await?;
+            }
+            continue;
+        }
         db::insert_member(
             &mut tx,
             &TeamMember {
@@ -831,7 +868,7 @@ pub async fn receive_invite(
                 message: None,
                 created_at: ts,
                 updated_at: ts,
-                source: "application".into(),
+                source: SOURCE_INVITE.into(),
             };
             db::insert_application(&mut tx, &app).await?;
             app
@@ -1048,7 +1085,7 @@ pub(super) async fn insert_interest(
         message: None,
         created_at: ts,
         updated_at: ts,
-        source: "reply".into(),
+        source: SOURCE_REPLY.into(),
     };
     if db::insert_application(tx, &app).await? {
         recount(tx, &o.id).await?;

@@ -15,7 +15,9 @@ pub use apply::{
     receive_offer, receive_withdrawal, withdraw, ApplicationInput, ApplicationView, Decision,
     RemoteApplication, TeamEntry,
 };
-pub use remote::{note_interest, receive_delete, receive_opportunity, RemoteOpportunity};
+pub use remote::{
+    note_interest, receive_delete, receive_opportunity, relay_tagged, RemoteOpportunity,
+};
 
 use crate::signals::Events;
 use crate::spaces::{self, Money, SpaceDetails};
@@ -338,18 +340,13 @@ async fn sync_post(
 async fn notify_followers(
     tx: &mut DbConn,
     events: &mut Events,
-    v: &OpportunityView,
+    skills: &[String],
+    author_id: &str,
+    post_id: Option<&str>,
 ) -> AppResult<()> {
-    for account in db::list_skill_followers(tx, &v.skills).await? {
-        crate::notifications::notify(
-            tx,
-            events,
-            &account,
-            &v.author.id,
-            NOTIFY_MATCH,
-            v.opportunity.status_id.as_deref(),
-        )
-        .await?;
+    for account in db::list_skill_followers(tx, skills).await? {
+        crate::notifications::notify(tx, events, &account, author_id, NOTIFY_MATCH, post_id)
+            .await?;
     }
     Ok(())
 }
@@ -449,7 +446,14 @@ pub async fn create(
     db::insert_opportunity(&mut tx, &v.opportunity, &v.skills).await?;
     sync_post(&mut tx, &mut events, &mut v, None).await?;
     db::save_opportunity(&mut tx, &v.opportunity).await?;
-    notify_followers(&mut tx, &mut events, &v).await?;
+    notify_followers(
+        &mut tx,
+        &mut events,
+        &v.skills,
+        &v.author.id,
+        v.opportunity.status_id.as_deref(),
+    )
+    .await?;
     federate(
         &mut tx,
         &mut events,
@@ -509,25 +513,31 @@ pub async fn update(
     save_change(ctx, o, Some(tags)).await
 }
 
-/// `close` or `reopen` by the author.
-pub async fn set_open(
+/// The author closes, reopens or puts an opportunity in review (no new applications while
+/// the applications in hand are considered). Filled and expired are reached otherwise.
+pub async fn set_status(
     ctx: &AppContext,
     writer: &Account,
     id: &str,
-    open: bool,
+    status: Status,
 ) -> AppResult<OpportunityView> {
     let mut o = writable(ctx, writer, id).await?;
-    if open {
-        if o.deadline.is_some_and(|d| d < today()) {
+    match status {
+        Status::Open if o.deadline.is_some_and(|d| d < today()) => {
             return Err(invalid(
                 "deadline",
                 "has passed: set a new deadline to reopen",
             ));
         }
-        o.status = Status::Open.as_str().into();
-    } else {
-        o.status = Status::Closed.as_str().into();
+        Status::Open | Status::InReview | Status::Closed => {}
+        Status::Filled | Status::Expired => {
+            return Err(invalid(
+                "status",
+                "is open, in_review or closed (filled and expired follow from answers and the deadline)",
+            ))
+        }
     }
+    o.status = status.as_str().into();
     save_change(ctx, o, None).await
 }
 

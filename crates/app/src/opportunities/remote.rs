@@ -89,7 +89,16 @@ pub async fn receive_opportunity(
     }
     let ts = now();
     let clip = |s: &str, n: usize| s.chars().take(n).collect::<String>();
-    let skills = rules::skills(&r.skills).unwrap_or_default();
+    // Tags we cannot read are left out, one by one.
+    let mut skills: Vec<String> = r
+        .skills
+        .iter()
+        .filter_map(|t| rules::skills(std::slice::from_ref(t)).ok())
+        .flatten()
+        .collect();
+    skills.sort();
+    skills.dedup();
+    skills.truncate(rules::MAX_SKILLS);
     let content = sanitize(&clip(&r.content, 100_000));
     let space_id = {
         let mut conn = ctx.db.get().await?;
@@ -158,7 +167,14 @@ pub async fn receive_opportunity(
     sync_post(&mut tx, &mut events, &mut v, Some(content)).await?;
     db::save_opportunity(&mut tx, &v.opportunity).await?;
     if new {
-        notify_followers(&mut tx, &mut events, &v).await?;
+        notify_followers(
+            &mut tx,
+            &mut events,
+            &v.skills,
+            &v.author.id,
+            v.opportunity.status_id.as_deref(),
+        )
+        .await?;
     }
     tx.commit().await?;
     ctx.publish(events);
@@ -220,4 +236,97 @@ pub async fn note_interest(
         to_text(&reply.content),
     )
     .await
+}
+
+/// A public post from elsewhere that mentions this space with the space's opportunity
+/// hashtag (a Mastodon user's call for help, say): the space relays it to its followers as
+/// it is, and the board lists it, its first line as the title and its other hashtags as
+/// skills. Off unless the operator set the hashtag.
+pub async fn relay_tagged(
+    tx: &mut DbConn,
+    events: &mut Events,
+    ctx: &AppContext,
+    post: &Post,
+    mentioned: &[String],
+    tags: &[String],
+) -> AppResult<()> {
+    if post.visibility != "public" || post.is_local || post.in_reply_to_id.is_some() {
+        return Ok(());
+    }
+    let Some((space, group)) = db_spaces::find_local_space(tx).await? else {
+        return Ok(());
+    };
+    let Some(trigger) = &space.opportunity_hashtag else {
+        return Ok(());
+    };
+    if !mentioned.contains(&group.id) || !tags.contains(trigger) {
+        return Ok(());
+    }
+    let text = to_text(&post.content);
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let words: Vec<&str> = first
+        .split_whitespace()
+        .filter(|w| !w.starts_with('@') && !w.starts_with('#'))
+        .collect();
+    let mut title: String = words.join(" ").chars().take(120).collect();
+    if title.is_empty() {
+        title = "Opportunity".into();
+    }
+    let mut skills: Vec<String> = tags
+        .iter()
+        .filter(|t| *t != trigger)
+        .filter_map(|t| rules::skills(std::slice::from_ref(t)).ok())
+        .flatten()
+        .collect();
+    skills.sort();
+    skills.dedup();
+    skills.truncate(rules::MAX_SKILLS);
+    let author = db_accounts::find_account_by_id(tx, &post.account_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    let ts = now();
+    let o = Opportunity {
+        id: new_id(),
+        uri: post.uri.clone(),
+        url: post.url.clone(),
+        author_id: author.id.clone(),
+        space_id: space_of(tx, &author).await?,
+        status_id: Some(post.id.clone()),
+        title,
+        description: post.content.clone(),
+        source_text: String::new(),
+        kind: Kind::Help.as_str().into(),
+        location_mode: WorkMode::Remote.as_str().into(),
+        location_city: None,
+        location_space_id: None,
+        budget_amount: None,
+        budget_currency: None,
+        budget_period: None,
+        deadline: None,
+        team_size: 1,
+        status: Status::Open.as_str().into(),
+        visibility: Visibility::Public.as_str().into(),
+        applications_count: 0,
+        is_local: false,
+        created_at: post.created_at,
+        updated_at: ts,
+        deleted_at: None,
+        budget_minor: None,
+    };
+    if !db::insert_opportunity(tx, &o, &skills).await? {
+        return Ok(());
+    }
+    crate::statuses::insert_boost(
+        tx,
+        events,
+        ctx,
+        &group,
+        post,
+        crate::statuses::Visibility::Public,
+    )
+    .await?;
+    notify_followers(tx, events, &skills, &author.id, Some(&post.id)).await
 }

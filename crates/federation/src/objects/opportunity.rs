@@ -387,11 +387,14 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                 )
             }
             "application.withdraw" => {
+                // To the poster and to every teammate's instance.
                 let id = fresh_id(ctx);
+                let mut to = vec![poster.uri.clone()];
+                to.extend(team.iter().map(|t| t.uri.clone()));
                 (
                     id.clone(),
-                    json!({ "id": id, "type": "Undo", "actor": applicant.uri, "to": [poster.uri], "object": offer_of(&v) }),
-                    inboxes_of([poster]),
+                    json!({ "id": id, "type": "Undo", "actor": applicant.uri, "to": to, "object": offer_of(&v) }),
+                    inboxes_of(std::iter::once(poster).chain(team.iter().copied())),
                 )
             }
             "application.answer" => {
