@@ -14,16 +14,16 @@ use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::opportunities::{self as db, Application, TeamMember};
 use interspace_db::{now, DbConn};
 
-const MAX_COVER: usize = 5_000;
+pub(super) const MAX_COVER: usize = 5_000;
 
 /// Sent with the Interspace API (here or on the applicant's instance).
-const SOURCE_APPLICATION: &str = "application";
+pub(super) const SOURCE_APPLICATION: &str = "application";
 /// A direct reply to the opportunity's post, kept as interest.
-const SOURCE_REPLY: &str = "reply";
+pub(super) const SOURCE_REPLY: &str = "reply";
 /// Known only from an invitation to a teammate who is a member here: it waits for the
 /// applicant's Offer, whatever the teammates here answer.
-const SOURCE_INVITE: &str = "invite";
-const MAX_LINKS: usize = 10;
+pub(super) const SOURCE_INVITE: &str = "invite";
+pub(super) const MAX_LINKS: usize = 10;
 
 /// What an applicant sends.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,7 @@ impl Decision {
         }
     }
 
-    fn state(self) -> ApplicationState {
+    pub(super) fn state(self) -> ApplicationState {
         match self {
             Self::Shortlist => ApplicationState::Shortlisted,
             Self::Accept => ApplicationState::Accepted,
@@ -92,7 +92,7 @@ pub struct ApplicationView {
     pub team: Vec<TeamEntry>,
 }
 
-fn http_url(raw: &str) -> AppResult<String> {
+pub(super) fn http_url(raw: &str) -> AppResult<String> {
     match url::Url::parse(raw.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u.to_string()),
         _ => Err(invalid(
@@ -102,11 +102,15 @@ fn http_url(raw: &str) -> AppResult<String> {
     }
 }
 
-fn is_live(state: &str) -> bool {
+pub(super) fn is_live(state: &str) -> bool {
     !matches!(state, "withdrawn" | "declined")
 }
 
-async fn home_of(conn: &mut DbConn, ctx: &AppContext, a: &Account) -> AppResult<Option<Account>> {
+pub(super) async fn home_of(
+    conn: &mut DbConn,
+    ctx: &AppContext,
+    a: &Account,
+) -> AppResult<Option<Account>> {
     if a.is_local() {
         return Ok(Some(crate::spaces::show(ctx).await?.account));
     }
@@ -116,13 +120,16 @@ async fn home_of(conn: &mut DbConn, ctx: &AppContext, a: &Account) -> AppResult<
     })
 }
 
-async fn account(conn: &mut DbConn, id: &str) -> AppResult<Account> {
+pub(super) async fn account(conn: &mut DbConn, id: &str) -> AppResult<Account> {
     db_accounts::find_account_by_id(conn, id)
         .await?
         .ok_or(AppError::NotFound("account"))
 }
 
-async fn build_view(ctx: &AppContext, application: Application) -> AppResult<ApplicationView> {
+pub(super) async fn build_view(
+    ctx: &AppContext,
+    application: Application,
+) -> AppResult<ApplicationView> {
     let mut conn = ctx.db.get().await?;
     let opportunity = db::find_opportunity(&mut conn, &application.opportunity_id)
         .await?
@@ -297,7 +304,7 @@ pub async fn apply(
     build_view(ctx, app).await
 }
 
-async fn notify(
+pub(super) async fn notify(
     tx: &mut DbConn,
     events: &mut Events,
     to: &str,
@@ -308,7 +315,7 @@ async fn notify(
 }
 
 /// The application leaves: to the poster here, or as an `Offer` to the poster's instance.
-async fn submit(
+pub(super) async fn submit(
     tx: &mut DbConn,
     events: &mut Events,
     app: &Application,
@@ -337,7 +344,7 @@ async fn submit(
 }
 
 /// Whether a teammate of the application is on another instance.
-async fn remote_teammate(tx: &mut DbConn, application_id: &str) -> AppResult<bool> {
+pub(super) async fn remote_teammate(tx: &mut DbConn, application_id: &str) -> AppResult<bool> {
     for m in db::list_members(tx, application_id).await? {
         if !account(tx, &m.account_id).await?.is_local() {
             return Ok(true);
@@ -347,14 +354,14 @@ async fn remote_teammate(tx: &mut DbConn, application_id: &str) -> AppResult<boo
 }
 
 /// The public count of a local opportunity's applications (who applied stays private).
-async fn recount(tx: &mut DbConn, opportunity_id: &str) -> AppResult<()> {
+pub(super) async fn recount(tx: &mut DbConn, opportunity_id: &str) -> AppResult<()> {
     let n = db::count_applications(tx, opportunity_id).await?;
     db::set_applications_count(tx, opportunity_id, n).await?;
     Ok(())
 }
 
 /// Tells the applicant and teammates who are members here.
-async fn notify_team(
+pub(super) async fn notify_team(
     tx: &mut DbConn,
     events: &mut Events,
     app: &Application,
@@ -545,7 +552,7 @@ pub async fn answer_invitation(
 
 /// After a teammate's answer: the applicant hears of it, and once everyone agreed the
 /// application leaves (applicant's side) or reaches the poster (poster's side).
-async fn progress(
+pub(super) async fn progress(
     tx: &mut DbConn,
     events: &mut Events,
     mut app: Application,
@@ -584,524 +591,4 @@ async fn progress(
         )
         .await
     }
-}
-
-/// The poster's own applications for an opportunity (only the author sees them).
-pub async fn applications_for(
-    ctx: &AppContext,
-    poster: &Account,
-    opportunity_id: &str,
-) -> AppResult<Vec<ApplicationView>> {
-    let list = {
-        let mut conn = ctx.db.get().await?;
-        let o = db::find_opportunity(&mut conn, opportunity_id)
-            .await?
-            .ok_or(AppError::NotFound("opportunity"))?;
-        if o.author_id != poster.id {
-            return Err(AppError::Forbidden(
-                "only the author sees the applications".into(),
-            ));
-        }
-        db::list_applications_for(&mut conn, opportunity_id)
-            .await?
-            .into_iter()
-            .filter(|a| a.source != SOURCE_INVITE)
-            .collect::<Vec<_>>()
-    };
-    let mut out = Vec::with_capacity(list.len());
-    for a in list {
-        out.push(build_view(ctx, a).await?);
-    }
-    Ok(out)
-}
-
-/// An account's applications, as applicant or teammate.
-pub async fn applications_of(ctx: &AppContext, who: &Account) -> AppResult<Vec<ApplicationView>> {
-    let list = {
-        let mut conn = ctx.db.get().await?;
-        db::list_applications_of(&mut conn, &who.id).await?
-    };
-    let mut out = Vec::with_capacity(list.len());
-    for a in list {
-        out.push(build_view(ctx, a).await?);
-    }
-    Ok(out)
-}
-
-/// Team invitations addressed to `who`, with the application they are for.
-pub async fn invitations(
-    ctx: &AppContext,
-    who: &Account,
-) -> AppResult<Vec<(TeamMember, ApplicationView)>> {
-    let list = {
-        let mut conn = ctx.db.get().await?;
-        db::list_invitations(&mut conn, &who.id).await?
-    };
-    let mut out = Vec::with_capacity(list.len());
-    for m in list {
-        let app = {
-            let mut conn = ctx.db.get().await?;
-            db::find_application(&mut conn, &m.application_id).await?
-        };
-        if let Some(app) = app {
-            out.push((m, build_view(ctx, app).await?));
-        }
-    }
-    Ok(out)
-}
-
-/// One application, for those involved: applicant, teammates, poster.
-pub async fn get_application(
-    ctx: &AppContext,
-    who: &Account,
-    id: &str,
-) -> AppResult<ApplicationView> {
-    let app = {
-        let mut conn = ctx.db.get().await?;
-        db::find_application(&mut conn, id)
-            .await?
-            .ok_or(AppError::NotFound("application"))?
-    };
-    let v = build_view(ctx, app).await?;
-    let involved = v.applicant.id == who.id
-        || v.poster.id == who.id
-        || v.team.iter().any(|t| t.account.id == who.id);
-    if !involved {
-        return Err(AppError::NotFound("application"));
-    }
-    Ok(v)
-}
-
-/// What the wire needs of an application.
-pub async fn for_delivery(ctx: &AppContext, id: &str) -> AppResult<ApplicationView> {
-    let app = {
-        let mut conn = ctx.db.get().await?;
-        db::find_application(&mut conn, id)
-            .await?
-            .ok_or(AppError::NotFound("application"))?
-    };
-    build_view(ctx, app).await
-}
-
-/// Whether `uri` is an application this instance holds.
-pub async fn knows(ctx: &AppContext, uri: &str) -> AppResult<bool> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::find_application_by_uri(&mut conn, uri).await?.is_some())
-}
-
-/// The poster's instance receives an application. A closed opportunity answers with a
-/// decline; teammates count once their own instance's consent is here.
-pub async fn receive_offer(
-    ctx: &AppContext,
-    applicant: &Account,
-    r: RemoteApplication,
-) -> AppResult<()> {
-    let o = {
-        let mut conn = ctx.db.get().await?;
-        db::find_opportunity_by_uri(&mut conn, &r.opportunity_uri)
-            .await?
-            .filter(|o| o.is_local && o.deleted_at.is_none())
-            .ok_or(AppError::NotFound("opportunity"))?
-    };
-    let allowed = match o.visibility.as_str() {
-        "public" => true,
-        "partners" => super::remote::from_partner(ctx, applicant).await?,
-        _ => false,
-    };
-    if !allowed {
-        return Err(AppError::Forbidden(
-            "this opportunity is not open to people of that server".into(),
-        ));
-    }
-    let mut team = Vec::new();
-    for uri in r.team.iter().take(rules::MAX_TEAM) {
-        let a = crate::accounts::resolve_uri(ctx, uri).await?;
-        if a.id != applicant.id && !team.iter().any(|t: &Account| t.id == a.id) {
-            team.push(a);
-        }
-    }
-    // The poster sees everyone's home space: learn the Groups we do not know yet.
-    for person in std::iter::once(applicant).chain(team.iter()) {
-        if let Some(home) = &person.home_space_uri {
-            if let Err(e) = crate::accounts::resolve_uri(ctx, home).await {
-                tracing::info!(error = %e, home, "cannot fetch a home space");
-            }
-        }
-    }
-    let ts = now();
-    let open =
-        Status::parse(&o.status).is_ok_and(|s| rules::takes_applications(s, o.deadline, today()));
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    // A row from an invitation of a teammate who is a member here waits for this Offer;
-    // anything else is a replay.
-    let invited_here = match db::find_application_by_uri(&mut tx, &r.uri).await? {
-        Some(a) if a.source == SOURCE_INVITE && a.applicant_id == applicant.id => Some(a),
-        Some(_) => return Ok(()),
-        None => None,
-    };
-    let mut consents = Vec::new();
-    for mate in &team {
-        consents.push(db::find_consent(&mut tx, &r.uri, &mate.id).await?);
-    }
-    let all_agreed = consents.iter().all(Option::is_some);
-    let app = Application {
-        id: invited_here.as_ref().map_or_else(new_id, |a| a.id.clone()),
-        uri: r.uri.clone(),
-        opportunity_id: o.id.clone(),
-        applicant_id: applicant.id.clone(),
-        state: if !open {
-            ApplicationState::Declined
-        } else if all_agreed {
-            ApplicationState::Submitted
-        } else {
-            ApplicationState::AwaitingTeam
-        }
-        .as_str()
-        .into(),
-        cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
-        proposed_budget: r
-            .proposed_budget
-            .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-        links: serde_json::to_string(
-            &r.links
-                .iter()
-                .take(MAX_LINKS)
-                .filter_map(|l| http_url(l).ok())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_else(|_| "[]".into()),
-        message: (!open).then(|| "This opportunity no longer takes applications.".to_string()),
-        created_at: ts,
-        updated_at: ts,
-        source: SOURCE_APPLICATION.into(),
-    };
-    if invited_here.is_some() {
-        db::save_application(&mut tx, &app).await?;
-    } else if !db::insert_application(&mut tx, &app).await? {
-        return Ok(());
-    }
-    for (mate, consent) in team.iter().zip(consents) {
-        if let Some(mut m) = db::find_member(&mut tx, &app.id, &mate.id).await? {
-            if consent.is_some() && m.state == TeamState::Invited.as_str() {
-                m.state = TeamState::Accepted.as_str().into();
-                m.consent_uri = consent;
-                m.updated_at = ts;
-                db::save_member(&mut tx, &m).await?;
-            }
-            continue;
-        }
-        db::insert_member(
-            &mut tx,
-            &TeamMember {
-                application_id: app.id.clone(),
-                account_id: mate.id.clone(),
-                state: if consent.is_some() {
-                    TeamState::Accepted
-                } else {
-                    TeamState::Invited
-                }
-                .as_str()
-                .into(),
-                invite_uri: None,
-                consent_uri: consent,
-                created_at: ts,
-                updated_at: ts,
-            },
-        )
-        .await?;
-    }
-    if !open {
-        crate::outbox::enqueue(&mut tx, "application.answer", &o.author_id, &app.id, None).await?;
-    } else if all_agreed {
-        recount(&mut tx, &o.id).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &o.author_id,
-            &applicant.id,
-            NOTIFY_APPLICATION,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
-}
-
-/// A teammate's instance receives an invitation for one of its members.
-pub async fn receive_invite(
-    ctx: &AppContext,
-    applicant: &Account,
-    invite_uri: &str,
-    invitee: &Account,
-    r: RemoteApplication,
-) -> AppResult<()> {
-    if !invitee.is_local() {
-        return Err(AppError::NotFound("account"));
-    }
-    let o = super::lookup(ctx, &r.opportunity_uri, Some(&invitee.id))
-        .await?
-        .opportunity;
-    let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let app = match db::find_application_by_uri(&mut tx, &r.uri).await? {
-        Some(a) if a.applicant_id == applicant.id => a,
-        Some(_) => {
-            return Err(AppError::Forbidden(
-                "the application is someone else's".into(),
-            ))
-        }
-        None => {
-            let app = Application {
-                id: new_id(),
-                uri: r.uri.clone(),
-                opportunity_id: o.id.clone(),
-                applicant_id: applicant.id.clone(),
-                state: ApplicationState::AwaitingTeam.as_str().into(),
-                cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
-                proposed_budget: r
-                    .proposed_budget
-                    .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-                links: "[]".into(),
-                message: None,
-                created_at: ts,
-                updated_at: ts,
-                source: SOURCE_INVITE.into(),
-            };
-            db::insert_application(&mut tx, &app).await?;
-            app
-        }
-    };
-    if db::find_member(&mut tx, &app.id, &invitee.id)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    db::insert_member(
-        &mut tx,
-        &TeamMember {
-            application_id: app.id.clone(),
-            account_id: invitee.id.clone(),
-            state: TeamState::Invited.as_str().into(),
-            invite_uri: Some(invite_uri.to_string()),
-            consent_uri: None,
-            created_at: ts,
-            updated_at: ts,
-        },
-    )
-    .await?;
-    notify(
-        &mut tx,
-        &mut events,
-        &invitee.id,
-        &applicant.id,
-        NOTIFY_INVITATION,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
-}
-
-/// A teammate's signed consent (`Accept` of the invitation) from their own instance.
-pub async fn receive_consent(
-    ctx: &AppContext,
-    teammate: &Account,
-    application_uri: &str,
-    invite_uri: &str,
-    consent_uri: &str,
-) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    db::save_consent(&mut tx, application_uri, &teammate.id, consent_uri, now()).await?;
-    let Some(app) = db::find_application_by_uri(&mut tx, application_uri).await? else {
-        // The poster's instance, before the application: kept until it comes.
-        tx.commit().await?;
-        return Ok(());
-    };
-    let Some(mut m) = db::find_member(&mut tx, &app.id, &teammate.id).await? else {
-        return Err(AppError::Forbidden(
-            "this person is not named in the application".into(),
-        ));
-    };
-    if m.invite_uri.as_deref().is_some_and(|i| i != invite_uri) {
-        return Err(AppError::Forbidden(
-            "the consent answers another invitation".into(),
-        ));
-    }
-    if m.state != TeamState::Invited.as_str() {
-        return Ok(());
-    }
-    m.state = TeamState::Accepted.as_str().into();
-    m.consent_uri = Some(consent_uri.to_string());
-    m.updated_at = now();
-    db::save_member(&mut tx, &m).await?;
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    progress(&mut tx, &mut events, app, &o, &teammate.id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
-}
-
-/// A teammate declined: the applicant hears of it; the application waits (the applicant may
-/// withdraw it and apply with another team).
-pub async fn receive_decline(
-    ctx: &AppContext,
-    teammate: &Account,
-    application_uri: &str,
-) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let app = db::find_application_by_uri(&mut tx, application_uri)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    let mut m = db::find_member(&mut tx, &app.id, &teammate.id)
-        .await?
-        .ok_or_else(|| AppError::Forbidden("this person is not named in the application".into()))?;
-    if m.state != TeamState::Invited.as_str() {
-        return Ok(());
-    }
-    m.state = TeamState::Declined.as_str().into();
-    m.updated_at = now();
-    db::save_member(&mut tx, &m).await?;
-    if db_accounts::find_account_by_id(&mut tx, &app.applicant_id)
-        .await?
-        .is_some_and(|a| a.is_local())
-    {
-        notify(
-            &mut tx,
-            &mut events,
-            &app.applicant_id,
-            &teammate.id,
-            NOTIFY_APPLICATION_UPDATE,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
-}
-
-/// The poster's answer reaches the applicant's (or a teammate's) instance.
-pub async fn receive_answer(
-    ctx: &AppContext,
-    poster: &Account,
-    application_uri: &str,
-    decision: Decision,
-    message: Option<String>,
-) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut app = db::find_application_by_uri(&mut tx, application_uri)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    if o.author_id != poster.id {
-        return Err(AppError::Forbidden(
-            "only the poster answers an application".into(),
-        ));
-    }
-    if app.state == ApplicationState::Withdrawn.as_str() {
-        return Ok(());
-    }
-    app.state = decision.state().as_str().into();
-    app.message = optional_text(message, 2_000);
-    app.updated_at = now();
-    db::save_application(&mut tx, &app).await?;
-    notify_team(&mut tx, &mut events, &app, &poster.id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
-}
-
-/// The applicant withdrew (`Undo` of the Offer).
-pub async fn receive_withdrawal(
-    ctx: &AppContext,
-    applicant: &Account,
-    application_uri: &str,
-) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut app = db::find_application_by_uri(&mut tx, application_uri)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    if app.applicant_id != applicant.id {
-        return Err(AppError::Forbidden(
-            "only the applicant withdraws an application".into(),
-        ));
-    }
-    if !is_live(&app.state) || app.state == ApplicationState::Accepted.as_str() {
-        return Ok(());
-    }
-    app.state = ApplicationState::Withdrawn.as_str().into();
-    app.updated_at = now();
-    db::save_application(&mut tx, &app).await?;
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    if o.is_local {
-        recount(&mut tx, &o.id).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &o.author_id,
-            &applicant.id,
-            NOTIFY_APPLICATION,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
-}
-
-/// Records an expression of interest (a direct reply to the opportunity's post) as an
-/// application from `source` `reply`.
-pub(super) async fn insert_interest(
-    tx: &mut DbConn,
-    events: &mut Events,
-    o: &Opportunity,
-    author_id: &str,
-    uri: &str,
-    text: String,
-) -> AppResult<()> {
-    let ts = now();
-    let app = Application {
-        id: new_id(),
-        uri: uri.to_string(),
-        opportunity_id: o.id.clone(),
-        applicant_id: author_id.to_string(),
-        state: ApplicationState::Submitted.as_str().into(),
-        cover_note: optional_text(Some(text), MAX_COVER).unwrap_or_default(),
-        proposed_budget: None,
-        links: "[]".into(),
-        message: None,
-        created_at: ts,
-        updated_at: ts,
-        source: SOURCE_REPLY.into(),
-    };
-    if db::insert_application(tx, &app).await? {
-        recount(tx, &o.id).await?;
-        notify(tx, events, &o.author_id, author_id, NOTIFY_APPLICATION).await?;
-    }
-    Ok(())
-}
-
-/// The id of the invitation sent to `account_id` for an application.
-pub async fn invitation_uri(
-    ctx: &AppContext,
-    application_id: &str,
-    account_id: &str,
-) -> AppResult<Option<String>> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::find_member(&mut conn, application_id, account_id)
-        .await?
-        .and_then(|m| m.invite_uri))
 }

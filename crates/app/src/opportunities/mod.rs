@@ -6,31 +6,47 @@
 //! Mastodon client shows it; on the wire it is a `Note` with a FEP-0837 `Proposal` attached.
 
 mod apply;
+mod people;
+mod post;
+mod read;
+mod received;
 mod remote;
+mod views;
 
 pub use apply::{
-    answer_invitation, applications_for, applications_of, apply, decide,
-    for_delivery as application_for_delivery, get_application, invitation_uri, invitations,
-    knows as knows_application, receive_answer, receive_consent, receive_decline, receive_invite,
-    receive_offer, receive_withdrawal, withdraw, ApplicationInput, ApplicationView, Decision,
+    answer_invitation, apply, decide, withdraw, ApplicationInput, ApplicationView, Decision,
     RemoteApplication, TeamEntry,
+};
+pub use people::{
+    directory, directory_opt_in, follow_skill, followed_skills, set_directory_opt_in,
+};
+use post::sync_post;
+pub use post::{kind_label, post_html, where_text};
+use read::assemble;
+pub use read::{for_delivery, get, list, lookup, of_status, OpportunityView};
+pub use received::{
+    receive_answer, receive_consent, receive_decline, receive_invite, receive_offer,
+    receive_withdrawal,
 };
 pub use remote::{
     note_interest, receive_delete, receive_opportunity, relay_tagged, RemoteOpportunity,
 };
+pub use views::{
+    applications_for, applications_of, for_delivery as application_for_delivery, get_application,
+    invitation_uri, invitations, knows as knows_application,
+};
 
 use crate::signals::Events;
-use crate::spaces::{self, Money, SpaceDetails};
+use crate::spaces::{self, Money};
 use crate::{AppContext, AppError, AppResult};
 use chrono::NaiveDate;
-use interspace_core::html::{escape, sanitize};
 use interspace_core::ids::new_id;
 use interspace_core::opportunities::{
     self as rules, BudgetPeriod, Kind, Status, Visibility, WorkMode,
 };
 use interspace_core::text::optional_text;
 use interspace_core::ValidationError;
-use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::accounts::Account;
 use interspace_db::opportunities as db;
 pub use interspace_db::opportunities::{
     Application, BoardFilter, DirectoryFilter, Opportunity, TeamMember,
@@ -129,21 +145,6 @@ pub struct OpportunityInput {
     pub visibility: Option<String>,
 }
 
-/// An opportunity with what its pages and entities show.
-#[derive(Debug, Clone)]
-pub struct OpportunityView {
-    pub opportunity: Opportunity,
-    pub author: Account,
-    /// The author's space.
-    pub space: Option<SpaceDetails>,
-    /// Where the work happens, when it is at a space.
-    pub location_space: Option<SpaceDetails>,
-    pub skills: Vec<String>,
-    pub budget: Option<Budget>,
-    /// The viewer's own application.
-    pub mine: Option<Application>,
-}
-
 fn invalid(field: &'static str, reason: impl Into<String>) -> AppError {
     AppError::Validation(ValidationError::new(field, reason))
 }
@@ -230,109 +231,6 @@ async fn apply_input(
     {
         return Err(invalid("location", "on-site work needs a city or a space"));
     }
-    Ok(())
-}
-
-/// The post of an opportunity: what it is, skills as hashtags, where, budget, deadline, its
-/// status when not open, the description and the link.
-pub fn post_html(v: &OpportunityView, link: &str) -> String {
-    let o = &v.opportunity;
-    let mut lines = vec![format!(
-        "{} \u{00B7} {}",
-        kind_label(&o.kind),
-        where_text(o, v.location_space.as_ref())
-    )];
-    if let Some(b) = &v.budget {
-        lines.push(format!("Budget: {}", b.text()));
-    }
-    if let Some(d) = o.deadline {
-        lines.push(format!("Apply by {d}"));
-    }
-    if o.team_size > 1 {
-        lines.push(format!("Team of {}", o.team_size));
-    }
-    if o.status != Status::Open.as_str() {
-        lines.push(format!("Status: {}", o.status.replace('_', " ")));
-    }
-    let lines: Vec<String> = lines.iter().map(|l| escape(l)).collect();
-    let tags: Vec<String> = v
-        .skills
-        .iter()
-        .map(|t| {
-            format!(
-                "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
-                escape(&format!("{}/tags/{t}", link_base(link))),
-                escape(t)
-            )
-        })
-        .collect();
-    sanitize(&format!(
-        "<p><strong>{}</strong></p><p>{}</p>{}{}<p><a href=\"{link}\">{link}</a></p>",
-        escape(&o.title),
-        lines.join("<br>"),
-        if tags.is_empty() {
-            String::new()
-        } else {
-            format!("<p>{}</p>", tags.join(" "))
-        },
-        o.description,
-        link = escape(link),
-    ))
-}
-
-fn link_base(link: &str) -> String {
-    url::Url::parse(link)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default()
-}
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "project" => "Project request",
-        "job" => "Job",
-        "collaboration" => "Collaboration",
-        "help" => "Help wanted",
-        _ => "Offer of services",
-    }
-}
-
-/// "Remote", "On site in Lyon", "Hybrid at The Hive".
-pub fn where_text(o: &Opportunity, space: Option<&SpaceDetails>) -> String {
-    let place = space
-        .map(|s| format!("at {}", s.account.display_name))
-        .or_else(|| o.location_city.as_ref().map(|c| format!("in {c}")));
-    match (o.location_mode.as_str(), place) {
-        ("remote", _) => "Remote".into(),
-        ("onsite", Some(p)) => format!("On site {p}"),
-        ("hybrid", Some(p)) => format!("Hybrid, {p}"),
-        ("hybrid", None) => "Hybrid".into(),
-        (_, _) => "On site".into(),
-    }
-}
-
-/// Keeps the post of a local or received opportunity in step with it.
-async fn sync_post(
-    tx: &mut DbConn,
-    events: &mut Events,
-    v: &mut OpportunityView,
-    content: Option<String>,
-) -> AppResult<()> {
-    let o = &v.opportunity;
-    let link = o.url.clone().unwrap_or_else(|| o.uri.clone());
-    let content = content.unwrap_or_else(|| post_html(v, &link));
-    let mut status_id = o.status_id.clone();
-    let companion = crate::companion::Companion {
-        uri: &o.uri,
-        url: &link,
-        author: &v.author,
-        content,
-        tags: &v.skills,
-        is_local: o.is_local,
-        created_at: o.created_at,
-        wanted: o.visibility == Visibility::Public.as_str() && o.deleted_at.is_none(),
-    };
-    crate::companion::sync(tx, events, &mut status_id, companion).await?;
-    v.opportunity.status_id = status_id;
     Ok(())
 }
 
@@ -614,209 +512,4 @@ pub async fn expire(ctx: &AppContext, today: NaiveDate) -> AppResult<usize> {
         save_change(ctx, o, None).await?;
     }
     Ok(n)
-}
-
-async fn assemble(
-    ctx: &AppContext,
-    o: Opportunity,
-    skills: Vec<String>,
-    author: Account,
-    mine: Option<Application>,
-) -> AppResult<OpportunityView> {
-    let space = match &o.space_id {
-        Some(s) => spaces::get(ctx, s).await.ok(),
-        None => None,
-    };
-    let location_space = match &o.location_space_id {
-        Some(s) if Some(s) == o.space_id.as_ref() => space.clone(),
-        Some(s) => spaces::get(ctx, s).await.ok(),
-        None => None,
-    };
-    Ok(OpportunityView {
-        budget: budget_of(&o),
-        opportunity: o,
-        author,
-        space,
-        location_space,
-        skills,
-        mine,
-    })
-}
-
-/// Whether `viewer` is a member here (an approved, active local user).
-async fn is_member(conn: &mut DbConn, viewer: Option<&str>) -> AppResult<bool> {
-    Ok(match viewer {
-        Some(v) => interspace_db::users::find_user_by_account_id(conn, v)
-            .await?
-            .is_some_and(|(u, _)| u.approved && !u.disabled),
-        None => false,
-    })
-}
-
-async fn view(
-    ctx: &AppContext,
-    o: Opportunity,
-    viewer: Option<&str>,
-) -> AppResult<OpportunityView> {
-    let mut conn = ctx.db.get().await?;
-    let author = db_accounts::find_account_by_id(&mut conn, &o.author_id)
-        .await?
-        .ok_or(AppError::NotFound("account"))?;
-    let skills = db::list_skills(&mut conn, &o.id).await?;
-    let mine = match viewer {
-        Some(v) => db::find_application_of(&mut conn, &o.id, v).await?,
-        None => None,
-    };
-    drop(conn);
-    assemble(ctx, o, skills, author, mine).await
-}
-
-/// An opportunity `viewer` may see: public ones for anyone, the rest for members and the
-/// author. Deleted ones are gone.
-pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<OpportunityView> {
-    let mut conn = ctx.db.get().await?;
-    let o = db::find_opportunity(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    let visible = o.visibility == Visibility::Public.as_str()
-        || viewer == Some(o.author_id.as_str())
-        || is_member(&mut conn, viewer).await?;
-    drop(conn);
-    if !visible {
-        return Err(AppError::NotFound("opportunity"));
-    }
-    if o.deleted_at.is_some() {
-        return Err(AppError::Gone("opportunity"));
-    }
-    view(ctx, o, viewer).await
-}
-
-/// The opportunity whose post is `status_id`, if it is one.
-pub async fn of_status(ctx: &AppContext, status_uri: &str) -> AppResult<Option<Opportunity>> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::find_opportunity_by_uri(&mut conn, status_uri).await?)
-}
-
-/// The local copy of an opportunity by its ActivityPub id, fetched if unknown.
-pub async fn lookup(
-    ctx: &AppContext,
-    uri: &str,
-    viewer: Option<&str>,
-) -> AppResult<OpportunityView> {
-    let known = of_status(ctx, uri).await?;
-    let o = match known {
-        Some(o) => o,
-        None => {
-            let parsed = url::Url::parse(uri).map_err(|_| invalid("uri", "must be a URL"))?;
-            ctx.resolver()?.resolve_object(ctx, &parsed).await?;
-            of_status(ctx, uri)
-                .await?
-                .ok_or(AppError::NotFound("opportunity"))?
-        }
-    };
-    get(ctx, &o.id, viewer).await
-}
-
-/// A page of the board as `viewer` may see it.
-pub async fn list(
-    ctx: &AppContext,
-    viewer: Option<&str>,
-    mut filter: BoardFilter,
-) -> AppResult<Vec<OpportunityView>> {
-    let mut conn = ctx.db.get().await?;
-    filter.viewer = viewer.map(String::from);
-    filter.viewer_is_member = is_member(&mut conn, viewer).await?;
-    if let Some(s) = filter.skill.take() {
-        filter.skill = rules::skills(&[s])?.into_iter().next();
-    }
-    let found = db::list_board(&mut conn, &filter).await?;
-    drop(conn);
-    let mut out = Vec::with_capacity(found.len());
-    for o in found {
-        out.push(view(ctx, o, viewer).await?);
-    }
-    Ok(out)
-}
-
-/// What the wire needs of an opportunity: it, and the partner spaces' Groups for a
-/// `partners` one.
-pub async fn for_delivery(
-    ctx: &AppContext,
-    id: &str,
-) -> AppResult<(OpportunityView, Vec<Account>)> {
-    let o = {
-        let mut conn = ctx.db.get().await?;
-        db::find_opportunity(&mut conn, id)
-            .await?
-            .ok_or(AppError::NotFound("opportunity"))?
-    };
-    let v = view(ctx, o, None).await?;
-    let partners = match &v.space {
-        Some(s) if v.opportunity.is_local => crate::partnerships::partners_of(ctx, s)
-            .await?
-            .into_iter()
-            .map(|p| p.account)
-            .collect(),
-        _ => vec![],
-    };
-    Ok((v, partners))
-}
-
-/// Follows or unfollows a skill; returns the skills followed.
-pub async fn follow_skill(
-    ctx: &AppContext,
-    account: &Account,
-    skill: &str,
-    follow: bool,
-) -> AppResult<Vec<String>> {
-    let tag = rules::skills(&[skill.to_string()])?
-        .into_iter()
-        .next()
-        .ok_or_else(|| invalid("skills", "is empty"))?;
-    let mut conn = ctx.db.get().await?;
-    if follow {
-        db::follow_skill(&mut conn, &account.id, &tag, now()).await?;
-    } else {
-        db::unfollow_skill(&mut conn, &account.id, &tag).await?;
-    }
-    Ok(db::list_followed_skills(&mut conn, &account.id).await?)
-}
-
-pub async fn followed_skills(ctx: &AppContext, account: &Account) -> AppResult<Vec<String>> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::list_followed_skills(&mut conn, &account.id).await?)
-}
-
-/// People by skill: local members who opted in and remote people this instance knows, each
-/// with their home space's Group when known.
-pub async fn directory(
-    ctx: &AppContext,
-    mut filter: DirectoryFilter,
-) -> AppResult<Vec<(Account, Option<Account>)>> {
-    if let Some(s) = filter.skill.take() {
-        filter.skill = rules::skills(&[s])?.into_iter().next();
-    }
-    let mut conn = ctx.db.get().await?;
-    let people = db::list_directory(&mut conn, &filter).await?;
-    let here = spaces::show(ctx).await?.account;
-    let mut out = Vec::with_capacity(people.len());
-    for a in people {
-        let home = match (&a.home_space_uri, a.is_local()) {
-            (_, true) => Some(here.clone()),
-            (Some(uri), false) => db_accounts::find_account_by_uri(&mut conn, uri).await?,
-            (None, false) => None,
-        };
-        out.push((a, home));
-    }
-    Ok(out)
-}
-
-pub async fn set_directory_opt_in(ctx: &AppContext, user: &User, on: bool) -> AppResult<()> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::set_directory_opt_in(&mut conn, &user.id, on).await?)
-}
-
-pub async fn directory_opt_in(ctx: &AppContext, user: &User) -> AppResult<bool> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::directory_opt_in(&mut conn, &user.id).await?)
 }

@@ -1,7 +1,8 @@
 //! Opportunities other instances tell us about, stored once per `uri` and changed only by
 //! their author; and direct replies to an opportunity's post, kept as interest.
 
-use super::{apply::insert_interest, assemble, notify_followers, sync_post, Budget};
+use super::received::insert_interest;
+use super::{assemble, notify_followers, sync_post, Budget};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::{sanitize, to_text};

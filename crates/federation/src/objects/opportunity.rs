@@ -266,7 +266,7 @@ pub fn parse_agreement(object: &Value) -> Result<RemoteApplication, FederationEr
         cover_note: object
             .get("content")
             .and_then(Value::as_str)
-            .map(|c| interspace_core::html::to_text(c)),
+            .map(interspace_core::html::to_text),
         proposed_budget: object
             .get("proposedBudget")
             .and_then(|b| serde_json::from_value::<Budget>(b.clone()).ok())
