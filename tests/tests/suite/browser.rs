@@ -273,3 +273,121 @@ async fn browser_visits_request_and_front_desk() {
     assert!(mine[0]["checked_in_at"].is_string(), "{mine}");
     cluster.shutdown().await;
 }
+
+/// An opportunity's life in Chromium, with three members of one space at once: the author
+/// posts it with the form, the applicant applies with a teammate, the teammate agrees, the
+/// author accepts (which fills it) and a late application is refused; the directory lists the
+/// applicant by skill once they opt in. The server saw it all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_opportunity_post_apply_and_accept() {
+    if browser_dir().is_none() {
+        return;
+    }
+    const API: &str = "/api/interspace/v1";
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let carol = a.user("carol").await;
+    // The applicant's skills, for the directory.
+    let (status, me) = a
+        .patch(
+            &bob.token,
+            &format!("{API}/me"),
+            serde_json::json!({"skills": ["rust", "design"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{me}");
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    let mut env = vec![
+        ("BASE", a.url.clone()),
+        ("AUTHOR_LOGIN", alice.email.clone()),
+        ("AUTHOR_PASSWORD", alice.password.clone()),
+        ("APPLICANT_LOGIN", bob.email.clone()),
+        ("APPLICANT_PASSWORD", bob.password.clone()),
+        ("APPLICANT_NAME", bob.username.clone()),
+        ("TEAMMATE_LOGIN", carol.email.clone()),
+        ("TEAMMATE_PASSWORD", carol.password.clone()),
+        ("TEAMMATE", format!("carol@{}", a.domain)),
+        ("DEADLINE", deadline.to_string()),
+    ];
+    if let Ok(dir) = std::env::var("INTERSPACE_SCREENSHOTS") {
+        env.push(("INTERSPACE_SCREENSHOTS", dir));
+    }
+    let out = tokio::task::spawn_blocking(move || run_browser("opportunities", &env))
+        .await
+        .expect("join");
+    print!("{out}");
+
+    let (_, list) = a
+        .get(
+            &alice.token,
+            &format!("{API}/opportunities?status=all&author_id={}", alice.id),
+        )
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let o = &list[0];
+    assert_eq!(o["title"], "Accessible booking widget");
+    assert_eq!(o["kind"], "collaboration");
+    assert_eq!(o["status"], "filled", "{o}");
+    assert_eq!(o["location"]["mode"], "onsite");
+    assert_eq!(o["location"]["city"], "Lyon");
+    assert_eq!(
+        o["budget"],
+        serde_json::json!({"amount": "1500.00", "currency": "EUR", "period": "fixed"})
+    );
+    assert_eq!(o["deadline"], deadline.to_string());
+    assert_eq!(o["team_size"], 2);
+    assert_eq!(o["visibility"], "public");
+    let mut skills: Vec<&str> = o["skills"]
+        .as_array()
+        .expect("skills")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    skills.sort_unstable();
+    assert_eq!(skills, ["accessibility", "rust"]);
+    assert!(o["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("<strong>keyboard-friendly</strong>")));
+
+    let id = o["id"].as_str().expect("id");
+    let (status, apps) = a
+        .get(
+            &alice.token,
+            &format!("{API}/opportunities/{id}/applications"),
+        )
+        .await;
+    assert_eq!(status, 200, "{apps}");
+    assert_eq!(apps.as_array().map(Vec::len), Some(1), "{apps}");
+    let app = &apps[0];
+    assert_eq!(app["applicant"]["acct"], "bob");
+    assert_eq!(app["state"], "accepted");
+    assert_eq!(app["source"], "application");
+    assert_eq!(app["message"], "Welcome aboard!");
+    assert_eq!(
+        app["links"],
+        serde_json::json!(["https://example.org/portfolio"])
+    );
+    assert_eq!(app["proposed_budget"]["amount"], "1400.00");
+    assert_eq!(app["team"][0]["account"]["acct"], "carol");
+    assert_eq!(app["team"][0]["state"], "accepted");
+    assert!(app["cover_note"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("I built the booking pages")));
+    // The teammate's own late application was refused: only the team's reached the author.
+    let (_, carols) = a.get(&carol.token, &format!("{API}/applications")).await;
+    assert_eq!(carols.as_array().map(Vec::len), Some(1), "{carols}");
+
+    let (status, people) = a
+        .get(&alice.token, &format!("{API}/directory?skill=rust"))
+        .await;
+    assert_eq!(status, 200, "{people}");
+    assert!(
+        people
+            .as_array()
+            .is_some_and(|l| l.iter().any(|p| p["account"]["acct"] == "bob")),
+        "{people}"
+    );
+    cluster.shutdown().await;
+}

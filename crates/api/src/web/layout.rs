@@ -29,6 +29,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.f
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
 .card header{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:baseline}
 .card footer{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;font-size:.9rem;color:var(--muted)}
+.card>h2{font-size:1.2rem;margin:.25rem 0 .5rem}.card>h3,.card header h3{font-size:1.05rem;margin:.5rem 0 .25rem}
 .avatar{width:48px;height:48px;border-radius:.4rem;object-fit:cover;vertical-align:middle}
 form.stack{display:grid;gap:.75rem;max-width:36rem}
 form.inline{display:inline}

@@ -510,10 +510,10 @@ pub async fn act(
                 _ => "applied",
             })
         }
-        "close" => opps::set_open(&ctx, account, &id, false)
+        "close" => opps::set_status(&ctx, account, &id, Status::Closed)
             .await
             .map(|_| "opportunity_closed"),
-        "reopen" => opps::set_open(&ctx, account, &id, true)
+        "reopen" => opps::set_status(&ctx, account, &id, Status::Open)
             .await
             .map(|_| "opportunity_reopened"),
         _ => return Err(WebError::NotFound),
