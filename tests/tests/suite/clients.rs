@@ -319,6 +319,58 @@ async fn mastodon_py_sees_a_followed_organisers_event_in_home() {
     cluster.shutdown().await;
 }
 
+/// Mastodon.py, on a follower's instance, sees an opportunity as a status with its skills as
+/// hashtags, and its direct reply reaches the poster's instance as an expression of interest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mastodon_py_sees_an_opportunity_and_its_direct_reply_is_interest() {
+    let Some(venv) = venv() else { return };
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    b.follow(&bob.token, &format!("alice@{}", a.domain)).await;
+    cluster.settle().await;
+    let (status, o) = a
+        .post(
+            &alice.token,
+            "/api/interspace/v1/opportunities",
+            json!({"title": "Kiln partner wanted", "kind": "collaboration",
+                   "skills": ["ceramics", "glazing"], "description": "Shared kiln, weekends."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{o}");
+    cluster.settle().await;
+    let out = tokio::task::spawn_blocking({
+        let env = vec![
+            ("BASE", b.url.clone()),
+            ("TOKEN", bob.token.clone()),
+            ("TITLE", "Kiln partner wanted".to_string()),
+            ("URL", o["url"].as_str().expect("url").to_string()),
+            ("POSTER", format!("alice@{}", a.domain)),
+        ];
+        move || run_python(&venv, "mastodon_py_opportunity.py", &env)
+    })
+    .await
+    .expect("join");
+    assert!(out.contains("OK"), "{out}");
+    cluster.settle().await;
+    let id = o["id"].as_str().expect("id");
+    let (_, apps) = a
+        .get(
+            &alice.token,
+            &format!("/api/interspace/v1/opportunities/{id}/applications"),
+        )
+        .await;
+    assert_eq!(apps.as_array().map(Vec::len), Some(1), "{apps}");
+    assert_eq!(apps[0]["source"], "reply");
+    assert_eq!(apps[0]["applicant"]["acct"], format!("bob@{}", b.domain));
+    assert!(apps[0]["cover_note"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("help with the glazing"));
+    cluster.shutdown().await;
+}
+
 /// The space's feed, one event's file and a member's private feed parse with the `icalendar`
 /// package, with their times right in the events' own time zones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
