@@ -481,3 +481,109 @@ async fn team_invite(
         .await?
         .ok_or(AppError::NotFound("invitation"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HERE: &str = "https://b.example/spaces/space";
+
+    fn note(to: Value) -> Value {
+        json!({
+            "id": "https://a.example/opportunities/1", "type": "Note",
+            "name": "Website for a bakery", "attributedTo": "https://a.example/users/alice",
+            "content": "<p><strong>Website for a bakery</strong></p>", "to": to, "cc": [],
+            "published": "2026-11-20T10:00:00Z",
+            "attachment": [
+                { "type": "PropertyValue", "name": "ignored", "value": "x" },
+                {
+                    "id": "https://a.example/opportunities/1#proposal", "type": "Proposal",
+                    "purpose": "request", "content": "<p>A shop</p>",
+                    "publishes": { "type": "Intent", "action": "deliverService",
+                        "resourceQuantity": { "hasUnit": "one", "hasNumericalValue": "3" } },
+                    "reciprocal": { "type": "Intent", "action": "transfer",
+                        "resourceQuantity": { "hasUnit": "EUR", "hasNumericalValue": "1500.00" } },
+                    "opportunityKind": "project", "skills": ["rust", "design"],
+                    "workMode": "hybrid", "location": { "type": "Place", "name": "Lyon" },
+                    "budgetPeriod": "fixed", "deadline": "2026-12-31", "teamSize": 3,
+                    "status": "open", "applicationsCount": 2,
+                },
+            ],
+        })
+    }
+
+    #[test]
+    fn a_note_with_a_proposal_is_an_opportunity() {
+        let r = parse(&note(json!([PUBLIC])), HERE)
+            .expect("valid")
+            .expect("an opportunity");
+        assert_eq!(r.title, "Website for a bakery");
+        assert_eq!(r.description.as_deref(), Some("<p>A shop</p>"));
+        assert_eq!(r.kind.as_deref(), Some("project"));
+        assert_eq!(r.skills, ["rust", "design"]);
+        assert_eq!(r.mode.as_deref(), Some("hybrid"));
+        assert_eq!(r.city.as_deref(), Some("Lyon"));
+        let b = r.budget.expect("budget");
+        assert_eq!(
+            (b.amount.as_str(), b.currency.as_str(), b.period.as_str()),
+            ("1500.00", "EUR", "fixed")
+        );
+        assert_eq!(
+            r.deadline.map(|d| d.to_string()).as_deref(),
+            Some("2026-12-31")
+        );
+        assert_eq!((r.team_size, r.applications_count), (Some(3), Some(2)));
+        assert_eq!(r.visibility, Visibility::Public);
+    }
+
+    #[test]
+    fn addressing_decides_visibility_and_plain_posts_are_not_opportunities() {
+        let partners = parse(&note(json!([HERE])), HERE)
+            .expect("valid")
+            .expect("some");
+        assert_eq!(partners.visibility, Visibility::Partners);
+        assert!(parse(&note(json!(["https://c.example/spaces/space"])), HERE).is_err());
+        let mut plain = note(json!([PUBLIC]));
+        plain["attachment"] = json!([]);
+        assert!(parse(&plain, HERE).expect("valid").is_none());
+        let mut nameless = note(json!([PUBLIC]));
+        nameless["name"] = json!("");
+        nameless["attachment"][1]["name"] = Value::Null;
+        assert!(parse(&nameless, HERE).is_err());
+    }
+
+    #[test]
+    fn an_offer_of_services_and_a_bad_budget() {
+        let mut n = note(json!([PUBLIC]));
+        n["attachment"][1]["opportunityKind"] = Value::Null;
+        n["attachment"][1]["purpose"] = json!("offer");
+        n["attachment"][1]["reciprocal"]["resourceQuantity"]["hasUnit"] = json!("euros");
+        let r = parse(&n, HERE).expect("valid").expect("some");
+        assert_eq!(r.kind.as_deref(), Some("offer"));
+        assert!(r.budget.is_none(), "an unreadable budget is left out");
+    }
+
+    #[test]
+    fn agreements_name_their_opportunity() {
+        let a = json!({
+            "id": "https://b.example/applications/9", "type": "Agreement",
+            "attributedTo": "https://b.example/users/bob",
+            "opportunity": "https://a.example/opportunities/1",
+            "content": "<p>I bake <b>websites</b></p>", "links": ["https://bob.example"],
+            "team": ["https://c.example/users/carol"],
+            "proposedBudget": { "amount": "900", "currency": "eur", "period": "day" },
+        });
+        let r = parse_agreement(&a).expect("valid");
+        assert_eq!(r.opportunity_uri, "https://a.example/opportunities/1");
+        assert_eq!(r.cover_note.as_deref(), Some("I bake websites"));
+        assert_eq!(r.team, ["https://c.example/users/carol"]);
+        let b = r.proposed_budget.expect("budget");
+        assert_eq!(
+            (b.amount.as_str(), b.currency.as_str(), b.period.as_str()),
+            ("900.00", "EUR", "day")
+        );
+        let mut orphan = a.clone();
+        orphan["opportunity"] = Value::Null;
+        assert!(parse_agreement(&orphan).is_err());
+    }
+}
