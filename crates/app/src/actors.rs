@@ -17,6 +17,8 @@ pub enum LocalActorView {
     Person {
         account: Account,
         home_space: Box<SpaceDetails>,
+        /// Listed in directories: only then are the member's skills published.
+        directory_opt_in: bool,
     },
     Group(Box<SpaceDetails>),
     Application(Account),
@@ -49,11 +51,24 @@ pub async fn get_local(ctx: &AppContext, which: &LocalActor) -> AppResult<LocalA
     if account.suspended_at.is_some() {
         return Err(AppError::NotFound("actor"));
     }
+    let directory_opt_in = match expected_type {
+        "Person" => interspace_db::users::find_user_by_account_id(&mut conn, &account.id)
+            .await?
+            .map(|(u, _)| u.id),
+        _ => None,
+    };
+    let directory_opt_in = match directory_opt_in {
+        Some(user_id) => {
+            interspace_db::opportunities::directory_opt_in(&mut conn, &user_id).await?
+        }
+        None => false,
+    };
     drop(conn);
     Ok(match expected_type {
         "Person" => LocalActorView::Person {
             account,
             home_space: Box::new(spaces::show(ctx).await?),
+            directory_opt_in,
         },
         "Group" => LocalActorView::Group(Box::new(spaces::show(ctx).await?)),
         _ => LocalActorView::Application(account),

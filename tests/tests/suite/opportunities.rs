@@ -795,6 +795,50 @@ async fn partners_only_opportunities_direct_replies_and_the_directory() {
     assert_eq!(local, json!([]));
     let (status, _) = a.get("", &format!("{API}/directory")).await;
     assert_eq!(status, 401);
+    // Skills travel in the actor only for those who opted in, so no other instance lists
+    // Alice; opting out takes Bob's off the wire too.
+    let actor = |i: &TestInstance, name: &str| {
+        let url = i.at(&format!("/users/{name}"));
+        async move {
+            http()
+                .get(url)
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .expect("actor")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    assert_eq!(
+        actor(a, "alice")
+            .await
+            .get("skills")
+            .cloned()
+            .unwrap_or(json!([])),
+        json!([])
+    );
+    assert_eq!(actor(b, "bob").await["skills"], json!(["rust", "baking"]));
+    b.patch(
+        &bob.token,
+        &format!("{API}/me"),
+        json!({"directory_opt_in": false}),
+    )
+    .await;
+    assert_eq!(
+        actor(b, "bob")
+            .await
+            .get("skills")
+            .cloned()
+            .unwrap_or(json!([])),
+        json!([])
+    );
+    cluster.settle().await;
+    let (_, gone) = a
+        .get(&alice.token, &format!("{API}/directory?skill=baking"))
+        .await;
+    assert_eq!(gone, json!([]), "the Update took Bob off A's directory");
     cluster.shutdown().await;
 }
 

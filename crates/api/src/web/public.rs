@@ -155,6 +155,7 @@ pub async fn user(
     let LocalActorView::Person {
         account,
         home_space,
+        ..
     } = view
     else {
         return Err(WebError::NotFound);

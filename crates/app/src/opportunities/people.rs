@@ -59,9 +59,23 @@ pub async fn directory(
     Ok(out)
 }
 
+/// Lists a member in the directory or takes them out; their profile's `Update` tells other
+/// instances, whose directories list the people whose actors carry skills.
 pub async fn set_directory_opt_in(ctx: &AppContext, user: &User, on: bool) -> AppResult<()> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db::set_directory_opt_in(&mut conn, &user.id, on).await?)
+    let mut tx = ctx.db.begin().await?;
+    if db::directory_opt_in(&mut tx, &user.id).await? != on {
+        db::set_directory_opt_in(&mut tx, &user.id, on).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            "actor.update",
+            &user.account_id,
+            &user.account_id,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn directory_opt_in(ctx: &AppContext, user: &User) -> AppResult<bool> {

@@ -84,10 +84,18 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         attachment: vec![],
         location: None,
         attributed_to: vec![],
-        skills: accounts::skills(account)
-            .into_iter()
-            .map(Value::String)
-            .collect(),
+        // Skills travel only for members listed in the directory (they opted in): other
+        // instances' directories list the people whose actors carry them.
+        skills: match view {
+            LocalActorView::Person {
+                directory_opt_in: true,
+                ..
+            } => accounts::skills(account)
+                .into_iter()
+                .map(Value::String)
+                .collect(),
+            _ => vec![],
+        },
         home_space: None,
         members: None,
         upcoming_events: None,
