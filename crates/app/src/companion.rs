@@ -1,15 +1,48 @@
-//! The post that carries an event or an opportunity into Mastodon timelines: it has the
+//! What events and opportunities share as things people post: their title and Markdown
+//! description, and the post that carries them into Mastodon timelines, which has the
 //! object's own `uri`, is rewritten when the object changes, and goes when the object is no
 //! longer public.
 
 use crate::signals::{AppEvent, Events};
-use crate::AppResult;
+use crate::{AppContext, AppError, AppResult};
 use chrono::NaiveDateTime;
 use interspace_core::html::to_text;
 use interspace_core::ids::new_id;
+use interspace_core::ValidationError;
 use interspace_db::accounts::Account;
 use interspace_db::statuses::{self as db_statuses, Status};
 use interspace_db::{now, DbConn};
+
+const MAX_TITLE: usize = 200;
+const MAX_DESCRIPTION: usize = 20_000;
+
+/// A title: trimmed, 1 to 200 characters.
+pub fn title(raw: &str) -> AppResult<String> {
+    let t = raw.trim();
+    if t.is_empty() || t.chars().count() > MAX_TITLE {
+        return Err(AppError::Validation(ValidationError::new(
+            "title",
+            format!("is required, at most {MAX_TITLE} characters"),
+        )));
+    }
+    Ok(t.to_string())
+}
+
+/// A description's HTML from its Markdown (at most 20,000 characters), hashtags linked to
+/// this instance's tag pages.
+pub fn description(ctx: &AppContext, markdown: &str) -> AppResult<String> {
+    if markdown.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::Validation(ValidationError::new(
+            "description",
+            format!("at most {MAX_DESCRIPTION} characters"),
+        )));
+    }
+    Ok(interspace_core::text::render_markdown(
+        markdown,
+        &Default::default(),
+        &|t| ctx.urls().path(&format!("/tags/{t}")).to_string(),
+    ))
+}
 
 /// What the post of an object shows.
 pub struct Companion<'a> {

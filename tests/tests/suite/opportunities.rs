@@ -1016,6 +1016,72 @@ async fn hashtag_posts_mentioning_the_space_are_relayed_and_forged_applications_
         "object": {"id": format!("{own}/invites/x"), "type": "Invite", "object": own},
     });
     assert_eq!(peer.deliver(&maker, a, "/inbox", &consent).await, 400);
+
+    // An Interspace-shaped opportunity from the peer: stored once whichever way it comes,
+    // changed only by its author, and a tombstone after its Delete.
+    let other = peer.add_person("other");
+    let other_id = other["id"].as_str().expect("id").to_string();
+    let mut structured = mastodon_note(&maker, 20, "Kiln share", &[], &["ceramics"]);
+    structured["name"] = json!("Kiln share");
+    structured["attachment"] = json!([{
+        "type": "Proposal", "purpose": "request", "opportunityKind": "collaboration",
+        "skills": ["ceramics", "not a tag"], "workMode": "onsite",
+        "location": {"type": "Place", "name": "Ghent"}, "status": "open",
+    }]);
+    let note_id = structured["id"].as_str().expect("id").to_string();
+    peer.put(
+        note_id.trim_start_matches(&peer.base),
+        "application/activity+json",
+        &structured,
+    );
+    assert_eq!(
+        peer.deliver(&maker, a, "/inbox", &create_of(&structured))
+            .await,
+        202
+    );
+    let announce = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{other_id}/announces/1"), "type": "Announce", "actor": other_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"], "object": note_id,
+    });
+    assert_eq!(peer.deliver(&other_id, a, "/inbox", &announce).await, 202);
+    let titles = board(a, &alice.token, "q=kiln").await;
+    assert_eq!(titles, vec!["Kiln share"]);
+    let copy = lookup(a, &alice.token, &note_id).await;
+    assert_eq!(
+        copy["skills"],
+        json!(["ceramics"]),
+        "the bad tag alone is left out"
+    );
+    assert_eq!(copy["location"]["city"], "Ghent");
+    // Someone else's Update is refused.
+    let mut forged = structured.clone();
+    forged["name"] = json!("Free kiln for all");
+    let update = |actor: &str, n: u32, object: &Value| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/updates/{n}"), "type": "Update", "actor": actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "object": object,
+        })
+    };
+    forged["attributedTo"] = json!(other_id);
+    assert_eq!(
+        peer.deliver(&other_id, a, "/inbox", &update(&other_id, 1, &forged))
+            .await,
+        400
+    );
+    assert_eq!(board(a, &alice.token, "q=kiln").await, vec!["Kiln share"]);
+    // Deleted by its author: gone, and a late Create does not bring it back.
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note_id}#delete"), "type": "Delete", "actor": maker,
+        "object": {"id": note_id, "type": "Tombstone"},
+    });
+    assert_eq!(peer.deliver(&maker, a, "/inbox", &delete).await, 202);
+    let mut late = create_of(&structured);
+    late["id"] = json!(format!("{note_id}/activity-again"));
+    assert_eq!(peer.deliver(&maker, a, "/inbox", &late).await, 202);
+    assert!(board(a, &alice.token, "q=kiln").await.is_empty());
     peer.stop().await;
     cluster.shutdown().await;
 }

@@ -44,9 +44,6 @@ pub const NOTIFY_REMINDER: &str = "pleroma:event_reminder";
 /// A join that was not accepted: rejected or waitlisted (the participation says which).
 pub const NOTIFY_ANSWER: &str = "interspace:participation_update";
 
-const MAX_TITLE: usize = 200;
-const MAX_DESCRIPTION: usize = 20_000;
-
 /// Where an event happens (stored as JSON).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Place {
@@ -149,27 +146,11 @@ fn apply(
     space: &SpaceDetails,
 ) -> AppResult<()> {
     if let Some(t) = &input.title {
-        let t = t.trim();
-        if t.is_empty() || t.chars().count() > MAX_TITLE {
-            return Err(invalid(
-                "title",
-                format!("is required, at most {MAX_TITLE} characters"),
-            ));
-        }
-        e.title = t.to_string();
+        e.title = crate::companion::title(t)?;
     }
     if let Some(d) = &input.description {
-        if d.chars().count() > MAX_DESCRIPTION {
-            return Err(invalid(
-                "description",
-                format!("at most {MAX_DESCRIPTION} characters"),
-            ));
-        }
+        e.description = crate::companion::description(ctx, d)?;
         e.source_text = d.clone();
-        let no_mentions = Default::default();
-        e.description = interspace_core::text::render_markdown(d, &no_mentions, &|t| {
-            ctx.urls().path(&format!("/tags/{t}")).to_string()
-        });
     }
     if input.starts_at.is_some() || input.ends_at.is_some() || input.timezone.is_some() {
         let iso = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339();

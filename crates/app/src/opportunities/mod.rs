@@ -64,9 +64,6 @@ pub const NOTIFY_INVITATION: &str = "interspace:team_invitation";
 /// A new opportunity with a followed skill.
 pub const NOTIFY_MATCH: &str = "interspace:opportunity";
 
-const MAX_TITLE: usize = 200;
-const MAX_DESCRIPTION: usize = 20_000;
-
 /// A budget or rate.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Budget {
@@ -161,26 +158,11 @@ async fn apply_input(
     input: &OpportunityInput,
 ) -> AppResult<()> {
     if let Some(t) = &input.title {
-        let t = t.trim();
-        if t.is_empty() || t.chars().count() > MAX_TITLE {
-            return Err(invalid(
-                "title",
-                format!("is required, at most {MAX_TITLE} characters"),
-            ));
-        }
-        o.title = t.to_string();
+        o.title = crate::companion::title(t)?;
     }
     if let Some(d) = &input.description {
-        if d.chars().count() > MAX_DESCRIPTION {
-            return Err(invalid(
-                "description",
-                format!("at most {MAX_DESCRIPTION} characters"),
-            ));
-        }
+        o.description = crate::companion::description(ctx, d)?;
         o.source_text = d.clone();
-        o.description = interspace_core::text::render_markdown(d, &Default::default(), &|t| {
-            ctx.urls().path(&format!("/tags/{t}")).to_string()
-        });
     }
     if let Some(k) = &input.kind {
         o.kind = Kind::parse(k.trim())?.as_str().into();

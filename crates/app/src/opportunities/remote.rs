@@ -251,7 +251,13 @@ pub async fn relay_tagged(
     mentioned: &[String],
     tags: &[String],
 ) -> AppResult<()> {
-    if post.visibility != "public" || post.is_local || post.in_reply_to_id.is_some() {
+    // Most posts stop here, before any query: the inbox's pace depends on it.
+    if post.visibility != "public"
+        || post.is_local
+        || post.in_reply_to_id.is_some()
+        || mentioned.is_empty()
+        || tags.is_empty()
+    {
         return Ok(());
     }
     let Some((space, group)) = db_spaces::find_local_space(tx).await? else {
