@@ -120,6 +120,7 @@ async fn opportunities_reach_boards_and_applications_go_to_the_poster_only() {
     let cluster = TestCluster::spawn(3).await;
     let (a, b, c) = (&cluster[0], &cluster[1], &cluster[2]);
     let alice = a.user("alice").await;
+    let alex = a.user("alex").await;
     let bob = b.user("bob").await;
     let dave = b.user("dave").await;
     let erin = b.user("erin").await;
@@ -254,13 +255,14 @@ async fn opportunities_reach_boards_and_applications_go_to_the_poster_only() {
         .await;
     assert_eq!(status, 403);
 
-    // Dave (B) applies with Erin (B) and Carol (C): it waits for both.
+    // Dave (B) applies with Erin (B), Carol (C) and Alex (A, the poster's own instance): it
+    // waits for all three.
     let dave_copy = id(&lookup(b, &dave.token, &uri).await);
     let (status, team_app) = b
         .post(
             &dave.token,
             &format!("{OPPS}/{dave_copy}/applications"),
-            json!({"cover_note": "Three of us.", "team": ["erin", format!("carol@{}", c.domain)]}),
+            json!({"cover_note": "Four of us.", "team": ["erin", format!("carol@{}", c.domain), format!("alex@{}", a.domain)]}),
         )
         .await;
     assert_eq!(status, 200, "{team_app}");
@@ -299,11 +301,30 @@ async fn opportunities_reach_boards_and_applications_go_to_the_poster_only() {
     assert_eq!(waiting["state"], "awaiting_team", "{waiting}");
     assert_eq!(applications_on(a, &alice.token, &on_a).await.len(), 1);
 
-    // Carol agrees on C: her instance tells B and A, and the application leaves.
+    // Carol agrees on C: her instance tells B and A. A knows the application only through
+    // Alex's invitation, keeps her consent, and shows Alice nothing yet.
     let (status, _) = c
         .post(
             &carol.token,
             &format!("{API}/team_invitations/{carol_invitation}/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    cluster.settle().await;
+    let (_, waiting) = b
+        .get(&dave.token, &format!("{API}/applications/{dave_app}"))
+        .await;
+    assert_eq!(waiting["state"], "awaiting_team", "{waiting}");
+    assert_eq!(applications_on(a, &alice.token, &on_a).await.len(), 1);
+
+    // Alex agrees on A: the application leaves B and reaches Alice with its whole team.
+    let (_, alexs) = a.get(&alex.token, &format!("{API}/team_invitations")).await;
+    let alex_invitation = id(&alexs[0]);
+    let (status, _) = a
+        .post(
+            &alex.token,
+            &format!("{API}/team_invitations/{alex_invitation}/accept"),
             json!({}),
         )
         .await;
@@ -339,6 +360,11 @@ async fn opportunities_reach_boards_and_applications_go_to_the_poster_only() {
     assert_eq!(
         members,
         vec![
+            (
+                "alex".to_string(),
+                "accepted".into(),
+                format!("space@{}", a.domain)
+            ),
             (
                 format!("carol@{}", c.domain),
                 "accepted".into(),
@@ -452,7 +478,7 @@ async fn opportunities_reach_boards_and_applications_go_to_the_poster_only() {
         for secret in [
             "/applications/",
             "I bake websites",
-            "Three of us",
+            "Four of us",
             "Agreement",
         ] {
             assert!(!all.contains(secret), "{secret} is public on {}", i.domain);

@@ -250,6 +250,12 @@ pub async fn receive_consent(
         return Ok(());
     };
     let Some(mut m) = db::find_member(&mut tx, &app.id, &teammate.id).await? else {
+        if app.source == SOURCE_INVITE {
+            // Known here only through a member's invitation: the Offer will name the team,
+            // and this consent is kept for it.
+            tx.commit().await?;
+            return Ok(());
+        }
         return Err(AppError::Forbidden(
             "this person is not named in the application".into(),
         ));
