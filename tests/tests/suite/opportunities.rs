@@ -249,6 +249,9 @@ async fn opportunities_reach_boards_and_applications_go_to_the_poster_only() {
         .contains(&"interspace:application".to_string()));
     let (_, mine) = a.get(&alice.token, &format!("{OPPS}/{on_a}")).await;
     assert_eq!(mine["applications_count"], 1);
+    // The count (not who applied) reaches the copies.
+    let (_, counted) = b.get(&bob.token, &format!("{OPPS}/{bob_copy}")).await;
+    assert_eq!(counted["applications_count"], 1, "{counted}");
     // Nobody but the poster lists them.
     let (status, _) = b
         .get(&bob.token, &format!("{OPPS}/{bob_copy}/applications"))

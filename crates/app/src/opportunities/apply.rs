@@ -354,9 +354,19 @@ pub(super) async fn remote_teammate(tx: &mut DbConn, application_id: &str) -> Ap
 }
 
 /// The public count of a local opportunity's applications (who applied stays private).
+/// Copies elsewhere hear of a new count with the opportunity's `Update`.
 pub(super) async fn recount(tx: &mut DbConn, opportunity_id: &str) -> AppResult<()> {
     let n = db::count_applications(tx, opportunity_id).await?;
+    let Some(o) = db::find_opportunity(tx, opportunity_id).await? else {
+        return Ok(());
+    };
+    if o.applications_count == n {
+        return Ok(());
+    }
     db::set_applications_count(tx, opportunity_id, n).await?;
+    if o.is_local && o.deleted_at.is_none() && o.visibility != "space" {
+        crate::outbox::enqueue(tx, "opportunity.update", &o.author_id, &o.id, None).await?;
+    }
     Ok(())
 }
 

@@ -65,6 +65,13 @@ pub async fn set_directory_opt_in(ctx: &AppContext, user: &User, on: bool) -> Ap
     let mut tx = ctx.db.begin().await?;
     if db::directory_opt_in(&mut tx, &user.id).await? != on {
         db::set_directory_opt_in(&mut tx, &user.id, on).await?;
+        // A new `updated_at` gives the profile's Update a new id (peers drop replays).
+        db_accounts::update_account_profile(
+            &mut tx,
+            &user.account_id,
+            &db_accounts::AccountProfileChanges::default(),
+        )
+        .await?;
         crate::outbox::enqueue(
             &mut tx,
             "actor.update",
