@@ -254,3 +254,10 @@ pub async fn act(
     tx.commit().await?;
     Ok(Member { user, account })
 }
+
+/// Whether an account is an active member here: an approved, enabled local user.
+pub async fn is_active(conn: &mut interspace_db::DbConn, account_id: &str) -> AppResult<bool> {
+    Ok(db_users::find_user_by_account_id(conn, account_id)
+        .await?
+        .is_some_and(|(u, _)| u.approved && !u.disabled))
+}

@@ -429,6 +429,26 @@ pub async fn update_by(
     update(ctx, change).await
 }
 
+/// The space an account belongs to: its own when it is a space's Group, else its home space
+/// when that Group is known here.
+pub async fn space_id_of(
+    conn: &mut interspace_db::DbConn,
+    account: &Account,
+) -> AppResult<Option<String>> {
+    if let Some(s) = db_spaces::find_space_by_account(conn, &account.id).await? {
+        return Ok(Some(s.id));
+    }
+    let Some(home) = &account.home_space_uri else {
+        return Ok(None);
+    };
+    let Some(group) = db_accounts::find_account_by_uri(conn, home).await? else {
+        return Ok(None);
+    };
+    Ok(db_spaces::find_space_by_account(conn, &group.id)
+        .await?
+        .map(|s| s.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,15 +21,7 @@ async fn may_see(ctx: &AppContext, e: &Event, viewer: Option<&str>) -> AppResult
     {
         return Ok(true);
     }
-    Ok(e.is_local && is_member(&mut conn, viewer).await?)
-}
-
-pub(super) async fn is_member(conn: &mut DbConn, account_id: &str) -> AppResult<bool> {
-    Ok(
-        interspace_db::users::find_user_by_account_id(conn, account_id)
-            .await?
-            .is_some_and(|(u, _)| u.approved && !u.disabled),
-    )
+    Ok(e.is_local && crate::members::is_active(&mut conn, viewer).await?)
 }
 
 pub async fn view(ctx: &AppContext, event: Event, viewer: Option<&str>) -> AppResult<EventView> {
@@ -121,7 +113,7 @@ pub async fn list(
     let mut conn = ctx.db.get().await?;
     filter.viewer = viewer.map(String::from);
     filter.viewer_is_member = match viewer {
-        Some(v) => is_member(&mut conn, v).await?,
+        Some(v) => crate::members::is_active(&mut conn, v).await?,
         None => false,
     };
     filter.limit = filter.limit.clamp(1, 80);

@@ -7,10 +7,9 @@ use crate::{AppContext, AppError, AppResult};
 use interspace_core::events::{EventStatus, EventVisibility, JoinMode};
 use interspace_core::html::sanitize;
 use interspace_core::ids::new_id;
-use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::accounts::Account;
 use interspace_db::events as db_events;
-use interspace_db::spaces as db_spaces;
-use interspace_db::{now, DbConn};
+use interspace_db::now;
 
 /// An Event as received (Interspace's or Mobilizon's shape), already checked for origin.
 #[derive(Debug, Clone)]
@@ -42,22 +41,6 @@ pub struct RemoteEvent {
 }
 
 const MAX_DESCRIPTION: usize = 100_000;
-
-/// The space an organiser belongs to: its own, if it is a space's Group, else its home space.
-async fn space_of(conn: &mut DbConn, organizer: &Account) -> AppResult<Option<String>> {
-    if let Some(s) = db_spaces::find_space_by_account(conn, &organizer.id).await? {
-        return Ok(Some(s.id));
-    }
-    let Some(home) = &organizer.home_space_uri else {
-        return Ok(None);
-    };
-    let Some(group) = db_accounts::find_account_by_uri(conn, home).await? else {
-        return Ok(None);
-    };
-    Ok(db_spaces::find_space_by_account(conn, &group.id)
-        .await?
-        .map(|s| s.id))
-}
 
 /// Stores a new event or applies its organiser's update; participants hear of changes to
 /// what they rely on. A deleted event stays deleted.
@@ -95,7 +78,7 @@ pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent
         uri: r.uri.clone(),
         url: r.url.clone(),
         organizer_id: organizer.id.clone(),
-        space_id: space_of(&mut tx, organizer).await?,
+        space_id: crate::spaces::space_id_of(&mut tx, organizer).await?,
         status_id: existing.as_ref().and_then(|e| e.status_id.clone()),
         title: clip(r.title, 200),
         description: sanitize(&clip(r.description, MAX_DESCRIPTION)),

@@ -50,14 +50,12 @@ pub(super) async fn assemble(
     })
 }
 
-/// Whether `viewer` is a member here (an approved, active local user).
+/// Whether `viewer` is a member here.
 async fn is_member(conn: &mut DbConn, viewer: Option<&str>) -> AppResult<bool> {
-    Ok(match viewer {
-        Some(v) => interspace_db::users::find_user_by_account_id(conn, v)
-            .await?
-            .is_some_and(|(u, _)| u.approved && !u.disabled),
-        None => false,
-    })
+    match viewer {
+        Some(v) => crate::members::is_active(conn, v).await,
+        None => Ok(false),
+    }
 }
 
 async fn view(

@@ -38,22 +38,6 @@ pub struct RemoteOpportunity {
     pub published: Option<chrono::NaiveDateTime>,
 }
 
-/// The space of an author: its own Group's, or its home space's.
-async fn space_of(conn: &mut DbConn, author: &Account) -> AppResult<Option<String>> {
-    if let Some(s) = db_spaces::find_space_by_account(conn, &author.id).await? {
-        return Ok(Some(s.id));
-    }
-    let Some(home) = &author.home_space_uri else {
-        return Ok(None);
-    };
-    let Some(group) = db_accounts::find_account_by_uri(conn, home).await? else {
-        return Ok(None);
-    };
-    Ok(db_spaces::find_space_by_account(conn, &group.id)
-        .await?
-        .map(|s| s.id))
-}
-
 /// Whether `who` is on the server of a space we have an active partnership with.
 pub async fn from_partner(ctx: &AppContext, who: &Account) -> AppResult<bool> {
     let here = crate::spaces::show(ctx).await?;
@@ -103,7 +87,7 @@ pub async fn receive_opportunity(
     let content = sanitize(&clip(&r.content, 100_000));
     let space_id = {
         let mut conn = ctx.db.get().await?;
-        space_of(&mut conn, author).await?
+        crate::spaces::space_id_of(&mut conn, author).await?
     };
     let o = Opportunity {
         id: existing.as_ref().map_or_else(new_id, |o| o.id.clone()),
@@ -300,7 +284,7 @@ pub async fn relay_tagged(
         uri: post.uri.clone(),
         url: post.url.clone(),
         author_id: author.id.clone(),
-        space_id: space_of(tx, &author).await?,
+        space_id: crate::spaces::space_id_of(tx, &author).await?,
         status_id: Some(post.id.clone()),
         title,
         description: post.content.clone(),
