@@ -18,6 +18,9 @@ pub struct Recorded {
     pub body: String,
 }
 
+/// The stored "content type" of a path that answers 302 to its body.
+const REDIRECT: &str = "redirect";
+
 #[derive(Clone, Default)]
 struct State {
     requests: Arc<Mutex<Vec<Recorded>>>,
@@ -73,6 +76,9 @@ async fn serve(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> H
         .ok()
         .and_then(|d| d.get(&key).cloned());
     match doc {
+        Some((ct, location)) if ct == REDIRECT => HttpResponse::Found()
+            .insert_header(("Location", location))
+            .finish(),
         Some((ct, body)) => HttpResponse::Ok().content_type(ct).body(body),
         None => HttpResponse::NotFound().finish(),
     }
@@ -135,6 +141,13 @@ impl FakePeer {
                 path.to_string(),
                 (content_type.to_string(), body.to_string()),
             );
+        }
+    }
+
+    /// Answers `path` with a 302 to `location`.
+    pub fn redirect(&self, path: &str, location: &str) {
+        if let Ok(mut d) = self.state.documents.lock() {
+            d.insert(path.to_string(), (REDIRECT.into(), location.to_string()));
         }
     }
 

@@ -46,7 +46,8 @@ pub(crate) fn app_status(e: &AppError) -> StatusCode {
         | AppError::InvalidScope(_)
         | AppError::UnsupportedGrantType(_) => StatusCode::BAD_REQUEST,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Remote(_) => StatusCode::BAD_GATEWAY,
+        // The request named a destination that cannot be used: the client's to change.
+        AppError::Remote(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -67,11 +68,13 @@ impl ResponseError for ApiError {
             tracing::error!(error = %self, "request failed");
             match self {
                 Self::App(AppError::Unavailable(_)) => "Service unavailable".to_string(),
-                Self::App(AppError::Remote(_)) => self.to_string(),
                 _ => "Internal server error".to_string(),
             }
         } else {
-            self.to_string()
+            match self {
+                Self::App(e) => e.client_message(),
+                other => other.to_string(),
+            }
         };
         let body = match self.oauth_code() {
             Some(code) => serde_json::json!({ "error": code, "error_description": message }),

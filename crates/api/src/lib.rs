@@ -6,6 +6,7 @@ mod error;
 pub mod interspace;
 pub mod mastodon;
 pub mod metrics;
+pub mod middleware;
 mod ops;
 pub mod web;
 

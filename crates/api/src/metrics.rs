@@ -12,7 +12,17 @@ pub async fn track(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
-    let method = req.method().to_string();
+    // Known methods only: a client can send any token as a method, and labels must stay few.
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    };
     let ctx = req.app_data::<web::Data<AppContext>>().cloned();
     let res = next.call(req).await?;
     if let Some(ctx) = ctx {
@@ -22,7 +32,7 @@ pub async fn track(
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_string());
         ctx.metrics.observe_request(
-            &method,
+            method,
             &route,
             res.status().as_u16(),
             start.elapsed().as_secs_f64(),

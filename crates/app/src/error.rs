@@ -18,7 +18,9 @@ pub enum AppError {
     /// Our own storage is down: callers answer 5xx so that peers retry.
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    /// A remote server failed or sent something unusable.
+    /// A remote server failed, was refused by the outbound guard, or sent something unusable.
+    /// The detail is for the log only: clients get [`REMOTE_FAILED`] with a 4xx (the request
+    /// named a destination that cannot be used; our side is fine).
     #[error("remote: {0}")]
     Remote(String),
     #[error("internal error: {0}")]
@@ -55,6 +57,24 @@ impl From<DbError> for AppError {
             DbError::Conflict(what) => AppError::Conflict(format!("already exists ({what})")),
             DbError::Unavailable(why) => AppError::Unavailable(why),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// What a client reads for [`AppError::Remote`]: never the upstream text.
+pub const REMOTE_FAILED: &str =
+    "The other server could not be reached, was refused, or did not answer usably";
+
+impl AppError {
+    /// The sentence a client may read. A remote failure's detail (an upstream answer, an
+    /// address) is logged here, once, and replaced by [`REMOTE_FAILED`].
+    pub fn client_message(&self) -> String {
+        match self {
+            AppError::Remote(detail) => {
+                tracing::warn!(%detail, "remote request failed");
+                REMOTE_FAILED.to_string()
+            }
+            other => other.to_string(),
         }
     }
 }

@@ -120,6 +120,8 @@ pub struct AppContext {
     pub settings: Arc<InstanceSettings>,
     pub metrics: Arc<metrics::Metrics>,
     pub logins: Arc<oauth::LoginLimiter>,
+    /// The bound on argon2 work (memory): see [`passwords`].
+    pub passwords: Arc<passwords::Hashing>,
     events: tokio::sync::broadcast::Sender<signals::AppEvent>,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     resolver: Arc<RwLock<Option<Arc<dyn Resolver>>>>,
@@ -133,6 +135,7 @@ impl AppContext {
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
             logins: Arc::new(oauth::LoginLimiter::default()),
+            passwords: Arc::new(passwords::Hashing::default()),
             events: tokio::sync::broadcast::channel(signals::CAPACITY).0,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             resolver: Arc::new(RwLock::new(None)),

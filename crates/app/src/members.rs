@@ -1,7 +1,7 @@
 //! Local members: add, list, remove (the operator's CLI and, later, the admin pages).
 
 use crate::accounts::{build_local, ActorType};
-use crate::{outbox, passwords, AppContext, AppError, AppResult};
+use crate::{outbox, AppContext, AppError, AppResult};
 use interspace_core::ids::{new_id, random_password};
 use interspace_core::names::{validate_display_name, validate_password, Email, Username};
 use interspace_core::roles::Role;
@@ -64,7 +64,7 @@ pub async fn add_with(
         let mut conn = ctx.db.get().await?;
         check_free(&mut conn, username.as_str(), email.as_str()).await?;
     }
-    let password_hash = passwords::hash(&password).await?;
+    let password_hash = ctx.passwords.hash(&password).await?;
     let account = build_local(ctx, username.as_str(), ActorType::Person, &display_name, "").await?;
 
     let mut tx = ctx.db.begin().await?;

@@ -3,7 +3,7 @@
 
 use crate::members::{self, Member};
 use crate::oauth::{check_password, hash_secret};
-use crate::{passwords, AppContext, AppError, AppResult};
+use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
 use interspace_core::ids::{new_id, random_hex};
 use interspace_db::now;
@@ -176,7 +176,7 @@ pub async fn reset_password(ctx: &AppContext, token: &str, password: &str) -> Ap
             .await?
             .ok_or_else(gone)?
     };
-    let hash = passwords::hash(password).await?;
+    let hash = ctx.passwords.hash(password).await?;
     let ts = now();
     let mut tx = ctx.db.begin().await?;
     if !db::use_reset(&mut tx, &reset.id, ts).await? {
@@ -208,7 +208,7 @@ pub async fn change_password(
             .into(),
             other => other,
         })?;
-    let hash = passwords::hash(new).await?;
+    let hash = ctx.passwords.hash(new).await?;
     let ts = now();
     let mut tx = ctx.db.begin().await?;
     db::set_password(&mut tx, &user.id, &hash, ts).await?;

@@ -2,7 +2,7 @@
 
 use crate::accounts::{build_local, ActorType, INSTANCE_ACTOR_USERNAME};
 use crate::spaces::{default_visit_policy, Location};
-use crate::{passwords, AppContext, AppError, AppResult};
+use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::{new_id, random_password};
 use interspace_core::names::{parse_timezone, Email, Username};
 use interspace_core::roles::Role;
@@ -77,7 +77,7 @@ pub async fn ensure_instance(ctx: &AppContext) -> AppResult<Option<FirstRun>> {
     )
     .await?;
     let password = random_password();
-    let password_hash = passwords::hash(&password).await?;
+    let password_hash = ctx.passwords.hash(&password).await?;
     let email = Email::parse(&format!(
         "{}@{}",
         s.operator_username,

@@ -2,6 +2,7 @@
 //! with retries. Everything it does is recorded in the database, so a restart (even `kill -9`)
 //! loses nothing and delivers nothing twice to an inbox that acknowledged it.
 
+use crate::http_client::{self, HttpClient};
 use crate::protocol::activities;
 use crate::signatures::sign_post;
 use futures::StreamExt;
@@ -14,7 +15,7 @@ const POLL: Duration = Duration::from_millis(50);
 /// Inboxes served at once (each one's deliveries go one after the other, in order).
 const CONCURRENCY: usize = 16;
 
-pub fn spawn(ctx: AppContext, client: reqwest::Client) -> tokio::task::JoinHandle<()> {
+pub fn spawn(ctx: AppContext, client: HttpClient) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -28,7 +29,7 @@ pub fn spawn(ctx: AppContext, client: reqwest::Client) -> tokio::task::JoinHandl
     })
 }
 
-async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
+async fn tick(ctx: &AppContext, client: &HttpClient) -> AppResult<()> {
     let restrictions = domains::restrictions(ctx).await?;
     for event in outbox::pending_events(ctx, 100).await? {
         match activities::build(ctx, &event).await {
@@ -81,7 +82,7 @@ async fn tick(ctx: &AppContext, client: &reqwest::Client) -> AppResult<()> {
 }
 
 /// One signed POST.
-pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> Outcome {
+pub async fn send(ctx: &AppContext, client: &HttpClient, d: &Delivery) -> Outcome {
     let actor = match accounts::get_any(ctx, &d.actor_id).await {
         Ok(a) => a,
         Err(e) => return Outcome::Unsendable(format!("no signing actor: {e}")),
@@ -92,15 +93,6 @@ pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> O
     let Ok(url) = url::Url::parse(&d.inbox) else {
         return Outcome::Unsendable(format!("bad inbox {}", d.inbox));
     };
-    // Plain http only where this instance itself runs on http (development and tests).
-    let allowed = match url.scheme() {
-        "https" => true,
-        "http" => !ctx.urls().is_https(),
-        _ => false,
-    };
-    if !allowed {
-        return Outcome::Unsendable(format!("refusing to deliver to {url}"));
-    }
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
@@ -139,6 +131,8 @@ pub async fn send(ctx: &AppContext, client: &reqwest::Client, d: &Delivery) -> O
                 _ => Outcome::Refused(format!("HTTP {status}")),
             }
         }
+        // The guard refused the destination: no retry can change that.
+        Err(e) if http_client::is_refused(&e) => Outcome::Refused(e.to_string()),
         Err(e) => Outcome::Retry(e.to_string()),
     }
 }

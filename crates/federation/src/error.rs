@@ -45,7 +45,8 @@ impl ResponseError for FederationError {
             Self::App(AppError::Conflict(_)) => StatusCode::CONFLICT,
             // Our own storage is down: peers should retry.
             Self::App(AppError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::App(AppError::Remote(_)) => StatusCode::BAD_GATEWAY,
+            // An actor or object the activity names cannot be fetched: the sender's problem.
+            Self::App(AppError::Remote(_)) => StatusCode::BAD_REQUEST,
             Self::Protocol(activitypub_federation::error::Error::NotFound) => StatusCode::NOT_FOUND,
             Self::Protocol(_) => StatusCode::BAD_REQUEST,
             Self::App(AppError::Internal(_)) | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -69,8 +70,9 @@ impl ResponseError for FederationError {
         if status.is_server_error() {
             tracing::error!(error = %self, "federation request failed");
         }
-        let message = match status {
-            StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_string(),
+        let message = match (status, self) {
+            (StatusCode::INTERNAL_SERVER_ERROR, _) => "internal error".to_string(),
+            (_, Self::App(e)) => e.client_message(),
             _ => self.to_string(),
         };
         HttpResponse::build(status).json(serde_json::json!({ "error": message }))

@@ -69,7 +69,7 @@ impl Federation {
         let config = FederationConfig::builder()
             .domain(ctx.urls().domain())
             .app_data(ctx.clone())
-            .client(client.into())
+            .client(client)
             .debug(options.allow_http)
             .allow_http_urls(options.allow_http)
             .request_timeout(Duration::from_secs(10))

@@ -1,5 +1,6 @@
 //! The network side of `app`: WebFinger and signed actor fetches.
 
+use crate::http_client::HttpClient;
 use crate::objects::actor::DbActor;
 use crate::FederationError;
 use activitypub_federation::config::FederationConfig;
@@ -14,7 +15,7 @@ const MAX_JRD_BYTES: usize = 256 * 1024;
 
 pub struct FederationResolver {
     config: FederationConfig<AppContext>,
-    client: reqwest::Client,
+    client: HttpClient,
     allow_http: bool,
 }
 
@@ -37,11 +38,7 @@ struct JrdLink {
 pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
 
 impl FederationResolver {
-    pub fn new(
-        config: FederationConfig<AppContext>,
-        client: reqwest::Client,
-        allow_http: bool,
-    ) -> Self {
+    pub fn new(config: FederationConfig<AppContext>, client: HttpClient, allow_http: bool) -> Self {
         Self {
             config,
             client,

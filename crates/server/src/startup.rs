@@ -176,6 +176,7 @@ impl Application {
                 .configure(interspace_federation::routes::configure)
                 .configure(interspace_api::configure)
                 .wrap(federation.middleware())
+                .wrap(from_fn(interspace_api::middleware::retry_after))
                 .wrap(from_fn(interspace_api::metrics::track))
                 // Clients send `/api/v1/instance/` and `/oauth/authorize/`: trailing slashes go.
                 .wrap(NormalizePath::new(TrailingSlash::Trim))

@@ -9,6 +9,7 @@ mod delivery;
 mod discovery;
 mod events;
 mod federation;
+mod hostile;
 mod inbox;
 mod interspace_api;
 mod mastodon;

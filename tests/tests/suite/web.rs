@@ -9,16 +9,16 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A cookie jar and the CSRF field of the last page, like a browser without scripts.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     at: &'a TestInstance,
     cookies: BTreeMap<String, String>,
     csrf: String,
 }
 
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Page {
@@ -31,7 +31,7 @@ impl Page {
 }
 
 impl<'a> Browser<'a> {
-    fn new(at: &'a TestInstance) -> Self {
+    pub(crate) fn new(at: &'a TestInstance) -> Self {
         Self {
             at,
             cookies: BTreeMap::new(),
@@ -74,7 +74,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let res = http()
             .get(self.at.at(path))
             .header("Cookie", self.cookie_header())
@@ -86,7 +86,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Posts a form with the CSRF field of the last page.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut form: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -102,7 +102,7 @@ impl<'a> Browser<'a> {
         self.take(res).await
     }
 
-    async fn sign_in(&mut self, login: &str, password: &str) {
+    pub(crate) async fn sign_in(&mut self, login: &str, password: &str) {
         self.get("/login").await;
         let res = self
             .post("/login", &[("username", login), ("password", password)])

@@ -62,7 +62,10 @@ impl ResponseError for InterspaceError {
             tracing::error!(error = %self.0, "interspace API request failed");
             "The server could not complete the request".to_string()
         } else {
-            self.0.to_string()
+            match &self.0 {
+                ApiError::App(e) => e.client_message(),
+                other => other.to_string(),
+            }
         };
         HttpResponse::build(status).json(json!({
             "error": message,

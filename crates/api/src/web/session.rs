@@ -51,7 +51,10 @@ impl WebError {
     pub fn form_message(&self) -> Option<String> {
         match self.status_code() {
             s if s.is_client_error() && !matches!(self, Self::SignIn(_) | Self::NotFound) => {
-                Some(self.to_string())
+                Some(match self {
+                    Self::App(e) => e.client_message(),
+                    other => other.to_string(),
+                })
             }
             _ => None,
         }
@@ -83,11 +86,13 @@ impl ResponseError for WebError {
                 Self::App(AppError::Unavailable(_)) => {
                     "The service is unavailable; try again soon".to_string()
                 }
-                Self::App(AppError::Remote(_)) => self.to_string(),
                 _ => "Something went wrong on our side".to_string(),
             }
         } else {
-            self.to_string()
+            match self {
+                Self::App(e) => e.client_message(),
+                other => other.to_string(),
+            }
         };
         error_page(status, &message)
     }

@@ -1,0 +1,278 @@
+//! Hostile input (docs/security.md): every entry point that takes a handle or URL from a user
+//! or a peer, with every textual form of a private destination, is answered with a 4xx (or a
+//! page that says so) and never reaches that destination.
+
+use crate::web::Browser;
+use interspace_tests::peer::FakePeer;
+use interspace_tests::TestInstance;
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// A listener on 127.0.0.2 that counts connections: the instance under test may reach
+/// 127.0.0.1 (its peers) but not 127.0.0.2, so any connection here is a hole in the guard.
+/// (Loopback only: a guard that failed would still send nothing off this machine.)
+struct Trap {
+    port: u16,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Trap {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.2:0")
+            .await
+            .expect("bind 127.0.0.2");
+        let port = listener.local_addr().expect("addr").port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            }
+        });
+        Self { port, hits }
+    }
+
+    /// `host:port` in every textual form of 127.0.0.2 that a URL parser accepts.
+    fn hosts(&self) -> Vec<String> {
+        [
+            "127.0.0.2",
+            "2130706434",
+            "0x7f000002",
+            "0x7f.0.0.2",
+            "0177.0.0.2",
+            "0177.0.0.02",
+            "127.2",
+            "127.0.2",
+            "[::ffff:127.0.0.2]",
+            "[::ffff:7f00:2]",
+            "[0:0:0:0:0:ffff:7f00:2]",
+        ]
+        .iter()
+        .map(|h| format!("{h}:{}", self.port))
+        .collect()
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// An instance whose guard admits its loopback peers (127.0.0.1) but nothing else private.
+async fn guarded_instance() -> TestInstance {
+    TestInstance::spawn_configured(0, |c| {
+        c.federation.allowed_private_networks = vec!["127.0.0.1/32".into()];
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_entry_point_reaches_a_private_destination_in_any_textual_form() {
+    let trap = Trap::start().await;
+    let a = guarded_instance().await;
+    let alice = a.user("alice").await;
+    let mut web = Browser::new(&a);
+    web.sign_in("alice", "alice-password").await;
+    let mut visitor = Browser::new(&a);
+    let home = visitor.get("/").await;
+    let space_uri = home
+        .body
+        .split("name=\"uri\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the space's id in the remote follow form")
+        .to_string();
+
+    for host in trap.hosts() {
+        let acct = format!("bob@{host}");
+        let object = format!("http://{host}/objects/1");
+        // Search with resolve: Mastodon's answer for what cannot be resolved is no result.
+        let (status, body) = a
+            .get(
+                &alice.token,
+                &format!("/api/v2/search?q={acct}&resolve=true&type=accounts"),
+            )
+            .await;
+        assert_eq!(status, 200, "search {acct}: {body}");
+        assert_eq!(body["accounts"], json!([]), "search {acct}");
+        let (status, body) = a
+            .get(
+                &alice.token,
+                &format!("/api/v2/search?q={}&resolve=true", urlencode(&object)),
+            )
+            .await;
+        assert_eq!(status, 200, "search {object}: {body}");
+        let (status, _) = a
+            .get("", &format!("/api/v1/accounts/lookup?acct={acct}"))
+            .await;
+        assert_eq!(status, 404, "lookup {acct}");
+
+        // Anonymous lookups of a space, an event and an opportunity.
+        for path in [
+            format!("/api/interspace/v1/spaces/lookup?acct=space@{host}"),
+            format!(
+                "/api/interspace/v1/events/lookup?uri={}",
+                urlencode(&object)
+            ),
+            format!(
+                "/api/interspace/v1/opportunities/lookup?uri={}",
+                urlencode(&object)
+            ),
+        ] {
+            let (status, body) = a.get("", &path).await;
+            assert!((400..500).contains(&status), "{path}: {status} {body}");
+            assert!(
+                !body.to_string().contains("127.0.0.2"),
+                "no upstream detail is echoed: {body}"
+            );
+        }
+
+        // A mention in a post: the post is published, the mention stays text.
+        let (status, body) = a
+            .post(
+                &alice.token,
+                "/api/v1/statuses",
+                json!({ "status": format!("hello @{acct}") }),
+            )
+            .await;
+        assert_eq!(status, 200, "post mentioning {acct}: {body}");
+        assert_eq!(body["mentions"], json!([]), "{body}");
+
+        // The web follow-by-handle form says what went wrong, next to the field.
+        web.get("/follow").await;
+        let page = web.post("/follow", &[("acct", &acct)]).await;
+        assert_eq!(page.status, 422, "follow {acct}: {}", page.body);
+        assert!(page.body.contains("role=\"alert\""), "{}", page.body);
+
+        // The anonymous remote follow form answers with a page that says so.
+        let page = visitor
+            .post("/remote-follow", &[("handle", &acct), ("uri", &space_uri)])
+            .await;
+        assert_eq!(page.status, 200, "remote follow {acct}: {}", page.body);
+        assert!(page.body.contains("role=\"alert\""), "{}", page.body);
+        assert!(!page.body.contains("127.0.0.2"), "{}", page.body);
+    }
+    assert_eq!(trap.hits(), 0, "a request reached the private destination");
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_cannot_point_the_instance_at_a_private_destination() {
+    let trap = Trap::start().await;
+    let a = guarded_instance().await;
+    let alice = a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let mallory = peer.add_person("mallory");
+    let mallory_id = mallory["id"].as_str().expect("id").to_string();
+    let mut n = 0;
+    let mut next_id = || {
+        n += 1;
+        format!("{}/activities/{n}", peer.base)
+    };
+
+    for host in trap.hosts() {
+        let object = format!("http://{host}/objects/1");
+        // Objects named by an activity: announced, liked, replied to.
+        for activity in [
+            json!({ "type": "Announce", "actor": mallory_id, "object": object,
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"] }),
+            json!({ "type": "Like", "actor": mallory_id, "object": object }),
+            json!({ "type": "Create", "actor": mallory_id,
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                    "object": { "type": "Note", "id": format!("{}/notes/{host}", peer.base),
+                                "attributedTo": mallory_id, "content": "hi",
+                                "inReplyTo": object,
+                                "to": ["https://www.w3.org/ns/activitystreams#Public"] } }),
+            json!({ "type": "Follow", "actor": mallory_id, "object": object }),
+        ] {
+            let mut activity = activity;
+            activity["@context"] = json!("https://www.w3.org/ns/activitystreams");
+            activity["id"] = json!(next_id());
+            let status = peer.deliver(&mallory_id, &a, "/inbox", &activity).await;
+            assert!(
+                status < 500,
+                "{} naming {object}: {status}",
+                activity["type"]
+            );
+        }
+        // A signature whose key lives at the private destination.
+        let forged = format!("http://{host}/users/x");
+        let activity = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{forged}/activities/1"),
+            "type": "Follow", "actor": forged, "object": format!("{}/users/alice", a.url),
+        });
+        let status = peer.deliver(&forged, &a, "/inbox", &activity).await;
+        assert!((400..500).contains(&status), "key at {host}: {status}");
+    }
+
+    // An actor document that redirects to the private destination is not followed there.
+    peer.redirect(
+        "/users/hopper",
+        &format!("http://127.0.0.2:{}/users/hopper", trap.port),
+    );
+    let (status, body) = a
+        .get(
+            &alice.token,
+            &format!(
+                "/api/v2/search?q={}&resolve=true",
+                urlencode(&format!("{}/users/hopper", peer.base))
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accounts"], json!([]), "{body}");
+
+    // An actor whose inbox is a private address is refused as a whole (its inbox is not on
+    // its host), so no delivery is ever queued for that inbox.
+    let mut sneaky = mallory.clone();
+    let sneaky_id = format!("{}/users/sneaky", peer.base);
+    sneaky["id"] = json!(sneaky_id);
+    sneaky["preferredUsername"] = json!("sneaky");
+    sneaky["inbox"] = json!(format!("http://2130706434:{}/inbox", trap.port));
+    sneaky["endpoints"] = json!({});
+    sneaky["publicKey"]["id"] = json!(format!("{sneaky_id}#main-key"));
+    sneaky["publicKey"]["owner"] = json!(sneaky_id);
+    peer.put("/users/sneaky", "application/activity+json", &sneaky);
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": next_id(), "type": "Follow", "actor": sneaky_id,
+        "object": format!("{}/users/alice", a.url),
+    });
+    assert_eq!(peer.deliver(&sneaky_id, &a, "/inbox", &follow).await, 401);
+    let (pending, _, events) = interspace_app::outbox::depth(&a.ctx).await.expect("depth");
+    assert_eq!((pending, events), (0, 0));
+
+    assert_eq!(trap.hits(), 0, "a request reached the private destination");
+    peer.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resolver_drops_names_that_resolve_to_private_addresses() {
+    // `localhost` resolves to 127.0.0.1 and ::1; an instance that allows neither cannot
+    // reach a peer by that name (every other test allows loopback for its peers).
+    let peer = FakePeer::start().await;
+    peer.add_person("bob");
+    let a = TestInstance::spawn_configured(0, |c| {
+        c.federation.allowed_private_networks = vec![];
+    })
+    .await;
+    let alice = a.user("alice").await;
+    let (status, body) = a
+        .get(
+            &alice.token,
+            &format!("/api/v2/search?q=bob@{}&resolve=true", peer.domain),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accounts"], json!([]), "{body}");
+    assert!(peer.requests().is_empty(), "{:?}", peer.requests());
+    peer.stop().await;
+    a.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
