@@ -4,6 +4,7 @@
 
 mod error;
 pub mod interspace;
+pub mod limits;
 pub mod mastodon;
 pub mod metrics;
 pub mod middleware;

@@ -37,21 +37,28 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && openssl::memcmp::eq(a.as_bytes(), b.as_bytes())
 }
 
-/// Failed logins per username: at most `MAX_FAILURES` in `WINDOW`, then 429.
+/// Sign-in attempts per client address and name: at most `MAX_FAILURES` that did not succeed
+/// in `WINDOW`, then 429. Keyed by both, so that failures from one address never lock the
+/// owner of a name out from another. An attempt is counted when it starts (check and count
+/// under one lock: parallel attempts cannot all pass the check), and forgotten on success.
 #[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    attempts: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
 const MAX_FAILURES: usize = 10;
 const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl LoginLimiter {
-    fn check(&self, key: &str) -> AppResult<()> {
+    fn begin(&self, key: &str) -> AppResult<()> {
         let mut map = self
-            .failures
+            .attempts
             .lock()
             .map_err(|_| AppError::Internal("limiter".into()))?;
+        // Keep the map small: forget keys with nothing recent.
+        if map.len() > 10_000 {
+            map.retain(|_, v| v.iter().any(|t| t.elapsed() < WINDOW));
+        }
         let entry = map.entry(key.to_string()).or_default();
         entry.retain(|t| t.elapsed() < WINDOW);
         if entry.len() >= MAX_FAILURES {
@@ -59,21 +66,12 @@ impl LoginLimiter {
                 "Too many failed logins, try again later".into(),
             ));
         }
+        entry.push(Instant::now());
         Ok(())
     }
 
-    fn fail(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.entry(key.to_string()).or_default().push(Instant::now());
-            // Keep the map small: forget keys with nothing recent.
-            if map.len() > 10_000 {
-                map.retain(|_, v| v.iter().any(|t| t.elapsed() < WINDOW));
-            }
-        }
-    }
-
     fn succeed(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
+        if let Ok(mut map) = self.attempts.lock() {
             map.remove(key);
         }
     }
@@ -253,6 +251,8 @@ pub struct TokenRequest {
     pub redirect_uri: Option<String>,
     pub code_verifier: Option<String>,
     pub refresh_token: Option<String>,
+    /// The client's address, for the sign-in limit of the password grant.
+    pub client_addr: String,
 }
 
 async fn client(
@@ -319,14 +319,17 @@ async fn issue(
     })
 }
 
-/// Checks a username-or-email and password, with the login rate limit.
+/// Checks a username-or-email and password, with the login rate limit for attempts `from`
+/// one client address.
 pub async fn check_password(
     ctx: &AppContext,
     login: &str,
     password: &str,
+    from: &str,
 ) -> AppResult<(User, Account)> {
     let login = login.trim().to_lowercase();
-    ctx.logins.check(&login)?;
+    let key = format!("{from} {login}");
+    ctx.logins.begin(&key)?;
     let mut conn = ctx.db.get().await?;
     let found = if login.contains('@') {
         match db_users::find_user_by_email(&mut conn, &login).await? {
@@ -344,7 +347,7 @@ pub async fn check_password(
     let ok = ctx.passwords.verify(password, stored).await?;
     match found {
         Some((u, a)) if ok => {
-            ctx.logins.succeed(&login);
+            ctx.logins.succeed(&key);
             if u.disabled || a.suspended_at.is_some() {
                 return Err(AppError::InvalidGrant(
                     "Your login is currently disabled".into(),
@@ -357,12 +360,9 @@ pub async fn check_password(
             }
             Ok((u, a))
         }
-        _ => {
-            ctx.logins.fail(&login);
-            Err(AppError::InvalidGrant(
-                "Invalid username or password".into(),
-            ))
-        }
+        _ => Err(AppError::InvalidGrant(
+            "Invalid username or password".into(),
+        )),
     }
 }
 
@@ -375,6 +375,7 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
                 ctx,
                 req.username.as_deref().unwrap_or(""),
                 req.password.as_deref().unwrap_or(""),
+                &req.client_addr,
             )
             .await?;
             issue(ctx, Some(app.id), Some(user.id), &scopes, true).await

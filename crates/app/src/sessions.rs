@@ -30,8 +30,9 @@ pub async fn sign_in(
     login: &str,
     password: &str,
     user_agent: &str,
+    from: &str,
 ) -> AppResult<(String, SignedIn)> {
-    let (user, account) = check_password(ctx, login, password).await?;
+    let (user, account) = check_password(ctx, login, password, from).await?;
     open(ctx, Member { user, account }, user_agent).await
 }
 
@@ -198,7 +199,9 @@ pub async fn change_password(
     new: &str,
 ) -> AppResult<()> {
     validate_password(new)?;
-    let (user, _) = check_password(ctx, &me.member.account.username, current)
+    // Counted per session: a stolen session cannot guess on, and nobody else is affected.
+    let from = format!("session {}", me.session.id);
+    let (user, _) = check_password(ctx, &me.member.account.username, current, &from)
         .await
         .map_err(|e| match e {
             AppError::InvalidGrant(_) => interspace_core::ValidationError::new(

@@ -30,6 +30,22 @@ pub struct Config {
     pub media: MediaConfig,
     pub log: LogConfig,
     pub events: EventsConfig,
+    pub rate_limits: RateLimitsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitsConfig {
+    /// Per-address rate limits (docs/security.md). Off only for test suites that make many
+    /// requests from one address.
+    #[serde(deserialize_with = "lenient_bool")]
+    pub enabled: bool,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,6 +90,10 @@ pub struct ServerConfig {
     /// HTTP worker threads; 0 means one per core.
     #[serde(deserialize_with = "lenient_usize")]
     pub workers: usize,
+    /// Reverse proxies (CIDR) whose `X-Forwarded-For` names the client; from anyone else the
+    /// header is ignored.
+    #[serde(deserialize_with = "string_list")]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,6 +165,7 @@ impl Default for ServerConfig {
             bind: "localhost:8080".into(),
             domain: "localhost:8080".into(),
             workers: 0,
+            trusted_proxies: vec![],
         }
     }
 }

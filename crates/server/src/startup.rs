@@ -4,6 +4,7 @@ use crate::config::Config;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
+use interspace_api::limits::{LimitOptions, RateLimits};
 use interspace_app::setup::{self, FirstRun};
 use interspace_app::{AppContext, AppError, FederationSettings, InstanceSettings};
 use interspace_core::net::IpNet;
@@ -97,6 +98,21 @@ pub fn federation_options(config: &Config) -> Result<FederationOptions, StartupE
     })
 }
 
+/// The rate limits and the proxies whose `X-Forwarded-For` is believed, from the configuration.
+pub fn limit_options(config: &Config) -> Result<LimitOptions, StartupError> {
+    let trusted_proxies = config
+        .server
+        .trusted_proxies
+        .iter()
+        .map(|n| IpNet::parse(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StartupError::Config(format!("server.trusted_proxies: {}", e.reason)))?;
+    Ok(LimitOptions {
+        enabled: config.rate_limits.enabled,
+        trusted_proxies,
+    })
+}
+
 /// Connects, migrates and runs first-run setup: what every CLI command needs.
 pub async fn prepare(
     config: &Config,
@@ -134,6 +150,7 @@ impl Application {
         };
         let (ctx, first_run) = prepare(&config, &domain).await?;
         let federation = Federation::start(&ctx, &federation_options(&config)?).await?;
+        let limits = web::Data::from(RateLimits::new(limit_options(&config)?));
         ctx.mark_ready();
         tokio::spawn(periodically(ctx.clone(), 3600, "housekeeping", |ctx| {
             Box::pin(async move {
@@ -142,6 +159,17 @@ impl Application {
                     .map(|p| format!("{p:?}"))
             })
         }));
+        // Addresses whose allowance is full again are forgotten: memory stays bounded.
+        let (idle, stop) = (limits.clone(), ctx.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => idle.forget_idle(),
+                    _ = stop.stopped() => return,
+                }
+            }
+        });
         tokio::spawn(periodically(ctx.clone(), 600, "visit days", |ctx| {
             Box::pin(async move {
                 interspace_app::visits::close_days(&ctx)
@@ -173,9 +201,11 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(app_ctx.clone()))
+                .app_data(limits.clone())
                 .configure(interspace_federation::routes::configure)
                 .configure(interspace_api::configure)
                 .wrap(federation.middleware())
+                .wrap(from_fn(interspace_api::limits::enforce))
                 .wrap(from_fn(interspace_api::middleware::retry_after))
                 .wrap(from_fn(interspace_api::metrics::track))
                 // Clients send `/api/v1/instance/` and `/oauth/authorize/`: trailing slashes go.

@@ -276,3 +276,154 @@ async fn the_resolver_drops_names_that_resolve_to_private_addresses() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// An instance with its rate limits on, behind a "proxy" on 127.0.0.1 whose
+/// `X-Forwarded-For` names the client: each test client gets its own address.
+async fn limited_instance() -> TestInstance {
+    TestInstance::spawn_configured(0, |c| {
+        c.rate_limits.enabled = true;
+        c.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+    })
+    .await
+}
+
+async fn token_attempt(
+    a: &TestInstance,
+    from: &str,
+    client: &(String, String),
+    password: &str,
+) -> u16 {
+    interspace_tests::http()
+        .post(a.at("/oauth/token"))
+        .header("X-Forwarded-For", from)
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client.0.as_str()),
+            ("client_secret", client.1.as_str()),
+            ("username", "alice"),
+            ("password", password),
+            ("scope", "read"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_limited_per_address_without_locking_the_owner_out() {
+    let a = limited_instance().await;
+    a.user("alice").await;
+    let client = a.register_app("read", "urn:ietf:wg:oauth:2.0:oob").await;
+    // 64 wrong passwords at once from one address: the count is taken before the check
+    // runs, so no more than 10 reach the password check; the rest are 429 at once.
+    let attempts = (0..64).map(|_| token_attempt(&a, "198.51.100.1", &client, "wrong"));
+    let statuses = futures::future::join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 400).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked, 10, "{statuses:?}");
+    assert_eq!(limited, 54, "{statuses:?}");
+    // Even the right password is refused from that address now...
+    assert_eq!(
+        token_attempt(&a, "198.51.100.1", &client, "alice-password").await,
+        429
+    );
+    // ...but the owner signs in from anywhere else, and the web sign-in shares no count.
+    assert_eq!(
+        token_attempt(&a, "198.51.100.2", &client, "alice-password").await,
+        200
+    );
+    // A client cannot pick its address: the header is believed only from the proxy, and
+    // the proxy's own address is never the client's.
+    assert_eq!(
+        token_attempt(&a, "198.51.100.9, 198.51.100.1", &client, "alice-password").await,
+        429
+    );
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ups_anonymous_api_and_streams_are_limited_per_address() {
+    let a = limited_instance().await;
+    let post_account = |from: &'static str| {
+        interspace_tests::http()
+            .post(a.at("/api/v1/accounts"))
+            .header("X-Forwarded-For", from)
+            .form(&[
+                ("username", "x"),
+                ("email", "x@example.org"),
+                ("password", "p"),
+            ])
+            .send()
+    };
+    for _ in 0..5 {
+        let res = post_account("198.51.100.3").await.expect("post");
+        assert_ne!(res.status().as_u16(), 429);
+    }
+    let res = post_account("198.51.100.3").await.expect("post");
+    assert_eq!(res.status().as_u16(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=360).contains(&wait), "{wait}");
+    let body: serde_json::Value = res.json().await.expect("Mastodon error JSON");
+    assert_eq!(body["error"], "Too many requests");
+    assert_ne!(
+        post_account("198.51.100.4")
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        429
+    );
+
+    // Anonymous API calls: 300 at once, then one a second.
+    let get = |from: &'static str| {
+        interspace_tests::http()
+            .get(a.at("/api/v1/timelines/public"))
+            .header("X-Forwarded-For", from)
+            .send()
+    };
+    let statuses = futures::future::join_all((0..301).map(|_| get("198.51.100.5"))).await;
+    let limited = statuses
+        .iter()
+        .filter(|r| r.as_ref().is_ok_and(|r| r.status().as_u16() == 429))
+        .count();
+    assert_eq!(limited, 1);
+
+    // Streams without a token: four per address at once (a place comes back when the server
+    // notices the client gone: limits::tests has the accounting).
+    let stream = |from: &'static str| {
+        interspace_tests::http()
+            .get(a.at("/api/v1/streaming/public"))
+            .header("X-Forwarded-For", from)
+            .send()
+    };
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        let res = stream("198.51.100.6").await.expect("stream");
+        assert_eq!(res.status().as_u16(), 200);
+        open.push(res);
+    }
+    assert_eq!(
+        stream("198.51.100.6")
+            .await
+            .expect("stream")
+            .status()
+            .as_u16(),
+        429
+    );
+    assert_eq!(
+        stream("198.51.100.7")
+            .await
+            .expect("stream")
+            .status()
+            .as_u16(),
+        200
+    );
+    drop(open);
+    a.stop().await;
+}

@@ -582,11 +582,12 @@ async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids
     let a = &cluster[0];
     a.user("olga").await;
     let ctx = &a.ctx;
-    let (_, old) = interspace_app::sessions::sign_in(ctx, "olga", "olga-password", "old browser")
-        .await
-        .expect("sign in");
+    let (_, old) =
+        interspace_app::sessions::sign_in(ctx, "olga", "olga-password", "old browser", "127.0.0.1")
+            .await
+            .expect("sign in");
     let (fresh_token, _) =
-        interspace_app::sessions::sign_in(ctx, "olga", "olga-password", "new browser")
+        interspace_app::sessions::sign_in(ctx, "olga", "olga-password", "new browser", "127.0.0.1")
             .await
             .expect("sign in");
     let long_ago = now() - interspace_app::sessions::IDLE_LIFETIME * 2;

@@ -2,6 +2,7 @@
 //! page, and the server metadata document.
 
 use super::extract::{Authed, Params};
+use crate::limits::ClientAddr;
 use crate::web::layout::{self, alert, csrf_field};
 use crate::web::session::Viewer;
 use crate::ApiError;
@@ -68,7 +69,11 @@ pub async fn verify_app(
 }
 
 /// Client credentials from the body or from HTTP Basic authentication.
-fn token_request(req: &HttpRequest, p: &Params) -> Result<TokenRequest, ApiError> {
+fn token_request(
+    req: &HttpRequest,
+    p: &Params,
+    client_addr: String,
+) -> Result<TokenRequest, ApiError> {
     let mut t = TokenRequest {
         grant_type: p.string("grant_type")?.unwrap_or_default(),
         client_id: p.string("client_id")?,
@@ -80,6 +85,7 @@ fn token_request(req: &HttpRequest, p: &Params) -> Result<TokenRequest, ApiError
         redirect_uri: p.string("redirect_uri")?,
         code_verifier: p.string("code_verifier")?,
         refresh_token: p.string("refresh_token")?,
+        client_addr,
     };
     if let Some(basic) = req
         .headers()
@@ -125,9 +131,10 @@ fn base64_decode(s: &str) -> Option<String> {
 pub async fn token(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
+    from: ClientAddr,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
-    let t = token_request(&req, &p)?;
+    let t = token_request(&req, &p, from.0)?;
     let issued = oauth::token(&ctx, t).await?;
     let mut body = json!({
         "access_token": issued.access_token,
@@ -146,9 +153,10 @@ pub async fn token(
 pub async fn revoke(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
+    from: ClientAddr,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
-    let t = token_request(&req, &p)?;
+    let t = token_request(&req, &p, from.0)?;
     let token = p
         .string("token")?
         .ok_or_else(|| AppError::InvalidRequest("token is required".into()))?;
@@ -251,6 +259,7 @@ async fn validate(ctx: &AppContext, p: &Params) -> Result<oauth::AuthorizeReques
 pub async fn authorize_submit(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
+    from: ClientAddr,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let request = validate(&ctx, &p).await?;
@@ -263,6 +272,7 @@ pub async fn authorize_submit(
             &ctx,
             &p.str("username").unwrap_or_default(),
             &password.unwrap_or_default(),
+            &from.0,
         )
         .await
         {

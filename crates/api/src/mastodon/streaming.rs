@@ -3,6 +3,7 @@
 
 use super::entities::Renderer;
 use super::extract::Params;
+use crate::limits::{RateLimits, StreamSlot};
 use crate::ApiError;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
@@ -17,6 +18,23 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 const HEARTBEAT: Duration = Duration::from_secs(30);
+/// A WebSocket that answered nothing (not even a pong) for this long is closed.
+const IDLE: Duration = Duration::from_secs(75);
+/// Streams one WebSocket may subscribe to.
+const MAX_SUBSCRIPTIONS: usize = 32;
+
+/// A place among the instance's streaming connections (capped in total, and for connections
+/// without a token in total and per address), or 429.
+fn slot(req: &HttpRequest, anonymous: bool) -> Result<Option<StreamSlot>, ApiError> {
+    let Some(limits) = req.app_data::<web::Data<RateLimits>>() else {
+        return Ok(None);
+    };
+    let limits = limits.clone().into_inner();
+    limits
+        .stream_slot(limits.client_addr(req), anonymous)
+        .map(Some)
+        .ok_or_else(|| AppError::RateLimited("Too many streaming connections".into()).into())
+}
 
 /// The token from `Authorization`, the `access_token` parameter, or `Sec-WebSocket-Protocol`.
 async fn auth(ctx: &AppContext, req: &HttpRequest, p: &Params) -> Result<Option<Auth>, ApiError> {
@@ -87,23 +105,32 @@ pub async fn sse(
     if stream.needs_user() && viewer.is_none() {
         return Err(AppError::Unauthorized("Error: Missing access token".into()).into());
     }
+    // Held as long as the stream: a client that goes away gives its place back.
+    let place = slot(&req, viewer.is_none())?;
     let rx = ctx.subscribe();
     let ctx = ctx.into_inner();
-    let state = (rx, ctx, stream, viewer, tokio::time::interval(HEARTBEAT));
+    let state = (
+        rx,
+        ctx,
+        stream,
+        viewer,
+        tokio::time::interval(HEARTBEAT),
+        place,
+    );
     let body = futures::stream::unfold(
         state,
-        |(mut rx, ctx, stream, viewer, mut beat)| async move {
+        |(mut rx, ctx, stream, viewer, mut beat, place)| async move {
             loop {
                 tokio::select! {
                     _ = ctx.stopped() => return None,
                     _ = beat.tick() => {
-                        return Some((Ok::<_, actix_web::Error>(Bytes::from_static(b":thump\n\n")), (rx, ctx, stream, viewer, beat)));
+                        return Some((Ok::<_, actix_web::Error>(Bytes::from_static(b":thump\n\n")), (rx, ctx, stream, viewer, beat, place)));
                     }
                     received = rx.recv() => match received {
                         Ok(event) => {
                             if let Some((name, payload)) = render(&ctx, &stream, viewer.as_ref(), &event).await {
                                 let chunk = format!("event: {name}\ndata: {payload}\n\n");
-                                return Some((Ok(Bytes::from(chunk)), (rx, ctx, stream, viewer, beat)));
+                                return Some((Ok(Bytes::from(chunk)), (rx, ctx, stream, viewer, beat, place)));
                             }
                         }
                         Err(RecvError::Lagged(_)) => continue,
@@ -137,19 +164,24 @@ pub async fn websocket(
         }
         streams.push(s);
     }
+    let place = slot(&req, viewer.is_none())?;
     let (response, mut session, mut messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("not a WebSocket request: {e}")))?;
     let ctx = ctx.into_inner();
     let mut rx = ctx.subscribe();
     actix_web::rt::spawn(async move {
+        let _place = place;
         let mut beat = tokio::time::interval(HEARTBEAT);
+        let mut heard = std::time::Instant::now();
         loop {
             tokio::select! {
                 _ = ctx.stopped() => break,
                 _ = beat.tick() => {
-                    if session.ping(b"").await.is_err() { break; }
+                    if heard.elapsed() > IDLE || session.ping(b"").await.is_err() { break; }
                 }
-                msg = messages.next() => match msg {
+                msg = messages.next() => {
+                    heard = std::time::Instant::now();
+                    match msg {
                     Some(Ok(actix_ws::Message::Text(text))) => {
                         let Ok(cmd) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
                         let name = cmd["stream"].as_str().unwrap_or_default();
@@ -162,6 +194,9 @@ pub async fn websocket(
                             continue;
                         }
                         match cmd["type"].as_str() {
+                            Some("subscribe") if streams.len() >= MAX_SUBSCRIPTIONS => {
+                                let _ = session.text(json!({"error": "Too many subscriptions", "status": 429}).to_string()).await;
+                            }
                             Some("subscribe") if !streams.contains(&s) => streams.push(s),
                             Some("unsubscribe") => streams.retain(|x| x != &s),
                             _ => {}
@@ -172,7 +207,8 @@ pub async fn websocket(
                     }
                     Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
-                },
+                    }
+                }
                 received = rx.recv() => match received {
                     Ok(event) => {
                         for s in &streams {

@@ -5,6 +5,7 @@ use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::session::{
     clear_session_cookie, fixable, redirect, safe_next, session_cookie, Viewer, WebError, WebResult,
 };
+use crate::limits::ClientAddr;
 use crate::mastodon::extract::Params;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest};
@@ -64,13 +65,15 @@ pub async fn login(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
     viewer: Viewer,
+    from: ClientAddr,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;
     let next = safe_next(p.str("next").as_deref());
     let login = p.str("username").unwrap_or_default();
     let agent = user_agent(&req);
-    match sessions::sign_in(&ctx, &login, &p.str("password").unwrap_or_default(), agent).await {
+    let password = p.str("password").unwrap_or_default();
+    match sessions::sign_in(&ctx, &login, &password, agent, &from.0).await {
         Ok((token, _)) => {
             let mut res = redirect(&next);
             res.add_cookie(&session_cookie(ctx.urls().is_https(), &token))
@@ -194,6 +197,7 @@ pub async fn register(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
     viewer: Viewer,
+    from: ClientAddr,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;
@@ -224,7 +228,8 @@ pub async fn register(
     match result {
         Ok(member) if member.user.approved => {
             let agent = user_agent(&req);
-            let (token, _) = sessions::sign_in(&ctx, &v.username, &password, agent).await?;
+            let (token, _) =
+                sessions::sign_in(&ctx, &v.username, &password, agent, &from.0).await?;
             let mut res = redirect("/home?done=registered");
             res.add_cookie(&session_cookie(ctx.urls().is_https(), &token))
                 .map_err(|e| WebError::BadRequest(e.to_string()))?;
