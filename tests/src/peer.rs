@@ -20,6 +20,8 @@ pub struct Recorded {
 
 /// The stored "content type" of a path that answers 302 to its body.
 const REDIRECT: &str = "redirect";
+/// The stored "content type" of a path that answers with a bare status: `status:503`.
+const STATUS: &str = "status:";
 
 #[derive(Clone, Default)]
 struct State {
@@ -79,6 +81,14 @@ async fn serve(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> H
         Some((ct, location)) if ct == REDIRECT => HttpResponse::Found()
             .insert_header(("Location", location))
             .finish(),
+        Some((ct, _)) if ct.starts_with(STATUS) => {
+            let code = ct[STATUS.len()..].parse().unwrap_or(500);
+            HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(code)
+                    .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+            )
+            .finish()
+        }
         Some((ct, body)) => HttpResponse::Ok().content_type(ct).body(body),
         None => HttpResponse::NotFound().finish(),
     }
@@ -140,6 +150,17 @@ impl FakePeer {
             d.insert(
                 path.to_string(),
                 (content_type.to_string(), body.to_string()),
+            );
+        }
+    }
+
+    /// Answers `path` (any method) with a bare `status`, e.g. an inbox that is down (503),
+    /// refuses (403) or accepts (202).
+    pub fn answer(&self, path: &str, status: u16) {
+        if let Ok(mut d) = self.state.documents.lock() {
+            d.insert(
+                path.to_string(),
+                (format!("{STATUS}{status}"), String::new()),
             );
         }
     }

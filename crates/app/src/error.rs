@@ -74,6 +74,9 @@ impl AppError {
                 tracing::warn!(%detail, "remote request failed");
                 REMOTE_FAILED.to_string()
             }
+            // Our own trouble: the detail is logged where the answer is made, never sent.
+            AppError::Unavailable(_) => "Service unavailable, try again soon".to_string(),
+            AppError::Internal(_) => "Internal error".to_string(),
             other => other.to_string(),
         }
     }

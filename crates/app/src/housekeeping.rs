@@ -8,16 +8,21 @@ use interspace_db::{now, outbox as db_outbox, sessions as db_sessions};
 /// older than this fails the signature's Date check anyway.
 pub const REPLAY_WINDOW: Duration = Duration::days(7);
 
+/// How long a Delete of something we never had refuses its late Create: longer than any
+/// sender retries (Mastodon: about 3 days).
+pub const TOMBSTONE_LIFETIME: Duration = Duration::days(30);
+
 /// What one round removed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Pruned {
     pub sessions: usize,
     pub resets: usize,
     pub activities: usize,
+    pub tombstones: usize,
 }
 
 /// Removes browser sessions idle past their lifetime, dead reset links and received activity
-/// ids past the replay window.
+/// ids past the replay window, and tombstones past their lifetime.
 pub async fn run(ctx: &AppContext) -> AppResult<Pruned> {
     let ts = now();
     let mut conn = ctx.db.get().await?;
@@ -26,5 +31,6 @@ pub async fn run(ctx: &AppContext) -> AppResult<Pruned> {
             .await?,
         resets: db_sessions::delete_resets_expired_before(&mut conn, ts).await?,
         activities: db_outbox::forget_activities_before(&mut conn, ts - REPLAY_WINDOW).await?,
+        tombstones: db_outbox::delete_tombstones_before(&mut conn, ts - TOMBSTONE_LIFETIME).await?,
     })
 }

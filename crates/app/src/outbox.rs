@@ -87,6 +87,8 @@ pub async fn expand(
                 created_at: ts,
                 updated_at: ts,
                 domain,
+                // The Create, Update and Delete of one post share their subject.
+                ordering_key: Some(event.subject_id.clone()),
             },
         )
         .await?;
@@ -121,9 +123,9 @@ pub fn backoff(base: std::time::Duration, attempts: i32) -> Duration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Delivered,
-    /// 408, 429, 5xx, connection errors, timeouts.
+    /// 401, 408, 429, 5xx, connection errors, timeouts.
     Retry(String),
-    /// Other 4xx: the peer will never take it.
+    /// Other 4xx (and 3xx): the peer will never take it; given up at once.
     Refused(String),
     /// We cannot send it at all (no key, a bad inbox): given up without blaming the peer.
     Unsendable(String),
@@ -175,10 +177,35 @@ pub async fn undelivered(ctx: &AppContext, limit: i64) -> AppResult<Vec<Delivery
     Ok(db_outbox::list_undelivered(&mut conn, limit).await?)
 }
 
-/// Whether an incoming activity id is new (and remembers it); replays are no-ops.
-pub async fn first_time(ctx: &AppContext, activity_id: &str) -> AppResult<bool> {
+/// How long a claim on an incoming activity holds before a copy may take it over (the
+/// processing crashed without releasing it).
+const CLAIM_LIFETIME: Duration = Duration::minutes(5);
+
+pub use interspace_db::outbox::Claim;
+
+/// Claims an incoming activity id: it counts as received only once [`finished`] (after its
+/// processing committed); [`released`] after a failure, so that the sender's retry is processed.
+pub async fn claim(ctx: &AppContext, activity_id: &str) -> AppResult<Claim> {
+    let ts = now();
     let mut conn = ctx.db.get().await?;
-    Ok(db_outbox::remember_activity(&mut conn, activity_id, now()).await?)
+    Ok(db_outbox::claim_activity(&mut conn, activity_id, ts, ts - CLAIM_LIFETIME).await?)
+}
+
+pub async fn finished(ctx: &AppContext, activity_id: &str) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_outbox::finish_activity(&mut conn, activity_id).await?)
+}
+
+pub async fn released(ctx: &AppContext, activity_id: &str) -> AppResult<()> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_outbox::release_activity(&mut conn, activity_id).await?)
+}
+
+/// The inboxes an activity went to: a later Update or Delete of a private object goes there
+/// and nowhere else (a new follower never learns of a post they were not sent).
+pub async fn audience_of(ctx: &AppContext, activity_id: &str) -> AppResult<Vec<String>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_outbox::list_inboxes_of_activity(&mut conn, activity_id).await?)
 }
 
 #[cfg(test)]

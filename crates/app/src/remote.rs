@@ -7,8 +7,8 @@ use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::sanitize;
 use interspace_core::ids::new_id;
 use interspace_db::accounts::{self as db_accounts, Account};
-use interspace_db::now;
 use interspace_db::statuses::{self as db_statuses, Counter, Status};
+use interspace_db::{now, outbox as db_outbox, DbConn};
 
 /// A post as received, already checked for origin.
 #[derive(Debug, Clone)]
@@ -31,6 +31,12 @@ pub struct RemoteNote {
 
 const MAX_CONTENT: usize = 100_000;
 
+/// Whether its author deleted `uri` before it ever reached us: its Create is then refused
+/// (a post, an event and an opportunity alike).
+pub(crate) async fn deleted_before_arrival(conn: &mut DbConn, uri: &str) -> AppResult<bool> {
+    Ok(db_outbox::is_tombstoned(conn, uri).await?)
+}
+
 /// Stores a post from `author`, once (a second Create, or a Create after a Delete, changes
 /// nothing: the tombstone stays). Mentioned local accounts are notified.
 pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) -> AppResult<()> {
@@ -38,6 +44,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
     if db_statuses::find_status_by_uri(&mut conn, &note.uri)
         .await?
         .is_some()
+        || deleted_before_arrival(&mut conn, &note.uri).await?
     {
         return Ok(());
     }
@@ -218,6 +225,10 @@ pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> Ap
     }
     let mut tx = ctx.db.begin().await?;
     let Some(status) = db_statuses::find_status_by_uri(&mut tx, uri).await? else {
+        // Deleted before it reached us (deliveries cross): its late Create finds this
+        // tombstone and is refused. The inbox checked that `uri` is on the author's origin.
+        db_outbox::insert_tombstone(&mut tx, uri, &author.uri, now()).await?;
+        tx.commit().await?;
         return Ok(());
     };
     if status.account_id != author.id {

@@ -1,6 +1,6 @@
 //! The durable outbox: events written with the change, deliveries made from them.
 
-use crate::schema::{deliveries, outbox_events, received_activities};
+use crate::schema::{deliveries, outbox_events, received_activities, tombstones};
 use crate::{run, DbConn, DbResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -40,6 +40,9 @@ pub struct Delivery {
     pub updated_at: NaiveDateTime,
     /// The inbox's host (with `:port` when it has one).
     pub domain: String,
+    /// What the activity is about: deliveries with the same key to the same inbox go in order
+    /// (a Create before its Update before its Delete); others never wait for each other.
+    pub ordering_key: Option<String>,
 }
 
 pub async fn insert_event(conn: &mut DbConn, e: &OutboxEvent) -> DbResult<()> {
@@ -79,7 +82,8 @@ pub async fn insert_delivery(conn: &mut DbConn, d: &Delivery) -> DbResult<()> {
 }
 
 /// Pending deliveries that are due, oldest first, leaving out those queued behind an earlier
-/// delivery to the same inbox that waits for its retry: each inbox gets its activities in order.
+/// delivery about the same thing to the same inbox that waits for its retry: each inbox gets
+/// the activities about one object in order, and nothing else waits.
 pub async fn list_due(
     conn: &mut DbConn,
     now: NaiveDateTime,
@@ -92,6 +96,12 @@ pub async fn list_due(
         .filter(diesel::dsl::not(diesel::dsl::exists(
             earlier
                 .filter(earlier.field(deliveries::inbox).eq(deliveries::inbox))
+                // NULL keys never match: such deliveries neither wait nor hold back.
+                .filter(
+                    earlier
+                        .field(deliveries::ordering_key)
+                        .eq(deliveries::ordering_key)
+                )
                 .filter(earlier.field(deliveries::state).eq("pending"))
                 .filter(earlier.field(deliveries::next_attempt_at).gt(now))
                 .filter(
@@ -211,22 +221,140 @@ pub async fn list_undelivered(conn: &mut DbConn, limit: i64) -> DbResult<Vec<Del
         .await)?)
 }
 
-/// Remembers an incoming activity id; false when it was seen before (a replay).
-pub async fn remember_activity(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> DbResult<bool> {
-    let n = run!(conn, |c| diesel::insert_into(received_activities::table)
+/// What the inbox may do with an incoming activity id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Never seen (or a claim gone stale): process it, then [`finish_activity`] or
+    /// [`release_activity`].
+    New,
+    /// Processed before: a replay, a no-op.
+    Seen,
+    /// Another copy is being processed right now.
+    Busy,
+}
+
+/// Claims an incoming activity id for processing. A claim older than `stale_before` was left
+/// by a crash and is taken over.
+pub async fn claim_activity(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    stale_before: NaiveDateTime,
+) -> DbResult<Claim> {
+    let inserted = run!(conn, |c| diesel::insert_into(received_activities::table)
         .values((
             received_activities::id.eq(id),
-            received_activities::received_at.eq(now)
+            received_activities::received_at.eq(now),
+            received_activities::processed.eq(false),
         ))
         .on_conflict_do_nothing()
         .execute(c)
         .await)?;
-    Ok(n == 1)
+    if inserted == 1 {
+        return Ok(Claim::New);
+    }
+    let taken_over = run!(conn, |c| diesel::update(
+        received_activities::table
+            .find(id)
+            .filter(received_activities::processed.eq(false))
+            .filter(received_activities::received_at.lt(stale_before))
+    )
+    .set(received_activities::received_at.eq(now))
+    .execute(c)
+    .await)?;
+    if taken_over == 1 {
+        return Ok(Claim::New);
+    }
+    let processed: Option<bool> = run!(conn, |c| received_activities::table
+        .find(id)
+        .select(received_activities::processed)
+        .first(c)
+        .await
+        .optional())?;
+    Ok(match processed {
+        Some(true) => Claim::Seen,
+        Some(false) => Claim::Busy,
+        // Released between our insert and our look: the sender retries.
+        None => Claim::Busy,
+    })
+}
+
+/// The activity's processing committed: from now on a copy is a replay.
+pub async fn finish_activity(conn: &mut DbConn, id: &str) -> DbResult<()> {
+    run!(conn, |c| diesel::update(
+        received_activities::table.find(id)
+    )
+    .set(received_activities::processed.eq(true))
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// The activity's processing failed: forget the claim so that a retry is processed.
+pub async fn release_activity(conn: &mut DbConn, id: &str) -> DbResult<()> {
+    run!(conn, |c| diesel::delete(
+        received_activities::table
+            .find(id)
+            .filter(received_activities::processed.eq(false))
+    )
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// The inboxes an activity was queued for (the audience a later Update or Delete of a
+/// private object must not exceed).
+pub async fn list_inboxes_of_activity(
+    conn: &mut DbConn,
+    activity_id: &str,
+) -> DbResult<Vec<String>> {
+    Ok(run!(conn, |c| deliveries::table
+        .filter(deliveries::activity_id.eq(activity_id))
+        .select(deliveries::inbox)
+        .distinct()
+        .load(c)
+        .await)?)
+}
+
+/// Remembers that `actor_uri` deleted `uri`, which we never had (the first Delete wins).
+pub async fn insert_tombstone(
+    conn: &mut DbConn,
+    uri: &str,
+    actor_uri: &str,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(tombstones::table)
+        .values((
+            tombstones::uri.eq(uri),
+            tombstones::actor_uri.eq(actor_uri),
+            tombstones::deleted_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn is_tombstoned(conn: &mut DbConn, uri: &str) -> DbResult<bool> {
+    let n: i64 = run!(conn, |c| tombstones::table
+        .filter(tombstones::uri.eq(uri))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n > 0)
 }
 
 pub async fn forget_activities_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
     Ok(run!(conn, |c| diesel::delete(
         received_activities::table.filter(received_activities::received_at.lt(before))
+    )
+    .execute(c)
+    .await)?)
+}
+
+pub async fn delete_tombstones_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
+    Ok(run!(conn, |c| diesel::delete(
+        tombstones::table.filter(tombstones::deleted_at.lt(before))
     )
     .execute(c)
     .await)?)

@@ -304,6 +304,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         domain -> Text,
+        ordering_key -> Nullable<Text>,
     }
 }
 
@@ -311,6 +312,15 @@ diesel::table! {
     received_activities (id) {
         id -> Text,
         received_at -> Timestamp,
+        processed -> Bool,
+    }
+}
+
+diesel::table! {
+    tombstones (uri) {
+        uri -> Text,
+        actor_uri -> Text,
+        deleted_at -> Timestamp,
     }
 }
 
@@ -601,4 +611,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_members,
     skill_follows,
     team_consents,
+    tombstones,
 );

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// How often the worker looks for work when idle.
 const POLL: Duration = Duration::from_millis(50);
-/// Inboxes served at once (each one's deliveries go one after the other, in order).
+/// Inboxes served at once (each one's deliveries go one after the other).
 const CONCURRENCY: usize = 16;
 
 pub fn spawn(ctx: AppContext, client: HttpClient) -> tokio::task::JoinHandle<()> {
@@ -53,7 +53,8 @@ async fn tick(ctx: &AppContext, client: &HttpClient) -> AppResult<()> {
         }
     }
     // One queue per inbox, sent in order; inboxes in parallel. A delivery that must be retried
-    // holds back the later ones to its inbox (the database query sees to that next round).
+    // holds back only the later ones about the same object (its Update after its Create), in
+    // this round and, through the database query, in the next; everything else goes on.
     let mut queues: Vec<Vec<Delivery>> = Vec::new();
     for d in outbox::due(ctx, 200).await? {
         match queues.iter_mut().find(|q| q[0].inbox == d.inbox) {
@@ -63,15 +64,19 @@ async fn tick(ctx: &AppContext, client: &HttpClient) -> AppResult<()> {
     }
     futures::stream::iter(queues)
         .map(|queue| async move {
+            let mut held: Vec<String> = Vec::new();
             for d in queue {
+                if d.ordering_key.as_ref().is_some_and(|k| held.contains(k)) {
+                    continue;
+                }
                 let outcome = send(ctx, client, &d).await;
                 let retry = matches!(outcome, Outcome::Retry(_));
                 if let Err(e) = outbox::record(ctx, &d, outcome).await {
                     tracing::warn!(error = %e, "recording a delivery");
                     break;
                 }
-                if retry {
-                    break;
+                if let (true, Some(key)) = (retry, d.ordering_key) {
+                    held.push(key);
                 }
             }
         })
@@ -127,7 +132,8 @@ pub async fn send(ctx: &AppContext, client: &HttpClient, d: &Delivery) -> Outcom
             let status = res.status().as_u16();
             match status {
                 200..=299 => Outcome::Delivered,
-                408 | 429 | 500..=599 => Outcome::Retry(format!("HTTP {status}")),
+                // 401 too, as Mastodon does: the peer may not have our new key yet.
+                401 | 408 | 429 | 500..=599 => Outcome::Retry(format!("HTTP {status}")),
                 _ => Outcome::Refused(format!("HTTP {status}")),
             }
         }

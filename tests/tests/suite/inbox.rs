@@ -275,3 +275,106 @@ async fn the_inbox_applies_origin_rules_and_sanitises() {
     peer.stop().await;
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_received_is_lost_or_processed_twice() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let mallory = peer.add_person("mallory");
+    let mallory_id = mallory["id"].as_str().expect("id").to_string();
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let note = |n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/notes/{n}", peer.base), "type": "Note",
+            "attributedTo": mallory_id, "content": format!("<p>note {n} @alice</p>"),
+            "to": [public], "cc": [a.at("/users/alice")],
+            "tag": [{ "type": "Mention", "href": a.at("/users/alice") }],
+        })
+    };
+    let activity = |kind: &str, id: String, object: Value| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id, "type": kind, "actor": mallory_id, "object": object,
+            "to": [public], "cc": [a.at("/users/alice")],
+        })
+    };
+    let stored = |uri: String| async move {
+        let mut conn = a.ctx.db.get().await.expect("conn");
+        interspace_db::statuses::find_status_by_uri(&mut conn, &uri)
+            .await
+            .expect("find")
+            .filter(|s| s.deleted_at.is_none())
+            .is_some()
+    };
+
+    // A failure leaves the activity unseen: the sender's retry is processed. Here the boosted
+    // post's server is down (503 to the sender, which retries), then back.
+    let origin = FakePeer::start().await;
+    let port: u16 = origin
+        .domain
+        .rsplit_once(':')
+        .expect("port")
+        .1
+        .parse()
+        .expect("port");
+    origin.stop().await;
+    let note_1 = format!("http://localhost:{port}/notes/1");
+    let announce = activity(
+        "Announce",
+        format!("{}/announces/1", peer.base),
+        json!(note_1),
+    );
+    assert_eq!(peer.deliver(&mallory_id, a, "/inbox", &announce).await, 503);
+    assert!(!stored(note_1.clone()).await);
+    let origin = FakePeer::start_on(port).await;
+    let nina = origin.add_person("nina");
+    let mut boosted = note(1);
+    boosted["id"] = json!(note_1);
+    boosted["attributedTo"] = nina["id"].clone();
+    origin.put("/notes/1", "application/activity+json", &boosted);
+    assert_eq!(peer.deliver(&mallory_id, a, "/inbox", &announce).await, 202);
+    assert!(stored(note_1.clone()).await, "the retry was processed");
+    origin.stop().await;
+
+    // Copies of one activity at once: processed once (the others are told to come back, or
+    // find it done), so alice is notified once.
+    let create = activity("Create", format!("{}/creates/2", peer.base), note(2));
+    let answers =
+        futures::future::join_all((0..8).map(|_| peer.deliver(&mallory_id, a, "/inbox", &create)))
+            .await;
+    assert!(
+        answers.iter().all(|s| *s == 202 || *s == 503) && answers.contains(&202),
+        "{answers:?}"
+    );
+    assert!(stored(format!("{}/notes/2", peer.base)).await);
+    let (_, notes) = a
+        .get(&alice.token, "/api/v1/notifications?types[]=mention")
+        .await;
+    let about_2 = notes
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|n| n["status"]["uri"] == format!("{}/notes/2", peer.base))
+        .count();
+    assert_eq!(about_2, 1, "{notes}");
+
+    // A Delete that overtakes its Create leaves a tombstone: the late Create stores nothing.
+    let note_3 = format!("{}/notes/3", peer.base);
+    let delete = activity(
+        "Delete",
+        format!("{}/deletes/3", peer.base),
+        json!({ "id": note_3, "type": "Tombstone" }),
+    );
+    assert_eq!(peer.deliver(&mallory_id, a, "/inbox", &delete).await, 202);
+    let create = activity("Create", format!("{}/creates/3", peer.base), note(3));
+    assert_eq!(peer.deliver(&mallory_id, a, "/inbox", &create).await, 202);
+    assert!(
+        !stored(note_3).await,
+        "the tombstone refused the late Create"
+    );
+    peer.stop().await;
+    cluster.shutdown().await;
+}

@@ -595,12 +595,15 @@ async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids
     sessions::touch_session(&mut conn, &old.session.id, long_ago)
         .await
         .expect("age");
-    outbox::remember_activity(&mut conn, "https://old.example/a/1", long_ago)
-        .await
-        .expect("old id");
-    outbox::remember_activity(&mut conn, "https://new.example/a/1", now())
-        .await
-        .expect("new id");
+    for (id, at) in [
+        ("https://old.example/a/1", long_ago),
+        ("https://new.example/a/1", now()),
+    ] {
+        outbox::claim_activity(&mut conn, id, at, at)
+            .await
+            .expect("claim");
+        outbox::finish_activity(&mut conn, id).await.expect("seen");
+    }
     sessions::insert_reset(
         &mut conn,
         &sessions::PasswordReset {
@@ -623,7 +626,8 @@ async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids
         interspace_app::housekeeping::Pruned {
             sessions: 1,
             resets: 1,
-            activities: 1
+            activities: 1,
+            tombstones: 0
         }
     );
     // What is still in use stays: the fresh session works, the recent id is still a replay.
@@ -632,10 +636,11 @@ async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids
         .expect("auth")
         .is_some());
     let mut conn = ctx.db.get().await.expect("conn");
-    assert!(
-        !outbox::remember_activity(&mut conn, "https://new.example/a/1", now())
+    assert_eq!(
+        outbox::claim_activity(&mut conn, "https://new.example/a/1", now(), now())
             .await
-            .expect("replay")
+            .expect("replay"),
+        outbox::Claim::Seen
     );
     drop(conn);
     cluster.shutdown().await;

@@ -48,6 +48,9 @@ pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
     let existing = db_events::find_event_by_uri(&mut tx, &r.uri).await?;
+    if existing.is_none() && crate::remote::deleted_before_arrival(&mut tx, &r.uri).await? {
+        return Ok(());
+    }
     if let Some(e) = &existing {
         if e.is_local || e.organizer_id != organizer.id {
             return Err(AppError::Forbidden(

@@ -60,7 +60,11 @@ pub async fn receive_opportunity(
     }
     let existing = {
         let mut conn = ctx.db.get().await?;
-        db::find_opportunity_by_uri(&mut conn, &r.uri).await?
+        let existing = db::find_opportunity_by_uri(&mut conn, &r.uri).await?;
+        if existing.is_none() && crate::remote::deleted_before_arrival(&mut conn, &r.uri).await? {
+            return Ok(());
+        }
+        existing
     };
     if let Some(o) = &existing {
         if o.is_local || o.author_id != author.id {

@@ -1,7 +1,7 @@
 //! Outgoing activities, built from outbox events at delivery time.
 
 use interspace_app::outbox::OutboxEvent;
-use interspace_app::{accounts, follows, remote, Account, AppContext, AppError, AppResult};
+use interspace_app::{accounts, follows, outbox, remote, Account, AppContext, AppError, AppResult};
 use serde_json::{json, Value};
 
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
@@ -96,7 +96,23 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let (status, author, mentioned, tags) =
                 remote::status_for_delivery(ctx, &e.subject_id).await?;
             let (to, cc) = addressing(&status.visibility, &author, &mentioned);
-            let inboxes = recipients(ctx, &author, &status.visibility, &mentioned).await?;
+            let mut inboxes = recipients(ctx, &author, &status.visibility, &mentioned).await?;
+            if e.kind != "status.create"
+                && matches!(status.visibility.as_str(), "private" | "direct")
+            {
+                // A private post's Update or Delete goes where its Create went (also to a
+                // follower who left since: they hold a copy) and to whom it now mentions,
+                // never to a follower who came later.
+                inboxes = outbox::audience_of(ctx, &format!("{}/activity", status.uri)).await?;
+                inboxes.extend(
+                    mentioned
+                        .iter()
+                        .filter(|a| !a.is_local())
+                        .map(shared_or_own),
+                );
+                inboxes.sort();
+                inboxes.dedup();
+            }
             let (id, json) = match e.kind.as_str() {
                 "status.delete" => {
                     let id = format!("{}#delete", status.uri);

@@ -8,6 +8,7 @@ use crate::signatures::SignedRequest;
 use crate::{Data, FederationError};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
+use interspace_app::outbox::Claim;
 use interspace_app::remote::{self, RemoteNote};
 use interspace_app::{
     accounts, blocks, domains, events, follows, opportunities, outbox, partnerships, visits,
@@ -89,11 +90,29 @@ pub async fn post(
     if !restrictions.may_deliver(&sender_domain) {
         domains::answered(ctx, &sender_domain).await?;
     }
-    if !outbox::first_time(ctx, id).await? {
-        return Ok(HttpResponse::Accepted().finish());
+    // Received means processed: the id is claimed now, and counts as seen only once the
+    // processing committed; a failure releases it so that the sender's retry is processed.
+    match outbox::claim(ctx, id).await? {
+        Claim::Seen => return Ok(HttpResponse::Accepted().finish()),
+        // A concurrent copy is being processed: 503 makes the sender retry, by which time
+        // that copy has either committed (the retry is a replay) or failed (it is processed).
+        Claim::Busy => {
+            return Err(AppError::Unavailable("that activity is being processed".into()).into())
+        }
+        Claim::New => {}
     }
-    dispatch(&data, &actor, &activity).await?;
-    Ok(HttpResponse::Accepted().finish())
+    match dispatch(&data, &actor, &activity).await {
+        Ok(()) => {
+            outbox::finished(ctx, id).await?;
+            Ok(HttpResponse::Accepted().finish())
+        }
+        Err(e) => {
+            if let Err(release) = outbox::released(ctx, id).await {
+                tracing::warn!(error = %release, id, "releasing an activity that failed");
+            }
+            Err(e)
+        }
+    }
 }
 
 async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), FederationError> {
@@ -455,8 +474,12 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
                 if !remote::knows_status(ctx, target).await?
                     && opportunities::of_status(ctx, target).await?.is_none()
                 {
-                    if let Err(e) = fetch_object(data, target).await {
-                        tracing::info!(error = %e, object = target, "cannot fetch a relayed object");
+                    match fetch_object(data, target).await {
+                        Err(e) if is_transient(&e) => return Err(retry_later(target, e)),
+                        Err(e) => {
+                            tracing::info!(error = %e, object = target, "cannot fetch a relayed object")
+                        }
+                        Ok(()) => {}
                     }
                 }
             }
@@ -469,9 +492,13 @@ async fn dispatch(data: &Data, actor: &Account, activity: &Value) -> Result<(), 
             let target = id_of(&object)
                 .ok_or_else(|| FederationError::BadRequest("Announce without object".into()))?;
             if !remote::knows_status(ctx, target).await? {
-                if let Err(e) = fetch_object(data, target).await {
-                    tracing::info!(error = %e, object = target, "cannot fetch a boosted post");
-                    return Ok(());
+                match fetch_object(data, target).await {
+                    Err(e) if is_transient(&e) => return Err(retry_later(target, e)),
+                    Err(e) => {
+                        tracing::info!(error = %e, object = target, "cannot fetch a boosted post");
+                        return Ok(());
+                    }
+                    Ok(()) => {}
                 }
             }
             Ok(remote::receive_announce(ctx, actor, id, target, false).await?)
@@ -580,6 +607,23 @@ async fn is_join_answer(
 
 /// Fetches a post or an event by its id (signed GET by the instance actor), checks it as if
 /// it had come in a Create from its author, and stores it.
+/// Whether a failed fetch may succeed later (the origin could not be reached or timed out):
+/// the activity that needs it is then not acknowledged, so its sender retries. What our guard
+/// refused, and whatever the origin answered, is final.
+fn is_transient(e: &FederationError) -> bool {
+    use activitypub_federation::error::Error as E;
+    match e {
+        FederationError::Protocol(E::ReqwestMiddleware(m)) => !crate::http_client::is_refused(m),
+        FederationError::Protocol(E::Reqwest(_)) => true,
+        _ => false,
+    }
+}
+
+/// 503 (with `Retry-After`): the activity is released, and processed when the sender retries.
+fn retry_later(target: &str, e: FederationError) -> FederationError {
+    AppError::Unavailable(format!("cannot fetch {target} now: {e}")).into()
+}
+
 pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), FederationError> {
     let ctx = data.app_data();
     let url = Url::parse(uri)?;
