@@ -75,6 +75,19 @@ pub fn sign(
         "SHA-256={}",
         openssl::base64::encode_block(&openssl::sha::sha256(body))
     );
+    sign_with_digest(key_id, private_key_pem, host, path, &digest, date, covered)
+}
+
+/// [`sign`] with a `Digest` header of the caller's choosing (to test how it is compared).
+pub fn sign_with_digest(
+    key_id: &str,
+    private_key_pem: &str,
+    host: &str,
+    path: &str,
+    digest: &str,
+    date: &str,
+    covered: &str,
+) -> Vec<(String, String)> {
     let lines: Vec<String> = covered
         .split_whitespace()
         .map(|h| match h {
@@ -91,7 +104,7 @@ pub fn sign(
     let signature = openssl::base64::encode_block(&signer.sign_to_vec().expect("sign"));
     vec![
         ("Date".into(), date.to_string()),
-        ("Digest".into(), digest),
+        ("Digest".into(), digest.to_string()),
         (
             "Signature".into(),
             format!("keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"{covered}\",signature=\"{signature}\""),

@@ -185,6 +185,7 @@ pub fn domain_of(uri: &url::Url) -> AppResult<String> {
     let host = uri
         .host_str()
         .ok_or_else(|| AppError::Remote(format!("{uri} has no host")))?
+        .trim_end_matches('.')
         .to_lowercase();
     Ok(match uri.port() {
         Some(port) => format!("{host}:{port}"),

@@ -8,8 +8,9 @@ use interspace_db::{
     accounts as db_accounts, domains as db_domains, follows as db_follows, now, outbox as db_outbox,
 };
 
-/// A domain as people type it (`example.org`, `https://Example.org/`, `host:8080`), normalised
-/// to lowercase `host[:port]`.
+/// A domain as people type it (`example.org`, `https://Example.org/`, `host:8080`,
+/// `bücher.example`, `example.org.`), normalised to lowercase ASCII (IDNA) `host[:port]` without
+/// the root's trailing dot.
 pub fn normalize(input: &str) -> AppResult<String> {
     let raw = input.trim();
     let candidate = if raw.contains("://") {
@@ -27,6 +28,11 @@ pub fn normalize(input: &str) -> AppResult<String> {
         .filter(|h| !h.is_empty())
         .ok_or_else(|| ValidationError::new("domain", format!("'{raw}' is not a domain")))?
         .to_lowercase();
+    // `example.org.` is `example.org` (the root's dot): a block cannot be dodged with it.
+    let host = host.trim_end_matches('.').to_string();
+    if host.is_empty() {
+        return Err(ValidationError::new("domain", format!("'{raw}' is not a domain")).into());
+    }
     Ok(match url.port() {
         Some(p) if !raw.contains("://") || url.port_or_known_default() != Some(p) => {
             format!("{host}:{p}")
@@ -178,6 +184,24 @@ mod tests {
             normalize("https://example.org:443").expect("valid"),
             "example.org"
         );
+        // Case, the root's trailing dot and IDNA all give one form.
+        for same in [
+            "bad.example",
+            "BAD.Example.",
+            "https://bad.example./",
+            "bad.example.",
+        ] {
+            assert_eq!(normalize(same).expect("valid"), "bad.example", "{same}");
+        }
+        assert_eq!(
+            normalize("Bücher.Example").expect("valid"),
+            "xn--bcher-kva.example"
+        );
+        assert!(covers(
+            &normalize("bücher.example").expect("valid"),
+            &normalize("sub.BÜCHER.example.").expect("valid")
+        ));
+        assert!(normalize(".").is_err());
         assert!(normalize("").is_err());
         assert!(normalize("https://example.org/path").is_err());
         assert!(normalize("a b").is_err());

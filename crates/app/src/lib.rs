@@ -112,6 +112,33 @@ pub trait Resolver: Send + Sync {
     ) -> AppResult<String>;
 }
 
+/// At most one of something per key and period (a key fetched again, ...); bounded in size.
+#[derive(Default)]
+pub struct Cooldowns {
+    last: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+impl Cooldowns {
+    const MAX_KEYS: usize = 10_000;
+
+    /// Whether `key` may go now (and then it may not again for `every`).
+    pub fn allow(&self, key: &str, every: std::time::Duration) -> bool {
+        let Ok(mut last) = self.last.lock() else {
+            return false;
+        };
+        if last.len() >= Self::MAX_KEYS {
+            last.retain(|_, at| at.elapsed() < every);
+        }
+        match last.get(key) {
+            Some(at) if at.elapsed() < every => false,
+            _ => {
+                last.insert(key.to_string(), std::time::Instant::now());
+                true
+            }
+        }
+    }
+}
+
 /// Everything a use-case needs. Cheap to clone; nothing in it is global, so several instances
 /// live side by side in one process (the test harness does this).
 #[derive(Clone)]
@@ -122,6 +149,8 @@ pub struct AppContext {
     pub logins: Arc<oauth::LoginLimiter>,
     /// The bound on argon2 work (memory): see [`passwords`].
     pub passwords: Arc<passwords::Hashing>,
+    /// When each remote key was last fetched again after a signature failed.
+    pub refetches: Arc<Cooldowns>,
     events: tokio::sync::broadcast::Sender<signals::AppEvent>,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     resolver: Arc<RwLock<Option<Arc<dyn Resolver>>>>,
@@ -136,6 +165,7 @@ impl AppContext {
             metrics: Arc::new(metrics::Metrics::default()),
             logins: Arc::new(oauth::LoginLimiter::default()),
             passwords: Arc::new(passwords::Hashing::default()),
+            refetches: Arc::new(Cooldowns::default()),
             events: tokio::sync::broadcast::channel(signals::CAPACITY).0,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             resolver: Arc::new(RwLock::new(None)),

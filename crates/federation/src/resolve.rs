@@ -152,7 +152,7 @@ impl Resolver for FederationResolver {
         target: &str,
     ) -> AppResult<String> {
         let (user, domain) = split_acct(acct)?;
-        if domains::is_blocked(ctx, &domain.to_lowercase()).await? {
+        if domains::is_blocked(ctx, &domains::normalize(domain)?).await? {
             return Err(AppError::NotFound("remote account"));
         }
         let jrd = self.webfinger(&format!("{user}@{domain}"), domain).await?;
@@ -179,7 +179,7 @@ impl Resolver for FederationResolver {
         if domain.eq_ignore_ascii_case(ctx.urls().domain()) {
             return accounts::get_local_by_username(ctx, &user.to_lowercase()).await;
         }
-        if domains::is_blocked(ctx, &domain.to_lowercase()).await? {
+        if domains::is_blocked(ctx, &domains::normalize(domain)?).await? {
             return Err(AppError::NotFound("remote account"));
         }
         let id = self.actor_id(acct, domain).await?;

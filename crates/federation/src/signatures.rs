@@ -170,11 +170,14 @@ impl SignedRequest {
             let sent_digest = headers
                 .get("digest")
                 .ok_or(SignatureError::DigestMismatch)?;
+            // The algorithm's name in any case, the value exactly (base64 is case-sensitive).
             let ours = digest(body);
-            if !sent_digest
-                .split(',')
-                .any(|d| d.trim().eq_ignore_ascii_case(&ours) || d.trim() == ours)
-            {
+            let (_, our_value) = ours.split_once('=').unwrap_or_default();
+            if !sent_digest.split(',').any(|d| {
+                d.trim().split_once('=').is_some_and(|(alg, value)| {
+                    alg.eq_ignore_ascii_case("SHA-256") && value == our_value
+                })
+            }) {
                 return Err(SignatureError::DigestMismatch);
             }
         }

@@ -378,3 +378,95 @@ async fn nothing_received_is_lost_or_processed_twice() {
     peer.stop().await;
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_name_us_digests_match_exactly_and_key_refetches_are_bounded() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let mallory = peer.add_person("mallory");
+    let mallory_id = mallory["id"].as_str().expect("id").to_string();
+    let key_id = format!("{mallory_id}#main-key");
+    let follow = |n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/follows/{n}", peer.base), "type": "Follow",
+            "actor": mallory_id, "object": a.at("/users/alice"),
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let deliver = |body: Vec<u8>, host: &str, digest: Option<String>, key: &str| {
+        let digest = digest.unwrap_or_else(|| {
+            format!(
+                "SHA-256={}",
+                openssl::base64::encode_block(&openssl::sha::sha256(&body))
+            )
+        });
+        let mut req = http()
+            .post(a.at("/inbox"))
+            .header("Content-Type", "application/activity+json")
+            .header("Host", host);
+        for (k, v) in interspace_tests::signatures::sign_with_digest(
+            &key_id,
+            key,
+            host,
+            "/inbox",
+            &digest,
+            &http_date(0),
+            COVERED,
+        ) {
+            req = req.header(k, v);
+        }
+        async move { req.body(body).send().await.expect("post").status().as_u16() }
+    };
+    // A request signed for another server, replayed here: refused.
+    let key = peer.private_key_pem.clone();
+    assert_eq!(deliver(follow(1), "other.example", None, &key).await, 401);
+    // The digest's value compares exactly (base64 is case-sensitive); its name does not.
+    let body = follow(2);
+    let value = openssl::base64::encode_block(&openssl::sha::sha256(&body));
+    let flipped: String = value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_uppercase() {
+                c.to_ascii_lowercase()
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
+        .collect();
+    assert_eq!(
+        deliver(
+            body.clone(),
+            &a.domain,
+            Some(format!("SHA-256={flipped}")),
+            &key
+        )
+        .await,
+        401
+    );
+    assert_eq!(
+        deliver(body, &a.domain, Some(format!("sha-256={value}")), &key).await,
+        202
+    );
+    // A key that does not verify makes the instance fetch the actor again, once a minute
+    // at most, however many bad signatures arrive.
+    let other = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).expect("rsa"))
+        .expect("key");
+    let other = String::from_utf8(other.private_key_to_pem_pkcs8().expect("pem")).expect("utf8");
+    let fetches = || {
+        peer.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path_and_query == "/users/mallory")
+            .count()
+    };
+    let before = fetches();
+    for n in 3..8 {
+        assert_eq!(deliver(follow(n), &a.domain, None, &other).await, 401);
+    }
+    assert_eq!(fetches(), before + 1, "one refetch for five bad signatures");
+    peer.stop().await;
+    cluster.shutdown().await;
+}

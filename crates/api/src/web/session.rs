@@ -117,10 +117,20 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// A local path to return to after signing in (never another site).
+/// A local path to return to after signing in (never another site): it starts with one `/`,
+/// and has no backslash, whitespace or control character (browsers drop a tab or newline, so
+/// `/\t/evil.example` would become `//evil.example`).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_string()
+        }
         _ => "/home".to_string(),
     }
 }
@@ -237,4 +247,33 @@ pub fn clear_session_cookie(https: bool) -> Cookie<'static> {
     let mut c = session_cookie(https, "");
     c.make_removal();
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_local_path_only() {
+        for ok in ["/home", "/events/1?x=%2F%2F", "/@alice"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/\u{7f}x",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/home", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/home");
+    }
 }

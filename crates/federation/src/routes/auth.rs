@@ -27,6 +27,22 @@ pub fn path_of(req: &HttpRequest) -> &str {
         .unwrap_or("/")
 }
 
+/// How often a key that failed to verify may be fetched again.
+const KEY_REFETCH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The signed `Host` must be ours: a request signed for another server is not replayed here.
+pub fn signed_for_us(
+    ctx: &AppContext,
+    headers: &BTreeMap<String, String>,
+) -> Result<(), FederationError> {
+    match headers.get("host") {
+        Some(host) if host.eq_ignore_ascii_case(ctx.urls().domain()) => Ok(()),
+        _ => Err(FederationError::Unauthorized(
+            "the request was signed for another host".into(),
+        )),
+    }
+}
+
 /// The actor `actor_url`, once its key verifies `signed`. A key that does not verify makes us
 /// fetch the actor again once (keys rotate) before refusing.
 pub async fn verified_signer(
@@ -41,9 +57,13 @@ pub async fn verified_signer(
             "the key is not on the actor's host".into(),
         ));
     }
+    // The reason goes to the log; the sender learns only that its actor could not be had.
     let cannot_get = |e: AppError| match e {
         AppError::Unavailable(m) => FederationError::App(AppError::Unavailable(m)),
-        other => FederationError::Unauthorized(format!("cannot get the actor: {other}")),
+        other => {
+            tracing::info!(error = %other, actor = %actor_url, "cannot get a signer");
+            FederationError::Unauthorized("cannot get the actor".into())
+        }
     };
     let resolver = ctx.resolver()?;
     let actor = resolver
@@ -52,6 +72,13 @@ pub async fn verified_signer(
         .map_err(cannot_get)?;
     if signed.verify(&actor.public_key_pem).is_ok() {
         return Ok(actor);
+    }
+    // Keys rotate, so a failure fetches the actor again, but at most once a minute per key:
+    // bad signatures cannot make us hammer a server.
+    if !ctx.refetches.allow(&signed.key_id, KEY_REFETCH_EVERY) {
+        return Err(FederationError::Unauthorized(
+            "the signature does not verify".into(),
+        ));
     }
     let actor = resolver
         .refresh_actor(ctx, actor_url)
@@ -70,8 +97,10 @@ pub async fn authorize_fetch(data: &Data, req: &HttpRequest) -> Result<(), Feder
     if !ctx.settings.federation.authorized_fetch {
         return Ok(());
     }
-    let signed = SignedRequest::parse_get(&headers_of(req), path_of(req), chrono::Utc::now())
+    let headers = headers_of(req);
+    let signed = SignedRequest::parse_get(&headers, path_of(req), chrono::Utc::now())
         .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    signed_for_us(ctx, &headers)?;
     let mut actor_url = Url::parse(&signed.key_id)
         .map_err(|_| FederationError::Unauthorized("bad keyId".into()))?;
     actor_url.set_fragment(None);

@@ -76,13 +76,11 @@ pub async fn post(
         return Ok(HttpResponse::Accepted().finish());
     }
     // The signature: well formed, covering what it must, by a key of the claimed actor.
-    let signed = SignedRequest::parse_post(
-        &auth::headers_of(&req),
-        auth::path_of(&req),
-        &body,
-        chrono::Utc::now(),
-    )
-    .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    let headers = auth::headers_of(&req);
+    let signed =
+        SignedRequest::parse_post(&headers, auth::path_of(&req), &body, chrono::Utc::now())
+            .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    auth::signed_for_us(ctx, &headers)?;
     let actor = auth::verified_signer(ctx, &signed, &actor_url).await?;
     if actor.deleted_at.is_some() {
         return Ok(HttpResponse::Accepted().finish());
