@@ -153,10 +153,11 @@ pub async fn register_app(ctx: &AppContext, new: NewApp) -> AppResult<Registered
     let app = OauthApp {
         id: new_id(),
         name: name.to_string(),
+        // Shown as a link: http(s) only, anything else is dropped.
         website: new
             .website
-            .map(|w| w.trim().to_string())
-            .filter(|w| !w.is_empty()),
+            .as_deref()
+            .and_then(interspace_core::urls::http_url),
         redirect_uris: uris.join("\n"),
         scopes: scopes.as_string(),
         client_id: random_hex(24),

@@ -198,7 +198,7 @@ pub async fn propose(
     require(user, true)?;
     let terms = validate_terms(terms)?;
     let ours = spaces::show(ctx).await?;
-    let partner = spaces::lookup(ctx, space_acct).await?;
+    let partner = spaces::lookup(ctx, space_acct, true).await?;
     if partner.space.id == ours.space.id {
         return Err(AppError::Validation(ValidationError::new(
             "space_acct",

@@ -364,10 +364,11 @@ pub async fn get(ctx: &AppContext, id: &str) -> AppResult<SpaceDetails> {
     with_details(ctx, space, account).await
 }
 
-/// A space by `handle@domain`: the local one, a known one, or a remote Group found through
-/// WebFinger (recorded as a space from then on).
-pub async fn lookup(ctx: &AppContext, acct: &str) -> AppResult<SpaceDetails> {
-    let account = crate::accounts::lookup(ctx, acct, true)
+/// A space by `handle@domain`: the local one, a known one, or, when `resolve` (a signed-in
+/// caller: anonymous lookups store nothing), a remote Group found through WebFinger (recorded
+/// as a space from then on).
+pub async fn lookup(ctx: &AppContext, acct: &str, resolve: bool) -> AppResult<SpaceDetails> {
+    let account = crate::accounts::lookup(ctx, acct, resolve)
         .await
         .map_err(|e| match e {
             AppError::Remote(_) | AppError::Validation(_) => AppError::NotFound("space"),

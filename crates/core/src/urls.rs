@@ -9,6 +9,15 @@ pub struct UrlScheme {
     domain: String,
 }
 
+/// `raw` if it is an absolute `http` or `https` URL with a host, else `None`. Links that peers
+/// and clients send (profile and post URLs, avatars, event pages, app websites) pass through
+/// this before they are stored or rendered: `javascript:`, `data:` and the like are dropped.
+pub fn http_url(raw: &str) -> Option<String> {
+    let url = Url::parse(raw.trim()).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
+        .then(|| url.to_string())
+}
+
 /// What kind of local actor a path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocalActor {
@@ -108,6 +117,30 @@ impl UrlScheme {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_http_links_pass() {
+        assert_eq!(
+            super::http_url(" https://example.org/@a "),
+            Some("https://example.org/@a".into())
+        );
+        assert!(super::http_url("http://example.org").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "ftp://example.org/",
+            "//example.org/x",
+            "/relative",
+            "http://",
+            "",
+        ] {
+            assert_eq!(super::http_url(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -58,9 +58,30 @@ impl From<diesel::result::Error> for DbError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 DbError::Unavailable(info.message().to_string())
             }
+            // SQLite's lock held past busy_timeout, PostgreSQL shutting down or out of
+            // connections: passing trouble, 503 with Retry-After rather than 500.
+            Error::DatabaseError(_, info) if is_passing(info.message()) => {
+                DbError::Unavailable(info.message().to_string())
+            }
             other => DbError::Query(other),
         }
     }
+}
+
+/// Whether a database error message says the database is busy or going away (a retry later
+/// succeeds), by SQLite's and PostgreSQL's own wording.
+fn is_passing(message: &str) -> bool {
+    const PASSING: [&str; 7] = [
+        "database is locked",
+        "database table is locked",
+        "database is busy",
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "too many clients already",
+    ];
+    let message = message.to_ascii_lowercase();
+    PASSING.iter().any(|p| message.contains(p))
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -95,5 +116,57 @@ impl<T> OptionalExt<T> for Result<T, diesel::result::Error> {
             Err(diesel::result::Error::NotFound) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
+
+    struct Info(&'static str);
+
+    impl DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn db_error(message: &'static str) -> DbError {
+        Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(Info(message))).into()
+    }
+
+    #[test]
+    fn a_busy_or_departing_database_is_unavailable_not_a_failed_query() {
+        for passing in [
+            "database is locked",
+            "FATAL: terminating connection due to administrator command",
+            "the database system is shutting down",
+            "sorry, too many clients already",
+        ] {
+            assert!(
+                matches!(db_error(passing), DbError::Unavailable(_)),
+                "{passing}"
+            );
+        }
+        assert!(matches!(db_error("syntax error"), DbError::Query(_)));
     }
 }

@@ -48,6 +48,9 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/po
 
 /// Per-connection SQLite settings: WAL for concurrent readers, a busy timeout instead of
 /// immediate SQLITE_BUSY errors, and foreign keys enforced.
+/// How long a write transaction waits for SQLite's one writer: as long as its busy timeout.
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
@@ -206,7 +209,13 @@ impl DbPool {
     /// without commit, the transaction rolls back and the pool discards the connection.
     pub async fn begin(&self) -> DbResult<DbConn> {
         let writer = match &self.kind {
-            PoolKind::Sqlite { writer, .. } => Some(writer.clone().lock_owned().await),
+            // Waits as long as SQLite's own busy timeout, then the database counts as busy
+            // (503 with Retry-After), never a request hanging on.
+            PoolKind::Sqlite { writer, .. } => Some(
+                tokio::time::timeout(WRITER_WAIT, writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| DbError::Unavailable("the database is busy".into()))?,
+            ),
             PoolKind::Pg { .. } => None,
         };
         let mut conn = self.get().await?;

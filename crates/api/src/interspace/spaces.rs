@@ -55,13 +55,14 @@ pub async fn get(
 
 pub async fn lookup(
     ctx: web::Data<AppContext>,
-    _auth: MaybeAuthed,
+    auth: MaybeAuthed,
     p: Params,
 ) -> Result<HttpResponse, InterspaceError> {
     let acct = p.str("acct").ok_or_else(|| {
         AppError::Validation(interspace_core::ValidationError::new("acct", "is required"))
     })?;
-    let d = spaces::lookup(&ctx, &acct).await?;
+    let signed_in = auth.0.as_ref().is_some_and(|a| a.account().is_ok());
+    let d = spaces::lookup(&ctx, &acct, signed_in).await?;
     Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
 }
 

@@ -84,7 +84,8 @@ pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<
     view(ctx, e, viewer).await
 }
 
-/// The local copy of an event by its ActivityPub id, fetched from its origin if unknown.
+/// The local copy of an event by its ActivityPub id, fetched from its origin if unknown and
+/// `viewer` is signed in (anonymous lookups store nothing: they read what is known).
 pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppResult<EventView> {
     let known = {
         let mut conn = ctx.db.get().await?;
@@ -92,6 +93,7 @@ pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppRes
     };
     let e = match known {
         Some(e) => e,
+        None if viewer.is_none() => return Err(AppError::NotFound("event")),
         None => {
             let parsed = url::Url::parse(uri).map_err(|_| invalid("uri", "must be a URL"))?;
             ctx.resolver()?.resolve_object(ctx, &parsed).await?;

@@ -102,7 +102,8 @@ pub async fn of_status(ctx: &AppContext, status_uri: &str) -> AppResult<Option<O
     Ok(db::find_opportunity_by_uri(&mut conn, status_uri).await?)
 }
 
-/// The local copy of an opportunity by its ActivityPub id, fetched if unknown.
+/// The local copy of an opportunity by its ActivityPub id, fetched if unknown and `viewer`
+/// is signed in (anonymous lookups store nothing: they read what is known).
 pub async fn lookup(
     ctx: &AppContext,
     uri: &str,
@@ -111,6 +112,7 @@ pub async fn lookup(
     let known = of_status(ctx, uri).await?;
     let o = match known {
         Some(o) => o,
+        None if viewer.is_none() => return Err(AppError::NotFound("opportunity")),
         None => {
             let parsed = url::Url::parse(uri).map_err(|_| invalid("uri", "must be a URL"))?;
             ctx.resolver()?.resolve_object(ctx, &parsed).await?;

@@ -81,7 +81,7 @@ pub async fn request(
     let home = spaces::show(ctx).await?;
     let host = match host {
         HostRef::Id(id) => spaces::get(ctx, &id).await?,
-        HostRef::Acct(acct) => spaces::lookup(ctx, &acct).await?,
+        HostRef::Acct(acct) => spaces::lookup(ctx, &acct, true).await?,
     };
     if host.space.id == home.space.id {
         return Err(AppError::Validation(ValidationError::new(

@@ -242,7 +242,8 @@ pub fn parse_event(
             category: text(object, "category"),
             capacity,
             join_mode: text(object, "joinMode"),
-            external_url: text(object, "externalParticipationUrl"),
+            external_url: text(object, "externalParticipationUrl")
+                .and_then(|u| interspace_core::urls::http_url(&u)),
             waitlist: object.get("waitlist").and_then(Value::as_bool),
             status: parse_status(object),
             previous_starts_at: time(object, "previousStartDate"),

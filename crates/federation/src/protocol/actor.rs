@@ -112,10 +112,11 @@ fn one_as_itself<S: serde::Serializer>(items: &[Value], ser: S) -> Result<S::Ok,
     }
 }
 
-/// The first URL in a `url`/`icon` value: a string, a Link/Image object, or an array.
+/// The first http(s) link in a `url`, `icon` or `image` value (a string, a Link or Image
+/// object, or a list of them). Any other scheme is dropped: peers' links are data, not trust.
 pub fn first_href(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => interspace_core::urls::http_url(s),
         Value::Object(o) => o.get("href").or_else(|| o.get("url")).and_then(first_href),
         Value::Array(items) => items.iter().find_map(first_href),
         _ => None,
