@@ -173,6 +173,10 @@ async fn events_reach_followers_and_rsvps_cross_three_instances() {
     let (_, going) = a.get("", &format!("{EVENTS}/{id}/participants")).await;
     assert_eq!(going.as_array().map(Vec::len), Some(1), "{going}");
     assert_eq!(going[0]["account"]["acct"], format!("carol@{}", c.domain));
+    assert!(
+        going[0]["message"].is_null(),
+        "a join request's message is for its author and the organiser: {going}"
+    );
 
     // An update changes what B and C show, and participants are told.
     let (status, updated) = a

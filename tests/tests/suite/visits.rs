@@ -385,6 +385,20 @@ async fn quotas_manual_approval_cancellations_and_ledgers() {
         .get(&op_b, &format!("{API}/visits?role=host&state=pending"))
         .await;
     let host_id = pending[0]["id"].as_str().expect("pending at the host");
+    // The note is for the visitor and the host who decides; the home space's staff, who
+    // vouch for the visit, see the visit without it.
+    assert_eq!(v["note"], "hot desk please", "the visitor sees her note");
+    assert_eq!(
+        pending[0]["note"], "hot desk please",
+        "the host decides on it"
+    );
+    let (_, ours) = a.get(&op_a, &format!("{API}/visits?role=home")).await;
+    let ours = ours
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == id))
+        .cloned()
+        .expect("the home space lists its member's visit");
+    assert_eq!(ours["note"], "", "{ours}");
     let member_b = b.user("noor").await;
     let (status, _) = b
         .post(

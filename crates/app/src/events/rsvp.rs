@@ -353,9 +353,14 @@ pub async fn participants(
             "only the organizer sees who takes part".into(),
         ));
     };
+    let viewer_id = viewer.map(|(_, a)| a.id.as_str());
     let mut conn = ctx.db.get().await?;
     let mut out = Vec::new();
-    for p in db_events::list_participations(&mut conn, &e.id, state, 1000).await? {
+    for mut p in db_events::list_participations(&mut conn, &e.id, state, 1000).await? {
+        // A join request's message is for its author and whoever decides on it.
+        if !manager && viewer_id != Some(p.account_id.as_str()) {
+            p.message = None;
+        }
         if let Some(a) = db_accounts::find_account_by_id(&mut conn, &p.account_id).await? {
             out.push((p, a));
         }

@@ -244,6 +244,15 @@ pub async fn receive_host_news(
 }
 
 /// Who may see a visit: the visitor, and the staff of its home and host spaces.
+/// The visitor's note is for the visitor and the host who decides on the request: the home
+/// space's staff see the visit, not the note.
+fn private_note(member: &(User, Account), mut v: Visit, our_space_id: &str) -> Visit {
+    if v.visitor_id != member.1.id && v.host_space_id != our_space_id {
+        v.note = String::new();
+    }
+    v
+}
+
 fn may_see(member: &(User, Account), v: &Visit, our_space_id: &str) -> bool {
     let (user, account) = member;
     v.visitor_id == account.id
@@ -262,7 +271,7 @@ pub async fn get(ctx: &AppContext, member: &(User, Account), id: &str) -> AppRes
     if !may_see(member, &v, &ours.space.id) {
         return Err(AppError::NotFound("visit"));
     }
-    view(ctx, v).await
+    view(ctx, private_note(member, v, &ours.space.id)).await
 }
 
 /// `visitor`: one's own visits; `host`: visits to our space; `home`: our members' visits
@@ -307,7 +316,7 @@ pub async fn list(
     };
     let mut out = Vec::with_capacity(rows.len());
     for v in rows {
-        out.push(view(ctx, v).await?);
+        out.push(view(ctx, private_note(member, v, &ours.space.id)).await?);
     }
     Ok(out)
 }

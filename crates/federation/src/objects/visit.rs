@@ -124,10 +124,16 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
             }
             "visit.update" => {
                 let id = fresh_id(ctx);
+                // The visitor's note is for the host who decides: it does not travel back to
+                // the home space's staff.
+                let mut object = visit_json(&v);
+                if let Some(o) = object.as_object_mut() {
+                    o.remove("content");
+                }
                 (
                     id.clone(),
                     json!({
-                        "id": id, "type": "Update", "actor": host.uri, "to": to_home, "object": visit_json(&v),
+                        "id": id, "type": "Update", "actor": host.uri, "to": to_home, "object": object,
                     }),
                     home,
                 )
