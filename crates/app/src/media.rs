@@ -53,12 +53,18 @@ pub async fn upload(
     let id = new_id();
     let name = format!("{}.{}", id.to_lowercase(), info.extension);
     let dir = ctx.settings.media_dir.clone();
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| AppError::Internal(format!("media folder {}: {e}", dir.display())))?;
+    // The folder 0700 and files 0600: the instance serves them itself, to whom may see them.
+    if !tokio::fs::try_exists(&dir).await.unwrap_or(false) {
+        let mut folder = tokio::fs::DirBuilder::new();
+        folder.recursive(true).mode(0o700);
+        folder
+            .create(&dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("media folder {}: {e}", dir.display())))?;
+    }
     // Write under a temporary name, then rename: a crash never leaves half a file in place.
     let tmp = dir.join(format!("{name}.part"));
-    tokio::fs::write(&tmp, &file.bytes)
+    write_private(&tmp, &file.bytes)
         .await
         .map_err(|e| AppError::Internal(format!("writing media: {e}")))?;
     tokio::fs::rename(&tmp, dir.join(&name))
@@ -134,4 +140,18 @@ pub async fn read_file(ctx: &AppContext, name: &str) -> AppResult<(Vec<u8>, &'st
         .await
         .map_err(|_| AppError::NotFound("media"))?;
     Ok((bytes, content_type))
+}
+
+/// Writes a new file readable by this user only.
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut f = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .await?;
+    f.write_all(bytes).await?;
+    f.sync_all().await
 }

@@ -112,19 +112,38 @@ fn sqlite_path(url: &str) -> Option<String> {
     Some(rest.to_string())
 }
 
+/// Creates the database's folder (0700) and file (0600) when they do not exist yet: it holds
+/// every account's keys and password hashes. SQLite gives its -wal and -shm files the file's
+/// mode. What exists already keeps the mode its operator chose.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)?;
+        }
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
 impl DbPool {
     /// Connects to `sqlite://...` or `postgres://...`; creates the SQLite file and its folder.
     pub async fn connect(url: &str, max_size: usize) -> DbResult<Self> {
         let url = url.trim();
         let kind = if let Some(path) = sqlite_path(url) {
             if path != ":memory:" {
-                if let Some(parent) = std::path::Path::new(&path).parent() {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(|e| {
-                            DbError::Unavailable(format!("cannot create {}: {e}", parent.display()))
-                        })?;
-                    }
-                }
+                create_private(std::path::Path::new(&path))
+                    .map_err(|e| DbError::Unavailable(format!("cannot create {path}: {e}")))?;
             }
             let mut config = ManagerConfig::<SqliteConn>::default();
             let runtime = tokio::runtime::Handle::current();

@@ -190,9 +190,31 @@ pub struct SpaceUpdateArgs {
     pub timezone: Option<String>,
 }
 
-/// The first-run message: printed exactly once, when the operator is created.
-pub fn first_run_message(first: &FirstRun, base: &str) -> String {
-    format!(
+/// The first-run message: printed exactly once, when the operator is created. The password
+/// itself is printed only to a terminal; otherwise (a service manager, a pipe, a log) it goes
+/// to a file only this user can read, and the message names the file.
+pub fn first_run_message(
+    first: &FirstRun,
+    base: &str,
+    config: &Config,
+) -> Result<String, StartupError> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdout().is_terminal() {
+        first.password.clone()
+    } else {
+        let path = first_run_file(config);
+        write_private(&path, &format!("{}\n", first.password)).map_err(|e| {
+            StartupError::Config(format!(
+                "cannot write the operator's one-time password to {}: {e}",
+                path.display()
+            ))
+        })?;
+        format!(
+            "written to {} (readable by this user only; delete it once you signed in)",
+            path.display()
+        )
+    };
+    Ok(format!(
         "Interspace is set up. The space @{handle} and its operator were created.\n\
          Operator login: {user} (e-mail {email})\n\
          One-time password: {password}\n\
@@ -200,8 +222,39 @@ pub fn first_run_message(first: &FirstRun, base: &str) -> String {
         handle = first.space_handle,
         user = first.operator_username,
         email = first.operator_email,
-        password = first.password,
-    )
+    ))
+}
+
+/// Where the first-run password goes when standard output is not a terminal: beside the
+/// media folder (the instance's own data folder).
+pub fn first_run_file(config: &Config) -> PathBuf {
+    let media = std::path::Path::new(&config.media.path);
+    media
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .join("first-run-password")
+}
+
+/// Writes `text` to `path`, readable by this user only (0600), creating its folder (0700).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // An older file keeps its mode on open: make sure of it.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(text.as_bytes())
 }
 
 /// Connects for a one-shot command; on a fresh database the first-run message goes to `out`.
@@ -211,7 +264,11 @@ async fn prepared(
 ) -> Result<interspace_app::AppContext, StartupError> {
     let (ctx, first) = startup::prepare(config, &config.server.domain).await?;
     if let Some(first) = &first {
-        out.push_str(&first_run_message(first, ctx.urls().base().as_str()));
+        out.push_str(&first_run_message(
+            first,
+            ctx.urls().base().as_str(),
+            config,
+        )?);
     }
     Ok(ctx)
 }
@@ -221,11 +278,11 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
     let mut out = String::new();
     match cli.command {
         Command::Serve => {
-            let app = Application::build(config, true).await?;
+            let app = Application::build(config.clone(), true).await?;
             if let Some(first) = &app.first_run {
                 print!(
                     "{}",
-                    first_run_message(first, app.ctx.urls().base().as_str())
+                    first_run_message(first, app.ctx.urls().base().as_str(), &config)?
                 );
             }
             tracing::info!(url = %app.ctx.urls().base(), port = app.port, "serving");

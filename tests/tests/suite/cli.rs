@@ -25,9 +25,11 @@ fn assert_one_line_error(o: &std::process::Output, needle: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_and_space_commands() {
     let db = TestDb::create().await;
+    let media = db.media.display().to_string();
     let env = [
         ("INTERSPACE__DATABASE__URL", db.url.as_str()),
         ("INTERSPACE__SPACE__NAME", "Cli Space"),
+        ("INTERSPACE__MEDIA__PATH", media.as_str()),
     ];
 
     let out = run_cli(&["migrate"], &env);
@@ -44,6 +46,22 @@ async fn member_and_space_commands() {
     let text = stdout(&out);
     assert!(text.contains("Operator login: admin"), "{text}");
     assert!(text.contains("One-time password: "), "{text}");
+    // Standard output is not a terminal here: the password is in a 0600 file, not printed.
+    let file = db
+        .media
+        .parent()
+        .expect("parent")
+        .join("first-run-password");
+    let secret = std::fs::read_to_string(&file).expect("the password file");
+    assert!(!text.contains(secret.trim()), "{text}");
+    assert!(text.contains(&file.display().to_string()), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    if let Some(sqlite) = db.url.strip_prefix("sqlite://") {
+        let mode = std::fs::metadata(sqlite).expect("db").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the database holds keys and hashes");
+    }
     assert!(
         text.contains("added alice (alice@example.org, member)"),
         "{text}"
@@ -277,8 +295,9 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     std::fs::write(
         &config,
         format!(
-            "[server]\nbind = \"127.0.0.1:0\"\ndomain = \"\"\n[database]\nurl = \"{}\"\n[federation]\nallow_http = true\n[space]\nname = \"Served\"\n",
-            db.url
+            "[server]\nbind = \"127.0.0.1:0\"\ndomain = \"\"\n[database]\nurl = \"{}\"\n[federation]\nallow_http = true\n[space]\nname = \"Served\"\n[media]\npath = \"{}\"\n",
+            db.url,
+            dir.join("media").display()
         ),
     )
     .expect("config");
@@ -331,6 +350,11 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out)
         .expect("read");
     assert_eq!(out.matches("One-time password").count(), 1, "{out}");
+    // Not a terminal: the password went to a file only this user reads, not to the output.
+    let file = dir.join("first-run-password");
+    let password = std::fs::read_to_string(&file).expect("the password file");
+    assert!(!out.contains(password.trim()), "{out}");
+    assert!(out.contains(&file.display().to_string()), "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
