@@ -518,3 +518,134 @@ async fn links_from_peers_are_http_only() {
     peer.stop().await;
     a.stop().await;
 }
+
+/// A raw request on its own connection (to send what no well-behaved client would); returns
+/// the status line's code.
+async fn raw(a: &TestInstance, head: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = a.domain.replace("localhost", "127.0.0.1");
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(head.as_bytes()).await.expect("head");
+    s.write_all(body).await.expect("body");
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), s.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    let line = String::from_utf8_lossy(&answer[..n]).to_string();
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {line:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_and_forms_are_bounded_and_malformed_ones_refused() {
+    let a = TestInstance::spawn(0).await;
+    let alice = a.user("alice").await;
+    let multipart = |boundary: &str, body: Vec<u8>, path: &str| {
+        interspace_tests::http()
+            .post(a.at(path))
+            .bearer_auth(&alice.token)
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+    };
+    let part = |name: &str, value: &str| {
+        format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    // A well-formed multipart post works, as clients send it.
+    let body = format!("{}--XyZ--\r\n", part("status", "hello from a form"));
+    let res = multipart("XyZ", body.into_bytes(), "/api/v1/statuses")
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 200);
+    // Malformed ones: a 400 that says why, never a 500.
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("no boundary", "", b"--XyZ\r\n\r\nx\r\n--XyZ--\r\n".to_vec()),
+        (
+            "a part without a name",
+            "XyZ",
+            b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--\r\n".to_vec(),
+        ),
+        (
+            "an empty part",
+            "XyZ",
+            b"--XyZ\r\n\r\n\r\n--XyZ--\r\n".to_vec(),
+        ),
+        (
+            "a truncated body",
+            "XyZ",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nhal".to_vec(),
+        ),
+        (
+            "a huge name",
+            "XyZ",
+            format!("{}--XyZ--\r\n", part(&"n".repeat(5000), "x")).into_bytes(),
+        ),
+        (
+            "too many parts",
+            "XyZ",
+            format!("{}--XyZ--\r\n", part("status", "x").repeat(100)).into_bytes(),
+        ),
+    ];
+    for (what, boundary, body) in cases {
+        let res = interspace_tests::http()
+            .post(a.at("/api/v1/statuses"))
+            .bearer_auth(&alice.token)
+            .header(
+                "Content-Type",
+                if boundary.is_empty() {
+                    "multipart/form-data".to_string()
+                } else {
+                    format!("multipart/form-data; boundary={boundary}")
+                },
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        assert_eq!(status, 400, "{what}: {text}");
+        assert!(
+            text.contains("\"error\""),
+            "{what}: the Mastodon error JSON: {text}"
+        );
+    }
+    // 2 MiB: too much for a post, fine for an upload route (which then judges the file).
+    let big = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n{}\r\n--XyZ--\r\n",
+        "x".repeat(2 * 1024 * 1024)
+    )
+    .into_bytes();
+    let res = multipart("XyZ", big.clone(), "/api/v1/statuses")
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 413);
+    let res = multipart("XyZ", big, "/api/v2/media").await.expect("post");
+    assert_eq!(
+        res.status().as_u16(),
+        422,
+        "not an image: refused by what it is"
+    );
+    // A body declared too long is refused before it is sent.
+    let head = format!(
+        "POST /api/v1/statuses HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n",
+        a.domain, alice.token
+    );
+    assert_eq!(raw(&a, &head, b"").await, 413);
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 20000000\r\n\r\n",
+        a.domain
+    );
+    assert_eq!(raw(&a, &head, b"").await, 413);
+    // Nothing spooled is left behind.
+    let incoming = a.ctx.settings.media_dir.join(".incoming");
+    let left = std::fs::read_dir(&incoming).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "spooled uploads are removed");
+    a.stop().await;
+}

@@ -209,14 +209,7 @@ pub async fn update_credentials(
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:accounts")?;
     let me = auth.0.user()?;
-    let file = |name: &str| {
-        p.files
-            .iter()
-            .find(|f| f.field == name)
-            .map(|f| interspace_app::media::Upload {
-                bytes: f.bytes.clone(),
-            })
-    };
+
     // `fields_attributes` arrives as an object keyed by index (forms) or as a list (JSON).
     let fields = match p.map.get("fields_attributes") {
         Some(Value::Object(map)) => {
@@ -250,8 +243,8 @@ pub async fn update_credentials(
         bot: p.bool("bot")?,
         discoverable: p.bool("discoverable")?,
         fields,
-        avatar: file("avatar"),
-        header: file("header"),
+        avatar: p.upload("avatar").await?,
+        header: p.upload("header").await?,
         skills: None,
         privacy: source("privacy"),
         sensitive,

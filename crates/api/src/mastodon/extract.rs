@@ -10,17 +10,60 @@ use interspace_app::oauth::{self, Auth};
 use interspace_app::{AppContext, AppError};
 use serde_json::{Map, Value};
 
-/// Largest request body read by [`Params`]: 1 MiB, or 16 MiB for multipart uploads.
+/// Largest request body read by [`Params`]: 1 MiB, or 16 MiB for multipart uploads on the
+/// routes that take files ([`UPLOAD_ROUTES`]).
 pub const MAX_BODY: usize = 1024 * 1024;
 pub const MAX_UPLOAD_BODY: usize = 16 * 1024 * 1024;
+/// Parts in one multipart body, and the longest field or file name.
+const MAX_PARTS: usize = 64;
+const MAX_NAME: usize = 256;
 
-/// An uploaded file of a multipart body.
+/// The routes (patterns) that take uploaded files; every other route reads at most
+/// [`MAX_BODY`], and refuses a longer declared body before reading it.
+const UPLOAD_ROUTES: [&str; 4] = [
+    "/api/v1/media",
+    "/api/v2/media",
+    "/api/v1/accounts/update_credentials",
+    "/settings/profile",
+];
+
+/// An uploaded file of a multipart body, spooled to disk (0600, in the media folder's
+/// `.incoming`) as it arrives, so that slow uploads hold no memory; removed when dropped.
 #[derive(Debug, Clone)]
 pub struct UploadedFile {
     pub field: String,
     pub filename: String,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    spool: std::sync::Arc<Spool>,
+}
+
+#[derive(Debug)]
+struct Spool {
+    path: std::path::PathBuf,
+    len: u64,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl UploadedFile {
+    pub fn len(&self) -> u64 {
+        self.spool.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spool.len == 0
+    }
+
+    /// The file's bytes, read when the handler needs them.
+    pub async fn bytes(&self) -> Result<Vec<u8>, ApiError> {
+        tokio::fs::read(&self.spool.path)
+            .await
+            .map_err(|e| ApiError::App(AppError::Internal(format!("reading an upload: {e}"))))
+    }
 }
 
 /// Query and body parameters merged (the body wins).
@@ -69,69 +112,6 @@ pub fn parse_form(bytes: &[u8], map: &mut Map<String, Value>) {
     }
 }
 
-fn parse_multipart(body: &[u8], boundary: &str, params: &mut Params) -> Result<(), ApiError> {
-    let bad = || ApiError::BadRequest("malformed multipart body".into());
-    let delimiter = format!("--{boundary}");
-    let d = delimiter.as_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let mut pos = find(body, d, 0).ok_or_else(bad)? + d.len();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return Ok(());
-        }
-        // Skip the line break after the delimiter.
-        if body.get(pos..pos + 2) == Some(b"\r\n") {
-            pos += 2;
-        }
-        let headers_end = find(body, b"\r\n\r\n", pos).ok_or_else(bad)?;
-        let headers = String::from_utf8_lossy(&body[pos..headers_end]).to_string();
-        let content_start = headers_end + 4;
-        let next = find(body, d, content_start).ok_or_else(bad)?;
-        let mut content_end = next;
-        if content_end >= 2 && &body[content_end - 2..content_end] == b"\r\n" {
-            content_end -= 2;
-        }
-        let content = &body[content_start..content_end];
-        let mut name = None;
-        let mut filename = None;
-        let mut content_type = "application/octet-stream".to_string();
-        for line in headers.lines() {
-            let lower = line.to_ascii_lowercase();
-            if lower.starts_with("content-disposition:") {
-                for part in line.split(';').map(str::trim) {
-                    if let Some(v) = part.strip_prefix("name=") {
-                        name = Some(v.trim_matches('"').to_string());
-                    } else if let Some(v) = part.strip_prefix("filename=") {
-                        filename = Some(v.trim_matches('"').to_string());
-                    }
-                }
-            } else if lower.starts_with("content-type:") {
-                content_type = line[13..].trim().to_string();
-            }
-        }
-        let name = name.ok_or_else(bad)?;
-        match filename {
-            Some(filename) => params.files.push(UploadedFile {
-                field: name,
-                filename,
-                content_type,
-                bytes: content.to_vec(),
-            }),
-            None => insert_form(
-                &mut params.map,
-                &name,
-                String::from_utf8_lossy(content).into_owned(),
-            ),
-        }
-        pos = next + d.len();
-    }
-}
-
 impl Params {
     pub fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, ApiError> {
         let mut params = Params::default();
@@ -145,25 +125,11 @@ impl Params {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if content_type.starts_with("multipart/form-data") {
-            let boundary = content_type
-                .split(';')
-                .find_map(|p| p.trim().strip_prefix("boundary="))
-                .map(|b| b.trim_matches('"').to_string())
-                .ok_or_else(|| ApiError::BadRequest("multipart body without boundary".into()))?;
-            // The boundary is case-sensitive: take it from the original header.
-            let original = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|ct| {
-                    ct.split(';')
-                        .find_map(|p| p.trim().strip_prefix("boundary="))
-                        .map(|b| b.trim_matches('"').to_string())
-                })
-                .unwrap_or(boundary);
-            parse_multipart(body, &original, &mut params)?;
-        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        if content_type.starts_with("multipart/") {
+            // Read as a stream by the extractor, never here.
+            return Err(ApiError::BadRequest("unexpected multipart body".into()));
+        }
+        if content_type.starts_with("application/x-www-form-urlencoded") {
             parse_form(body, &mut params.map);
         } else {
             // JSON, also when clients forget the content type.
@@ -179,6 +145,23 @@ impl Params {
             }
         }
         Ok(params)
+    }
+
+    /// The non-empty file uploaded as `field`, read for the use-case.
+    pub async fn upload(
+        &self,
+        field: &str,
+    ) -> Result<Option<interspace_app::media::Upload>, ApiError> {
+        match self
+            .files
+            .iter()
+            .find(|f| f.field == field && !f.is_empty())
+        {
+            Some(f) => Ok(Some(interspace_app::media::Upload {
+                bytes: f.bytes().await?,
+            })),
+            None => Ok(None),
+        }
     }
 
     /// A string parameter (numbers are accepted as their text).
@@ -253,7 +236,7 @@ impl FromRequest for Params {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             use futures::StreamExt;
             let multipart = req
@@ -261,7 +244,31 @@ impl FromRequest for Params {
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/"));
-            let limit = if multipart { MAX_UPLOAD_BODY } else { MAX_BODY };
+            let uploads = multipart
+                && req
+                    .match_pattern()
+                    .is_some_and(|p| UPLOAD_ROUTES.contains(&p.as_str()));
+            let limit = if uploads { MAX_UPLOAD_BODY } else { MAX_BODY };
+            // A body declared too long is refused before a byte of it is read.
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limit as u64) {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            if multipart {
+                let mut params = Params::default();
+                parse_form(req.query_string().as_bytes(), &mut params.map);
+                let spool = match uploads {
+                    true => Some(context(&req)?.settings.media_dir.join(".incoming")),
+                    false => None,
+                };
+                read_multipart(&req, payload, limit, spool, &mut params).await?;
+                return Ok(params);
+            }
+            let mut payload = payload;
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk
@@ -274,6 +281,116 @@ impl FromRequest for Params {
             Params::parse(&req, &body)
         })
     }
+}
+
+/// Reads a multipart body as a stream (actix-multipart's parser): text fields into the
+/// parameters, files spooled into `spool` (files are dropped where a route takes none), at
+/// most `limit` bytes in all, [`MAX_PARTS`] parts and [`MAX_NAME`]-byte names. Anything
+/// malformed (no boundary, a part without a name, a truncated body) is a 400 with the reason.
+async fn read_multipart(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+    spool: Option<std::path::PathBuf>,
+    params: &mut Params,
+) -> Result<(), ApiError> {
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let malformed = |e: actix_multipart::MultipartError| {
+        ApiError::BadRequest(format!("malformed multipart body: {e}"))
+    };
+    let io = |e: std::io::Error| ApiError::App(AppError::Internal(format!("spooling: {e}")));
+    let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut total = 0usize;
+    let mut count = 0usize;
+    while let Some(part) = parts.next().await {
+        let mut part = part.map_err(malformed)?;
+        count += 1;
+        if count > MAX_PARTS {
+            return Err(ApiError::BadRequest(format!(
+                "malformed multipart body: more than {MAX_PARTS} parts"
+            )));
+        }
+        let name = part
+            .name()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                ApiError::BadRequest("malformed multipart body: a part has no name".into())
+            })?
+            .to_string();
+        let filename = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(String::from);
+        if name.len() > MAX_NAME || filename.as_ref().is_some_and(|f| f.len() > MAX_NAME) {
+            return Err(ApiError::BadRequest(format!(
+                "malformed multipart body: names are at most {MAX_NAME} bytes"
+            )));
+        }
+        let content_type = part
+            .content_type()
+            .map(|m| m.essence_str().to_string())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        match (filename, &spool) {
+            (Some(filename), Some(dir)) => {
+                if !tokio::fs::try_exists(dir).await.unwrap_or(false) {
+                    let mut folder = tokio::fs::DirBuilder::new();
+                    folder.recursive(true).mode(0o700);
+                    folder.create(dir).await.map_err(io)?;
+                }
+                let spooled = Spool {
+                    path: dir.join(format!("{}.part", interspace_core::ids::new_id())),
+                    len: 0,
+                };
+                let mut file = tokio::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&spooled.path)
+                    .await
+                    .map_err(io)?;
+                let mut spooled = spooled;
+                while let Some(chunk) = part.next().await {
+                    let chunk = chunk.map_err(malformed)?;
+                    total += chunk.len();
+                    if total > limit {
+                        return Err(ApiError::PayloadTooLarge);
+                    }
+                    file.write_all(&chunk).await.map_err(io)?;
+                    spooled.len += chunk.len() as u64;
+                }
+                file.flush().await.map_err(io)?;
+                params.files.push(UploadedFile {
+                    field: name,
+                    filename,
+                    content_type,
+                    spool: std::sync::Arc::new(spooled),
+                });
+            }
+            (file, _) => {
+                let mut value = Vec::new();
+                while let Some(chunk) = part.next().await {
+                    let chunk = chunk.map_err(malformed)?;
+                    total += chunk.len();
+                    if total > limit {
+                        return Err(ApiError::PayloadTooLarge);
+                    }
+                    // A file where the route takes none counts, and is dropped.
+                    if file.is_none() {
+                        value.extend_from_slice(&chunk);
+                    }
+                }
+                if file.is_none() {
+                    insert_form(
+                        &mut params.map,
+                        &name,
+                        String::from_utf8_lossy(&value).into_owned(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, ApiError> {
@@ -339,17 +456,5 @@ mod tests {
         assert_eq!(m["media_ids"], serde_json::json!(["1", "2"]));
         assert_eq!(m["poll"]["expires_in"], "60");
         assert_eq!(m["fields_attributes"]["0"]["name"], "a");
-    }
-
-    #[test]
-    fn multipart_fields_and_files() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nhello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--XyZ--\r\n";
-        let mut p = Params::default();
-        parse_multipart(body, "XyZ", &mut p).expect("parse");
-        assert_eq!(p.map["status"], "hello");
-        assert_eq!(p.files.len(), 1);
-        assert_eq!(p.files[0].bytes, b"\x89PNG");
-        assert_eq!(p.files[0].content_type, "image/png");
-        assert!(parse_multipart(b"garbage", "XyZ", &mut Params::default()).is_err());
     }
 }

@@ -4,7 +4,7 @@ use super::entities;
 use super::extract::{Authed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
-use interspace_app::media::{self, Upload};
+use interspace_app::media;
 use interspace_app::{AppContext, AppError};
 
 pub async fn upload(
@@ -14,16 +14,13 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:media")?;
     let file = p
-        .files
-        .iter()
-        .find(|f| f.field == "file")
+        .upload("file")
+        .await?
         .ok_or_else(|| AppError::Unprocessable("Validation failed: file is required".into()))?;
     let m = media::upload(
         &ctx,
         auth.0.account()?,
-        Upload {
-            bytes: file.bytes.clone(),
-        },
+        file,
         p.str("description").as_deref(),
     )
     .await?;

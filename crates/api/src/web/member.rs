@@ -181,13 +181,7 @@ pub async fn profile_page(viewer: Viewer) -> WebResult {
 pub async fn profile(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebResult {
     let me = viewer.require()?;
     viewer.check(&p)?;
-    let avatar = p
-        .files
-        .iter()
-        .find(|f| f.field == "avatar" && !f.bytes.is_empty())
-        .map(|f| interspace_app::media::Upload {
-            bytes: f.bytes.clone(),
-        });
+    let avatar = p.upload("avatar").await?;
     let update = ProfileUpdate {
         display_name: p.str("display_name"),
         note: p.str("note"),
