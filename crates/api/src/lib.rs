@@ -9,6 +9,8 @@ pub mod mastodon;
 pub mod metrics;
 pub mod middleware;
 mod ops;
+#[cfg(test)]
+mod proptests;
 pub mod web;
 
 pub use error::ApiError;

@@ -7,13 +7,9 @@ use actix_web::web;
 use interspace_app::AppContext;
 use std::time::Instant;
 
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let start = Instant::now();
-    // Known methods only: a client can send any token as a method, and labels must stay few.
-    let method: &'static str = match req.method().as_str() {
+/// Known methods only: a client can send any token as a method, and labels must stay few.
+fn method_label(method: &str) -> &'static str {
+    match method {
         "GET" => "GET",
         "HEAD" => "HEAD",
         "POST" => "POST",
@@ -22,7 +18,15 @@ pub async fn track(
         "DELETE" => "DELETE",
         "OPTIONS" => "OPTIONS",
         _ => "other",
-    };
+    }
+}
+
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = method_label(req.method().as_str());
     let ctx = req.app_data::<web::Data<AppContext>>().cloned();
     let res = next.call(req).await?;
     if let Some(ctx) = ctx {
@@ -39,4 +43,15 @@ pub async fn track(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn method_labels_are_few() {
+        assert_eq!(super::method_label("GET"), "GET");
+        for odd in ["FOO", "get", "PROPFIND", "X".repeat(100).as_str()] {
+            assert_eq!(super::method_label(odd), "other");
+        }
+    }
 }

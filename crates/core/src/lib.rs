@@ -42,6 +42,8 @@ pub mod images;
 pub mod names;
 pub mod net;
 pub mod opportunities;
+#[cfg(test)]
+mod proptests;
 pub mod roles;
 pub mod scopes;
 pub mod text;

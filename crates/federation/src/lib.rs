@@ -6,6 +6,8 @@ pub mod delivery;
 mod error;
 pub mod http_client;
 pub mod objects;
+#[cfg(test)]
+mod proptests;
 pub mod protocol;
 mod resolve;
 pub mod routes;

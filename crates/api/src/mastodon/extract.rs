@@ -283,6 +283,45 @@ impl FromRequest for Params {
     }
 }
 
+/// The request body, noting when it has ended.
+struct Watched {
+    inner: Payload,
+    ended: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl futures::Stream for Watched {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let next = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        if let std::task::Poll::Ready(None) = next {
+            self.ended.set(true);
+        }
+        next
+    }
+}
+
+/// `step` of the multipart parser, or a 400 when it waits although the body has ended: the
+/// parser (actix-multipart 0.7) never wakes on a body that ends right after a part's
+/// line break, which would hold the request for ever.
+async fn or_truncated<F: std::future::Future>(
+    step: F,
+    ended: &std::cell::Cell<bool>,
+) -> Result<F::Output, ApiError> {
+    let mut step = std::pin::pin!(step);
+    std::future::poll_fn(|cx| match step.as_mut().poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Ok(v)),
+        std::task::Poll::Pending if ended.get() => std::task::Poll::Ready(Err(
+            ApiError::BadRequest("malformed multipart body: it ends inside a part".into()),
+        )),
+        std::task::Poll::Pending => std::task::Poll::Pending,
+    })
+    .await
+}
+
 /// Reads a multipart body as a stream (actix-multipart's parser): text fields into the
 /// parameters, files spooled into `spool` (files are dropped where a route takes none), at
 /// most `limit` bytes in all, [`MAX_PARTS`] parts and [`MAX_NAME`]-byte names. Anything
@@ -300,10 +339,15 @@ async fn read_multipart(
         ApiError::BadRequest(format!("malformed multipart body: {e}"))
     };
     let io = |e: std::io::Error| ApiError::App(AppError::Internal(format!("spooling: {e}")));
+    let ended = std::rc::Rc::new(std::cell::Cell::new(false));
+    let payload = Watched {
+        inner: payload,
+        ended: ended.clone(),
+    };
     let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
     let mut total = 0usize;
     let mut count = 0usize;
-    while let Some(part) = parts.next().await {
+    while let Some(part) = or_truncated(parts.next(), &ended).await? {
         let mut part = part.map_err(malformed)?;
         count += 1;
         if count > MAX_PARTS {
@@ -350,7 +394,7 @@ async fn read_multipart(
                     .await
                     .map_err(io)?;
                 let mut spooled = spooled;
-                while let Some(chunk) = part.next().await {
+                while let Some(chunk) = or_truncated(part.next(), &ended).await? {
                     let chunk = chunk.map_err(malformed)?;
                     total += chunk.len();
                     if total > limit {
@@ -369,7 +413,7 @@ async fn read_multipart(
             }
             (file, _) => {
                 let mut value = Vec::new();
-                while let Some(chunk) = part.next().await {
+                while let Some(chunk) = or_truncated(part.next(), &ended).await? {
                     let chunk = chunk.map_err(malformed)?;
                     total += chunk.len();
                     if total > limit {

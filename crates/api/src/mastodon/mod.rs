@@ -7,7 +7,7 @@ mod instance;
 mod markers;
 mod media;
 mod notifications;
-mod oauth;
+pub(crate) mod oauth;
 pub mod paging;
 mod reports;
 mod search;

@@ -110,7 +110,7 @@ fn token_request(
 }
 
 /// Standard base64 decoding, for HTTP Basic credentials.
-fn base64_decode(s: &str) -> Option<String> {
+pub(crate) fn base64_decode(s: &str) -> Option<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut bits: u32 = 0;
     let mut n = 0;

@@ -258,7 +258,7 @@ pub fn parse_event(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::NaiveDateTime;
     use interspace_app::events::Event;
@@ -269,7 +269,7 @@ mod tests {
             .naive_utc()
     }
 
-    fn account(uri: &str, username: &str, actor_type: &str) -> Account {
+    pub(crate) fn account(uri: &str, username: &str, actor_type: &str) -> Account {
         let domain = Url::parse(uri)
             .expect("account uri")
             .host_str()
