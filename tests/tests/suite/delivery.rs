@@ -593,3 +593,51 @@ async fn deliveries_keep_order_per_object_and_a_refusal_blocks_nothing() {
     peer.stop().await;
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_posts_delete_reaches_only_its_audience() {
+    let a = TestInstance::spawn(0).await;
+    let alice = a.user("alice").await;
+    let (early, late) = (FakePeer::start().await, FakePeer::start().await);
+    for peer in [&early, &late] {
+        peer.add_person("mallory");
+        peer.answer("/inbox", 202);
+    }
+    let settled = || async {
+        let (pending, _, events) = interspace_app::outbox::depth(&a.ctx).await.ok()?;
+        (pending == 0 && events == 0).then_some(())
+    };
+    assert_eq!(follow_from(&early, &a, 1).await, 202);
+    wait_until("the first Accept", DEADLINE, settled).await;
+    let (_, post) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": "for my followers", "visibility": "private"}),
+        )
+        .await;
+    let uri = post["uri"].as_str().expect("uri").to_string();
+    wait_until("the post to go out", DEADLINE, settled).await;
+    // A follower who came after the post never hears of it, not even of its deletion.
+    assert_eq!(follow_from(&late, &a, 2).await, 202);
+    wait_until("the second Accept", DEADLINE, settled).await;
+    a.delete(
+        &alice.token,
+        &format!("/api/v1/statuses/{}", post["id"].as_str().expect("id")),
+    )
+    .await;
+    wait_until("the Delete to go out", DEADLINE, settled).await;
+    let about = |peer: &FakePeer| {
+        peer.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.body.contains(&uri))
+            .filter_map(|r| serde_json::from_str::<Value>(&r.body).ok())
+            .filter_map(|j| j["type"].as_str().map(String::from))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(about(&early), vec!["Create", "Delete"]);
+    assert_eq!(about(&late), Vec::<String>::new());
+    early.stop().await;
+    late.stop().await;
+    a.stop().await;
+}

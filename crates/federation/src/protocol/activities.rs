@@ -96,23 +96,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let (status, author, mentioned, tags) =
                 remote::status_for_delivery(ctx, &e.subject_id).await?;
             let (to, cc) = addressing(&status.visibility, &author, &mentioned);
-            let mut inboxes = recipients(ctx, &author, &status.visibility, &mentioned).await?;
-            if e.kind != "status.create"
-                && matches!(status.visibility.as_str(), "private" | "direct")
-            {
-                // A private post's Update or Delete goes where its Create went (also to a
-                // follower who left since: they hold a copy) and to whom it now mentions,
-                // never to a follower who came later.
-                inboxes = outbox::audience_of(ctx, &format!("{}/activity", status.uri)).await?;
-                inboxes.extend(
-                    mentioned
-                        .iter()
-                        .filter(|a| !a.is_local())
-                        .map(shared_or_own),
-                );
-                inboxes.sort();
-                inboxes.dedup();
-            }
+            let inboxes = recipients(ctx, &author, &status, &e.kind, &mentioned).await?;
             let (id, json) = match e.kind.as_str() {
                 "status.delete" => {
                     let id = format!("{}#delete", status.uri);
@@ -373,15 +357,21 @@ pub fn addressing(
     }
 }
 
-/// The inboxes a post goes to: remote followers (except for direct messages) and the remote
-/// accounts it mentions; each shared inbox once.
+/// The inboxes a post's activity goes to: remote followers (except for direct messages), or,
+/// for the Update or Delete of a private post, where its Create went (also a follower who left
+/// since: they hold a copy; never one who came later); and the remote accounts it mentions.
+/// Each shared inbox once.
 async fn recipients(
     ctx: &AppContext,
     author: &Account,
-    visibility: &str,
+    status: &interspace_app::statuses::StatusRow,
+    kind: &str,
     mentioned: &[Account],
 ) -> AppResult<Vec<String>> {
-    let mut inboxes = if visibility == "direct" {
+    let private = matches!(status.visibility.as_str(), "private" | "direct");
+    let mut inboxes = if kind != "status.create" && private {
+        outbox::audience_of(ctx, &format!("{}/activity", status.uri)).await?
+    } else if status.visibility == "direct" {
         vec![]
     } else {
         follows::remote_follower_inboxes(ctx, &author.id).await?
