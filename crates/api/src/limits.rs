@@ -98,18 +98,23 @@ impl RateLimits {
         if !trusted(&peer) {
             return Some(peer);
         }
-        let forwarded: Vec<IpAddr> = req
+        // Read from the right (what our proxies appended) up to the first entry that is not an
+        // address: whatever a client wrote to the left of that is not believed.
+        let entries: Vec<&str> = req
             .headers()
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
+            .collect();
+        let forwarded: Vec<IpAddr> = entries
+            .iter()
+            .rev()
             .map_while(|a| a.trim().parse::<IpAddr>().ok())
             .collect();
         forwarded
             .iter()
-            .rev()
             .find(|ip| !trusted(ip))
-            .or(forwarded.first())
+            .or(forwarded.last())
             .copied()
             .or(Some(peer))
     }
@@ -344,6 +349,16 @@ mod tests {
         assert_eq!(
             from("10.0.0.2", Some("garbage"), &proxied),
             Some(ip("10.0.0.2"))
+        );
+        // Garbage written by the client does not hide what the proxy appended.
+        assert_eq!(
+            from("10.0.0.2", Some("6.6.6.6, garbage, 1.2.3.4"), &proxied),
+            Some(ip("1.2.3.4"))
+        );
+        // Only proxies: the farthest one is the client.
+        assert_eq!(
+            from("10.0.0.2", Some("10.0.0.9, 10.0.0.3"), &proxied),
+            Some(ip("10.0.0.9"))
         );
         assert_eq!(
             from("8.8.8.8", Some("1.2.3.4"), &proxied),
