@@ -177,12 +177,17 @@ async fn run() {
         n / 2,
         elapsed.as_secs_f64()
     );
+    let mut other: Vec<u16> = statuses
+        .iter()
+        .copied()
+        .filter(|s| ![200, 400, 503].contains(s))
+        .collect();
+    other.sort_unstable();
     println!(
-        "answers: {} ok, {} invalid_grant, {} busy (503), {} other",
+        "answers: {} ok, {} invalid_grant, {} busy (503), other {other:?} (0: no answer)",
         count(200),
         count(400),
         count(503),
-        n - count(200) - count(400) - count(503)
     );
     println!(
         "server RSS: {} MiB before, {} MiB peak during the burst (VmHWM {} MiB)",

@@ -1,9 +1,10 @@
-//! Password hashing with argon2id, off the async threads, under a bound.
+//! Password hashing with argon2id, on two threads of its own, under a bound.
 //!
 //! Parameters: the argon2 crate's defaults, which are OWASP's recommendation for argon2id:
 //! m = 19 MiB, t = 2 iterations, p = 1 lane (about 20 ms of one core here). Each hash in
-//! flight holds its 19 MiB, so at most [`Hashing::PERMITS`] run at once and at most
-//! [`Hashing::QUEUE`] more wait; beyond that the caller gets `Unavailable` (503 with
+//! flight holds its 19 MiB, so hashes run on [`Hashing::PERMITS`] long-lived threads (their
+//! memory is reused: a pool of short-lived blocking threads would each keep its own), at most
+//! [`Hashing::QUEUE`] more wait, and beyond that the caller gets `Unavailable` (503 with
 //! `Retry-After`) at once. A login for an unknown name verifies against a dummy hash under the
 //! same bound, so it costs the same time and memory as a known one.
 
@@ -13,43 +14,64 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::Semaphore;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 /// A valid argon2id hash (of nothing anyone knows) with the default parameters: what an
 /// unknown login is verified against.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo";
 
-/// The bound on concurrent argon2 work of one instance (one per [`crate::AppContext`]).
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The bound on argon2 work of one instance (one per [`crate::AppContext`]).
+#[derive(Default)]
 pub struct Hashing {
-    permits: Semaphore,
+    /// The hashing threads' queue, started on first use; they end when this is dropped.
+    queue: OnceLock<Mutex<mpsc::Sender<Job>>>,
     /// Hashes running or waiting.
-    admitted: AtomicUsize,
+    admitted: Arc<AtomicUsize>,
 }
 
-impl Default for Hashing {
-    fn default() -> Self {
-        Self {
-            permits: Semaphore::new(Self::PERMITS),
-            admitted: AtomicUsize::new(0),
-        }
-    }
-}
+/// Gives its place back when the work ends (also when its caller has gone away meanwhile).
+struct Admitted(Arc<AtomicUsize>);
 
-/// Gives its place back when the work ends or its caller goes away.
-struct Admitted<'a>(&'a AtomicUsize);
-
-impl Drop for Admitted<'_> {
+impl Drop for Admitted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl Hashing {
-    /// Hashes computed at once.
+    /// Hashes computed at once (threads).
     pub const PERMITS: usize = 2;
-    /// Hashes that may wait for a permit.
+    /// Hashes that may wait for a thread.
     pub const QUEUE: usize = 8;
+
+    fn queue(&self) -> &Mutex<mpsc::Sender<Job>> {
+        self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<Job>();
+            let rx = Arc::new(Mutex::new(rx));
+            for _ in 0..Self::PERMITS {
+                let rx = rx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("argon2".into())
+                    .spawn(move || loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match next {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "cannot start a password hashing thread");
+                }
+            }
+            Mutex::new(tx)
+        })
+    }
 
     async fn run<T: Send + 'static>(
         &self,
@@ -61,15 +83,21 @@ impl Hashing {
                 "too many password checks at once".into(),
             ));
         }
-        let _place = Admitted(&self.admitted);
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))
+        let place = Admitted(self.admitted.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let out = work();
+            // The place is free before the caller hears: it may ask again at once.
+            drop(place);
+            let _ = tx.send(out);
+        });
+        self.queue()
+            .lock()
+            .map_err(|_| AppError::Internal("password hashing queue".into()))?
+            .send(job)
+            .map_err(|_| AppError::Internal("password hashing threads are gone".into()))?;
+        rx.await
+            .map_err(|_| AppError::Internal("password hashing failed".into()))
     }
 
     pub async fn hash(&self, password: &str) -> AppResult<String> {
