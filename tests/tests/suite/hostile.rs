@@ -649,3 +649,174 @@ async fn bodies_and_forms_are_bounded_and_malformed_ones_refused() {
     assert_eq!(left, 0, "spooled uploads are removed");
     a.stop().await;
 }
+
+/// What one activity may hold (`protocol::limits`): past a bound it is refused with 400 and
+/// nothing in it is stored; at the bound it is accepted. An Announce costs a bounded number of
+/// fetches whatever the object names, and served collection pages are bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_one_activity_may_hold_is_bounded() {
+    use interspace_federation::protocol::limits;
+    let a = TestInstance::spawn(0).await;
+    let alice = a.user("alice").await;
+    let peer = FakePeer::start().await;
+    let mallory = peer.add_person("mallory");
+    let mallory_id = mallory["id"].as_str().expect("id").to_string();
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let addressees = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("{}/users/x{i}", peer.base))
+            .collect()
+    };
+    let hashtags = |n: usize| -> Vec<serde_json::Value> {
+        (0..n)
+            .map(|i| json!({ "type": "Hashtag", "name": format!("#t{i}"), "href": format!("{}/tags/t{i}", peer.base) }))
+            .collect()
+    };
+    let images = |n: usize| -> Vec<serde_json::Value> {
+        (0..n)
+            .map(|i| json!({ "type": "Document", "mediaType": "image/png", "url": format!("{}/m/{i}.png", peer.base) }))
+            .collect()
+    };
+    let mut n = 0;
+    let mut create = |field: &str, value: serde_json::Value| {
+        n += 1;
+        let mut note = json!({
+            "id": format!("{}/notes/{n}", peer.base), "type": "Note",
+            "attributedTo": mallory_id, "content": format!("note {n}"), "to": [public],
+        });
+        note[field] = value;
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/creates/{n}", peer.base), "type": "Create",
+            "actor": mallory_id, "to": [public], "object": note,
+        })
+    };
+    let long = |n: usize| json!("x".repeat(n));
+    let mut cases = vec![
+        (
+            "cc",
+            // `to` holds the public collection: the bound counts it.
+            json!(addressees(limits::MAX_ADDRESSEES - 1)),
+            json!(addressees(limits::MAX_ADDRESSEES)),
+        ),
+        (
+            "tag",
+            json!(hashtags(limits::MAX_TAGS)),
+            json!(hashtags(limits::MAX_TAGS + 1)),
+        ),
+        (
+            "attachment",
+            json!(images(limits::MAX_ATTACHMENTS)),
+            json!(images(limits::MAX_ATTACHMENTS + 1)),
+        ),
+        (
+            "summary",
+            long(limits::MAX_SUMMARY),
+            long(limits::MAX_SUMMARY + 1),
+        ),
+    ];
+    cases.push((
+        "content",
+        long(limits::MAX_CONTENT),
+        long(limits::MAX_CONTENT + 1),
+    ));
+    let stored = || async {
+        let (_, tl) = a
+            .get(
+                &alice.token,
+                "/api/v1/timelines/public?remote=true&limit=40",
+            )
+            .await;
+        tl.as_array().map(Vec::len).unwrap_or(0)
+    };
+    for (field, at, past) in cases {
+        let before = stored().await;
+        let refused = create(field, past);
+        assert_eq!(
+            peer.deliver(&mallory_id, &a, "/inbox", &refused).await,
+            400,
+            "{field} past its bound"
+        );
+        assert_eq!(
+            stored().await,
+            before,
+            "nothing of a refused activity is stored"
+        );
+        let accepted = create(field, at);
+        assert_eq!(
+            peer.deliver(&mallory_id, &a, "/inbox", &accepted).await,
+            202,
+            "{field} at its bound"
+        );
+        assert_eq!(stored().await, before + 1, "{field} at its bound is stored");
+    }
+
+    // An Announce fetches its object and that object's author, and nothing it names further
+    // (replies, mentions, attachments are not followed); a fetched object past a bound is not
+    // stored.
+    let chain: Vec<String> = (0..50)
+        .map(|i| format!("{}/notes/chain{i}", peer.base))
+        .collect();
+    for (i, uri) in chain.iter().enumerate() {
+        peer.put(
+            &uri[peer.base.len()..],
+            "application/activity+json",
+            &json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": uri, "type": "Note", "attributedTo": mallory_id, "to": [public],
+                "content": "link in a chain", "inReplyTo": chain.get(i + 1),
+                "tag": addressees(100).iter().map(|h| json!({"type": "Mention", "href": h})).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    let fetched_before = peer.requests().len();
+    let announce = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/announces/1", peer.base), "type": "Announce", "actor": mallory_id,
+        "to": [public], "object": chain[0],
+    });
+    assert_eq!(
+        peer.deliver(&mallory_id, &a, "/inbox", &announce).await,
+        202
+    );
+    let fetches = peer.requests().len() - fetched_before;
+    assert!(
+        (1..=2).contains(&fetches),
+        "an Announce cost {fetches} fetches"
+    );
+    let bloated = format!("{}/notes/bloated", peer.base);
+    peer.put(
+        "/notes/bloated",
+        "application/activity+json",
+        &json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": bloated, "type": "Note", "attributedTo": mallory_id, "to": [public],
+            "content": "x".repeat(limits::MAX_CONTENT + 1),
+        }),
+    );
+    let before = stored().await;
+    let announce = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/announces/2", peer.base), "type": "Announce", "actor": mallory_id,
+        "to": [public], "object": bloated,
+    });
+    // Acknowledged (what the origin served is final, a retry would fetch the same), unstored.
+    assert_eq!(
+        peer.deliver(&mallory_id, &a, "/inbox", &announce).await,
+        202
+    );
+    assert_eq!(stored().await, before);
+
+    // Collection pages we serve: a number from 1 to 100,000, at most one page of items.
+    for page in ["0", "-1", "100001", "99999999999999999999", "x"] {
+        let res = interspace_tests::http()
+            .get(a.at(&format!("/users/alice/followers?page={page}")))
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(res.status(), 400, "page={page}");
+    }
+    peer.stop().await;
+    a.stop().await;
+}

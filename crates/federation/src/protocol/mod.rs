@@ -3,4 +3,5 @@
 pub mod activities;
 pub mod actor;
 pub mod context;
+pub mod limits;
 pub mod values;

@@ -3,6 +3,7 @@
 //! within an hour, Digest matching); replays of an activity id are no-ops.
 
 use super::auth;
+use crate::protocol::limits;
 use crate::protocol::values::{id_of, is_public, strings};
 use crate::signatures::SignedRequest;
 use crate::{Data, FederationError};
@@ -19,16 +20,6 @@ use url::Url;
 
 /// Largest activity accepted (actix answers 413 beyond it).
 pub const MAX_BODY: usize = 1024 * 1024;
-/// Deepest JSON nesting accepted.
-const MAX_DEPTH: usize = 32;
-
-fn depth(v: &Value) -> usize {
-    match v {
-        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
-        Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
-}
 
 fn same_origin(a: &Url, b: &Url) -> bool {
     crate::objects::actor::same_origin(a, b)
@@ -42,11 +33,8 @@ pub async fn post(
     let ctx = data.app_data();
     let activity: Value = serde_json::from_slice(&body)
         .map_err(|e| FederationError::BadRequest(format!("not JSON: {e}")))?;
-    if depth(&activity) > MAX_DEPTH {
-        return Err(FederationError::BadRequest(
-            "the activity is nested too deeply".into(),
-        ));
-    }
+    limits::check(&activity)
+        .map_err(|reason| FederationError::BadRequest(format!("the activity {reason}")))?;
     let id = activity
         .get("id")
         .and_then(Value::as_str)
@@ -630,6 +618,8 @@ pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), Federatio
     }
     let fetched = activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
     let object = fetched.object;
+    limits::check(&object)
+        .map_err(|reason| FederationError::BadRequest(format!("the fetched object {reason}")))?;
     if id_of(&object) != Some(uri) {
         return Err(FederationError::BadRequest(
             "the fetched object has another id".into(),
