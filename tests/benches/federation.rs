@@ -164,34 +164,12 @@ async fn fan_out() {
             let name = format!("follower{i}x{k}");
             let account = interspace_db::accounts::upsert_remote_account(
                 &mut conn,
-                &interspace_db::accounts::NewAccount {
-                    id: interspace_core::ids::new_id(),
-                    username: name.clone(),
-                    domain: Some(r.domain.clone()),
-                    actor_type: "Person".into(),
-                    display_name: name.clone(),
-                    note: String::new(),
-                    uri: r.at(&format!("/users/{name}")),
-                    url: None,
-                    inbox_url: r.at(&format!("/users/{name}/inbox")),
-                    shared_inbox_url: Some(r.at("/inbox")),
-                    outbox_url: None,
-                    followers_url: None,
-                    following_url: None,
-                    public_key_pem: String::new(),
-                    private_key_pem: None,
-                    locked: false,
-                    discoverable: false,
-                    fields: "[]".into(),
-                    skills: "[]".into(),
-                    home_space_uri: None,
-                    avatar_url: None,
-                    header_url: None,
-                    created_at: ts,
-                    updated_at: ts,
-                    fetched_at: Some(ts),
-                    bot: false,
-                },
+                &interspace_tests::remote_person(
+                    r.url.trim_end_matches('/'),
+                    &name,
+                    &r.at(&format!("/users/{name}/inbox")),
+                    Some(&r.at("/inbox")),
+                ),
             )
             .await
             .expect("follower account");

@@ -4,6 +4,7 @@
 //! `TEST_DATABASE_URL` (a server's admin URL) is set.
 
 pub mod peer;
+pub mod process;
 pub mod signatures;
 pub mod ws;
 
@@ -533,5 +534,44 @@ impl TestInstance {
         let res = req.send().await.expect("post");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// A remote Person at `base` (`http://host:port`) named `name`, as it would be stored once
+/// fetched: for tests and benchmarks that write many followers straight into a database.
+pub fn remote_person(
+    base: &str,
+    name: &str,
+    inbox: &str,
+    shared_inbox: Option<&str>,
+) -> interspace_db::accounts::NewAccount {
+    let ts = interspace_db::now();
+    interspace_db::accounts::NewAccount {
+        id: interspace_core::ids::new_id(),
+        username: name.into(),
+        domain: Some(base.trim_start_matches("http://").to_string()),
+        actor_type: "Person".into(),
+        display_name: name.into(),
+        note: String::new(),
+        uri: format!("{base}/users/{name}"),
+        url: None,
+        inbox_url: inbox.into(),
+        shared_inbox_url: shared_inbox.map(String::from),
+        outbox_url: None,
+        followers_url: None,
+        following_url: None,
+        public_key_pem: String::new(),
+        private_key_pem: None,
+        locked: false,
+        discoverable: false,
+        fields: "[]".into(),
+        skills: "[]".into(),
+        home_space_uri: None,
+        avatar_url: None,
+        header_url: None,
+        created_at: ts,
+        updated_at: ts,
+        fetched_at: Some(ts),
+        bot: false,
     }
 }

@@ -2,9 +2,9 @@
 //! killed with deliveries queued.
 
 use interspace_tests::peer::FakePeer;
-use interspace_tests::{http, run_cli, wait_until, TestCluster, TestDb, TestInstance};
+use interspace_tests::process::Served;
+use interspace_tests::{http, wait_until, TestCluster, TestDb, TestInstance};
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -280,73 +280,25 @@ async fn a_blocked_domain_is_cut_off() {
     cluster.shutdown().await;
 }
 
-/// A free loopback port (bound, then released for the process that will use it).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
     let b = TestInstance::spawn(1).await;
     let bob = b.user("bob").await;
     let db = TestDb::create().await;
-    let port = free_port();
-    let base = format!("http://localhost:{port}");
-    let media = db.media.display().to_string();
-    let env: Vec<(&str, String)> = vec![
-        ("INTERSPACE__SERVER__BIND", format!("127.0.0.1:{port}")),
-        ("INTERSPACE__SERVER__DOMAIN", format!("localhost:{port}")),
-        ("INTERSPACE__DATABASE__URL", db.url.clone()),
-        ("INTERSPACE__FEDERATION__ALLOW_HTTP", "true".into()),
-        (
-            "INTERSPACE__FEDERATION__ALLOWED_PRIVATE_NETWORKS",
-            "127.0.0.0/8,::1/128".into(),
-        ),
-        ("INTERSPACE__FEDERATION__RETRY_BASE_SECONDS", "0.2".into()),
-        ("INTERSPACE__MEDIA__PATH", media),
-    ];
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let added = run_cli(
-        &[
-            "member",
-            "add",
-            "alice",
-            "--email",
-            "alice@example.org",
-            "--password",
-            "alice-password-1",
-        ],
-        &env_refs,
-    );
+    let mut a = Served::new(&db);
+    let added = a.cli(&[
+        "member",
+        "add",
+        "alice",
+        "--email",
+        "alice@example.org",
+        "--password",
+        "alice-password-1",
+    ]);
     assert!(added.status.success(), "{added:?}");
-    let serve = || {
-        let mut cmd = Command::new(interspace_tests::interspace_bin());
-        cmd.arg("serve")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (k, v) in &env {
-            cmd.env(k, v);
-        }
-        cmd.spawn().expect("spawn serve")
-    };
-    let up = || async {
-        wait_until("A to answer", DEADLINE, || async {
-            let r = http().get(format!("{base}/healthz")).send().await.ok()?;
-            (r.status() == 200).then_some(())
-        })
-        .await
-    };
-    let mut a = serve();
-    up().await;
+    a.start().await;
 
-    let alice_at_b = b
-        .resolve(&bob.token, &format!("alice@localhost:{port}"))
-        .await;
+    let alice_at_b = b.resolve(&bob.token, &format!("alice@{}", a.domain)).await;
     b.post(
         &bob.token,
         &format!("/api/v1/accounts/{alice_at_b}/follow"),
@@ -366,43 +318,10 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
 
     // B goes down; alice posts three times; A queues, retries, and is killed outright.
     let b_down = b.stop_keeping_data().await;
-    let token = {
-        let (id, secret): (String, String) = {
-            let app: Value = http()
-                .post(format!("{base}/api/v1/apps"))
-                .json(&json!({"client_name": "t", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"}))
-                .send()
-                .await
-                .expect("apps")
-                .json()
-                .await
-                .expect("json");
-            (
-                app["client_id"].as_str().expect("id").into(),
-                app["client_secret"].as_str().expect("secret").into(),
-            )
-        };
-        let t: Value = http()
-            .post(format!("{base}/oauth/token"))
-            .form(&[
-                ("grant_type", "password"),
-                ("username", "alice"),
-                ("password", "alice-password-1"),
-                ("client_id", &id),
-                ("client_secret", &secret),
-                ("scope", "read write"),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("json");
-        t["access_token"].as_str().expect("token").to_string()
-    };
+    let token = a.token("alice", "alice-password-1").await;
     for n in 1..=3 {
         let res = http()
-            .post(format!("{base}/api/v1/statuses"))
+            .post(format!("{}/api/v1/statuses", a.base))
             .bearer_auth(&token)
             .json(&json!({"status": format!("queued {n}")}))
             .send()
@@ -414,7 +333,7 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
         "A to have the three deliveries queued",
         DEADLINE,
         || async {
-            let out = run_cli(&["queue"], &env_refs);
+            let out = a.cli(&["queue"]);
             let text = String::from_utf8_lossy(&out.stdout).to_string();
             let retried = text
                 .lines()
@@ -423,12 +342,10 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
         },
     )
     .await;
-    a.kill().expect("kill -9");
-    a.wait().expect("reaped");
+    a.kill();
 
     // A comes back, then B: each post arrives, once.
-    let mut a = serve();
-    up().await;
+    a.start().await;
     let b = b_down.start().await;
     let home = wait_until("B to get the three posts", DEADLINE, || async {
         let (_, home) = b.get(&bob.token, "/api/v1/timelines/home").await;
@@ -443,10 +360,7 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
         vec!["<p>queued 1</p>", "<p>queued 2</p>", "<p>queued 3</p>"]
     );
     wait_until("A's queue to drain", DEADLINE, || async {
-        let out = run_cli(&["queue"], &env_refs);
-        String::from_utf8_lossy(&out.stdout)
-            .contains("pending: 0")
-            .then_some(())
+        (a.pending() == Some(0)).then_some(())
     })
     .await;
     let metrics = http()
@@ -465,11 +379,137 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum();
     assert_eq!(inbox_posts, 3, "exactly one POST per post: {metrics}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &a.id().to_string()])
-        .status();
-    let _ = a.wait();
+    drop(a);
     b.stop().await;
+}
+
+/// A post to 10,000 followers, each with an inbox of their own on a counting peer; the sender
+/// is killed with `kill -9` while it delivers, and restarted. Every inbox gets the post; an
+/// inbox gets it twice only if its POST was in flight at the kill (at most the worker's
+/// concurrency).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_queued_deliveries_survive_kill_9() {
+    const FOLLOWERS: usize = 10_000;
+    let peer = FakePeer::start().await;
+    let db = TestDb::create().await;
+    let mut a = Served::new(&db);
+    let added = a.cli(&[
+        "member",
+        "add",
+        "alice",
+        "--email",
+        "alice@example.org",
+        "--password",
+        "alice-password-1",
+    ]);
+    assert!(added.status.success(), "{added:?}");
+    for i in 0..FOLLOWERS {
+        peer.answer(&format!("/inbox/{i}"), 202);
+    }
+    // The followers are written straight into A's database, as if each had followed.
+    let clock = std::time::Instant::now();
+    {
+        let pool = interspace_db::DbPool::connect(&db.url, 2)
+            .await
+            .expect("pool");
+        let mut conn = pool.begin().await.expect("begin");
+        let alice = interspace_db::accounts::find_local_account_by_username(&mut conn, "alice")
+            .await
+            .expect("find")
+            .expect("alice");
+        let ts = interspace_db::now();
+        for i in 0..FOLLOWERS {
+            let name = format!("f{i}");
+            let account = interspace_db::accounts::upsert_remote_account(
+                &mut conn,
+                &interspace_tests::remote_person(
+                    &peer.base,
+                    &name,
+                    &format!("{}/inbox/{i}", peer.base),
+                    None,
+                ),
+            )
+            .await
+            .expect("account");
+            interspace_db::follows::upsert_follow(
+                &mut conn,
+                &interspace_db::follows::Follow {
+                    id: interspace_core::ids::new_id(),
+                    account_id: account.id,
+                    target_account_id: alice.id.clone(),
+                    uri: None,
+                    accepted: true,
+                    show_reblogs: true,
+                    notify: false,
+                    created_at: ts,
+                    updated_at: ts,
+                },
+            )
+            .await
+            .expect("follow");
+        }
+        conn.commit().await.expect("commit");
+        pool.close();
+    }
+    let written = clock.elapsed();
+    a.start().await;
+    let token = a.token("alice", "alice-password-1").await;
+    let clock = std::time::Instant::now();
+    let res = http()
+        .post(format!("{}/api/v1/statuses", a.base))
+        .bearer_auth(&token)
+        .json(&json!({"status": "to ten thousand"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    let received = || {
+        peer.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path_and_query.starts_with("/inbox/"))
+            .map(|r| r.path_and_query)
+            .collect::<Vec<_>>()
+    };
+    let before_kill = wait_until("A to be delivering", Duration::from_secs(120), || async {
+        let n = received().len();
+        (n >= 1_100).then_some(n)
+    })
+    .await;
+    a.kill();
+    assert!(
+        before_kill < FOLLOWERS,
+        "every delivery was done before the kill: nothing was tested"
+    );
+
+    a.start().await;
+    wait_until(
+        "every inbox to get the post",
+        Duration::from_secs(300),
+        || async {
+            let mut inboxes = received();
+            inboxes.sort_unstable();
+            inboxes.dedup();
+            (inboxes.len() == FOLLOWERS).then_some(())
+        },
+    )
+    .await;
+    wait_until("A's queue to drain", DEADLINE, || async {
+        (a.pending() == Some(0)).then_some(())
+    })
+    .await;
+    let all = received();
+    let twice = all.len() - FOLLOWERS;
+    eprintln!(
+        "{FOLLOWERS} followers written in {written:?}; killed after {before_kill} deliveries; \
+         all delivered {:?} after the post, {twice} twice",
+        clock.elapsed()
+    );
+    assert!(
+        twice <= 16,
+        "{twice} inboxes got the post twice (killed after {before_kill} deliveries)"
+    );
+    drop(a);
+    peer.stop().await;
 }
 
 /// The deliveries A still has for the peer's shared inbox: (activity type, attempts, state).
