@@ -4,6 +4,7 @@
 //! `TEST_DATABASE_URL` (a server's admin URL) is set.
 
 pub mod peer;
+pub mod pg_cluster;
 pub mod process;
 pub mod signatures;
 pub mod ws;
@@ -55,18 +56,7 @@ enum Cleanup {
 impl TestDb {
     pub async fn create() -> Self {
         match postgres_admin_url() {
-            Some(admin) => {
-                let name = unique_name();
-                let url = interspace_db::admin::create_database(&admin, &name)
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot create test database on {admin}: {e}"));
-                let media = std::env::temp_dir().join(&name).join("media");
-                Self {
-                    url,
-                    media,
-                    cleanup: Cleanup::Postgres { admin, name },
-                }
-            }
+            Some(admin) => Self::create_on(&admin).await,
             None => {
                 let dir = std::env::temp_dir().join(unique_name());
                 std::fs::create_dir_all(&dir).expect("temp dir");
@@ -77,6 +67,21 @@ impl TestDb {
                     cleanup: Cleanup::Dir(dir),
                 }
             }
+        }
+    }
+
+    /// A fresh database on the PostgreSQL server at `admin` (an admin URL).
+    pub async fn create_on(admin: &str) -> Self {
+        let admin = admin.to_string();
+        let name = unique_name();
+        let url = interspace_db::admin::create_database(&admin, &name)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database on {admin}: {e}"));
+        let media = std::env::temp_dir().join(&name).join("media");
+        Self {
+            url,
+            media,
+            cleanup: Cleanup::Postgres { admin, name },
         }
     }
 }

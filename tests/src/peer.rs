@@ -218,6 +218,21 @@ impl FakePeer {
         path: &str,
         activity: &Value,
     ) -> u16 {
+        self.deliver_answered(actor_id, to, path, activity)
+            .await
+            .expect("deliver")
+            .status()
+            .as_u16()
+    }
+
+    /// [`Self::deliver`], with the whole answer (or the connection's error).
+    pub async fn deliver_answered(
+        &self,
+        actor_id: &str,
+        to: &crate::TestInstance,
+        path: &str,
+        activity: &Value,
+    ) -> reqwest::Result<reqwest::Response> {
         let body = activity.to_string().into_bytes();
         let mut req = crate::http()
             .post(to.at(path))
@@ -233,12 +248,7 @@ impl FakePeer {
         ) {
             req = req.header(k, v);
         }
-        req.body(body)
-            .send()
-            .await
-            .expect("deliver")
-            .status()
-            .as_u16()
+        req.body(body).send().await
     }
 
     pub fn requests(&self) -> Vec<Recorded> {

@@ -2,7 +2,7 @@
 //! queue the federation worker drains.
 
 use crate::domains::{self, Restrictions};
-use crate::{AppContext, AppResult};
+use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
 use interspace_core::ids::new_id;
 pub use interspace_db::outbox::{Delivery, OutboxEvent};
@@ -191,14 +191,58 @@ pub async fn claim(ctx: &AppContext, activity_id: &str) -> AppResult<Claim> {
     Ok(db_outbox::claim_activity(&mut conn, activity_id, ts, ts - CLAIM_LIFETIME).await?)
 }
 
+/// The processing of a claimed activity committed: its id counts as seen from now on.
 pub async fn finished(ctx: &AppContext, activity_id: &str) -> AppResult<()> {
-    let mut conn = ctx.db.get().await?;
-    Ok(db_outbox::finish_activity(&mut conn, activity_id).await?)
+    end_claim(ctx, activity_id, ClaimEnd::Processed).await
 }
 
+/// The processing of a claimed activity failed: the claim is given back, so that the sender's
+/// retry is processed.
 pub async fn released(ctx: &AppContext, activity_id: &str) -> AppResult<()> {
+    end_claim(ctx, activity_id, ClaimEnd::Released).await
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ClaimEnd {
+    Processed,
+    Released,
+}
+
+/// How often a claim that could not be ended (the database was away) is tried again.
+const END_CLAIM_RETRY_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Ends a claim. When the database cannot be reached, the end goes on in the background until
+/// it can: otherwise the sender's retries would be refused as busy until the claim went stale.
+async fn end_claim(ctx: &AppContext, activity_id: &str, end: ClaimEnd) -> AppResult<()> {
+    match end_claim_once(ctx, activity_id, end).await {
+        Err(AppError::Unavailable(why)) => {
+            tracing::info!(activity_id, ?end, %why, "the claim ends once the database answers");
+            let (ctx, activity_id) = (ctx.clone(), activity_id.to_string());
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                while started.elapsed() < CLAIM_LIFETIME.to_std().unwrap_or_default() {
+                    tokio::select! {
+                        _ = ctx.stopped() => return,
+                        _ = tokio::time::sleep(END_CLAIM_RETRY_EVERY) => {}
+                    }
+                    if end_claim_once(&ctx, &activity_id, end).await.is_ok() {
+                        return;
+                    }
+                }
+            });
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+async fn end_claim_once(ctx: &AppContext, activity_id: &str, end: ClaimEnd) -> AppResult<()> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_outbox::release_activity(&mut conn, activity_id).await?)
+    match end {
+        ClaimEnd::Processed => db_outbox::finish_activity(&mut conn, activity_id).await?,
+        ClaimEnd::Released => db_outbox::release_activity(&mut conn, activity_id).await?,
+    }
+    Ok(())
 }
 
 /// The inboxes an activity went to: a later Update or Delete of a private object goes there

@@ -71,14 +71,20 @@ impl From<diesel::result::Error> for DbError {
 /// Whether a database error message says the database is busy or going away (a retry later
 /// succeeds), by SQLite's and PostgreSQL's own wording.
 fn is_passing(message: &str) -> bool {
-    const PASSING: [&str; 7] = [
+    const PASSING: [&str; 11] = [
         "database is locked",
         "database table is locked",
         "database is busy",
         "terminating connection",
         "the database system is shutting down",
         "the database system is starting up",
+        "the database system is not yet accepting connections",
         "too many clients already",
+        // The connection itself went away (the server died or restarted): tokio-postgres's
+        // words for an error without SQLSTATE.
+        "connection closed",
+        "error communicating with the server",
+        "connection reset",
     ];
     let message = message.to_ascii_lowercase();
     PASSING.iter().any(|p| message.contains(p))
@@ -161,6 +167,8 @@ mod tests {
             "FATAL: terminating connection due to administrator command",
             "the database system is shutting down",
             "sorry, too many clients already",
+            "connection closed",
+            "error communicating with the server: Connection reset by peer (os error 104)",
         ] {
             assert!(
                 matches!(db_error(passing), DbError::Unavailable(_)),

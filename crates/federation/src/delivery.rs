@@ -7,7 +7,7 @@ use crate::protocol::activities;
 use crate::signatures::sign_post;
 use futures::StreamExt;
 use interspace_app::outbox::{self, Delivery, Outcome};
-use interspace_app::{accounts, domains, AppContext, AppResult};
+use interspace_app::{accounts, domains, AppContext, AppError, AppResult};
 use std::time::Duration;
 
 /// How often the worker looks for work when idle.
@@ -45,6 +45,8 @@ async fn tick(ctx: &AppContext, client: &HttpClient) -> AppResult<()> {
                 .await?
             }
             Ok(_) => outbox::discard(ctx, &event).await?,
+            // The database went away while building it: the event stays for the next round.
+            Err(e @ AppError::Unavailable(_)) => return Err(e),
             Err(e) => {
                 // Its subject is gone (deleted meanwhile): nothing to say any more.
                 tracing::warn!(error = %e, kind = %event.kind, "dropping outbox event");

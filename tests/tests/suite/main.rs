@@ -3,6 +3,7 @@
 
 mod actors;
 mod browser;
+mod chaos;
 mod cli;
 mod clients;
 mod delivery;
