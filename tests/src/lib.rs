@@ -57,16 +57,19 @@ impl TestDb {
     pub async fn create() -> Self {
         match postgres_admin_url() {
             Some(admin) => Self::create_on(&admin).await,
-            None => {
-                let dir = std::env::temp_dir().join(unique_name());
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = format!("sqlite://{}", dir.join("interspace.db").display());
-                Self {
-                    url,
-                    media: dir.join("media"),
-                    cleanup: Cleanup::Dir(dir),
-                }
-            }
+            None => Self::sqlite(),
+        }
+    }
+
+    /// A fresh SQLite file, whichever backend the suite runs on.
+    pub fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(unique_name());
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("interspace.db").display());
+        Self {
+            url,
+            media: dir.join("media"),
+            cleanup: Cleanup::Dir(dir),
         }
     }
 

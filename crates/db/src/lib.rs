@@ -9,6 +9,7 @@ pub mod blocks;
 pub mod domains;
 pub mod events;
 pub mod follows;
+pub mod introspect;
 pub mod invites;
 pub mod markers;
 pub mod media;

@@ -136,6 +136,70 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
     }
 }
 
+/// Columns that two released migrations gained by being edited in place: (migration version,
+/// table, column, type). A database that ran them before the edit lacks the column. PostgreSQL
+/// adds them in migration 000012 (`ADD COLUMN IF NOT EXISTS`); SQLite has no such clause, so
+/// they are added here, before that migration runs, and only where the edited migration is
+/// recorded as run (otherwise that migration adds the column itself).
+const EDITED_IN_PLACE: [(&str, &str, &str, &str); 2] = [
+    ("20261121000005", "outbox_events", "object_uri", "TEXT"),
+    (
+        "20261121000007",
+        "event_participations",
+        "reason_code",
+        "TEXT",
+    ),
+];
+const REPAIRED_BY: &str = "20261207000012";
+
+fn repair_edited_migrations(conn: &mut SqliteConnection) -> DbResult<()> {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel::{connection::SimpleConnection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count = |conn: &mut SqliteConnection, query: &str, binds: &[&str]| -> DbResult<i64> {
+        let mut query = diesel::sql_query(query).into_boxed();
+        for b in binds {
+            query = query.bind::<Text, _>(*b);
+        }
+        Ok(query.get_result::<Count>(conn)?.n)
+    };
+    let migrated = count(
+        conn,
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = ? AND name = ?",
+        &["table", "__diesel_schema_migrations"],
+    )? > 0;
+    if !migrated {
+        // A new database: its migrations make every column.
+        return Ok(());
+    }
+    let ran = |conn: &mut SqliteConnection, version: &str| -> DbResult<bool> {
+        Ok(count(
+            conn,
+            "SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE version = ?",
+            &[version],
+        )? > 0)
+    };
+    if ran(conn, REPAIRED_BY)? {
+        return Ok(());
+    }
+    for (version, table, column, kind) in EDITED_IN_PLACE {
+        let present = count(
+            conn,
+            "SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?",
+            &[table, column],
+        )? > 0;
+        if ran(conn, version)? && !present {
+            tracing::warn!(table, column, "adding a column an edited migration lacked");
+            conn.batch_execute(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    Ok(())
+}
+
 impl DbPool {
     /// Connects to `sqlite://...` or `postgres://...`; creates the SQLite file and its folder.
     pub async fn connect(url: &str, max_size: usize) -> DbResult<Self> {
@@ -273,6 +337,7 @@ impl DbPool {
                     let mut conn = SqliteConnection::establish(&path)
                         .map_err(|e| DbError::Unavailable(e.to_string()))?;
                     conn.batch_execute(SQLITE_PRAGMAS)?;
+                    repair_edited_migrations(&mut conn)?;
                     let done = conn
                         .run_pending_migrations(SQLITE_MIGRATIONS)
                         .map_err(|e| DbError::Migration(e.to_string()))?;
@@ -376,7 +441,48 @@ impl DbConn {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_path;
+    use super::*;
+
+    /// A database migrated before 000005 and 000007 were edited in place gets their columns
+    /// back, once; a fresh one migrates as before.
+    #[test]
+    fn columns_of_migrations_edited_in_place_are_repaired() {
+        use diesel::{connection::SimpleConnection, Connection, RunQueryDsl};
+        let mut conn = SqliteConnection::establish(":memory:").expect("sqlite");
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .expect("fresh");
+        let columns = |conn: &mut SqliteConnection| -> i64 {
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(
+                "SELECT (SELECT COUNT(*) FROM pragma_table_info('outbox_events') \
+                  WHERE name = 'object_uri') + (SELECT COUNT(*) FROM \
+                  pragma_table_info('event_participations') WHERE name = 'reason_code') AS n",
+            )
+            .get_result::<N>(conn)
+            .expect("count")
+            .n
+        };
+        assert_eq!(columns(&mut conn), 2);
+        // As such a database was: the columns missing, the repair not recorded.
+        conn.batch_execute(
+            "ALTER TABLE outbox_events DROP COLUMN object_uri; \
+             ALTER TABLE event_participations DROP COLUMN reason_code; \
+             DELETE FROM __diesel_schema_migrations WHERE version = '20261207000012';",
+        )
+        .expect("undo the edits");
+        assert_eq!(columns(&mut conn), 0);
+        repair_edited_migrations(&mut conn).expect("repair");
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .expect("migrate");
+        assert_eq!(columns(&mut conn), 2);
+        // Recorded: running again changes nothing.
+        repair_edited_migrations(&mut conn).expect("again");
+        assert_eq!(columns(&mut conn), 2);
+    }
 
     #[test]
     fn sqlite_urls() {

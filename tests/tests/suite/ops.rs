@@ -43,3 +43,63 @@ async fn healthz_metrics_and_idempotent_migrations() {
     assert_eq!(res.status(), 503);
     cluster.shutdown().await;
 }
+
+/// The SQLite and PostgreSQL migration trees, applied to empty databases, make the same schema:
+/// tables, columns (type family, nullability), primary keys, indexes (columns, unique,
+/// partial) and foreign keys (with what a delete does). Runs on the PostgreSQL pass, which
+/// has both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_migration_trees_make_the_same_schema() {
+    use interspace_db::{introspect, DbPool};
+    if interspace_tests::postgres_admin_url().is_none() {
+        eprintln!("schema comparison: runs on the PostgreSQL pass only");
+        return;
+    }
+    let (sqlite, pg) = (
+        interspace_tests::TestDb::sqlite(),
+        interspace_tests::TestDb::create().await,
+    );
+    let mut schemas = Vec::new();
+    for db in [&sqlite, &pg] {
+        let pool = DbPool::connect(&db.url, 1).await.expect("connect");
+        pool.migrate().await.expect("migrate");
+        let mut conn = pool.get().await.expect("conn");
+        schemas.push(introspect::describe(&mut conn).await.expect("describe"));
+        drop(conn);
+        pool.close();
+    }
+    assert!(
+        schemas[0].len() > 30,
+        "tables read: {:?}",
+        schemas[0].keys()
+    );
+    assert!(schemas[0]["accounts"]
+        .indexes
+        .iter()
+        .any(|i| i.partial && i.unique));
+    for s in &schemas {
+        let count = |f: fn(&introspect::Table) -> usize| s.values().map(f).sum::<usize>();
+        eprintln!(
+            "schema: {} tables, {} columns, {} indexes, {} foreign keys",
+            s.len(),
+            count(|t| t.columns.len()),
+            count(|t| t.indexes.len()),
+            count(|t| t.foreign_keys.len()),
+        );
+    }
+    // The comparison sees a difference where there is one.
+    let mut changed = schemas[1].clone();
+    if let Some(c) = changed
+        .get_mut("accounts")
+        .and_then(|t| t.columns.get_mut("locked"))
+    {
+        c.not_null = !c.not_null;
+    }
+    assert_eq!(introspect::differences(&schemas[0], &changed).len(), 1);
+    let differences = introspect::differences(&schemas[0], &schemas[1]);
+    assert!(
+        differences.is_empty(),
+        "SQLite / PostgreSQL:\n{}",
+        differences.join("\n")
+    );
+}
