@@ -4,6 +4,7 @@ use crate::notifications::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::follows::{self as db_follows, Follow};
 use interspace_db::now;
@@ -112,7 +113,11 @@ pub async fn follow(
     )
     .await?;
     if existing.is_none() {
-        let kind = if accepted { "follow" } else { "follow_request" };
+        let kind = if accepted {
+            NotificationKind::Follow
+        } else {
+            NotificationKind::FollowRequest
+        };
         notify(&mut tx, &mut events, &target.id, &viewer.id, kind, None).await?;
         if !target.is_local() {
             crate::outbox::enqueue(&mut tx, "follow", &viewer.id, &follow_id, Some(&target.id))
@@ -196,7 +201,11 @@ pub async fn receive_follow(
     .await?;
     db_follows::set_follow_uri(&mut tx, &follow.id, activity_id).await?;
     if existing.is_none() {
-        let kind = if accepted { "follow" } else { "follow_request" };
+        let kind = if accepted {
+            NotificationKind::Follow
+        } else {
+            NotificationKind::FollowRequest
+        };
         notify(&mut tx, &mut events, &target.id, &follower.id, kind, None).await?;
     }
     if accepted {
@@ -310,7 +319,7 @@ pub async fn answer_request(
             &mut events,
             &viewer.id,
             &pending.account_id,
-            "follow",
+            NotificationKind::Follow,
             None,
         )
         .await?;

@@ -4,29 +4,12 @@ use crate::signals::{AppEvent, Events};
 use crate::statuses::{hydrate, StatusView};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::follows::list_notify_followers as follows_with_notify;
 use interspace_db::notifications::{self as db_notifications, Notification};
 use interspace_db::statuses::{self as db_statuses, Page};
 use interspace_db::{now, DbConn};
-
-pub const KINDS: &[&str] = &[
-    "mention",
-    "status",
-    "reblog",
-    "follow",
-    "follow_request",
-    "favourite",
-    "poll",
-    "update",
-    crate::events::NOTIFY_REQUEST,
-    crate::events::NOTIFY_ACCEPTED,
-    crate::events::NOTIFY_ANSWER,
-    crate::events::NOTIFY_UPDATE,
-    crate::events::NOTIFY_REMINDER,
-    crate::visits::NOTIFY_VISIT,
-    crate::partnerships::NOTIFY_PARTNERSHIP,
-];
 
 /// Notifies a local account (never oneself; remote accounts are notified by their servers).
 pub async fn notify(
@@ -34,7 +17,7 @@ pub async fn notify(
     events: &mut Events,
     to: &str,
     from: &str,
-    kind: &str,
+    kind: NotificationKind,
     status_id: Option<&str>,
 ) -> AppResult<()> {
     if to == from {
@@ -69,7 +52,7 @@ pub async fn notify(
             id: id.clone(),
             account_id: to.to_string(),
             from_account_id: from.to_string(),
-            kind: kind.to_string(),
+            kind: kind.as_str().to_string(),
             status_id: status_id.map(String::from),
             created_at: now(),
         },
@@ -92,7 +75,15 @@ pub async fn notify_subscribers(
 ) -> AppResult<()> {
     for follower in follows_with_notify(conn, author).await? {
         if !already.contains(&follower) {
-            notify(conn, events, &follower, author, "status", Some(status_id)).await?;
+            notify(
+                conn,
+                events,
+                &follower,
+                author,
+                NotificationKind::Status,
+                Some(status_id),
+            )
+            .await?;
         }
     }
     Ok(())

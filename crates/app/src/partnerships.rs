@@ -6,6 +6,7 @@ use crate::signals::Events;
 use crate::spaces::{self, Money, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_core::roles::Role;
 use interspace_core::text::optional_text;
 use interspace_core::visits::{weekday, Approval, PartnershipState};
@@ -16,9 +17,6 @@ use interspace_db::visits as db_visits;
 pub use interspace_db::visits::Partnership;
 use interspace_db::{now, DbConn};
 use serde::{Deserialize, Serialize};
-
-/// Notification kind for the operators: a partnership was proposed, answered, amended or ended.
-pub const NOTIFY_PARTNERSHIP: &str = "interspace:partnership";
 
 /// What two spaces agree on (API.md `terms`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,7 +149,7 @@ pub(crate) async fn notify_operators(
     tx: &mut DbConn,
     events: &mut Events,
     from: &str,
-    kind: &str,
+    kind: NotificationKind,
 ) -> AppResult<()> {
     for a in db_users::list_accounts_with_roles(tx, &[Role::Operator.as_str()]).await? {
         crate::notifications::notify(tx, events, &a.id, from, kind, None).await?;
@@ -453,7 +451,13 @@ pub async fn receive_offer(
             }
         }
     }
-    notify_operators(&mut tx, &mut events, &actor.id, NOTIFY_PARTNERSHIP).await?;
+    notify_operators(
+        &mut tx,
+        &mut events,
+        &actor.id,
+        NotificationKind::Partnership,
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish(events);
     Ok(())
@@ -505,7 +509,13 @@ pub async fn receive_answer(
     p.reason = optional_text(reason, 500);
     p.updated_at = now();
     db_visits::save_partnership(&mut tx, &p).await?;
-    notify_operators(&mut tx, &mut events, &actor.id, NOTIFY_PARTNERSHIP).await?;
+    notify_operators(
+        &mut tx,
+        &mut events,
+        &actor.id,
+        NotificationKind::Partnership,
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish(events);
     Ok(())

@@ -6,6 +6,7 @@ use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::sanitize;
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::statuses::{self as db_statuses, Counter, Status};
 use interspace_db::{now, outbox as db_outbox, DbConn};
@@ -108,7 +109,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
                 &mut events,
                 m,
                 &author.id,
-                "mention",
+                NotificationKind::Mention,
                 Some(&status.id),
             )
             .await?;
@@ -286,7 +287,7 @@ pub async fn receive_like(
             &mut events,
             &status.account_id,
             &actor.id,
-            "favourite",
+            NotificationKind::Favourite,
             Some(&status.id),
         )
         .await?;
@@ -352,7 +353,7 @@ pub async fn receive_announce(
                 &mut events,
                 &original.account_id,
                 &actor.id,
-                "reblog",
+                NotificationKind::Reblog,
                 Some(&original.id),
             )
             .await?;

@@ -5,6 +5,7 @@ use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_core::text::{self, MentionRef};
 use interspace_core::ValidationError;
 use interspace_db::accounts::{self as db_accounts, Account};
@@ -413,7 +414,7 @@ pub async fn create(
             &mut events,
             mentioned_id,
             &account.id,
-            "mention",
+            NotificationKind::Mention,
             Some(&id),
         )
         .await?;
@@ -533,7 +534,7 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
             &mut events,
             &status.account_id,
             &account.id,
-            "favourite",
+            NotificationKind::Favourite,
             Some(&status.id),
         )
         .await?;
@@ -674,7 +675,7 @@ pub(crate) async fn insert_boost(
         events,
         &original.account_id,
         &account.id,
-        "reblog",
+        NotificationKind::Reblog,
         Some(&original.id),
     )
     .await?;
@@ -860,7 +861,7 @@ pub async fn edit(
             &mut events,
             m,
             &account.id,
-            "mention",
+            NotificationKind::Mention,
             Some(&status.id),
         )
         .await?;
@@ -871,7 +872,7 @@ pub async fn edit(
             &mut events,
             &booster,
             &account.id,
-            "update",
+            NotificationKind::Update,
             Some(&status.id),
         )
         .await?;

@@ -41,6 +41,7 @@ pub mod ids;
 pub mod images;
 pub mod names;
 pub mod net;
+pub mod notifications;
 pub mod opportunities;
 #[cfg(test)]
 mod proptests;

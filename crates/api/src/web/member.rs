@@ -96,23 +96,32 @@ pub async fn post(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebR
     }
 }
 
+/// What a notification says on the member's page; every kind has its sentence.
 fn describe(kind: &str) -> &'static str {
+    use interspace_core::notifications::NotificationKind as K;
+    let Ok(kind) = K::parse(kind) else {
+        return "did something";
+    };
     match kind {
-        "follow" => "followed you",
-        "follow_request" => "asked to follow you",
-        "favourite" => "liked your post",
-        "reblog" => "boosted your post",
-        "mention" => "mentioned you",
-        "status" => "posted",
-        "update" => "edited a post",
-        "pleroma:participation_request" => "wants to take part in your event",
-        "pleroma:participation_accepted" => "accepted you to an event",
-        "interspace:participation_update" => "answered your request to take part",
-        "pleroma:event_update" => "changed an event you take part in",
-        "pleroma:event_reminder" => "reminds you of an event starting soon",
-        "interspace:visit" => "has news about a visit (see Visits)",
-        "interspace:partnership" => "wrote about a partnership (see Admin)",
-        _ => "did something",
+        K::Follow => "followed you",
+        K::FollowRequest => "asked to follow you",
+        K::Favourite => "liked your post",
+        K::Reblog => "boosted your post",
+        K::Mention => "mentioned you",
+        K::Status => "posted",
+        K::Update => "edited a post",
+        K::Poll => "ended a poll you voted in",
+        K::ParticipationRequest => "wants to take part in your event",
+        K::ParticipationAccepted => "accepted you to an event",
+        K::ParticipationAnswer => "answered your request to take part",
+        K::EventUpdate => "changed an event you take part in",
+        K::EventReminder => "reminds you of an event starting soon",
+        K::Visit => "has news about a visit (see Visits)",
+        K::Partnership => "wrote about a partnership (see Admin)",
+        K::Application => "applied to your opportunity",
+        K::ApplicationUpdate => "has news about an application",
+        K::TeamInvitation => "invites you to apply together",
+        K::Opportunity => "posted an opportunity matching your skills",
     }
 }
 

@@ -1,11 +1,12 @@
 //! Events as iCalendar (one event, a space's upcoming events, a member's private feed of the
 //! events they joined) and the reminders participants get before the start.
 
-use super::{place_of, Event, NOTIFY_REMINDER};
+use super::{place_of, Event};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::to_text;
 use interspace_core::ical::{self, IcsEvent};
+use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::events::{self as db_events, EventFilter};
 use interspace_db::users::User;
@@ -132,7 +133,7 @@ pub async fn remind(ctx: &AppContext) -> AppResult<usize> {
             &mut events,
             &p.account_id,
             &e.organizer_id,
-            NOTIFY_REMINDER,
+            NotificationKind::EventReminder,
             e.status_id.as_deref(),
         )
         .await?;

@@ -9,6 +9,7 @@ mod remote;
 mod rsvp;
 
 pub use calendar::{calendar_url, event_ics, member_ics, remind, space_ics};
+use interspace_core::notifications::NotificationKind;
 use post::sync_post;
 pub use post::{info_lines, post_html};
 pub use read::{for_delivery, get, knows_join, list, lookup, of_status, view};
@@ -34,15 +35,6 @@ use interspace_db::statuses as db_statuses;
 use interspace_db::users::User;
 use interspace_db::{now, DbConn};
 use serde::{Deserialize, Serialize};
-
-/// Notification kinds, named as Pleroma names its event notifications (clients that know
-/// Pleroma's events show them; others list them generically).
-pub const NOTIFY_REQUEST: &str = "pleroma:participation_request";
-pub const NOTIFY_ACCEPTED: &str = "pleroma:participation_accepted";
-pub const NOTIFY_UPDATE: &str = "pleroma:event_update";
-pub const NOTIFY_REMINDER: &str = "pleroma:event_reminder";
-/// A join that was not accepted: rejected or waitlisted (the participation says which).
-pub const NOTIFY_ANSWER: &str = "interspace:participation_update";
 
 /// Where an event happens (stored as JSON).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -458,7 +450,7 @@ async fn save_change(ctx: &AppContext, before: Event, mut e: Event) -> AppResult
     db_events::save_event(&mut tx, &e).await?;
     let e = rsvp::settle(&mut tx, &mut events, &e.id, true).await?;
     if material_change(&before, &e) {
-        notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+        notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
     }
     tx.commit().await?;
     ctx.publish(events);
@@ -474,7 +466,7 @@ pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &str) -> App
     e.status = EventStatus::Cancelled.as_str().into();
     sync_post(&mut tx, &mut events, &mut e, &organizer).await?;
     db_events::save_event(&mut tx, &e).await?;
-    notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+    notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
     if e.visibility == EventVisibility::Public.as_str() {
         crate::outbox::enqueue(&mut tx, "event.delete", &e.organizer_id, &e.id, None).await?;
     }
@@ -488,7 +480,7 @@ async fn notify_participants(
     tx: &mut DbConn,
     events: &mut Events,
     e: &Event,
-    kind: &str,
+    kind: NotificationKind,
 ) -> AppResult<()> {
     for p in db_events::list_participations(tx, &e.id, None, 10_000).await? {
         if matches!(

@@ -1,12 +1,13 @@
 //! Events other instances tell us about: stored once per `uri`, updated and deleted only by
 //! their organiser. The federation layer has checked signatures and origins.
 
-use super::{material_change, notify_participants, sync_post, Event, Place, NOTIFY_UPDATE};
+use super::{material_change, notify_participants, sync_post, Event, Place};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::events::{EventStatus, EventVisibility, JoinMode};
 use interspace_core::html::sanitize;
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::Account;
 use interspace_db::events as db_events;
 use interspace_db::now;
@@ -123,7 +124,8 @@ pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent
         }
         Some(before) => {
             if material_change(before, &e) {
-                notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+                notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate)
+                    .await?;
             }
         }
     }
@@ -154,7 +156,7 @@ pub async fn receive_delete(ctx: &AppContext, actor: &Account, uri: &str) -> App
     e.status = EventStatus::Cancelled.as_str().into();
     sync_post(&mut tx, &mut events, &mut e, actor).await?;
     db_events::save_event(&mut tx, &e).await?;
-    notify_participants(&mut tx, &mut events, &e, NOTIFY_UPDATE).await?;
+    notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
     tx.commit().await?;
     ctx.publish(events);
     Ok(true)

@@ -2,12 +2,13 @@
 //! and for remote ones (their Join, Leave, and our Accept, Reject or TentativeAccept).
 //! Seats are decided with the event's row locked, so two joins never take the last seat twice.
 
-use super::{is_staff, sync_post, writable, Event, NOTIFY_ACCEPTED, NOTIFY_ANSWER, NOTIFY_REQUEST};
+use super::{is_staff, sync_post, writable, Event};
 use crate::notifications::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::events::{self as rules, EventStatus, JoinAnswer, JoinMode, Seats};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_core::text::{code_word, optional_text};
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::events::{self as db_events, Participation};
@@ -103,8 +104,8 @@ async fn send_answer(tx: &mut DbConn, e: &Event, p: &Participation) -> AppResult
 /// Tells a participant what became of their join.
 async fn tell(tx: &mut DbConn, events: &mut Events, e: &Event, p: &Participation) -> AppResult<()> {
     let kind = match p.state.as_str() {
-        "accepted" => NOTIFY_ACCEPTED,
-        "rejected" | "waitlisted" => NOTIFY_ANSWER,
+        "accepted" => NotificationKind::ParticipationAccepted,
+        "rejected" | "waitlisted" => NotificationKind::ParticipationAnswer,
         _ => return Ok(()),
     };
     notify(
@@ -204,7 +205,7 @@ pub async fn join(
             &mut events,
             &e.organizer_id,
             &account.id,
-            NOTIFY_REQUEST,
+            NotificationKind::ParticipationRequest,
             e.status_id.as_deref(),
         )
         .await?;
@@ -431,7 +432,7 @@ pub async fn receive_join(
             &mut events,
             &e.organizer_id,
             &actor.id,
-            NOTIFY_REQUEST,
+            NotificationKind::ParticipationRequest,
             e.status_id.as_deref(),
         )
         .await?;

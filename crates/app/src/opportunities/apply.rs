@@ -3,11 +3,12 @@
 //! has sent its signed consent, to the applicant and to the poster, so nobody is named in a
 //! team without agreeing.
 
-use super::{get, invalid, today, Budget, NOTIFY_APPLICATION, NOTIFY_APPLICATION_UPDATE};
-use super::{Opportunity, NOTIFY_INVITATION};
+use super::Opportunity;
+use super::{get, invalid, today, Budget};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_core::opportunities::{self as rules, ApplicationState, Status, TeamState};
 use interspace_core::text::optional_text;
 use interspace_db::accounts::{self as db_accounts, Account};
@@ -282,7 +283,7 @@ pub async fn apply(
                 &mut events,
                 &mate.id,
                 &applicant.id,
-                NOTIFY_INVITATION,
+                NotificationKind::TeamInvitation,
             )
             .await?;
         } else {
@@ -309,7 +310,7 @@ pub(super) async fn notify(
     events: &mut Events,
     to: &str,
     from: &str,
-    kind: &str,
+    kind: NotificationKind,
 ) -> AppResult<()> {
     crate::notifications::notify(tx, events, to, from, kind, None).await
 }
@@ -328,7 +329,7 @@ pub(super) async fn submit(
             events,
             &o.author_id,
             &app.applicant_id,
-            NOTIFY_APPLICATION,
+            NotificationKind::Application,
         )
         .await
     } else {
@@ -389,7 +390,7 @@ pub(super) async fn notify_team(
             .await?
             .is_some_and(|a| a.is_local())
         {
-            notify(tx, events, &p, from, NOTIFY_APPLICATION_UPDATE).await?;
+            notify(tx, events, &p, from, NotificationKind::ApplicationUpdate).await?;
         }
     }
     Ok(())
@@ -480,7 +481,7 @@ pub async fn withdraw(
                 &mut events,
                 &o.author_id,
                 &applicant.id,
-                NOTIFY_APPLICATION,
+                NotificationKind::Application,
             )
             .await?;
         }
@@ -571,7 +572,14 @@ pub(super) async fn progress(
 ) -> AppResult<()> {
     let applicant = account(tx, &app.applicant_id).await?;
     if applicant.is_local() {
-        notify(tx, events, &applicant.id, from, NOTIFY_APPLICATION_UPDATE).await?;
+        notify(
+            tx,
+            events,
+            &applicant.id,
+            from,
+            NotificationKind::ApplicationUpdate,
+        )
+        .await?;
     }
     let members = db::list_members(tx, &app.id).await?;
     let all_agreed = members
@@ -597,7 +605,7 @@ pub(super) async fn progress(
             events,
             &o.author_id,
             &app.applicant_id,
-            NOTIFY_APPLICATION,
+            NotificationKind::Application,
         )
         .await
     }

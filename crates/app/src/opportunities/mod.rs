@@ -17,6 +17,7 @@ pub use apply::{
     answer_invitation, apply, decide, withdraw, ApplicationInput, ApplicationView, Decision,
     RemoteApplication, TeamEntry,
 };
+use interspace_core::notifications::NotificationKind;
 pub use people::{
     directory, directory_opt_in, follow_skill, followed_skills, set_directory_opt_in,
 };
@@ -54,15 +55,6 @@ pub use interspace_db::opportunities::{
 use interspace_db::users::User;
 use interspace_db::{now, DbConn};
 use serde::{Deserialize, Serialize};
-
-/// A new application or expression of interest, for the poster.
-pub const NOTIFY_APPLICATION: &str = "interspace:application";
-/// The poster's answer or a teammate's, for the applicant and the team.
-pub const NOTIFY_APPLICATION_UPDATE: &str = "interspace:application_update";
-/// An invitation to apply together.
-pub const NOTIFY_INVITATION: &str = "interspace:team_invitation";
-/// A new opportunity with a followed skill.
-pub const NOTIFY_MATCH: &str = "interspace:opportunity";
 
 /// A budget or rate.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -225,8 +217,15 @@ async fn notify_followers(
     post_id: Option<&str>,
 ) -> AppResult<()> {
     for account in db::list_skill_followers(tx, skills).await? {
-        crate::notifications::notify(tx, events, &account, author_id, NOTIFY_MATCH, post_id)
-            .await?;
+        crate::notifications::notify(
+            tx,
+            events,
+            &account,
+            author_id,
+            NotificationKind::Opportunity,
+            post_id,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -6,10 +6,11 @@ use super::apply::{
     http_url, is_live, notify, notify_team, progress, recount, Decision, RemoteApplication,
     MAX_COVER, MAX_LINKS, SOURCE_APPLICATION, SOURCE_INVITE, SOURCE_REPLY,
 };
-use super::{today, Opportunity, NOTIFY_APPLICATION, NOTIFY_APPLICATION_UPDATE, NOTIFY_INVITATION};
+use super::{today, Opportunity};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_core::opportunities::{self as rules, ApplicationState, Status, TeamState};
 use interspace_core::text::optional_text;
 use interspace_db::accounts::{self as db_accounts, Account};
@@ -147,7 +148,7 @@ pub async fn receive_offer(
             &mut events,
             &o.author_id,
             &applicant.id,
-            NOTIFY_APPLICATION,
+            NotificationKind::Application,
         )
         .await?;
     }
@@ -225,7 +226,7 @@ pub async fn receive_invite(
         &mut events,
         &invitee.id,
         &applicant.id,
-        NOTIFY_INVITATION,
+        NotificationKind::TeamInvitation,
     )
     .await?;
     tx.commit().await?;
@@ -311,7 +312,7 @@ pub async fn receive_decline(
             &mut events,
             &app.applicant_id,
             &teammate.id,
-            NOTIFY_APPLICATION_UPDATE,
+            NotificationKind::ApplicationUpdate,
         )
         .await?;
     }
@@ -386,7 +387,7 @@ pub async fn receive_withdrawal(
             &mut events,
             &o.author_id,
             &applicant.id,
-            NOTIFY_APPLICATION,
+            NotificationKind::Application,
         )
         .await?;
     }
@@ -422,7 +423,14 @@ pub(super) async fn insert_interest(
     };
     if db::insert_application(tx, &app).await? {
         recount(tx, &o.id).await?;
-        notify(tx, events, &o.author_id, author_id, NOTIFY_APPLICATION).await?;
+        notify(
+            tx,
+            events,
+            &o.author_id,
+            author_id,
+            NotificationKind::Application,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! space, the front desk, the waitlist, and closing the days that ended.
 
 use super::*;
+use interspace_core::notifications::NotificationKind;
 
 /// The host's rules for a visitor from `home_space_id` at our space `host`.
 async fn host_rules(
@@ -165,7 +166,8 @@ async fn notify_staff(tx: &mut DbConn, events: &mut Events, from: &str) -> AppRe
     )
     .await?
     {
-        crate::notifications::notify(tx, events, &a.id, from, NOTIFY_VISIT, None).await?;
+        crate::notifications::notify(tx, events, &a.id, from, NotificationKind::Visit, None)
+            .await?;
     }
     Ok(())
 }
@@ -417,7 +419,7 @@ pub async fn act_as_host(
         &mut events,
         &v.visitor_id,
         &host.account.id,
-        NOTIFY_VISIT,
+        NotificationKind::Visit,
         None,
     )
     .await?;
@@ -465,7 +467,7 @@ pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
                 &mut events,
                 &v.visitor_id,
                 &host.account.id,
-                NOTIFY_VISIT,
+                NotificationKind::Visit,
                 None,
             )
             .await?;

@@ -15,6 +15,7 @@ use crate::spaces::{self, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use chrono::{Datelike, NaiveDate};
 use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
 use interspace_core::roles::Role;
 use interspace_core::text::{code_word, optional_text};
 use interspace_core::visits::{
@@ -26,9 +27,6 @@ use interspace_db::users::User;
 use interspace_db::visits as db_visits;
 pub use interspace_db::visits::{Visit, VisitFilter};
 use interspace_db::{now, DbConn};
-
-/// Notification kind for visitors and staff: a visit changed state.
-pub const NOTIFY_VISIT: &str = "interspace:visit";
 
 /// A visit with its people and places.
 #[derive(Debug, Clone)]
@@ -233,11 +231,17 @@ pub async fn receive_host_news(
         &mut events,
         &v.visitor_id,
         &host_group.id,
-        NOTIFY_VISIT,
+        NotificationKind::Visit,
         None,
     )
     .await?;
-    notify_operators(&mut tx, &mut events, &host_group.id, NOTIFY_VISIT).await?;
+    notify_operators(
+        &mut tx,
+        &mut events,
+        &host_group.id,
+        NotificationKind::Visit,
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish(events);
     Ok(())
