@@ -1,5 +1,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use interspace_app::oauth::{OAuthCode, OAuthError};
 use interspace_app::AppError;
 use thiserror::Error;
 
@@ -9,6 +10,9 @@ use thiserror::Error;
 pub enum ApiError {
     #[error(transparent)]
     App(#[from] AppError),
+    /// A refusal of the OAuth endpoints, with its RFC 6749 code.
+    #[error("{1}")]
+    OAuth(OAuthCode, String),
     #[error("{0}")]
     BadRequest(String),
     #[error("Record not found")]
@@ -17,15 +21,11 @@ pub enum ApiError {
     PayloadTooLarge,
 }
 
-impl ApiError {
-    fn oauth_code(&self) -> Option<&'static str> {
-        match self {
-            Self::App(AppError::InvalidRequest(_)) => Some("invalid_request"),
-            Self::App(AppError::InvalidClient(_)) => Some("invalid_client"),
-            Self::App(AppError::InvalidGrant(_)) => Some("invalid_grant"),
-            Self::App(AppError::InvalidScope(_)) => Some("invalid_scope"),
-            Self::App(AppError::UnsupportedGrantType(_)) => Some("unsupported_grant_type"),
-            _ => None,
+impl From<OAuthError> for ApiError {
+    fn from(e: OAuthError) -> Self {
+        match e {
+            OAuthError::Refused(code, message) => ApiError::OAuth(code, message),
+            OAuthError::App(e) => ApiError::App(e),
         }
     }
 }
@@ -39,12 +39,9 @@ pub(crate) fn app_status(e: &AppError) -> StatusCode {
         }
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::Unauthorized(_) | AppError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+        AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::InvalidRequest(_)
-        | AppError::InvalidGrant(_)
-        | AppError::InvalidScope(_)
-        | AppError::UnsupportedGrantType(_) => StatusCode::BAD_REQUEST,
+        AppError::BadCredentials(_) => StatusCode::BAD_REQUEST,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         // The request named a destination that cannot be used: the client's to change.
         AppError::Remote(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -58,6 +55,8 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::OAuth(OAuthCode::InvalidClient, _) => StatusCode::UNAUTHORIZED,
+            Self::OAuth(..) => StatusCode::BAD_REQUEST,
             Self::App(e) => app_status(e),
         }
     }
@@ -76,9 +75,11 @@ impl ResponseError for ApiError {
                 other => other.to_string(),
             }
         };
-        let body = match self.oauth_code() {
-            Some(code) => serde_json::json!({ "error": code, "error_description": message }),
-            None => serde_json::json!({ "error": message }),
+        let body = match self {
+            Self::OAuth(code, _) => {
+                serde_json::json!({ "error": code.as_str(), "error_description": message })
+            }
+            _ => serde_json::json!({ "error": message }),
         };
         HttpResponse::build(status).json(body)
     }

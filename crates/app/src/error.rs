@@ -33,21 +33,13 @@ pub enum AppError {
     Unprocessable(String),
     #[error("{0}")]
     RateLimited(String),
+    /// A sign-in refused: wrong name or password, a disabled or unapproved login.
+    #[error("{0}")]
+    BadCredentials(String),
     /// A rule of the domain refused the request: the API's stable `error_code` (such as
     /// `capacity_reached` or `not_open`) and the reason.
     #[error("{1}")]
     Refused(&'static str, String),
-    // OAuth 2 error codes (RFC 6749 section 5.2).
-    #[error("{0}")]
-    InvalidRequest(String),
-    #[error("{0}")]
-    InvalidClient(String),
-    #[error("{0}")]
-    InvalidGrant(String),
-    #[error("{0}")]
-    InvalidScope(String),
-    #[error("{0}")]
-    UnsupportedGrantType(String),
 }
 
 impl From<DbError> for AppError {

@@ -17,6 +17,67 @@ use std::time::Instant;
 pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
 const CODE_LIFETIME_MINUTES: i64 = 10;
 
+/// RFC 6749's error codes (section 5.2) for what the OAuth endpoints refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    InvalidScope,
+    UnsupportedGrantType,
+}
+
+impl OAuthCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OAuthCode::InvalidRequest => "invalid_request",
+            OAuthCode::InvalidClient => "invalid_client",
+            OAuthCode::InvalidGrant => "invalid_grant",
+            OAuthCode::InvalidScope => "invalid_scope",
+            OAuthCode::UnsupportedGrantType => "unsupported_grant_type",
+        }
+    }
+}
+
+/// The OAuth use-cases' error: a refusal with its RFC 6749 code, or any use-case error.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{1}")]
+    Refused(OAuthCode, String),
+    #[error(transparent)]
+    App(AppError),
+}
+
+/// A sign-in refused in a grant is RFC 6749's `invalid_grant`; everything else stays itself.
+impl From<AppError> for OAuthError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::BadCredentials(m) => OAuthError::Refused(OAuthCode::InvalidGrant, m),
+            other => OAuthError::App(other),
+        }
+    }
+}
+
+impl OAuthError {
+    fn refused(code: OAuthCode, message: impl Into<String>) -> Self {
+        OAuthError::Refused(code, message.into())
+    }
+}
+
+impl From<interspace_db::DbError> for OAuthError {
+    fn from(e: interspace_db::DbError) -> Self {
+        OAuthError::App(e.into())
+    }
+}
+
+impl From<interspace_core::ValidationError> for OAuthError {
+    fn from(e: interspace_core::ValidationError) -> Self {
+        OAuthError::App(e.into())
+    }
+}
+
+pub type OAuthResult<T> = Result<T, OAuthError>;
+
 /// SHA-256 as lowercase hex: what we store instead of secrets.
 pub fn hash_secret(secret: &str) -> String {
     openssl::sha::sha256(secret.as_bytes())
@@ -260,8 +321,8 @@ async fn client(
     ctx: &AppContext,
     req: &TokenRequest,
     secret_required: bool,
-) -> AppResult<OauthApp> {
-    let bad = || AppError::InvalidClient("Client authentication failed".into());
+) -> OAuthResult<OauthApp> {
+    let bad = || OAuthError::refused(OAuthCode::InvalidClient, "Client authentication failed");
     let client_id = req.client_id.as_deref().ok_or_else(bad)?;
     let mut conn = ctx.db.get().await?;
     let app = db_oauth::find_app_by_client_id(&mut conn, client_id)
@@ -275,15 +336,18 @@ async fn client(
 }
 
 /// Requested scopes, which must lie within the app's; default: the app's first scope set.
-fn requested_scopes(req: Option<&str>, app: &OauthApp) -> AppResult<Scopes> {
+fn requested_scopes(req: Option<&str>, app: &OauthApp) -> OAuthResult<Scopes> {
     let app_scopes = app.scope_set();
     let scopes = match req.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Scopes::parse(s).map_err(|e| AppError::InvalidScope(e.reason))?,
+        Some(s) => {
+            Scopes::parse(s).map_err(|e| OAuthError::refused(OAuthCode::InvalidScope, e.reason))?
+        }
         None => app_scopes.clone(),
     };
     if !scopes.is_subset_of(&app_scopes) {
-        return Err(AppError::InvalidScope(
-            "The requested scope is invalid, unknown, or malformed".into(),
+        return Err(OAuthError::refused(
+            OAuthCode::InvalidScope,
+            "The requested scope is invalid, unknown, or malformed",
         ));
     }
     Ok(scopes)
@@ -350,24 +414,24 @@ pub async fn check_password(
         Some((u, a)) if ok => {
             ctx.logins.succeed(&key);
             if u.disabled || a.suspended_at.is_some() {
-                return Err(AppError::InvalidGrant(
+                return Err(AppError::BadCredentials(
                     "Your login is currently disabled".into(),
                 ));
             }
             if !u.approved {
-                return Err(AppError::InvalidGrant(
+                return Err(AppError::BadCredentials(
                     "Your login is currently pending approval".into(),
                 ));
             }
             Ok((u, a))
         }
-        _ => Err(AppError::InvalidGrant(
+        _ => Err(AppError::BadCredentials(
             "Invalid username or password".into(),
         )),
     }
 }
 
-pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken> {
+pub async fn token(ctx: &AppContext, req: TokenRequest) -> OAuthResult<IssuedToken> {
     match req.grant_type.as_str() {
         "password" => {
             let app = client(ctx, &req, true).await?;
@@ -379,18 +443,21 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
                 &req.client_addr,
             )
             .await?;
-            issue(ctx, Some(app.id), Some(user.id), &scopes, true).await
+            Ok(issue(ctx, Some(app.id), Some(user.id), &scopes, true).await?)
         }
         "client_credentials" => {
             let app = client(ctx, &req, true).await?;
             let scopes = requested_scopes(req.scope.as_deref(), &app)?;
-            issue(ctx, Some(app.id), None, &scopes, false).await
+            Ok(issue(ctx, Some(app.id), None, &scopes, false).await?)
         }
         "authorization_code" => {
             // With PKCE, a public client may omit its secret.
             let app = client(ctx, &req, req.code_verifier.is_none()).await?;
             let invalid = || {
-                AppError::InvalidGrant("The authorization code is invalid, expired or used".into())
+                OAuthError::refused(
+                    OAuthCode::InvalidGrant,
+                    "The authorization code is invalid, expired or used",
+                )
             };
             let code = req.code.as_deref().ok_or_else(invalid)?;
             let mut tx = ctx.db.begin().await?;
@@ -401,24 +468,32 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
                 return Err(invalid());
             }
             if req.redirect_uri.as_deref() != Some(stored.redirect_uri.as_str()) {
-                return Err(AppError::InvalidGrant(
-                    "redirect_uri does not match the authorization request".into(),
+                return Err(OAuthError::refused(
+                    OAuthCode::InvalidGrant,
+                    "redirect_uri does not match the authorization request",
                 ));
             }
             match (&stored.code_challenge, req.code_verifier.as_deref()) {
                 (Some(challenge), Some(verifier)) => {
                     let computed = b64url(&openssl::sha::sha256(verifier.as_bytes()));
                     if !constant_time_eq(&computed, challenge) {
-                        return Err(AppError::InvalidGrant(
-                            "code_verifier does not match".into(),
+                        return Err(OAuthError::refused(
+                            OAuthCode::InvalidGrant,
+                            "code_verifier does not match",
                         ));
                     }
                 }
                 (Some(_), None) => {
-                    return Err(AppError::InvalidGrant("code_verifier is required".into()))
+                    return Err(OAuthError::refused(
+                        OAuthCode::InvalidGrant,
+                        "code_verifier is required",
+                    ))
                 }
                 (None, Some(_)) => {
-                    return Err(AppError::InvalidGrant("no code_challenge was given".into()))
+                    return Err(OAuthError::refused(
+                        OAuthCode::InvalidGrant,
+                        "no code_challenge was given",
+                    ))
                 }
                 (None, None) => {}
             }
@@ -427,11 +502,12 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
             }
             tx.commit().await?;
             let scopes = Scopes::parse(&stored.scopes)?;
-            issue(ctx, Some(app.id), Some(stored.user_id), &scopes, true).await
+            Ok(issue(ctx, Some(app.id), Some(stored.user_id), &scopes, true).await?)
         }
         "refresh_token" => {
             let app = client(ctx, &req, true).await?;
-            let invalid = || AppError::InvalidGrant("The refresh token is invalid".into());
+            let invalid =
+                || OAuthError::refused(OAuthCode::InvalidGrant, "The refresh token is invalid");
             let refresh = req.refresh_token.as_deref().ok_or_else(invalid)?;
             let mut tx = ctx.db.begin().await?;
             let old = db_oauth::find_token_by_refresh_hash(&mut tx, &hash_secret(refresh))
@@ -443,24 +519,28 @@ pub async fn token(ctx: &AppContext, req: TokenRequest) -> AppResult<IssuedToken
             db_oauth::revoke_token(&mut tx, &old.id, now()).await?;
             tx.commit().await?;
             let scopes = Scopes::parse(&old.scopes)?;
-            issue(ctx, old.app_id, old.user_id, &scopes, true).await
+            Ok(issue(ctx, old.app_id, old.user_id, &scopes, true).await?)
         }
-        "" => Err(AppError::InvalidRequest("grant_type is required".into())),
-        other => Err(AppError::UnsupportedGrantType(format!(
-            "'{other}' is not supported"
-        ))),
+        "" => Err(OAuthError::refused(
+            OAuthCode::InvalidRequest,
+            "grant_type is required",
+        )),
+        other => Err(OAuthError::refused(
+            OAuthCode::UnsupportedGrantType,
+            format!("'{other}' is not supported"),
+        )),
     }
 }
 
 /// Revokes a token (RFC 7009: unknown tokens are fine; another client's is not).
-pub async fn revoke(ctx: &AppContext, req: &TokenRequest, token: &str) -> AppResult<()> {
+pub async fn revoke(ctx: &AppContext, req: &TokenRequest, token: &str) -> OAuthResult<()> {
     let app = client(ctx, req, true).await?;
     let mut conn = ctx.db.get().await?;
     if let Some(t) = db_oauth::find_token_by_hash(&mut conn, &hash_secret(token)).await? {
         if t.app_id.as_deref() != Some(app.id.as_str()) {
-            return Err(AppError::Forbidden(
-                "You are not authorized to revoke this token".into(),
-            ));
+            return Err(
+                AppError::Forbidden("You are not authorized to revoke this token".into()).into(),
+            );
         }
         db_oauth::revoke_token(&mut conn, &t.id, now()).await?;
     }
@@ -485,20 +565,22 @@ pub async fn validate_authorize(
     scope: Option<&str>,
     code_challenge: Option<&str>,
     code_challenge_method: Option<&str>,
-) -> AppResult<AuthorizeRequest> {
+) -> OAuthResult<AuthorizeRequest> {
     if response_type != "code" {
-        return Err(AppError::UnsupportedGrantType(
-            "response_type must be code".into(),
+        return Err(OAuthError::refused(
+            OAuthCode::UnsupportedGrantType,
+            "response_type must be code",
         ));
     }
     let mut conn = ctx.db.get().await?;
     let app = db_oauth::find_app_by_client_id(&mut conn, client_id)
         .await?
-        .ok_or_else(|| AppError::InvalidClient("Unknown client_id".into()))?;
+        .ok_or_else(|| OAuthError::refused(OAuthCode::InvalidClient, "Unknown client_id"))?;
     // Exact match against a registered URI, at every step.
     if !app.redirect_uri_list().iter().any(|u| u == redirect_uri) {
-        return Err(AppError::InvalidRequest(
-            "redirect_uri is not registered for this application".into(),
+        return Err(OAuthError::refused(
+            OAuthCode::InvalidRequest,
+            "redirect_uri is not registered for this application",
         ));
     }
     let scopes = requested_scopes(scope, &app)?;
@@ -509,13 +591,15 @@ pub async fn validate_authorize(
         (None, _) => None,
         (Some(c), Some("S256")) if (43..=128).contains(&c.len()) => Some(c.to_string()),
         (Some(_), Some("S256")) => {
-            return Err(AppError::InvalidRequest(
-                "code_challenge must be 43 to 128 characters".into(),
+            return Err(OAuthError::refused(
+                OAuthCode::InvalidRequest,
+                "code_challenge must be 43 to 128 characters",
             ))
         }
         (Some(_), _) => {
-            return Err(AppError::InvalidRequest(
-                "code_challenge_method must be S256".into(),
+            return Err(OAuthError::refused(
+                OAuthCode::InvalidRequest,
+                "code_challenge_method must be S256",
             ))
         }
     };

@@ -204,7 +204,7 @@ pub async fn change_password(
     let (user, _) = check_password(ctx, &me.member.account.username, current, &from)
         .await
         .map_err(|e| match e {
-            AppError::InvalidGrant(_) => interspace_core::ValidationError::new(
+            AppError::BadCredentials(_) => interspace_core::ValidationError::new(
                 "current_password",
                 "is not your current password",
             )

@@ -51,17 +51,12 @@ impl ResponseError for FederationError {
             Self::Protocol(_) => StatusCode::BAD_REQUEST,
             Self::App(AppError::Internal(_)) | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::App(AppError::Unauthorized(_)) | Self::App(AppError::InvalidClient(_)) => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::App(AppError::Unauthorized(_)) => StatusCode::UNAUTHORIZED,
             Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
             Self::App(AppError::Unprocessable(_)) | Self::App(AppError::Refused(..)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::App(AppError::InvalidRequest(_))
-            | Self::App(AppError::InvalidGrant(_))
-            | Self::App(AppError::InvalidScope(_))
-            | Self::App(AppError::UnsupportedGrantType(_)) => StatusCode::BAD_REQUEST,
+            Self::App(AppError::BadCredentials(_)) => StatusCode::BAD_REQUEST,
         }
     }
 

@@ -24,24 +24,21 @@ impl From<interspace_core::ValidationError> for InterspaceError {
 impl InterspaceError {
     fn code(&self) -> &'static str {
         match &self.0 {
-            ApiError::BadRequest(_) => "bad_request",
+            ApiError::BadRequest(_) | ApiError::OAuth(..) => "bad_request",
             ApiError::NotFound => "not_found",
             ApiError::PayloadTooLarge => "too_large",
             ApiError::App(e) => match e {
                 AppError::Validation(_) | AppError::Unprocessable(_) => "validation_failed",
                 AppError::NotFound(_) | AppError::Gone(_) => "not_found",
                 AppError::Forbidden(_) => "forbidden",
-                AppError::Unauthorized(_) | AppError::InvalidClient(_) => "unauthorized",
+                AppError::Unauthorized(_) => "unauthorized",
                 AppError::Conflict(_) => "conflict",
                 AppError::RateLimited(_) => "rate_limited",
                 AppError::Refused(code, _) => code,
                 AppError::Unavailable(_) => "unavailable",
                 AppError::Remote(_) => "remote_failed",
                 AppError::Internal(_) => "internal",
-                AppError::InvalidRequest(_)
-                | AppError::InvalidGrant(_)
-                | AppError::InvalidScope(_)
-                | AppError::UnsupportedGrantType(_) => "bad_request",
+                AppError::BadCredentials(_) => "bad_request",
             },
         }
     }

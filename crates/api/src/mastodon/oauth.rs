@@ -8,7 +8,7 @@ use crate::web::session::Viewer;
 use crate::ApiError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use interspace_app::oauth::{self, OauthAppExt, TokenRequest, OOB};
+use interspace_app::oauth::{self, OAuthCode, OauthAppExt, TokenRequest, OOB};
 use interspace_app::{AppContext, AppError};
 use maud::html;
 use serde_json::json;
@@ -159,7 +159,7 @@ pub async fn revoke(
     let t = token_request(&req, &p, from.0)?;
     let token = p
         .string("token")?
-        .ok_or_else(|| AppError::InvalidRequest("token is required".into()))?;
+        .ok_or_else(|| ApiError::OAuth(OAuthCode::InvalidRequest, "token is required".into()))?;
     oauth::revoke(&ctx, &t, &token).await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -277,7 +277,7 @@ pub async fn authorize_submit(
         .await
         {
             Ok((user, _)) => user,
-            Err(AppError::InvalidGrant(msg)) | Err(AppError::RateLimited(msg)) => {
+            Err(AppError::BadCredentials(msg)) | Err(AppError::RateLimited(msg)) => {
                 return Ok(consent(&ctx, &viewer, &p, &request, Some(&msg)));
             }
             Err(e) => return Err(e.into()),
