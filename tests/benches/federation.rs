@@ -158,37 +158,16 @@ async fn fan_out() {
         r.follow(&bob.token, &format!("alice@{}", a.domain)).await;
     }
     let mut conn = a.ctx.db.get().await.expect("conn");
-    let ts = interspace_db::now();
     for (i, r) in receivers.iter().enumerate() {
         for k in 0..99 {
             let name = format!("follower{i}x{k}");
-            let account = interspace_db::accounts::upsert_remote_account(
-                &mut conn,
-                &interspace_tests::remote_person(
-                    r.url.trim_end_matches('/'),
-                    &name,
-                    &r.at(&format!("/users/{name}/inbox")),
-                    Some(&r.at("/inbox")),
-                ),
-            )
-            .await
-            .expect("follower account");
-            interspace_db::follows::upsert_follow(
-                &mut conn,
-                &interspace_db::follows::Follow {
-                    id: interspace_core::ids::new_id(),
-                    account_id: account.id,
-                    target_account_id: alice.id.clone(),
-                    uri: None,
-                    accepted: true,
-                    show_reblogs: true,
-                    notify: false,
-                    created_at: ts,
-                    updated_at: ts,
-                },
-            )
-            .await
-            .expect("follow");
+            let follower = interspace_tests::remote_person(
+                r.url.trim_end_matches('/'),
+                &name,
+                &r.at(&format!("/users/{name}/inbox")),
+                Some(&r.at("/inbox")),
+            );
+            interspace_tests::add_remote_follower(&mut conn, &alice.id, &follower).await;
         }
     }
     drop(conn);

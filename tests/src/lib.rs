@@ -365,50 +365,12 @@ pub struct TestUser {
 impl TestInstance {
     /// Registers an OAuth app and returns (client_id, client_secret).
     pub async fn register_app(&self, scopes: &str, redirect_uri: &str) -> (String, String) {
-        let res: serde_json::Value = http()
-            .post(self.at("/api/v1/apps"))
-            .json(&serde_json::json!({
-                "client_name": "harness", "redirect_uris": redirect_uri, "scopes": scopes
-            }))
-            .send()
-            .await
-            .expect("apps")
-            .json()
-            .await
-            .expect("json");
-        (
-            res["client_id"].as_str().expect("client_id").to_string(),
-            res["client_secret"]
-                .as_str()
-                .expect("client_secret")
-                .to_string(),
-        )
+        register_app_at(&self.url, scopes, redirect_uri).await
     }
 
     /// A password-grant token for `login` (username or e-mail).
     pub async fn password_token(&self, login: &str, password: &str, scopes: &str) -> String {
-        let (id, secret) = self
-            .register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob")
-            .await;
-        let res = http()
-            .post(self.at("/oauth/token"))
-            .form(&[
-                ("grant_type", "password"),
-                ("username", login),
-                ("password", password),
-                ("client_id", &id),
-                ("client_secret", &secret),
-                ("scope", scopes),
-            ])
-            .send()
-            .await
-            .expect("token");
-        assert_eq!(res.status(), 200, "password grant for {login}");
-        let body: serde_json::Value = res.json().await.expect("json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        password_token_at(&self.url, login, password, scopes).await
     }
 
     /// Adds a member (`{name}@example.org`, password `{name}-password`) and logs them in.
@@ -582,4 +544,80 @@ pub fn remote_person(
         fetched_at: Some(ts),
         bot: false,
     }
+}
+
+/// Registers an OAuth app on the instance at `base` and returns (client_id, client_secret).
+pub async fn register_app_at(base: &str, scopes: &str, redirect_uri: &str) -> (String, String) {
+    let res: serde_json::Value = http()
+        .post(format!("{base}/api/v1/apps"))
+        .json(&serde_json::json!({
+            "client_name": "harness", "redirect_uris": redirect_uri, "scopes": scopes
+        }))
+        .send()
+        .await
+        .expect("apps")
+        .json()
+        .await
+        .expect("json");
+    (
+        res["client_id"].as_str().expect("client_id").to_string(),
+        res["client_secret"]
+            .as_str()
+            .expect("client_secret")
+            .to_string(),
+    )
+}
+
+/// A password-grant token for `login` (username or e-mail) on the instance at `base`.
+pub async fn password_token_at(base: &str, login: &str, password: &str, scopes: &str) -> String {
+    let (id, secret) =
+        register_app_at(base, "read write follow push", "urn:ietf:wg:oauth:2.0:oob").await;
+    let res = http()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", login),
+            ("password", password),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", scopes),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(res.status(), 200, "password grant for {login}");
+    let body: serde_json::Value = res.json().await.expect("json");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+/// Writes `follower` (a remote account, see [`remote_person`]) into a database as an
+/// accepted follower of `target_id`, as if its Follow had been accepted.
+pub async fn add_remote_follower(
+    conn: &mut interspace_db::DbConn,
+    target_id: &str,
+    follower: &interspace_db::accounts::NewAccount,
+) {
+    let account = interspace_db::accounts::upsert_remote_account(conn, follower)
+        .await
+        .expect("follower account");
+    let ts = interspace_db::now();
+    interspace_db::follows::upsert_follow(
+        conn,
+        &interspace_db::follows::Follow {
+            id: interspace_core::ids::new_id(),
+            account_id: account.id,
+            target_account_id: target_id.to_string(),
+            uri: None,
+            accepted: true,
+            show_reblogs: true,
+            notify: false,
+            created_at: ts,
+            updated_at: ts,
+        },
+    )
+    .await
+    .expect("follow");
 }

@@ -94,35 +94,22 @@ impl Served {
 
     /// A password-grant token with `read write` for `login`.
     pub async fn token(&self, login: &str, password: &str) -> String {
-        let app: serde_json::Value = http()
-            .post(format!("{}/api/v1/apps", self.base))
-            .json(&serde_json::json!({"client_name": "t", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"}))
-            .send()
-            .await
-            .expect("apps")
-            .json()
-            .await
-            .expect("json");
-        let t: serde_json::Value = http()
-            .post(format!("{}/oauth/token", self.base))
-            .form(&[
-                ("grant_type", "password"),
-                ("username", login),
-                ("password", password),
-                ("client_id", app["client_id"].as_str().expect("id")),
-                (
-                    "client_secret",
-                    app["client_secret"].as_str().expect("secret"),
-                ),
-                ("scope", "read write"),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("json");
-        t["access_token"].as_str().expect("token").to_string()
+        crate::password_token_at(&self.base, login, password, "read write").await
+    }
+
+    /// Adds a member with the CLI (`{name}@example.org`).
+    pub fn add_member(&self, name: &str, password: &str) {
+        let email = format!("{name}@example.org");
+        let added = self.cli(&[
+            "member",
+            "add",
+            name,
+            "--email",
+            &email,
+            "--password",
+            password,
+        ]);
+        assert!(added.status.success(), "{added:?}");
     }
 
     /// How many deliveries wait, from `interspace queue`.

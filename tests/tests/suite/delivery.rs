@@ -286,16 +286,7 @@ async fn deliveries_survive_kill_9_and_arrive_exactly_once() {
     let bob = b.user("bob").await;
     let db = TestDb::create().await;
     let mut a = Served::new(&db);
-    let added = a.cli(&[
-        "member",
-        "add",
-        "alice",
-        "--email",
-        "alice@example.org",
-        "--password",
-        "alice-password-1",
-    ]);
-    assert!(added.status.success(), "{added:?}");
+    a.add_member("alice", "alice-password-1");
     a.start().await;
 
     let alice_at_b = b.resolve(&bob.token, &format!("alice@{}", a.domain)).await;
@@ -393,16 +384,7 @@ async fn ten_thousand_queued_deliveries_survive_kill_9() {
     let peer = FakePeer::start().await;
     let db = TestDb::create().await;
     let mut a = Served::new(&db);
-    let added = a.cli(&[
-        "member",
-        "add",
-        "alice",
-        "--email",
-        "alice@example.org",
-        "--password",
-        "alice-password-1",
-    ]);
-    assert!(added.status.success(), "{added:?}");
+    a.add_member("alice", "alice-password-1");
     for i in 0..FOLLOWERS {
         peer.answer(&format!("/inbox/{i}"), 202);
     }
@@ -417,36 +399,15 @@ async fn ten_thousand_queued_deliveries_survive_kill_9() {
             .await
             .expect("find")
             .expect("alice");
-        let ts = interspace_db::now();
         for i in 0..FOLLOWERS {
             let name = format!("f{i}");
-            let account = interspace_db::accounts::upsert_remote_account(
-                &mut conn,
-                &interspace_tests::remote_person(
-                    &peer.base,
-                    &name,
-                    &format!("{}/inbox/{i}", peer.base),
-                    None,
-                ),
-            )
-            .await
-            .expect("account");
-            interspace_db::follows::upsert_follow(
-                &mut conn,
-                &interspace_db::follows::Follow {
-                    id: interspace_core::ids::new_id(),
-                    account_id: account.id,
-                    target_account_id: alice.id.clone(),
-                    uri: None,
-                    accepted: true,
-                    show_reblogs: true,
-                    notify: false,
-                    created_at: ts,
-                    updated_at: ts,
-                },
-            )
-            .await
-            .expect("follow");
+            let follower = interspace_tests::remote_person(
+                &peer.base,
+                &name,
+                &format!("{}/inbox/{i}", peer.base),
+                None,
+            );
+            interspace_tests::add_remote_follower(&mut conn, &alice.id, &follower).await;
         }
         conn.commit().await.expect("commit");
         pool.close();
