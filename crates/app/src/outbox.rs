@@ -220,7 +220,10 @@ async fn end_claim(ctx: &AppContext, activity_id: &str, end: ClaimEnd) -> AppRes
             let (ctx, activity_id) = (ctx.clone(), activity_id.to_string());
             tokio::spawn(async move {
                 let started = std::time::Instant::now();
-                while started.elapsed() < CLAIM_LIFETIME.to_std().unwrap_or_default() {
+                // Half the claim's lifetime: a late end never touches a claim that a later
+                // copy took over once this one went stale.
+                let until = CLAIM_LIFETIME.to_std().unwrap_or_default() / 2;
+                while started.elapsed() < until {
                     tokio::select! {
                         _ = ctx.stopped() => return,
                         _ = tokio::time::sleep(END_CLAIM_RETRY_EVERY) => {}

@@ -521,6 +521,15 @@ pub async fn receive_answer(
     Ok(())
 }
 
+/// Whether `who` is on the server of a space we have an active partnership with.
+pub async fn from_partner(ctx: &AppContext, who: &Account) -> AppResult<bool> {
+    let here = crate::spaces::show(ctx).await?;
+    let partners = partners_of(ctx, &here).await?;
+    Ok(partners
+        .iter()
+        .any(|p| p.account.domain.is_some() && p.account.domain == who.domain))
+}
+
 /// The spaces a space is an active partner of (public: the space's page lists them). Only our
 /// own space's partnerships are known; other spaces have none here.
 pub async fn partners_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Vec<SpaceDetails>> {

@@ -2,8 +2,9 @@
 //! upcoming events, joining and leaving, and the iCalendar feeds.
 
 use super::layout::{alert, csrf_field, notice, page, page_with, safe_html, Frame};
+use super::parts::remote_interaction_form;
 use super::parts::{account_href, button_form, display_name, handle};
-use super::public::{remote_interaction_form, Done};
+use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::interspace::events::calendar_response;
 use crate::mastodon::extract::Params;

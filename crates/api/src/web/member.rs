@@ -3,7 +3,7 @@
 
 use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::parts::{self, button_form, display_name, handle};
-use super::public::Done;
+use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::mastodon::extract::Params;
 use actix_web::web;

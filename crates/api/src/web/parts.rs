@@ -122,3 +122,22 @@ pub fn button_form(frame: &Frame, action: &str, label: &str, class: &str) -> Mar
         }
     }
 }
+
+/// "... from your fediverse account": the visitor names their own account, we send them to
+/// its server's page for `uri` (to follow an account, or to join an event).
+pub fn remote_interaction_form(frame: &Frame, uri: &str, heading: &str, button: &str) -> Markup {
+    html! {
+        section aria-labelledby="remote-interaction" {
+            h2 #remote-interaction { (heading) }
+            form.stack method="post" action="/remote-follow" {
+                (csrf_field(frame.csrf))
+                input type="hidden" name="uri" value=(uri);
+                div {
+                    label for="remote-handle" { "Your handle " span.hint { "(for example alice@mastodon.social)" } }
+                    input #remote-handle name="handle" type="text" autocomplete="username" required;
+                }
+                div { button type="submit" { (button) } }
+            }
+        }
+    }
+}

@@ -1,9 +1,9 @@
 //! Public pages: the space's home page, member profiles, single posts with their thread (also
 //! what browsers get from the actor and Note URLs), and following from another server.
 
-use super::layout::{alert, csrf_field, notice, page, safe_html, Frame};
-use super::parts::{self, display_name, handle};
-use super::session::{redirect, Viewer, WebError, WebResult};
+use super::layout::{alert, notice, page, safe_html, Frame};
+use super::parts::{self, display_name, handle, remote_interaction_form};
+use super::session::{redirect, Done, Viewer, WebError, WebResult};
 use crate::mastodon::extract::Params;
 use actix_web::{web, HttpResponse};
 use interspace_app::actors::{self, LocalActorView};
@@ -11,25 +11,6 @@ use interspace_app::spaces::SpaceDetails;
 use interspace_app::{accounts, follows, spaces, statuses, timelines, Account, AppContext};
 use interspace_core::urls::LocalActor;
 use maud::{html, Markup};
-
-/// "... from your fediverse account": the visitor names their own account, we send them to
-/// its server's page for `uri` (to follow an account, or to join an event).
-pub fn remote_interaction_form(frame: &Frame, uri: &str, heading: &str, button: &str) -> Markup {
-    html! {
-        section aria-labelledby="remote-interaction" {
-            h2 #remote-interaction { (heading) }
-            form.stack method="post" action="/remote-follow" {
-                (csrf_field(frame.csrf))
-                input type="hidden" name="uri" value=(uri);
-                div {
-                    label for="remote-handle" { "Your handle " span.hint { "(for example alice@mastodon.social)" } }
-                    input #remote-handle name="handle" type="text" autocomplete="username" required;
-                }
-                div { button type="submit" { (button) } }
-            }
-        }
-    }
-}
 
 fn remote_follow_form(frame: &Frame, target: &Account) -> Markup {
     remote_interaction_form(
@@ -118,11 +99,6 @@ async fn space_page(
         @if viewer.signed_in.is_none() { (remote_follow_form(&frame, account)) }
     };
     Ok(viewer.finish(page(&frame, display_name(account), main)))
-}
-
-#[derive(serde::Deserialize)]
-pub struct Done {
-    pub done: Option<String>,
 }
 
 /// `/`: the instance's home page is its space's page.

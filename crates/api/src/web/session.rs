@@ -110,6 +110,12 @@ pub fn fixable(e: impl Into<WebError>) -> Result<(StatusCode, String), WebError>
     }
 }
 
+/// The query of a page a form redirected to: `?done=posted` shows what was done.
+#[derive(serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 /// 303 to a local path (after a form, so reload does not post again).
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

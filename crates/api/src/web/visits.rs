@@ -5,7 +5,7 @@
 use super::admin::admin_nav;
 use super::layout::{alert, csrf_field, notice, page_with, Frame};
 use super::parts::{display_name, handle, time};
-use super::public::Done;
+use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::mastodon::extract::Params;
 use actix_web::http::StatusCode;

@@ -33,7 +33,7 @@ pub async fn receive_offer(
     };
     let allowed = match o.visibility.as_str() {
         "public" => true,
-        "partners" => super::remote::from_partner(ctx, applicant).await?,
+        "partners" => crate::partnerships::from_partner(ctx, applicant).await?,
         _ => false,
     };
     if !allowed {

@@ -38,22 +38,15 @@ pub struct RemoteOpportunity {
     pub published: Option<chrono::NaiveDateTime>,
 }
 
-/// Whether `who` is on the server of a space we have an active partnership with.
-pub async fn from_partner(ctx: &AppContext, who: &Account) -> AppResult<bool> {
-    let here = crate::spaces::show(ctx).await?;
-    let partners = crate::partnerships::partners_of(ctx, &here).await?;
-    Ok(partners
-        .iter()
-        .any(|p| p.account.domain.is_some() && p.account.domain == who.domain))
-}
-
 /// Stores a new opportunity or applies its author's update. Deleted ones stay deleted.
 pub async fn receive_opportunity(
     ctx: &AppContext,
     author: &Account,
     r: RemoteOpportunity,
 ) -> AppResult<()> {
-    if r.visibility == Visibility::Partners && !from_partner(ctx, author).await? {
+    if r.visibility == Visibility::Partners
+        && !crate::partnerships::from_partner(ctx, author).await?
+    {
         return Err(AppError::Forbidden(
             "partners' opportunities come from partner spaces only".into(),
         ));

@@ -3,8 +3,8 @@
 //! `Agreement` to the poster only; teams as `Invite`s answered by each teammate's own
 //! instance, to the applicant and to the poster.
 
-use crate::protocol::activities::Built;
 use crate::protocol::values::{id_of, is_public, iso, shared_or_own, strings, PUBLIC};
+use crate::protocol::Built;
 use crate::FederationError;
 use interspace_app::opportunities::{
     self, ApplicationView, Budget, OpportunityView, RemoteApplication, RemoteOpportunity,

@@ -4,8 +4,8 @@
 //! visitor's home space, answered by the host space with `Accept`, `Reject` (with
 //! `reasonCode`) or `TentativeAccept`, withdrawn with `Undo`, and followed with `Update`s.
 
-use crate::protocol::activities::Built;
 use crate::protocol::values::{iso, shared_or_own};
+use crate::protocol::Built;
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::partnerships::{self, Terms};
 use interspace_app::visits::{self, VisitView};

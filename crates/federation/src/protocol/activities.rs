@@ -1,17 +1,11 @@
 //! Outgoing activities, built from outbox events at delivery time.
 
+use super::Built;
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::{accounts, follows, outbox, remote, Account, AppContext, AppError, AppResult};
 use serde_json::{json, Value};
 
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
-
-/// An activity with the inboxes it goes to.
-pub struct Built {
-    pub id: String,
-    pub json: Value,
-    pub inboxes: Vec<String>,
-}
 
 fn follow_json(id: &str, actor: &str, object: &str) -> Value {
     json!({ "id": id, "type": "Follow", "actor": actor, "object": object })

@@ -5,3 +5,11 @@ pub mod actor;
 pub mod context;
 pub mod limits;
 pub mod values;
+
+/// An activity with the inboxes it goes to: what every builder of an outgoing activity makes
+/// (`activities::build`, and the objects' own builders it calls).
+pub struct Built {
+    pub id: String,
+    pub json: serde_json::Value,
+    pub inboxes: Vec<String>,
+}
