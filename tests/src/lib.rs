@@ -124,6 +124,10 @@ pub fn test_config(db: &TestDb, index: usize) -> Config {
     config.database.max_connections = 8;
     config.federation.allow_http = true;
     config.federation.allowed_private_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+    // A delivery that fails once (a peer slow under the suite's load) is retried within
+    // seconds, not after the production minute that `settle`'s 30 s could never wait for.
+    // Tests of retries set their own base.
+    config.federation.retry_base_seconds = 1.0;
     config.space.name = format!("Space {}", (b'A' + index as u8) as char);
     config.space.handle = "space".into();
     config.instance.registrations = "open".into();
