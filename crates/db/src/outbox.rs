@@ -196,6 +196,10 @@ pub async fn record_attempt(
 
 /// (pending, failed) counts, and whether any event awaits expansion.
 pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64, i64)> {
+    // Events first: an event becomes its deliveries in one transaction, so an event counted
+    // as gone is already among the deliveries counted next. (Counting deliveries first could
+    // miss an event expanded between the two counts: an idle queue that is not.)
+    let events = run!(conn, |c| outbox_events::table.count().get_result(c).await)?;
     let pending = run!(conn, |c| deliveries::table
         .filter(deliveries::state.eq("pending"))
         .count()
@@ -206,7 +210,6 @@ pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64, i64)> {
         .count()
         .get_result(c)
         .await)?;
-    let events = run!(conn, |c| outbox_events::table.count().get_result(c).await)?;
     Ok((pending, failed, events))
 }
 
