@@ -1,10 +1,11 @@
 //! ActivityPub for Interspace, on top of the `activitypub_federation` crate: wire types
-//! (`protocol`), database-backed objects (`objects`), routes (actors, collections, WebFinger,
+//! (`protocol`), database-backed objects (`objects`), what received activities do (`inbound`), routes (actors, collections, WebFinger,
 //! NodeInfo), the guarded HTTP client and the network [`interspace_app::Resolver`].
 
 pub mod delivery;
 mod error;
 pub mod http_client;
+mod inbound;
 pub mod objects;
 #[cfg(test)]
 mod proptests;

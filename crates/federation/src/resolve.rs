@@ -199,7 +199,7 @@ impl Resolver for FederationResolver {
     async fn resolve_object(&self, ctx: &AppContext, uri: &Url) -> AppResult<()> {
         refuse_blocked(ctx, uri).await?;
         let data = self.config.to_request_data();
-        crate::routes::inbox::fetch_object(&data, uri.as_str())
+        crate::inbound::fetch_object(&data, uri.as_str())
             .await
             .map_err(to_app)
     }

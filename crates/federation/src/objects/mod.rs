@@ -2,5 +2,6 @@
 
 pub mod actor;
 pub mod event;
+pub mod note;
 pub mod opportunity;
 pub mod visit;

@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod actor;
 pub mod context;
+pub mod inbound;
 pub mod limits;
 pub mod values;
 
