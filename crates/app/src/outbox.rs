@@ -4,6 +4,7 @@
 use crate::domains::{self, Restrictions};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
+use interspace_core::delivery::DeliveryState;
 use interspace_core::ids::new_id;
 pub use interspace_db::outbox::{Delivery, OutboxEvent};
 use interspace_db::{now, outbox as db_outbox, DbConn};
@@ -80,7 +81,7 @@ pub async fn expand(
                 actor_id: event.actor_id.clone(),
                 inbox: inbox.clone(),
                 payload: payload.to_string(),
-                state: "pending".into(),
+                state: DeliveryState::Pending,
                 attempts: 0,
                 next_attempt_at: ts,
                 last_error: None,
@@ -138,11 +139,13 @@ pub async fn record(ctx: &AppContext, d: &Delivery, outcome: Outcome) -> AppResu
     let settings = &ctx.settings.federation;
     let gave_up = matches!(outcome, Outcome::Retry(_)) && attempts >= settings.max_attempts;
     let (state, next, error) = match &outcome {
-        Outcome::Delivered => ("delivered", ts, None),
-        Outcome::Refused(e) | Outcome::Unsendable(e) => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) if gave_up => ("failed", ts, Some(e.as_str())),
+        Outcome::Delivered => (DeliveryState::Delivered, ts, None),
+        Outcome::Refused(e) | Outcome::Unsendable(e) => {
+            (DeliveryState::Failed, ts, Some(e.as_str()))
+        }
+        Outcome::Retry(e) if gave_up => (DeliveryState::Failed, ts, Some(e.as_str())),
         Outcome::Retry(e) => (
-            "pending",
+            DeliveryState::Pending,
             ts + backoff(settings.retry_base, attempts - 1),
             Some(e.as_str()),
         ),

@@ -207,7 +207,10 @@ pub async fn propose(
     let existing =
         db_visits::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
     if let Some(p) = &existing {
-        if matches!(p.state.as_str(), "active" | "proposed" | "received") {
+        if matches!(
+            p.state,
+            PartnershipState::Active | PartnershipState::Proposed | PartnershipState::Received
+        ) {
             return Err(AppError::Conflict(format!(
                 "a partnership with this space is already {}",
                 p.state
@@ -223,7 +226,7 @@ pub async fn propose(
             .to_string(),
         space_id: ours.space.id.clone(),
         partner_space_id: partner.space.id.clone(),
-        state: PartnershipState::Proposed.as_str().into(),
+        state: PartnershipState::Proposed,
         terms: to_json(&terms)?,
         pending_terms: None,
         pending_from_us: false,
@@ -272,7 +275,7 @@ async fn change(
     apply(&mut p)?;
     p.updated_at = now();
     db_visits::save_partnership(&mut tx, &p).await?;
-    if p.state == PartnershipState::Ended.as_str() {
+    if p.state == PartnershipState::Ended {
         crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
     }
     let partner = spaces::get(ctx, &p.partner_space_id).await?;
@@ -296,9 +299,9 @@ fn nothing_waits() -> AppError {
 /// The receiving operator accepts a proposal or the other side's amendment.
 pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
     change(ctx, user, id, "partnership.accept", |p| {
-        match (p.state.as_str(), p.pending_terms.take(), p.pending_from_us) {
-            ("received", _, _) => p.state = PartnershipState::Active.as_str().into(),
-            ("active", Some(t), false) => p.terms = t,
+        match (p.state, p.pending_terms.take(), p.pending_from_us) {
+            (PartnershipState::Received, _, _) => p.state = PartnershipState::Active,
+            (PartnershipState::Active, Some(t), false) => p.terms = t,
             _ => return Err(nothing_waits()),
         }
         p.reason = None;
@@ -315,9 +318,9 @@ pub async fn reject(
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
     change(ctx, user, id, "partnership.reject", |p| {
-        match (p.state.as_str(), p.pending_terms.take(), p.pending_from_us) {
-            ("received", _, _) => p.state = PartnershipState::Rejected.as_str().into(),
-            ("active", Some(_), false) => {}
+        match (p.state, p.pending_terms.take(), p.pending_from_us) {
+            (PartnershipState::Received, _, _) => p.state = PartnershipState::Rejected,
+            (PartnershipState::Active, Some(_), false) => {}
             _ => return Err(nothing_waits()),
         }
         p.reason = optional_text(reason, 500);
@@ -336,15 +339,15 @@ pub async fn amend(
 ) -> AppResult<PartnershipView> {
     let terms = to_json(&validate_terms(terms)?)?;
     change(ctx, user, id, "partnership.offer", |p| {
-        match p.state.as_str() {
-            "active" => {
+        match p.state {
+            PartnershipState::Active => {
                 p.pending_terms = Some(terms);
                 p.pending_from_us = true;
             }
             // A counter-proposal: the same agreement, our terms, their answer awaited.
-            "received" => {
+            PartnershipState::Received => {
                 p.terms = terms;
-                p.state = PartnershipState::Proposed.as_str().into();
+                p.state = PartnershipState::Proposed;
                 p.reason = None;
             }
             _ => {
@@ -367,13 +370,16 @@ pub async fn end(
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
     change(ctx, user, id, "partnership.end", |p| {
-        if matches!(p.state.as_str(), "ended" | "rejected") {
+        if matches!(
+            p.state,
+            PartnershipState::Ended | PartnershipState::Rejected
+        ) {
             return Err(AppError::Conflict(format!(
                 "the partnership is already {}",
                 p.state
             )));
         }
-        p.state = PartnershipState::Ended.as_str().into();
+        p.state = PartnershipState::Ended;
         p.pending_terms = None;
         p.reason = optional_text(reason, 500);
         Ok(())
@@ -412,14 +418,18 @@ pub async fn receive_offer(
     let ts = now();
     match existing {
         // New terms for the agreement we have.
-        Some(mut p) if p.uri == uri && p.state == PartnershipState::Active.as_str() => {
+        Some(mut p) if p.uri == uri && p.state == PartnershipState::Active => {
             p.pending_terms = Some(to_json(&terms)?);
             p.pending_from_us = false;
             p.updated_at = ts;
             db_visits::save_partnership(&mut tx, &p).await?;
         }
-        Some(p) if matches!(p.state.as_str(), "active" | "received") && p.uri == uri => {}
-        Some(p) if p.state == PartnershipState::Active.as_str() => {
+        Some(p)
+            if matches!(
+                p.state,
+                PartnershipState::Active | PartnershipState::Received
+            ) && p.uri == uri => {}
+        Some(p) if p.state == PartnershipState::Active => {
             return Err(AppError::Conflict(
                 "the spaces are partners already: amend the partnership instead".into(),
             ))
@@ -427,16 +437,14 @@ pub async fn receive_offer(
         // Proposals that crossed: both sides keep the one whose id sorts first, so they agree
         // on one agreement without talking again.
         Some(p)
-            if p.state == PartnershipState::Proposed.as_str()
-                && p.uri != uri
-                && p.uri.as_str() < uri => {}
+            if p.state == PartnershipState::Proposed && p.uri != uri && p.uri.as_str() < uri => {}
         existing => {
             let p = Partnership {
                 id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),
                 uri: uri.to_string(),
                 space_id: ours.space.id.clone(),
                 partner_space_id: partner.space.id.clone(),
-                state: PartnershipState::Received.as_str().into(),
+                state: PartnershipState::Received,
                 terms: to_json(&terms)?,
                 pending_terms: None,
                 pending_from_us: false,
@@ -490,20 +498,20 @@ pub async fn receive_answer(
             "only the partner space answers for this partnership".into(),
         ));
     }
-    match (answer, p.state.as_str(), p.pending_from_us) {
+    match (answer, p.state, p.pending_from_us) {
         (Answer::End, _, _) => {
-            p.state = PartnershipState::Ended.as_str().into();
+            p.state = PartnershipState::Ended;
             p.pending_terms = None;
             crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
         }
-        (Answer::Accept, "proposed", _) => p.state = PartnershipState::Active.as_str().into(),
-        (Answer::Reject, "proposed", _) => p.state = PartnershipState::Rejected.as_str().into(),
-        (Answer::Accept, "active", true) => {
+        (Answer::Accept, PartnershipState::Proposed, _) => p.state = PartnershipState::Active,
+        (Answer::Reject, PartnershipState::Proposed, _) => p.state = PartnershipState::Rejected,
+        (Answer::Accept, PartnershipState::Active, true) => {
             if let Some(t) = p.pending_terms.take() {
                 p.terms = t;
             }
         }
-        (Answer::Reject, "active", true) => p.pending_terms = None,
+        (Answer::Reject, PartnershipState::Active, true) => p.pending_terms = None,
         _ => return Ok(()),
     }
     p.reason = optional_text(reason, 500);
@@ -569,6 +577,6 @@ pub async fn active_with(
     Ok(
         db_visits::find_partnership_with(tx, our_space_id, partner_space_id)
             .await?
-            .filter(|p| p.state == PartnershipState::Active.as_str()),
+            .filter(|p| p.state == PartnershipState::Active),
     )
 }

@@ -30,10 +30,38 @@ macro_rules! vocabulary {
                 match self { $(Self::$variant => $word),+ }
             }
         }
+
+        /// The word as a column holds it (what `db` rows store and read back).
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.as_str().to_string()
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::ValidationError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+
+        /// On the wire (API responses), the same word.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
     };
 }
 
 pub mod accept;
+pub mod delivery;
 pub mod events;
 pub mod html;
 pub mod ical;

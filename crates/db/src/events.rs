@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use interspace_core::events::ParticipationState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = events, treat_none_as_null = true)]
@@ -52,7 +53,8 @@ pub struct Participation {
     pub id: String,
     pub event_id: String,
     pub account_id: String,
-    pub state: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub state: ParticipationState,
     pub message: Option<String>,
     pub reason: Option<String>,
     /// Why a join was refused: `rejected` (the organiser), `capacity_reached`, `not_open`.
@@ -223,7 +225,7 @@ pub async fn list_due_reminders(
 ) -> DbResult<Vec<(Participation, Event)>> {
     run!(conn, |c| parts::table
         .inner_join(events::table)
-        .filter(parts::state.eq("accepted"))
+        .filter(parts::state.eq(ParticipationState::Accepted.as_str()))
         .filter(parts::reminded_at.is_null())
         .filter(events::deleted_at.is_null())
         .filter(events::status.ne("cancelled"))
@@ -238,7 +240,7 @@ pub async fn list_due_reminders(
 
 pub async fn insert_participation(conn: &mut DbConn, p: &Participation) -> DbResult<()> {
     run!(conn, |c| diesel::insert_into(parts::table)
-        .values(p)
+        .values(p.clone())
         .execute(c)
         .await)?;
     Ok(())
@@ -246,7 +248,7 @@ pub async fn insert_participation(conn: &mut DbConn, p: &Participation) -> DbRes
 
 pub async fn save_participation(conn: &mut DbConn, p: &Participation) -> DbResult<()> {
     run!(conn, |c| diesel::update(parts::table.find(&p.id))
-        .set(p)
+        .set(p.clone())
         .execute(c)
         .await)?;
     Ok(())
@@ -294,7 +296,7 @@ pub async fn find_participation_by_join(
 pub async fn list_participations(
     conn: &mut DbConn,
     event_id: &str,
-    state: Option<&str>,
+    state: Option<ParticipationState>,
     limit: i64,
 ) -> DbResult<Vec<Participation>> {
     run!(conn, |c| {
@@ -302,7 +304,7 @@ pub async fn list_participations(
             .filter(parts::event_id.eq(event_id))
             .into_boxed();
         if let Some(s) = state {
-            q = q.filter(parts::state.eq(s.to_string()));
+            q = q.filter(parts::state.eq(s.as_str()));
         }
         q.order((parts::created_at.asc(), parts::id.asc()))
             .limit(limit)
@@ -313,10 +315,14 @@ pub async fn list_participations(
     .map_err(Into::into)
 }
 
-pub async fn count_in_state(conn: &mut DbConn, event_id: &str, state: &str) -> DbResult<i64> {
+pub async fn count_in_state(
+    conn: &mut DbConn,
+    event_id: &str,
+    state: ParticipationState,
+) -> DbResult<i64> {
     run!(conn, |c| parts::table
         .filter(parts::event_id.eq(event_id))
-        .filter(parts::state.eq(state))
+        .filter(parts::state.eq(state.as_str()))
         .count()
         .get_result(c)
         .await)
@@ -332,7 +338,17 @@ pub async fn list_joined(
     run!(conn, |c| events::table
         .inner_join(parts::table)
         .filter(parts::account_id.eq(account_id))
-        .filter(parts::state.eq_any(["accepted", "pending", "waitlisted", "requested"]))
+        .filter(
+            parts::state.eq_any(
+                [
+                    ParticipationState::Accepted,
+                    ParticipationState::Pending,
+                    ParticipationState::Waitlisted,
+                    ParticipationState::Requested
+                ]
+                .map(ParticipationState::as_str)
+            )
+        )
         .filter(events::deleted_at.is_null())
         .filter(events::ends_at.ge(since))
         .order(events::starts_at.asc())

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use interspace_core::opportunities::{ApplicationState, TeamState};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -53,7 +54,8 @@ pub struct Application {
     pub uri: String,
     pub opportunity_id: String,
     pub applicant_id: String,
-    pub state: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub state: ApplicationState,
     pub cover_note: String,
     /// JSON money with a period, or NULL.
     pub proposed_budget: Option<String>,
@@ -72,7 +74,8 @@ pub struct Application {
 pub struct TeamMember {
     pub application_id: String,
     pub account_id: String,
-    pub state: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub state: TeamState,
     /// The Invite sent to the teammate.
     pub invite_uri: Option<String>,
     /// The teammate's instance's signed Accept.
@@ -286,7 +289,7 @@ pub async fn list_expired(conn: &mut DbConn, today: NaiveDate) -> DbResult<Vec<O
 
 pub async fn insert_application(conn: &mut DbConn, a: &Application) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::insert_into(applications::table)
-        .values(a)
+        .values(a.clone())
         .on_conflict(applications::uri)
         .do_nothing()
         .execute(c)
@@ -296,7 +299,7 @@ pub async fn insert_application(conn: &mut DbConn, a: &Application) -> DbResult<
 
 pub async fn save_application(conn: &mut DbConn, a: &Application) -> DbResult<()> {
     run!(conn, |c| diesel::update(applications::table.find(&a.id))
-        .set(a)
+        .set(a.clone())
         .execute(c)
         .await)?;
     Ok(())
@@ -360,7 +363,10 @@ pub async fn list_applications_of(
 pub async fn count_applications(conn: &mut DbConn, opportunity_id: &str) -> DbResult<i64> {
     run!(conn, |c| applications::table
         .filter(applications::opportunity_id.eq(opportunity_id))
-        .filter(applications::state.ne_all(["awaiting_team", "withdrawn"]))
+        .filter(applications::state.ne_all([
+            ApplicationState::AwaitingTeam.as_str(),
+            ApplicationState::Withdrawn.as_str()
+        ]))
         .count()
         .get_result(c)
         .await)
@@ -369,7 +375,7 @@ pub async fn count_applications(conn: &mut DbConn, opportunity_id: &str) -> DbRe
 
 pub async fn insert_member(conn: &mut DbConn, m: &TeamMember) -> DbResult<()> {
     run!(conn, |c| diesel::insert_into(members::table)
-        .values(m)
+        .values(m.clone())
         .on_conflict_do_nothing()
         .execute(c)
         .await)?;
@@ -382,7 +388,7 @@ pub async fn save_member(conn: &mut DbConn, m: &TeamMember) -> DbResult<()> {
             .filter(members::application_id.eq(&m.application_id))
             .filter(members::account_id.eq(&m.account_id))
     )
-    .set(m)
+    .set(m.clone())
     .execute(c)
     .await)?;
     Ok(())
@@ -614,7 +620,7 @@ pub async fn set_applications_count(conn: &mut DbConn, id: &str, n: i64) -> DbRe
 pub async fn count_accepted_people(conn: &mut DbConn, opportunity_id: &str) -> DbResult<i64> {
     let accepted: Vec<String> = run!(conn, |c| applications::table
         .filter(applications::opportunity_id.eq(opportunity_id))
-        .filter(applications::state.eq("accepted"))
+        .filter(applications::state.eq(ApplicationState::Accepted.as_str()))
         .select(applications::id)
         .load(c)
         .await)?;

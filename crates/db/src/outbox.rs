@@ -5,6 +5,7 @@ use crate::{run, DbConn, DbResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use interspace_core::delivery::DeliveryState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox_events)]
@@ -32,7 +33,8 @@ pub struct Delivery {
     pub inbox: String,
     pub payload: String,
     /// `pending`, `delivered` or `failed` (given up).
-    pub state: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -73,7 +75,7 @@ pub async fn delete_event(conn: &mut DbConn, id: &str) -> DbResult<()> {
 /// Queues a delivery; the same activity goes to the same inbox once.
 pub async fn insert_delivery(conn: &mut DbConn, d: &Delivery) -> DbResult<()> {
     run!(conn, |c| diesel::insert_into(deliveries::table)
-        .values(d)
+        .values(d.clone())
         .on_conflict((deliveries::activity_id, deliveries::inbox))
         .do_nothing()
         .execute(c)
@@ -91,7 +93,7 @@ pub async fn list_due(
 ) -> DbResult<Vec<Delivery>> {
     let earlier = diesel::alias!(deliveries as earlier);
     Ok(run!(conn, |c| deliveries::table
-        .filter(deliveries::state.eq("pending"))
+        .filter(deliveries::state.eq(DeliveryState::Pending.as_str()))
         .filter(deliveries::next_attempt_at.le(now))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             earlier
@@ -125,7 +127,7 @@ pub async fn list_due(
 /// The domains that have deliveries pending.
 pub async fn list_pending_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
     Ok(run!(conn, |c| deliveries::table
-        .filter(deliveries::state.eq("pending"))
+        .filter(deliveries::state.eq(DeliveryState::Pending.as_str()))
         .select(deliveries::domain)
         .distinct()
         .load(c)
@@ -135,7 +137,7 @@ pub async fn list_pending_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
 /// Pending deliveries per domain.
 pub async fn count_pending_by_domain(conn: &mut DbConn) -> DbResult<Vec<(String, i64)>> {
     Ok(run!(conn, |c| deliveries::table
-        .filter(deliveries::state.eq("pending"))
+        .filter(deliveries::state.eq(DeliveryState::Pending.as_str()))
         .group_by(deliveries::domain)
         .select((deliveries::domain, diesel::dsl::count_star()))
         .load(c)
@@ -154,11 +156,11 @@ pub async fn fail_pending_for_domains(
     }
     Ok(run!(conn, |c| diesel::update(
         deliveries::table
-            .filter(deliveries::state.eq("pending"))
+            .filter(deliveries::state.eq(DeliveryState::Pending.as_str()))
             .filter(deliveries::domain.eq_any(domains))
     )
     .set((
-        deliveries::state.eq("failed"),
+        deliveries::state.eq(DeliveryState::Failed.as_str()),
         deliveries::last_error.eq(Some(why)),
         deliveries::updated_at.eq(now),
     ))
@@ -171,19 +173,17 @@ pub async fn fail_pending_for_domains(
 pub async fn record_attempt(
     conn: &mut DbConn,
     id: &str,
-    state: &str,
+    state: DeliveryState,
     attempts: i32,
     next_attempt_at: NaiveDateTime,
     error: Option<&str>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    run!(conn, |c| diesel::update(
-        deliveries::table
-            .find(id)
-            .filter(deliveries::state.eq("pending"))
-    )
+    run!(conn, |c| diesel::update(deliveries::table.find(id).filter(
+        deliveries::state.eq(DeliveryState::Pending.as_str())
+    ))
     .set((
-        deliveries::state.eq(state),
+        deliveries::state.eq(state.as_str()),
         deliveries::attempts.eq(attempts),
         deliveries::next_attempt_at.eq(next_attempt_at),
         deliveries::last_error.eq(error),
@@ -201,12 +201,12 @@ pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64, i64)> {
     // miss an event expanded between the two counts: an idle queue that is not.)
     let events = run!(conn, |c| outbox_events::table.count().get_result(c).await)?;
     let pending = run!(conn, |c| deliveries::table
-        .filter(deliveries::state.eq("pending"))
+        .filter(deliveries::state.eq(DeliveryState::Pending.as_str()))
         .count()
         .get_result(c)
         .await)?;
     let failed = run!(conn, |c| deliveries::table
-        .filter(deliveries::state.eq("failed"))
+        .filter(deliveries::state.eq(DeliveryState::Failed.as_str()))
         .count()
         .get_result(c)
         .await)?;
@@ -216,7 +216,7 @@ pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64, i64)> {
 /// Pending and failed deliveries, newest first (for `interspace queue`).
 pub async fn list_undelivered(conn: &mut DbConn, limit: i64) -> DbResult<Vec<Delivery>> {
     Ok(run!(conn, |c| deliveries::table
-        .filter(deliveries::state.ne("delivered"))
+        .filter(deliveries::state.ne(DeliveryState::Delivered.as_str()))
         .order(deliveries::id.desc())
         .limit(limit)
         .select(Delivery::as_select())

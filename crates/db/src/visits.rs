@@ -5,6 +5,7 @@ use crate::{run, DbConn, DbResult, OptionalExt};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use interspace_core::visits::{PartnershipState, VisitState};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = partnerships, treat_none_as_null = true)]
@@ -14,7 +15,8 @@ pub struct Partnership {
     /// Our space.
     pub space_id: String,
     pub partner_space_id: String,
-    pub state: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub state: PartnershipState,
     /// JSON terms.
     pub terms: String,
     pub pending_terms: Option<String>,
@@ -36,7 +38,8 @@ pub struct Visit {
     pub date_from: NaiveDate,
     pub date_to: NaiveDate,
     pub note: String,
-    pub state: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub state: VisitState,
     pub reason: Option<String>,
     pub reason_code: Option<String>,
     pub cancelled_by: Option<String>,
@@ -52,18 +55,21 @@ pub struct VisitFilter {
     pub visitor_id: Option<String>,
     pub host_space_id: Option<String>,
     pub home_space_id: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<VisitState>,
     /// Visits covering this day.
     pub day: Option<NaiveDate>,
     pub limit: i64,
 }
 
 /// Days that count against quotas and capacity.
-const COUNTED: [&str; 4] = ["approved", "checked_in", "completed", "no_show"];
+const COUNTED: [&str; 4] = {
+    let c = VisitState::COUNTED;
+    [c[0].as_str(), c[1].as_str(), c[2].as_str(), c[3].as_str()]
+};
 
 pub async fn insert_partnership(conn: &mut DbConn, p: &Partnership) -> DbResult<()> {
     run!(conn, |c| diesel::insert_into(partnerships::table)
-        .values(p)
+        .values(p.clone())
         .execute(c)
         .await)?;
     Ok(())
@@ -71,7 +77,7 @@ pub async fn insert_partnership(conn: &mut DbConn, p: &Partnership) -> DbResult<
 
 pub async fn save_partnership(conn: &mut DbConn, p: &Partnership) -> DbResult<()> {
     run!(conn, |c| diesel::update(partnerships::table.find(&p.id))
-        .set(p)
+        .set(p.clone())
         .execute(c)
         .await)?;
     Ok(())
@@ -136,7 +142,7 @@ pub async fn list_partnerships(
 /// Inserts a visit with one row per day; false if its `uri` is known already.
 pub async fn insert_visit(conn: &mut DbConn, v: &Visit, days: &[NaiveDate]) -> DbResult<bool> {
     let n = run!(conn, |c| diesel::insert_into(visits::table)
-        .values(v)
+        .values(v.clone())
         .on_conflict(visits::uri)
         .do_nothing()
         .execute(c)
@@ -160,7 +166,7 @@ pub async fn insert_visit(conn: &mut DbConn, v: &Visit, days: &[NaiveDate]) -> D
 
 pub async fn save_visit(conn: &mut DbConn, v: &Visit) -> DbResult<()> {
     run!(conn, |c| diesel::update(visits::table.find(&v.id))
-        .set(v)
+        .set(v.clone())
         .execute(c)
         .await)?;
     Ok(())
@@ -196,8 +202,8 @@ pub async fn list_visits(conn: &mut DbConn, f: &VisitFilter) -> DbResult<Vec<Vis
         if let Some(h) = &f.home_space_id {
             q = q.filter(visits::home_space_id.eq(h.clone()));
         }
-        if let Some(s) = &f.state {
-            q = q.filter(visits::state.eq(s.clone()));
+        if let Some(s) = f.state {
+            q = q.filter(visits::state.eq(s.as_str()));
         }
         if let Some(d) = f.day {
             q = q

@@ -485,7 +485,7 @@ async fn queued_for(a: &TestInstance, peer: &FakePeer) -> Vec<(String, i32, Stri
             (
                 json["type"].as_str().unwrap_or_default().to_string(),
                 d.attempts,
-                d.state,
+                d.state.to_string(),
                 json,
             )
         })

@@ -12,6 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::web;
 use interspace_app::opportunities::{self as opps, ApplicationView, Budget, Decision, TeamEntry};
 use interspace_app::{Account, AppContext};
+use interspace_core::opportunities::{ApplicationState, TeamState};
 use maud::{html, Markup};
 
 fn status(error: &Option<Problem>) -> StatusCode {
@@ -34,7 +35,7 @@ fn team_list(frame: &Frame, team: &[TeamEntry]) -> Markup {
     html! {
         ul {
             @for t in team {
-                li { (person(frame, &t.account)) ": " strong { (words(&t.state)) } ", from " (home(t.home.as_ref())) }
+                li { (person(frame, &t.account)) ": " strong { (words(t.state.as_str())) } ", from " (home(t.home.as_ref())) }
             }
         }
     }
@@ -70,7 +71,7 @@ fn decision_form(frame: &Frame, v: &ApplicationView) -> Markup {
                 textarea id={ "message-" (a.id) } name="message" rows="2" maxlength="2000" {}
             }
             div {
-                @if a.state == "submitted" {
+                @if a.state == ApplicationState::Submitted {
                     button.secondary type="submit" formaction=(url("shortlist")) { "Shortlist" span.sr-only { " the application of " (who) } } " "
                 }
                 button type="submit" formaction=(url("accept")) { "Accept" span.sr-only { " the application of " (who) } } " "
@@ -91,7 +92,7 @@ fn application_card(frame: &Frame, v: &ApplicationView) -> Markup {
                 dt { "Applicant" } dd { (person(frame, &v.applicant)) }
                 dt { "Home space" } dd { (home(v.applicant_home.as_ref())) }
                 dt { "Source" } dd { @if a.source == "reply" { "A reply to the post (an expression of interest)" } @else { "An application" } }
-                dt { "State" } dd { (words(&a.state)) }
+                dt { "State" } dd { (words(a.state.as_str())) }
                 dt { "Received" } dd { (time(a.created_at)) }
                 @if let Some(b) = proposed_budget(v) { dt { "Proposed budget" } dd { (b.text()) } }
                 @if !v.team.is_empty() { dt { "Team" } dd { (team_list(frame, &v.team)) } }
@@ -102,9 +103,9 @@ fn application_card(frame: &Frame, v: &ApplicationView) -> Markup {
                 h3 { "Links" }
                 ul { @for l in &links { li { a href=(l) rel="nofollow noopener noreferrer" { (l) } } } }
             }
-            @match a.state.as_str() {
-                "submitted" | "shortlisted" => { (decision_form(frame, v)) }
-                "awaiting_team" => { p.muted { "Waiting for every teammate to agree." } }
+            @match a.state {
+                ApplicationState::Submitted | ApplicationState::Shortlisted => { (decision_form(frame, v)) }
+                ApplicationState::AwaitingTeam => { p.muted { "Waiting for every teammate to agree." } }
                 _ => {}
             }
         }
@@ -209,7 +210,7 @@ fn invitation_card(frame: &Frame, v: &ApplicationView) -> Markup {
             p { (person(frame, &v.applicant)) " invites you to apply together, to " (person(frame, &v.poster)) "." }
             @if !a.cover_note.is_empty() { (lines(&a.cover_note)) }
             @if !v.team.is_empty() { p { "The team:" } (team_list(frame, &v.team)) }
-            @if a.state == "awaiting_team" {
+            @if a.state == ApplicationState::AwaitingTeam {
                 form.inline method="post" action=(url("accept")) {
                     (csrf_field(frame.csrf))
                     button type="submit" { "Accept" span.sr-only { " " (what) } }
@@ -220,7 +221,7 @@ fn invitation_card(frame: &Frame, v: &ApplicationView) -> Markup {
                     button.secondary type="submit" { "Decline" span.sr-only { " " (what) } }
                 }
             } @else {
-                p.muted { "The application is " (words(&a.state)) "." }
+                p.muted { "The application is " (words(a.state.as_str())) "." }
             }
         }
     }
@@ -235,11 +236,11 @@ fn mine_card(frame: &Frame, me: &Account, v: &ApplicationView) -> Markup {
             h3 id=(heading) { (opportunity_link(v)) }
             p {
                 @if own { "You applied" } @else { (display_name(&v.applicant)) " applied with you" }
-                " on " (time(a.created_at)) ". It is " strong { (words(&a.state)) } "."
+                " on " (time(a.created_at)) ". It is " strong { (words(a.state.as_str())) } "."
             }
             @if let Some(m) = &a.message { p { "The poster's message: " (m) } }
             @if !v.team.is_empty() { p { "The team:" } (team_list(frame, &v.team)) }
-            @if own && matches!(a.state.as_str(), "awaiting_team" | "submitted" | "shortlisted") {
+            @if own && matches!(a.state, ApplicationState::AwaitingTeam | ApplicationState::Submitted | ApplicationState::Shortlisted) {
                 form.inline method="post" action={ "/applications/" (a.id) "/withdraw" } {
                     (csrf_field(frame.csrf))
                     input type="hidden" name="back" value="mine";
@@ -261,7 +262,7 @@ async fn mine_page(
     let waiting: Vec<ApplicationView> = opps::invitations(ctx, account)
         .await?
         .into_iter()
-        .filter(|(m, _)| m.state == "invited")
+        .filter(|(m, _)| m.state == TeamState::Invited)
         .map(|(_, v)| v)
         .collect();
     let list = opps::applications_of(ctx, account).await?;

@@ -11,7 +11,7 @@ use crate::mastodon::extract::Params;
 use actix_web::{web, HttpResponse};
 use interspace_app::events::{self, EventFilter, EventInput, EventView, Place};
 use interspace_app::AppContext;
-use interspace_core::events::{local_time, when_text};
+use interspace_core::events::{local_time, when_text, ParticipationState};
 use interspace_core::ValidationError;
 use maud::{html, Markup};
 
@@ -44,7 +44,8 @@ fn rsvp(frame: &Frame, v: &EventView) -> Markup {
     let e = &v.event;
     // A refusal by the rules (a full event) may be asked again; the organiser's no is final.
     let state = v.mine.as_ref().and_then(|p| {
-        let retry = p.state == "rejected" && p.reason_code.as_deref() != Some("rejected");
+        let retry =
+            p.state == ParticipationState::Rejected && p.reason_code.as_deref() != Some("rejected");
         (!retry).then_some(p.state.as_str())
     });
     let action = |what: &str| format!("/events/{}/{what}", e.id);
@@ -204,10 +205,10 @@ pub async fn act(
     let done = match action.as_str() {
         "join" => {
             let part = events::join(&ctx, account, &id, p.str("message")).await?;
-            match part.state.as_str() {
-                "accepted" => "going",
-                "pending" => "asked",
-                "waitlisted" => "waitlisted",
+            match part.state {
+                ParticipationState::Accepted => "going",
+                ParticipationState::Pending => "asked",
+                ParticipationState::Waitlisted => "waitlisted",
                 _ => "requested",
             }
         }

@@ -14,7 +14,7 @@ use interspace_app::opportunities::{
     self as opps, ApplicationInput, BoardFilter, Budget, OpportunityInput, OpportunityView,
 };
 use interspace_app::{AppContext, AppError};
-use interspace_core::opportunities::{self as rules, Kind, Status, WorkMode};
+use interspace_core::opportunities::{self as rules, ApplicationState, Kind, Status, WorkMode};
 use interspace_core::ValidationError;
 use maud::{html, Markup};
 
@@ -378,30 +378,32 @@ fn applying(frame: &Frame, v: &OpportunityView, p: &Params, error: Option<&str>)
     let today = chrono::Utc::now().date_naive();
     let open =
         Status::parse(&o.status).is_ok_and(|s| rules::takes_applications(s, o.deadline, today));
-    let live = v
-        .mine
-        .as_ref()
-        .filter(|a| !matches!(a.state.as_str(), "withdrawn" | "declined"));
+    let live = v.mine.as_ref().filter(|a| {
+        !matches!(
+            a.state,
+            ApplicationState::Withdrawn | ApplicationState::Declined
+        )
+    });
     let currency = v.budget.as_ref().map_or("EUR", |b| b.currency.as_str());
     html! {
         section aria-labelledby="apply" {
             h2 #apply { @if live.is_some() { "Your application" } @else { "Apply" } }
             (alert(error))
             @if let Some(a) = live {
-                p { "You applied on " (time(a.created_at)) ". It is " strong { (words(&a.state)) } "." }
-                @match a.state.as_str() {
-                    "awaiting_team" => { p.muted { "It is sent once every teammate agrees." } }
-                    "submitted" => { p.muted { "The poster decides." } }
+                p { "You applied on " (time(a.created_at)) ". It is " strong { (words(a.state.as_str())) } "." }
+                @match a.state {
+                    ApplicationState::AwaitingTeam => { p.muted { "It is sent once every teammate agrees." } }
+                    ApplicationState::Submitted => { p.muted { "The poster decides." } }
                     _ => {}
                 }
                 @if let Some(m) = &a.message { p { "The poster's message: " (m) } }
-                @if matches!(a.state.as_str(), "awaiting_team" | "submitted" | "shortlisted") {
+                @if matches!(a.state, ApplicationState::AwaitingTeam | ApplicationState::Submitted | ApplicationState::Shortlisted) {
                     (button_form(frame, &format!("/applications/{}/withdraw", a.id), "Withdraw the application", "secondary"))
                 }
                 p { a href="/applications" { "All my applications" } }
             } @else if open {
                 @if let Some(a) = &v.mine {
-                    p.muted { "Your earlier application was " (words(&a.state)) "." @if let Some(m) = &a.message { " The poster's message: " (m) } }
+                    p.muted { "Your earlier application was " (words(a.state.as_str())) "." @if let Some(m) = &a.message { " The poster's message: " (m) } }
                 }
                 (apply_form(frame, &o.id, p, currency))
             } @else if error.is_none() {
@@ -505,8 +507,8 @@ pub async fn act(
                 opps::apply(&ctx, account, &id, input).await
             }
             .await;
-            sent.map(|a| match a.application.state.as_str() {
-                "awaiting_team" => "applied_team",
+            sent.map(|a| match a.application.state {
+                ApplicationState::AwaitingTeam => "applied_team",
                 _ => "applied",
             })
         }

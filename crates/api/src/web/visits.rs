@@ -16,6 +16,7 @@ use interspace_app::sessions::SignedIn;
 use interspace_app::visits::{self, HostRef, VisitView};
 use interspace_app::{Account, AppContext, User};
 use interspace_core::roles::Role;
+use interspace_core::visits::{PartnershipState, VisitState};
 use interspace_core::ValidationError;
 use maud::{html, Markup};
 
@@ -112,12 +113,12 @@ fn my_visits(frame: &Frame, list: &[VisitView], error: Option<&str>) -> Markup {
                             tr {
                                 td { (display_name(&v.host.account)) br; span.muted { (handle(&v.host.account)) } }
                                 td { (days(v)) }
-                                td { (state(&x.state)) }
+                                td { (state(x.state.as_str())) }
                                 td {
-                                    @match x.state.as_str() {
-                                        "requested" => { "On its way to the host space." }
-                                        "pending" => { "The host space decides." }
-                                        "waitlisted" => { "The space is full; you move up when a place frees." }
+                                    @match x.state {
+                                        VisitState::Requested => { "On its way to the host space." }
+                                        VisitState::Pending => { "The host space decides." }
+                                        VisitState::Waitlisted => { "The space is full; you move up when a place frees." }
                                         _ => {}
                                     }
                                     @if let Some(by) = &x.cancelled_by { "Cancelled by " @if by == "visitor" { "you" } @else { "the host space" } "." }
@@ -126,7 +127,7 @@ fn my_visits(frame: &Frame, list: &[VisitView], error: Option<&str>) -> Markup {
                                     @if !x.note.is_empty() { br; span.muted { "Your note: " (x.note) } }
                                 }
                                 td {
-                                    @if matches!(x.state.as_str(), "requested" | "pending" | "waitlisted" | "approved") {
+                                    @if matches!(x.state, VisitState::Requested | VisitState::Pending | VisitState::Waitlisted | VisitState::Approved) {
                                         (row_button(frame, &format!("/visits/{}/cancel", x.id), "Cancel", &format!("the visit to {} on {}", display_name(&v.host.account), days(v)), "secondary"))
                                     }
                                 }
@@ -232,18 +233,18 @@ fn desk_table(frame: &Frame, list: &[VisitView], on: &str) -> Markup {
                     @let who = display_name(&v.visitor);
                     tr {
                         (visitor_cell(v))
-                        td { (state(&x.state)) }
+                        td { (state(x.state.as_str())) }
                         td {
                             @if let Some(t) = x.checked_in_at { "Arrived " (time(t)) br; }
                             @if let Some(t) = x.checked_out_at { "Left " (time(t)) br; }
-                            @match x.state.as_str() {
-                                "approved" => {
+                            @match x.state {
+                                VisitState::Approved => {
                                     (row_button(frame, &url("check_in"), "Check in", who, ""))
                                     " "
                                     (row_button(frame, &url("cancel"), "Cancel the visit", who, "secondary"))
                                 }
-                                "checked_in" => { (row_button(frame, &url("check_out"), "Check out", who, "secondary")) }
-                                "pending" | "waitlisted" => { span.muted { "To decide below" } }
+                                VisitState::CheckedIn => { (row_button(frame, &url("check_out"), "Check out", who, "secondary")) }
+                                VisitState::Pending | VisitState::Waitlisted => { span.muted { "To decide below" } }
                                 _ => {}
                             }
                         }
@@ -264,7 +265,7 @@ fn waiting_table(frame: &Frame, list: &[VisitView], on: &str) -> Markup {
                     @let what = format!("the request of {} for {}", display_name(&v.visitor), days(v));
                     tr {
                         (visitor_cell(v))
-                        td { (state(&x.state)) }
+                        td { (state(x.state.as_str())) }
                         td {
                             (row_button(frame, &format!("/admin/visits/{}/approve{on}", x.id), "Approve", &what, ""))
                             form.inline method="post" action={ "/admin/visits/" (x.id) "/reject" (on) } {
@@ -430,7 +431,7 @@ fn partnership_row(frame: &Frame, v: &PartnershipView, operator: bool) -> Markup
     html! {
         tr {
             td { (name) br; span.muted { (handle(&v.partner.account)) } }
-            td { (state(&p.state)) @if let Some(r) = &p.reason { br; span.muted { "Reason: " (r) } } }
+            td { (state(p.state.as_str())) @if let Some(r) = &p.reason { br; span.muted { "Reason: " (r) } } }
             td { (terms_text(&v.terms)) }
             td {
                 @if let Some(t) = &v.pending_terms {
@@ -440,12 +441,12 @@ fn partnership_row(frame: &Frame, v: &PartnershipView, operator: bool) -> Markup
             }
             @if operator {
                 td {
-                    @if p.state == "received" || (p.state == "active" && theirs) {
+                    @if p.state == PartnershipState::Received || (p.state == PartnershipState::Active && theirs) {
                         @let what = if theirs { format!("the new terms of {name}") } else { format!("the partnership with {name}") };
                         (row_button(frame, &url("accept"), "Accept", &what, "")) " "
                         (row_button(frame, &url("reject"), "Reject", &what, "secondary")) " "
                     }
-                    @if matches!(p.state.as_str(), "proposed" | "active") {
+                    @if matches!(p.state, PartnershipState::Proposed | PartnershipState::Active) {
                         (row_button(frame, &url("end"), "End", &format!("the partnership with {name}"), "danger"))
                     }
                 }

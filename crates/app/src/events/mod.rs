@@ -22,7 +22,9 @@ pub use rsvp::{
 use crate::signals::Events;
 use crate::spaces::{self, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
-use interspace_core::events::{self as rules, EventStatus, EventVisibility, JoinMode, PlaceKind};
+use interspace_core::events::{
+    self as rules, EventStatus, EventVisibility, JoinMode, ParticipationState, PlaceKind,
+};
 use interspace_core::html::{escape, sanitize};
 use interspace_core::ids::new_id;
 use interspace_core::roles::Role;
@@ -484,8 +486,11 @@ async fn notify_participants(
 ) -> AppResult<()> {
     for p in db_events::list_participations(tx, &e.id, None, 10_000).await? {
         if matches!(
-            p.state.as_str(),
-            "accepted" | "pending" | "waitlisted" | "requested"
+            p.state,
+            ParticipationState::Accepted
+                | ParticipationState::Pending
+                | ParticipationState::Waitlisted
+                | ParticipationState::Requested
         ) {
             crate::notifications::notify(
                 tx,

@@ -6,7 +6,9 @@ use super::{is_staff, sync_post, writable, Event};
 use crate::notifications::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
-use interspace_core::events::{self as rules, EventStatus, JoinAnswer, JoinMode, Seats};
+use interspace_core::events::{
+    self as rules, EventStatus, JoinAnswer, JoinMode, ParticipationState, Seats,
+};
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::text::{code_word, optional_text};
@@ -28,7 +30,12 @@ pub enum Answer {
     Tentative,
 }
 
-const ACTIVE: [&str; 4] = ["accepted", "pending", "waitlisted", "requested"];
+const ACTIVE: [ParticipationState; 4] = [
+    ParticipationState::Accepted,
+    ParticipationState::Pending,
+    ParticipationState::Waitlisted,
+    ParticipationState::Requested,
+];
 
 fn seats(e: &Event, accepted: i64) -> Seats {
     Seats {
@@ -46,7 +53,7 @@ type Refusal = Option<(String, String)>;
 
 /// The refusal that stands for good: the organiser said no (a full event may be asked again).
 fn declined(p: &Participation) -> bool {
-    p.state == "rejected" && p.reason_code.as_deref() == Some(DECLINED)
+    p.state == ParticipationState::Rejected && p.reason_code.as_deref() == Some(DECLINED)
 }
 
 /// The reason code of an organiser's own rejection.
@@ -58,7 +65,7 @@ async fn upsert(
     tx: &mut DbConn,
     e: &Event,
     account_id: &str,
-    state: &str,
+    state: ParticipationState,
     message: Option<String>,
     refusal: Refusal,
     join_uri: Option<String>,
@@ -69,7 +76,7 @@ async fn upsert(
         id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),
         event_id: e.id.clone(),
         account_id: account_id.to_string(),
-        state: state.to_string(),
+        state,
         message,
         reason_code: refusal.as_ref().map(|(code, _)| code.clone()),
         reason: refusal.map(|(_, why)| why).filter(|why| !why.is_empty()),
@@ -91,11 +98,11 @@ async fn send_answer(tx: &mut DbConn, e: &Event, p: &Participation) -> AppResult
     let Some(participant) = db_accounts::find_account_by_id(tx, &p.account_id).await? else {
         return Ok(());
     };
-    let kind = match p.state.as_str() {
+    let kind = match p.state {
         _ if participant.is_local() || !e.is_local => return Ok(()),
-        "accepted" => "event.accept",
-        "rejected" => "event.reject",
-        "waitlisted" => "event.tentative",
+        ParticipationState::Accepted => "event.accept",
+        ParticipationState::Rejected => "event.reject",
+        ParticipationState::Waitlisted => "event.tentative",
         _ => return Ok(()),
     };
     crate::outbox::enqueue(tx, kind, &e.organizer_id, &p.id, Some(&p.account_id)).await
@@ -103,9 +110,11 @@ async fn send_answer(tx: &mut DbConn, e: &Event, p: &Participation) -> AppResult
 
 /// Tells a participant what became of their join.
 async fn tell(tx: &mut DbConn, events: &mut Events, e: &Event, p: &Participation) -> AppResult<()> {
-    let kind = match p.state.as_str() {
-        "accepted" => NotificationKind::ParticipationAccepted,
-        "rejected" | "waitlisted" => NotificationKind::ParticipationAnswer,
+    let kind = match p.state {
+        ParticipationState::Accepted => NotificationKind::ParticipationAccepted,
+        ParticipationState::Rejected | ParticipationState::Waitlisted => {
+            NotificationKind::ParticipationAnswer
+        }
         _ => return Ok(()),
     };
     notify(
@@ -135,13 +144,19 @@ pub(super) async fn settle(
     if !e.is_local {
         return Ok(e);
     }
-    let mut accepted = db_events::count_in_state(tx, &e.id, "accepted").await?;
+    let mut accepted = db_events::count_in_state(tx, &e.id, ParticipationState::Accepted).await?;
     if e.status != EventStatus::Cancelled.as_str() && e.deleted_at.is_none() {
         let free = rules::seats_left(e.capacity, accepted).unwrap_or(i64::MAX);
         if free > 0 {
-            for mut p in db_events::list_participations(tx, &e.id, Some("waitlisted"), free).await?
+            for mut p in db_events::list_participations(
+                tx,
+                &e.id,
+                Some(ParticipationState::Waitlisted),
+                free,
+            )
+            .await?
             {
-                p.state = "accepted".into();
+                p.state = ParticipationState::Accepted;
                 p.updated_at = now();
                 db_events::save_participation(tx, &p).await?;
                 send_answer(tx, &e, &p).await?;
@@ -150,7 +165,7 @@ pub(super) async fn settle(
             }
         }
     }
-    let waiting = db_events::count_in_state(tx, &e.id, "waitlisted").await?;
+    let waiting = db_events::count_in_state(tx, &e.id, ParticipationState::Waitlisted).await?;
     let changed = changed || (e.participants_count, e.waitlist_count) != (accepted, waiting);
     e.participants_count = accepted;
     e.waitlist_count = waiting;
@@ -181,7 +196,7 @@ pub async fn join(
         .await?
         .ok_or(AppError::NotFound("event"))?;
     if let Some(p) = db_events::find_participation(&mut tx, &e.id, &account.id).await? {
-        if ACTIVE.contains(&p.state.as_str()) {
+        if ACTIVE.contains(&p.state) {
             return Ok(p);
         }
         if declined(&p) {
@@ -192,11 +207,12 @@ pub async fn join(
         }
     }
     let p = if e.is_local {
-        let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
+        let accepted =
+            db_events::count_in_state(&mut tx, &e.id, ParticipationState::Accepted).await?;
         let state = match rules::decide_join(&seats(&e, accepted), false) {
-            JoinAnswer::Accepted => "accepted",
-            JoinAnswer::Pending => "pending",
-            JoinAnswer::Waitlisted => "waitlisted",
+            JoinAnswer::Accepted => ParticipationState::Accepted,
+            JoinAnswer::Pending => ParticipationState::Pending,
+            JoinAnswer::Waitlisted => ParticipationState::Waitlisted,
             JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
         };
         let p = upsert(&mut tx, &e, &account.id, state, message, None, None).await?;
@@ -221,7 +237,7 @@ pub async fn join(
             &mut tx,
             &e,
             &account.id,
-            "requested",
+            ParticipationState::Requested,
             message,
             None,
             Some(join_uri),
@@ -252,9 +268,9 @@ pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<P
         .ok_or(AppError::NotFound("event"))?;
     let mut p = db_events::find_participation(&mut tx, &e.id, &account.id)
         .await?
-        .filter(|p| ACTIVE.contains(&p.state.as_str()))
+        .filter(|p| ACTIVE.contains(&p.state))
         .ok_or(AppError::NotFound("participation"))?;
-    p.state = "left".into();
+    p.state = ParticipationState::Left;
     p.updated_at = now();
     db_events::save_participation(&mut tx, &p).await?;
     if e.is_local {
@@ -295,26 +311,32 @@ pub async fn decide(
         .filter(|p| p.event_id == e.id)
         .ok_or(AppError::NotFound("participation"))?;
     if approve {
-        if p.state != "pending" {
+        if p.state != ParticipationState::Pending {
             return Err(AppError::Conflict(format!(
                 "only pending requests are approved; this one is {}",
                 p.state
             )));
         }
-        let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
+        let accepted =
+            db_events::count_in_state(&mut tx, &e.id, ParticipationState::Accepted).await?;
         p.state = match rules::decide_join(&seats(&e, accepted), true) {
-            JoinAnswer::Accepted | JoinAnswer::Pending => "accepted".into(),
-            JoinAnswer::Waitlisted => "waitlisted".into(),
+            JoinAnswer::Accepted | JoinAnswer::Pending => ParticipationState::Accepted,
+            JoinAnswer::Waitlisted => ParticipationState::Waitlisted,
             JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
         };
     } else {
-        if !matches!(p.state.as_str(), "pending" | "waitlisted" | "accepted") {
+        if !matches!(
+            p.state,
+            ParticipationState::Pending
+                | ParticipationState::Waitlisted
+                | ParticipationState::Accepted
+        ) {
             return Err(AppError::Conflict(format!(
                 "this participation is already {}",
                 p.state
             )));
         }
-        p.state = "rejected".into();
+        p.state = ParticipationState::Rejected;
         p.reason = optional_text(reason, 1000);
         p.reason_code = Some(DECLINED.into());
     }
@@ -342,13 +364,13 @@ pub async fn participants(
     let manager =
         viewer.is_some_and(|(u, a)| a.id == e.organizer_id || (e.is_local && is_staff(u)));
     let state = match state {
-        Some(s) => Some(rules::ParticipationState::parse(s)?.as_str()),
+        Some(s) => Some(ParticipationState::parse(s)?),
         None => None,
     };
     let state = if manager {
         state
     } else if e.visibility == "public" {
-        Some("accepted")
+        Some(ParticipationState::Accepted)
     } else {
         return Err(AppError::Forbidden(
             "only the organizer sees who takes part".into(),
@@ -393,9 +415,14 @@ pub async fn receive_join(
     let message = optional_text(message, 1000);
     let existing = db_events::find_participation(&mut tx, &e.id, &actor.id)
         .await?
-        .filter(|p| (ACTIVE.contains(&p.state.as_str()) && p.state != "requested") || declined(p));
-    let refused = |code: &str, why: &str| -> (String, Refusal) {
-        ("rejected".into(), Some((code.into(), why.into())))
+        .filter(|p| {
+            (ACTIVE.contains(&p.state) && p.state != ParticipationState::Requested) || declined(p)
+        });
+    let refused = |code: &str, why: &str| -> (ParticipationState, Refusal) {
+        (
+            ParticipationState::Rejected,
+            Some((code.into(), why.into())),
+        )
     };
     let (state, refusal) = if let Some(p) = &existing {
         // Asked again: the same answer, to the new Join.
@@ -403,15 +430,16 @@ pub async fn receive_join(
             .reason_code
             .clone()
             .map(|code| (code, p.reason.clone().unwrap_or_default()));
-        (p.state.clone(), refusal)
+        (p.state, refusal)
     } else if e.visibility != "public" {
         refused("not_open", "this event is for members of the space")
     } else {
-        let accepted = db_events::count_in_state(&mut tx, &e.id, "accepted").await?;
+        let accepted =
+            db_events::count_in_state(&mut tx, &e.id, ParticipationState::Accepted).await?;
         match rules::decide_join(&seats(&e, accepted), false) {
-            JoinAnswer::Accepted => ("accepted".into(), None),
-            JoinAnswer::Pending => ("pending".into(), None),
-            JoinAnswer::Waitlisted => ("waitlisted".into(), None),
+            JoinAnswer::Accepted => (ParticipationState::Accepted, None),
+            JoinAnswer::Pending => (ParticipationState::Pending, None),
+            JoinAnswer::Waitlisted => (ParticipationState::Waitlisted, None),
             JoinAnswer::Refused(code, why) => refused(code, &why),
         }
     };
@@ -419,14 +447,14 @@ pub async fn receive_join(
         &mut tx,
         &e,
         &actor.id,
-        &state,
+        state,
         message,
         refusal,
         Some(join_uri.to_string()),
     )
     .await?;
     send_answer(&mut tx, &e, &p).await?;
-    if existing.is_none() && state != "rejected" {
+    if existing.is_none() && state != ParticipationState::Rejected {
         notify(
             &mut tx,
             &mut events,
@@ -456,7 +484,7 @@ pub async fn receive_leave(ctx: &AppContext, actor: &Account, event_uri: &str) -
     let Some(mut p) = db_events::find_participation(&mut tx, &e.id, &actor.id).await? else {
         return Ok(());
     };
-    p.state = "left".into();
+    p.state = ParticipationState::Left;
     p.updated_at = now();
     db_events::save_participation(&mut tx, &p).await?;
     settle(&mut tx, &mut events, &e.id, false).await?;
@@ -486,14 +514,14 @@ pub async fn receive_answer(
             "only the event's organizer answers a join".into(),
         ));
     }
-    if p.state == "left" {
+    if p.state == ParticipationState::Left {
         return Ok(());
     }
     (p.state, p.reason, p.reason_code) = match answer {
-        Answer::Accept => ("accepted".into(), None, None),
-        Answer::Tentative => ("waitlisted".into(), None, None),
+        Answer::Accept => (ParticipationState::Accepted, None, None),
+        Answer::Tentative => (ParticipationState::Waitlisted, None, None),
         Answer::Reject { reason, code } => (
-            "rejected".into(),
+            ParticipationState::Rejected,
             optional_text(reason, 1000),
             code_word(code).or_else(|| Some(DECLINED.into())),
         ),

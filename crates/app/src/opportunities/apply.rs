@@ -79,7 +79,7 @@ impl Decision {
 #[derive(Debug, Clone)]
 pub struct TeamEntry {
     pub account: Account,
-    pub state: String,
+    pub state: TeamState,
     pub home: Option<Account>,
 }
 
@@ -103,8 +103,11 @@ pub(super) fn http_url(raw: &str) -> AppResult<String> {
     }
 }
 
-pub(super) fn is_live(state: &str) -> bool {
-    !matches!(state, "withdrawn" | "declined")
+pub(super) fn is_live(state: ApplicationState) -> bool {
+    !matches!(
+        state,
+        ApplicationState::Withdrawn | ApplicationState::Declined
+    )
 }
 
 pub(super) async fn home_of(
@@ -239,9 +242,7 @@ pub async fn apply(
             ApplicationState::Submitted
         } else {
             ApplicationState::AwaitingTeam
-        }
-        .as_str()
-        .into(),
+        },
         cover_note: optional_text(input.cover_note, MAX_COVER).unwrap_or_default(),
         proposed_budget: input
             .proposed_budget
@@ -256,7 +257,7 @@ pub async fn apply(
     let mut events = Events::default();
     if db::find_application_of(&mut tx, &o.id, &applicant.id)
         .await?
-        .is_some_and(|a| is_live(&a.state))
+        .is_some_and(|a| is_live(a.state))
     {
         return Err(AppError::Conflict(
             "you have already applied to this opportunity".into(),
@@ -269,7 +270,7 @@ pub async fn apply(
             &TeamMember {
                 application_id: app.id.clone(),
                 account_id: mate.id.clone(),
-                state: TeamState::Invited.as_str().into(),
+                state: TeamState::Invited,
                 invite_uri: Some(format!("{}/invites/{}", app.uri, mate.id)),
                 consent_uri: None,
                 created_at: ts,
@@ -414,15 +415,17 @@ pub async fn decide(
         .await?
         .filter(|o| o.author_id == poster.id && o.is_local)
         .ok_or(AppError::NotFound("application"))?;
-    if !matches!(app.state.as_str(), "submitted" | "shortlisted")
-        || (decision == Decision::Shortlist && app.state == "shortlisted")
+    if !matches!(
+        app.state,
+        ApplicationState::Submitted | ApplicationState::Shortlisted
+    ) || (decision == Decision::Shortlist && app.state == ApplicationState::Shortlisted)
     {
         return Err(AppError::Conflict(format!(
             "the application is {}",
-            app.state.replace('_', " ")
+            app.state.as_str().replace('_', " ")
         )));
     }
-    app.state = decision.state().as_str().into();
+    app.state = decision.state();
     app.message = optional_text(message, 2_000);
     app.updated_at = now();
     db::save_application(&mut tx, &app).await?;
@@ -458,16 +461,18 @@ pub async fn withdraw(
         .filter(|a| a.applicant_id == applicant.id)
         .ok_or(AppError::NotFound("application"))?;
     if !matches!(
-        app.state.as_str(),
-        "awaiting_team" | "submitted" | "shortlisted"
+        app.state,
+        ApplicationState::AwaitingTeam
+            | ApplicationState::Submitted
+            | ApplicationState::Shortlisted
     ) {
         return Err(AppError::Conflict(format!(
             "the application is {}",
-            app.state.replace('_', " ")
+            app.state.as_str().replace('_', " ")
         )));
     }
-    let was_sent = app.state != ApplicationState::AwaitingTeam.as_str();
-    app.state = ApplicationState::Withdrawn.as_str().into();
+    let was_sent = app.state != ApplicationState::AwaitingTeam;
+    app.state = ApplicationState::Withdrawn;
     app.updated_at = now();
     db::save_application(&mut tx, &app).await?;
     let o = db::find_opportunity(&mut tx, &app.opportunity_id)
@@ -514,7 +519,7 @@ pub async fn answer_invitation(
     let mut m = db::find_member(&mut tx, application_id, &invitee.id)
         .await?
         .ok_or(AppError::NotFound("invitation"))?;
-    if m.state != TeamState::Invited.as_str() {
+    if m.state != TeamState::Invited {
         return Err(AppError::Conflict(format!(
             "you have already {} this invitation",
             m.state
@@ -523,10 +528,10 @@ pub async fn answer_invitation(
     let app = db::find_application(&mut tx, application_id)
         .await?
         .ok_or(AppError::NotFound("application"))?;
-    if app.state != ApplicationState::AwaitingTeam.as_str() {
+    if app.state != ApplicationState::AwaitingTeam {
         return Err(AppError::Conflict(format!(
             "the application is {}",
-            app.state.replace('_', " ")
+            app.state.as_str().replace('_', " ")
         )));
     }
     let o = db::find_opportunity(&mut tx, &app.opportunity_id)
@@ -538,9 +543,7 @@ pub async fn answer_invitation(
         TeamState::Accepted
     } else {
         TeamState::Declined
-    }
-    .as_str()
-    .into();
+    };
     m.updated_at = now();
     if accept {
         let consent = ctx
@@ -582,10 +585,8 @@ pub(super) async fn progress(
         .await?;
     }
     let members = db::list_members(tx, &app.id).await?;
-    let all_agreed = members
-        .iter()
-        .all(|m| m.state == TeamState::Accepted.as_str());
-    if !all_agreed || app.state != ApplicationState::AwaitingTeam.as_str() {
+    let all_agreed = members.iter().all(|m| m.state == TeamState::Accepted);
+    if !all_agreed || app.state != ApplicationState::AwaitingTeam {
         return Ok(());
     }
     if !applicant.is_local() && (!o.is_local || app.source == SOURCE_INVITE) {
@@ -593,7 +594,7 @@ pub(super) async fn progress(
         // instance counts the consents it names.
         return Ok(());
     }
-    app.state = ApplicationState::Submitted.as_str().into();
+    app.state = ApplicationState::Submitted;
     app.updated_at = now();
     db::save_application(tx, &app).await?;
     if applicant.is_local() {

@@ -84,9 +84,7 @@ pub async fn receive_offer(
             ApplicationState::Submitted
         } else {
             ApplicationState::AwaitingTeam
-        }
-        .as_str()
-        .into(),
+        },
         cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
         proposed_budget: r
             .proposed_budget
@@ -111,8 +109,8 @@ pub async fn receive_offer(
     }
     for (mate, consent) in team.iter().zip(consents) {
         if let Some(mut m) = db::find_member(&mut tx, &app.id, &mate.id).await? {
-            if consent.is_some() && m.state == TeamState::Invited.as_str() {
-                m.state = TeamState::Accepted.as_str().into();
+            if consent.is_some() && m.state == TeamState::Invited {
+                m.state = TeamState::Accepted;
                 m.consent_uri = consent;
                 m.updated_at = ts;
                 db::save_member(&mut tx, &m).await?;
@@ -128,9 +126,7 @@ pub async fn receive_offer(
                     TeamState::Accepted
                 } else {
                     TeamState::Invited
-                }
-                .as_str()
-                .into(),
+                },
                 invite_uri: None,
                 consent_uri: consent,
                 created_at: ts,
@@ -187,7 +183,7 @@ pub async fn receive_invite(
                 uri: r.uri.clone(),
                 opportunity_id: o.id.clone(),
                 applicant_id: applicant.id.clone(),
-                state: ApplicationState::AwaitingTeam.as_str().into(),
+                state: ApplicationState::AwaitingTeam,
                 cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
                 proposed_budget: r
                     .proposed_budget
@@ -213,7 +209,7 @@ pub async fn receive_invite(
         &TeamMember {
             application_id: app.id.clone(),
             account_id: invitee.id.clone(),
-            state: TeamState::Invited.as_str().into(),
+            state: TeamState::Invited,
             invite_uri: Some(invite_uri.to_string()),
             consent_uri: None,
             created_at: ts,
@@ -266,10 +262,10 @@ pub async fn receive_consent(
             "the consent answers another invitation".into(),
         ));
     }
-    if m.state != TeamState::Invited.as_str() {
+    if m.state != TeamState::Invited {
         return Ok(());
     }
-    m.state = TeamState::Accepted.as_str().into();
+    m.state = TeamState::Accepted;
     m.consent_uri = Some(consent_uri.to_string());
     m.updated_at = now();
     db::save_member(&mut tx, &m).await?;
@@ -297,10 +293,10 @@ pub async fn receive_decline(
     let mut m = db::find_member(&mut tx, &app.id, &teammate.id)
         .await?
         .ok_or_else(|| AppError::Forbidden("this person is not named in the application".into()))?;
-    if m.state != TeamState::Invited.as_str() {
+    if m.state != TeamState::Invited {
         return Ok(());
     }
-    m.state = TeamState::Declined.as_str().into();
+    m.state = TeamState::Declined;
     m.updated_at = now();
     db::save_member(&mut tx, &m).await?;
     if db_accounts::find_account_by_id(&mut tx, &app.applicant_id)
@@ -342,10 +338,10 @@ pub async fn receive_answer(
             "only the poster answers an application".into(),
         ));
     }
-    if app.state == ApplicationState::Withdrawn.as_str() {
+    if app.state == ApplicationState::Withdrawn {
         return Ok(());
     }
-    app.state = decision.state().as_str().into();
+    app.state = decision.state();
     app.message = optional_text(message, 2_000);
     app.updated_at = now();
     db::save_application(&mut tx, &app).await?;
@@ -371,10 +367,10 @@ pub async fn receive_withdrawal(
             "only the applicant withdraws an application".into(),
         ));
     }
-    if !is_live(&app.state) || app.state == ApplicationState::Accepted.as_str() {
+    if !is_live(app.state) || app.state == ApplicationState::Accepted {
         return Ok(());
     }
-    app.state = ApplicationState::Withdrawn.as_str().into();
+    app.state = ApplicationState::Withdrawn;
     app.updated_at = now();
     db::save_application(&mut tx, &app).await?;
     let o = db::find_opportunity(&mut tx, &app.opportunity_id)
@@ -412,7 +408,7 @@ pub(super) async fn insert_interest(
         uri: uri.to_string(),
         opportunity_id: o.id.clone(),
         applicant_id: author_id.to_string(),
-        state: ApplicationState::Submitted.as_str().into(),
+        state: ApplicationState::Submitted,
         cover_note: optional_text(Some(text), MAX_COVER).unwrap_or_default(),
         proposed_budget: None,
         links: "[]".into(),

@@ -85,15 +85,15 @@ async fn decide_here(
     let answer = rules::decide(&rules_here, &days, at, &taken);
     v.partnership_id = partnership.map(|p| p.id);
     (v.state, v.reason_code, v.reason) = match answer {
-        VisitAnswer::Approved => ("approved".into(), None, None),
-        VisitAnswer::Pending if approving => ("approved".into(), None, None),
-        VisitAnswer::Pending => ("pending".into(), None, None),
+        VisitAnswer::Approved => (VisitState::Approved, None, None),
+        VisitAnswer::Pending if approving => (VisitState::Approved, None, None),
+        VisitAnswer::Pending => (VisitState::Pending, None, None),
         VisitAnswer::Waitlisted => (
-            "waitlisted".into(),
+            VisitState::Waitlisted,
             Some("capacity_reached".into()),
             Some("the space is full on one of these days".into()),
         ),
-        VisitAnswer::Refused(code, why) => ("rejected".into(), Some(code.into()), Some(why)),
+        VisitAnswer::Refused(code, why) => (VisitState::Rejected, Some(code.into()), Some(why)),
     };
     Ok(())
 }
@@ -138,7 +138,7 @@ pub async fn receive_offer(
         date_from: days[0],
         date_to: days[days.len() - 1],
         note: optional_text(note, 1000).unwrap_or_default(),
-        state: VisitState::Requested.as_str().into(),
+        state: VisitState::Requested,
         reason: None,
         reason_code: None,
         cancelled_by: None,
@@ -175,11 +175,11 @@ async fn notify_staff(tx: &mut DbConn, events: &mut Events, from: &str) -> AppRe
 /// Queues the host's answer to the home space: Accept, Reject (with the reason code) or
 /// TentativeAccept (waitlist); a pending request is answered when staff decide.
 async fn answer(tx: &mut DbConn, host: &SpaceDetails, v: &Visit) -> AppResult<()> {
-    let kind = match v.state.as_str() {
-        "approved" => "visit.accept",
-        "rejected" | "cancelled" => "visit.reject",
-        "waitlisted" => "visit.tentative",
-        "checked_in" | "completed" | "no_show" => "visit.update",
+    let kind = match v.state {
+        VisitState::Approved => "visit.accept",
+        VisitState::Rejected | VisitState::Cancelled => "visit.reject",
+        VisitState::Waitlisted => "visit.tentative",
+        VisitState::CheckedIn | VisitState::Completed | VisitState::NoShow => "visit.update",
         _ => return Ok(()),
     };
     let home_group = spaces_group(tx, &v.home_space_id).await?;
@@ -207,12 +207,15 @@ pub async fn receive_withdrawal(
         ));
     }
     // Only what has not happened yet can be withdrawn.
-    if !matches!(v.state.as_str(), "pending" | "waitlisted" | "approved") {
+    if !matches!(
+        v.state,
+        VisitState::Pending | VisitState::Waitlisted | VisitState::Approved
+    ) {
         return Ok(());
     }
     db_visits::lock_host(&mut tx, &host.space.id).await?;
-    let freed = v.state == VisitState::Approved.as_str();
-    v.state = VisitState::Cancelled.as_str().into();
+    let freed = v.state == VisitState::Approved;
+    v.state = VisitState::Cancelled;
     v.cancelled_by = Some("visitor".into());
     v.updated_at = now();
     db_visits::save_visit(&mut tx, &v).await?;
@@ -232,7 +235,7 @@ async fn promote(tx: &mut DbConn, host: &SpaceDetails, freed: &Visit) -> AppResu
         tx,
         &VisitFilter {
             host_space_id: Some(host.space.id.clone()),
-            state: Some("waitlisted".into()),
+            state: Some(VisitState::Waitlisted),
             limit: 500,
             ..VisitFilter::default()
         },
@@ -243,7 +246,7 @@ async fn promote(tx: &mut DbConn, host: &SpaceDetails, freed: &Visit) -> AppResu
             continue;
         }
         decide_here(tx, host, &mut w, false).await?;
-        if w.state != "waitlisted" {
+        if w.state != VisitState::Waitlisted {
             w.updated_at = now();
             db_visits::save_visit(tx, &w).await?;
             answer(tx, host, &w).await?;
@@ -262,20 +265,20 @@ pub(crate) async fn refuse_waiting(
     let Some((space, _)) = host else {
         return Ok(());
     };
-    for state in ["pending", "waitlisted"] {
+    for state in [VisitState::Pending, VisitState::Waitlisted] {
         let waiting = db_visits::list_visits(
             tx,
             &VisitFilter {
                 host_space_id: Some(space.id.clone()),
                 home_space_id: Some(p.partner_space_id.clone()),
-                state: Some(state.into()),
+                state: Some(state),
                 limit: 1000,
                 ..VisitFilter::default()
             },
         )
         .await?;
         for mut v in waiting {
-            v.state = VisitState::Rejected.as_str().into();
+            v.state = VisitState::Rejected;
             v.reason_code = Some("no_partnership".into());
             v.reason = Some("the partnership between the spaces ended".into());
             v.updated_at = now();
@@ -335,16 +338,17 @@ pub async fn act_as_host(
         .filter(|v| v.host_space_id == host.space.id)
         .ok_or(AppError::NotFound("visit"))?;
     let today = rules::local(now(), &host.space.timezone).date();
-    let conflict =
-        |what: &str, state: &str| Err(AppError::Conflict(format!("{what}: the visit is {state}")));
+    let conflict = |what: &str, state: VisitState| {
+        Err(AppError::Conflict(format!("{what}: the visit is {state}")))
+    };
     let mut freed = false;
     match action {
         "approve" => {
-            if !matches!(v.state.as_str(), "pending" | "waitlisted") {
-                return conflict("only pending or waitlisted requests are approved", &v.state);
+            if !matches!(v.state, VisitState::Pending | VisitState::Waitlisted) {
+                return conflict("only pending or waitlisted requests are approved", v.state);
             }
             decide_here(&mut tx, &host, &mut v, true).await?;
-            if v.state != "approved" {
+            if v.state != VisitState::Approved {
                 let code = v
                     .reason_code
                     .clone()
@@ -365,19 +369,22 @@ pub async fn act_as_host(
             }
         }
         "reject" => {
-            if !matches!(v.state.as_str(), "pending" | "waitlisted") {
-                return conflict("only pending or waitlisted requests are rejected", &v.state);
+            if !matches!(v.state, VisitState::Pending | VisitState::Waitlisted) {
+                return conflict("only pending or waitlisted requests are rejected", v.state);
             }
-            v.state = VisitState::Rejected.as_str().into();
+            v.state = VisitState::Rejected;
             v.reason_code = Some("rejected_by_host".into());
             v.reason = optional_text(reason, 500);
         }
         "cancel" => {
-            if !matches!(v.state.as_str(), "pending" | "waitlisted" | "approved") {
-                return conflict("this visit cannot be cancelled", &v.state);
+            if !matches!(
+                v.state,
+                VisitState::Pending | VisitState::Waitlisted | VisitState::Approved
+            ) {
+                return conflict("this visit cannot be cancelled", v.state);
             }
-            freed = v.state == "approved";
-            v.state = VisitState::Cancelled.as_str().into();
+            freed = v.state == VisitState::Approved;
+            v.state = VisitState::Cancelled;
             v.cancelled_by = Some("host".into());
             v.reason_code = Some("cancelled_by_host".into());
             v.reason = optional_text(reason, 500);
@@ -393,16 +400,16 @@ pub async fn act_as_host(
                 ));
             }
             if action == "check_in" {
-                if v.state != "approved" {
-                    return conflict("only approved visits check in", &v.state);
+                if v.state != VisitState::Approved {
+                    return conflict("only approved visits check in", v.state);
                 }
-                v.state = VisitState::CheckedIn.as_str().into();
+                v.state = VisitState::CheckedIn;
                 v.checked_in_at = Some(now());
             } else {
-                if v.state != "checked_in" {
-                    return conflict("only checked-in visitors check out", &v.state);
+                if v.state != VisitState::CheckedIn {
+                    return conflict("only checked-in visitors check out", v.state);
                 }
-                v.state = VisitState::Completed.as_str().into();
+                v.state = VisitState::Completed;
                 v.checked_out_at = Some(now());
             }
         }
@@ -438,23 +445,23 @@ pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
     let mut events = Events::default();
     let mut closed = 0;
     for (state, next) in [
-        ("approved", VisitState::NoShow),
-        ("checked_in", VisitState::Completed),
-        ("pending", VisitState::Rejected),
-        ("waitlisted", VisitState::Rejected),
+        (VisitState::Approved, VisitState::NoShow),
+        (VisitState::CheckedIn, VisitState::Completed),
+        (VisitState::Pending, VisitState::Rejected),
+        (VisitState::Waitlisted, VisitState::Rejected),
     ] {
         let open = db_visits::list_visits(
             &mut tx,
             &VisitFilter {
                 host_space_id: Some(host.space.id.clone()),
-                state: Some(state.into()),
+                state: Some(state),
                 limit: 1000,
                 ..VisitFilter::default()
             },
         )
         .await?;
         for mut v in open.into_iter().filter(|v| v.date_to < today) {
-            v.state = next.as_str().into();
+            v.state = next;
             if next == VisitState::Rejected {
                 v.reason_code = Some("not_decided".into());
                 v.reason = Some("the days passed before a decision".into());

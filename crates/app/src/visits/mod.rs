@@ -108,7 +108,7 @@ pub async fn request(
         date_from: days[0],
         date_to: days[days.len() - 1],
         note: optional_text(note, 1000).unwrap_or_default(),
-        state: VisitState::Requested.as_str().into(),
+        state: VisitState::Requested,
         reason: None,
         reason_code: None,
         cancelled_by: None,
@@ -187,19 +187,19 @@ pub async fn receive_host_news(
             "only the host space answers for a visit".into(),
         ));
     }
-    if v.state == VisitState::Cancelled.as_str() && v.cancelled_by.as_deref() == Some("visitor") {
+    if v.state == VisitState::Cancelled && v.cancelled_by.as_deref() == Some("visitor") {
         return Ok(());
     }
     match news {
-        HostNews::Accept => v.state = VisitState::Approved.as_str().into(),
-        HostNews::Tentative => v.state = VisitState::Waitlisted.as_str().into(),
+        HostNews::Accept => v.state = VisitState::Approved,
+        HostNews::Tentative => v.state = VisitState::Waitlisted,
         HostNews::Reject { code, reason } => {
-            let after_yes = matches!(v.state.as_str(), "approved" | "checked_in");
+            let after_yes = matches!(v.state, VisitState::Approved | VisitState::CheckedIn);
             if code.as_deref() == Some("cancelled_by_host") || after_yes {
-                v.state = VisitState::Cancelled.as_str().into();
+                v.state = VisitState::Cancelled;
                 v.cancelled_by = Some("host".into());
             } else {
-                v.state = VisitState::Rejected.as_str().into();
+                v.state = VisitState::Rejected;
             }
             v.reason_code = code_word(code);
             v.reason = optional_text(reason, 500);
@@ -219,7 +219,7 @@ pub async fn receive_host_news(
                     "an update carries a check-in, a check-out or a no-show",
                 )));
             }
-            v.state = state.as_str().into();
+            v.state = state;
             v.checked_in_at = checked_in_at.or(v.checked_in_at);
             v.checked_out_at = checked_out_at.or(v.checked_out_at);
         }
@@ -290,10 +290,7 @@ pub async fn list(
     let ours = spaces::show(ctx).await?;
     let (user, account) = member;
     let mut f = VisitFilter {
-        state: state
-            .map(VisitState::parse)
-            .transpose()?
-            .map(|s| s.as_str().to_string()),
+        state: state.map(VisitState::parse).transpose()?,
         day,
         limit: 500,
         ..VisitFilter::default()
@@ -338,12 +335,12 @@ pub async fn cancel_own(
         .filter(|v| v.visitor_id == account.id)
         .ok_or(AppError::NotFound("visit"))?;
     if !matches!(
-        v.state.as_str(),
-        "requested" | "pending" | "waitlisted" | "approved"
+        v.state,
+        VisitState::Requested | VisitState::Pending | VisitState::Waitlisted | VisitState::Approved
     ) {
         return Err(AppError::Conflict(format!("the visit is {}", v.state)));
     }
-    v.state = VisitState::Cancelled.as_str().into();
+    v.state = VisitState::Cancelled;
     v.cancelled_by = Some("visitor".into());
     v.updated_at = now();
     db_visits::save_visit(&mut tx, &v).await?;

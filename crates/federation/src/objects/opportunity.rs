@@ -11,7 +11,7 @@ use interspace_app::opportunities::{
 };
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::{follows, Account, AppContext, AppError, AppResult};
-use interspace_core::opportunities::Visibility;
+use interspace_core::opportunities::{ApplicationState, Visibility};
 use serde_json::{json, Value};
 
 /// ActivityStreams, Valueflows' and the units ontology's terms (FEP-0837), then ours.
@@ -401,9 +401,9 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                 let id = fresh_id(ctx);
                 let mut to = vec![applicant.uri.clone()];
                 to.extend(team.iter().map(|t| t.uri.clone()));
-                let kind = match v.application.state.as_str() {
-                    "accepted" => "Accept",
-                    "declined" => "Reject",
+                let kind = match v.application.state {
+                    ApplicationState::Accepted => "Accept",
+                    ApplicationState::Declined => "Reject",
                     _ => "Update",
                 };
                 let mut json = json!({
