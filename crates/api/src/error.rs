@@ -45,7 +45,7 @@ pub(crate) fn app_status(e: &AppError) -> StatusCode {
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         // The request named a destination that cannot be used: the client's to change.
         AppError::Remote(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -64,7 +64,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let message = if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %interspace_core::error_chain(self), "request failed");
             match self {
                 Self::App(AppError::Unavailable(_)) => "Service unavailable".to_string(),
                 _ => "Internal server error".to_string(),

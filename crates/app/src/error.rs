@@ -25,6 +25,11 @@ pub enum AppError {
     Remote(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Our database failed in a way no caller can act on (a query error, a failed
+    /// migration); the database's error stays as the source, logged once by the surface
+    /// that answers 500.
+    #[error("database error")]
+    Database(#[source] DbError),
     /// 401: no or a bad token.
     #[error("{0}")]
     Unauthorized(String),
@@ -48,7 +53,7 @@ impl From<DbError> for AppError {
             DbError::NotFound => AppError::NotFound("record"),
             DbError::Conflict(what) => AppError::Conflict(format!("already exists ({what})")),
             DbError::Unavailable(why) => AppError::Unavailable(why),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Database(other),
         }
     }
 }
@@ -68,7 +73,7 @@ impl AppError {
             }
             // Our own trouble: the detail is logged where the answer is made, never sent.
             AppError::Unavailable(_) => "Service unavailable, try again soon".to_string(),
-            AppError::Internal(_) => "Internal error".to_string(),
+            AppError::Internal(_) | AppError::Database(_) => "Internal error".to_string(),
             other => other.to_string(),
         }
     }

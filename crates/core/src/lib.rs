@@ -81,6 +81,23 @@ pub mod visits;
 
 use thiserror::Error;
 
+/// An error and every error it came from, one line: `outer: inner: innermost`. What the
+/// surfaces log once when they answer 500, and what the CLI prints.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        // `#[error(transparent)]` and "{0}" wrappers repeat their source: say it once.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
 /// Where a change comes from: a local user or API call, or a remote instance over ActivityPub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {

@@ -44,8 +44,9 @@ pub enum DbError {
     InvalidUrl(String),
     #[error("migration failed: {0}")]
     Migration(String),
-    #[error("query failed: {0}")]
-    Query(diesel::result::Error),
+    /// Anything else the database said; the driver's error stays as the source.
+    #[error("query failed")]
+    Query(#[source] diesel::result::Error),
 }
 
 impl From<diesel::result::Error> for DbError {

@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use interspace_app::AppError;
+use interspace_core::error_chain;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -49,7 +50,9 @@ impl ResponseError for FederationError {
             Self::App(AppError::Remote(_)) => StatusCode::BAD_REQUEST,
             Self::Protocol(activitypub_federation::error::Error::NotFound) => StatusCode::NOT_FOUND,
             Self::Protocol(_) => StatusCode::BAD_REQUEST,
-            Self::App(AppError::Internal(_)) | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::App(AppError::Internal(_) | AppError::Database(_)) | Self::Config(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::App(AppError::Unauthorized(_)) => StatusCode::UNAUTHORIZED,
             Self::App(AppError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
@@ -63,7 +66,7 @@ impl ResponseError for FederationError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error = %self, "federation request failed");
+            tracing::error!(error = %error_chain(self), "federation request failed");
         }
         let message = match (status, self) {
             (StatusCode::INTERNAL_SERVER_ERROR, _) => "internal error".to_string(),

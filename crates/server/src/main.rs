@@ -25,7 +25,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", interspace_core::error_chain(&e));
             ExitCode::FAILURE
         }
     }

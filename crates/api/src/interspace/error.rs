@@ -37,7 +37,7 @@ impl InterspaceError {
                 AppError::Refused(code, _) => code,
                 AppError::Unavailable(_) => "unavailable",
                 AppError::Remote(_) => "remote_failed",
-                AppError::Internal(_) => "internal",
+                AppError::Internal(_) | AppError::Database(_) => "internal",
                 AppError::BadCredentials(_) => "bad_request",
             },
         }
@@ -56,7 +56,7 @@ impl ResponseError for InterspaceError {
             details.insert(v.field.to_string(), Value::String(v.reason.clone()));
         }
         let message = if status.is_server_error() {
-            tracing::error!(error = %self.0, "interspace API request failed");
+            tracing::error!(error = %interspace_core::error_chain(&self.0), "interspace API request failed");
             "The server could not complete the request".to_string()
         } else {
             match &self.0 {

@@ -60,7 +60,9 @@ pub async fn verified_signer(
     // The reason goes to the log; the sender learns only that its actor could not be had.
     // Our own trouble is not the sender's fault: it gets a 5xx, and retries.
     let cannot_get = |e: AppError| match e {
-        AppError::Unavailable(_) | AppError::Internal(_) => FederationError::App(e),
+        AppError::Unavailable(_) | AppError::Internal(_) | AppError::Database(_) => {
+            FederationError::App(e)
+        }
         other => {
             tracing::info!(error = %other, actor = %actor_url, "cannot get a signer");
             FederationError::Unauthorized("cannot get the actor".into())
