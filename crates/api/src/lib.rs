@@ -2,13 +2,17 @@
 //! client API, OAuth and the Interspace API. Handlers are thin: parse, call one use-case in
 //! `app`, render.
 
+mod calendar;
 mod error;
+pub mod extract;
 pub mod interspace;
+pub(crate) mod layout;
 pub mod limits;
 pub mod mastodon;
 pub mod metrics;
 pub mod middleware;
 mod ops;
+pub mod paging;
 #[cfg(test)]
 mod proptests;
 pub mod web;

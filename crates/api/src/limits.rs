@@ -244,7 +244,7 @@ fn too_many(path: &str, wait: Duration) -> HttpResponse {
     let mut res = if path.starts_with("/api/") || path.starts_with("/oauth/") {
         HttpResponse::TooManyRequests().json(serde_json::json!({ "error": "Too many requests" }))
     } else {
-        crate::web::layout::error_page(
+        crate::layout::error_page(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many requests from your address; wait a little and try again",
         )

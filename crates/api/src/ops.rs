@@ -64,7 +64,7 @@ pub async fn static_file(name: web::Path<String>) -> HttpResponse {
         "interspace.css" => HttpResponse::Ok()
             .content_type("text/css; charset=utf-8")
             .insert_header(("Cache-Control", "public, max-age=86400"))
-            .body(crate::web::layout::STYLESHEET),
+            .body(crate::layout::STYLESHEET),
         _ => HttpResponse::NotFound().finish(),
     }
 }

@@ -1,6 +1,6 @@
 //! Mastodon paging: `max_id`, `since_id`, `min_id`, `limit`, and the `Link` header.
 
-use super::extract::Params;
+use crate::extract::Params;
 use crate::ApiError;
 use actix_web::{HttpRequest, HttpResponse};
 use interspace_app::AppError;

@@ -2,7 +2,7 @@
 //! shape. Nothing may panic; a malformed multipart body is a 400 (or a 413 past the limit).
 //! `PROPTEST_CASES` sets how many cases each runs (256 by default, as in CI).
 
-use crate::mastodon::extract::{parse_form, Params, MAX_BODY};
+use crate::extract::{parse_form, Params, MAX_BODY};
 use crate::mastodon::oauth::base64_decode;
 use crate::ApiError;
 use actix_web::test::TestRequest;

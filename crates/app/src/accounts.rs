@@ -1,6 +1,7 @@
 //! Accounts: building local actors, storing remote ones, looking them up.
 
 use crate::{keys, AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_db::accounts::{self as db_accounts, Account, NewAccount};
 use interspace_db::{now, DbConn};
@@ -495,7 +496,14 @@ pub async fn update_profile(
     let (user, _) = interspace_db::users::find_user_by_username(&mut tx, &updated.username)
         .await?
         .ok_or(AppError::NotFound("member"))?;
-    crate::outbox::enqueue(&mut tx, "actor.update", &account.id, &account.id, None).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        OutboxKind::ActorUpdate,
+        &account.id,
+        &account.id,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok((user, updated))
 }

@@ -2,6 +2,7 @@
 
 use crate::follows::{relationship, Relationship};
 use crate::{outbox, AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::blocks as db_blocks;
 use interspace_db::follows as db_follows;
@@ -28,7 +29,14 @@ pub async fn block(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Re
     db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
     db_follows::delete_follow(&mut tx, &target.id, &viewer.id).await?;
     if let (Some(block_id), false) = (&created, target.is_local()) {
-        outbox::enqueue(&mut tx, "block", &viewer.id, block_id, Some(&target.id)).await?;
+        outbox::enqueue(
+            &mut tx,
+            OutboxKind::Block,
+            &viewer.id,
+            block_id,
+            Some(&target.id),
+        )
+        .await?;
     }
     tx.commit().await?;
     relationship(ctx, viewer, &target.id).await
@@ -41,7 +49,7 @@ pub async fn unblock(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<
     if let (Some(block_id), false) = (&removed, target.is_local()) {
         outbox::enqueue(
             &mut tx,
-            "undo.block",
+            OutboxKind::UndoBlock,
             &viewer.id,
             block_id,
             Some(&target.id),

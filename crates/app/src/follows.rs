@@ -3,6 +3,7 @@
 use crate::notifications::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::{self as db_accounts, Account};
@@ -120,8 +121,14 @@ pub async fn follow(
         };
         notify(&mut tx, &mut events, &target.id, &viewer.id, kind, None).await?;
         if !target.is_local() {
-            crate::outbox::enqueue(&mut tx, "follow", &viewer.id, &follow_id, Some(&target.id))
-                .await?;
+            crate::outbox::enqueue(
+                &mut tx,
+                OutboxKind::Follow,
+                &viewer.id,
+                &follow_id,
+                Some(&target.id),
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -135,7 +142,14 @@ pub async fn unfollow(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult
     let existing = db_follows::find_follow(&mut tx, &viewer.id, &target.id).await?;
     db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
     if let (Some(f), false) = (existing, target.is_local()) {
-        crate::outbox::enqueue(&mut tx, "undo.follow", &viewer.id, &f.id, Some(&target.id)).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            OutboxKind::UndoFollow,
+            &viewer.id,
+            &f.id,
+            Some(&target.id),
+        )
+        .await?;
     }
     tx.commit().await?;
     relationship(ctx, viewer, &target.id).await
@@ -172,7 +186,7 @@ pub async fn receive_follow(
     if interspace_db::blocks::blocked_either_way(&mut tx, &follower.id, &target.id).await? {
         crate::outbox::enqueue(
             &mut tx,
-            "reject.follow",
+            OutboxKind::RejectFollow,
             &target.id,
             activity_id,
             Some(&follower.id),
@@ -211,7 +225,7 @@ pub async fn receive_follow(
     if accepted {
         crate::outbox::enqueue(
             &mut tx,
-            "accept.follow",
+            OutboxKind::AcceptFollow,
             &target.id,
             &follow.id,
             Some(&follower.id),
@@ -306,10 +320,17 @@ pub async fn answer_request(
     let follower = interspace_db::accounts::get_account_by_id(&mut tx, id).await?;
     if !follower.is_local() {
         if accept {
-            crate::outbox::enqueue(&mut tx, "accept.follow", &viewer.id, &pending.id, Some(id))
-                .await?;
+            crate::outbox::enqueue(
+                &mut tx,
+                OutboxKind::AcceptFollow,
+                &viewer.id,
+                &pending.id,
+                Some(id),
+            )
+            .await?;
         } else if let Some(uri) = &pending.uri {
-            crate::outbox::enqueue(&mut tx, "reject.follow", &viewer.id, uri, Some(id)).await?;
+            crate::outbox::enqueue(&mut tx, OutboxKind::RejectFollow, &viewer.id, uri, Some(id))
+                .await?;
         }
     }
     if accept {

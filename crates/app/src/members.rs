@@ -2,6 +2,7 @@
 
 use crate::accounts::{build_local, ActorType};
 use crate::{outbox, AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::{new_id, random_password};
 use interspace_core::names::{validate_display_name, validate_password, Email, Username};
 use interspace_core::roles::Role;
@@ -158,7 +159,7 @@ pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
     for contact in db_follows::list_remote_contacts(&mut tx, &account.id).await? {
         outbox::enqueue(
             &mut tx,
-            "actor.delete",
+            OutboxKind::ActorDelete,
             &account.id,
             &account.id,
             Some(&contact),

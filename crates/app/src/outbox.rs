@@ -4,7 +4,7 @@
 use crate::domains::{self, Restrictions};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
-use interspace_core::delivery::DeliveryState;
+use interspace_core::delivery::{DeliveryState, OutboxKind};
 use interspace_core::ids::new_id;
 pub use interspace_db::outbox::{Delivery, OutboxEvent};
 use interspace_db::{now, outbox as db_outbox, DbConn};
@@ -12,7 +12,7 @@ use interspace_db::{now, outbox as db_outbox, DbConn};
 /// Records that something must be federated, in the caller's transaction.
 pub async fn enqueue(
     conn: &mut DbConn,
-    kind: &str,
+    kind: OutboxKind,
     actor_id: &str,
     subject_id: &str,
     target_id: Option<&str>,
@@ -23,7 +23,7 @@ pub async fn enqueue(
 /// [`enqueue`] with the id the activity must carry.
 pub async fn enqueue_about(
     conn: &mut DbConn,
-    kind: &str,
+    kind: OutboxKind,
     actor_id: &str,
     subject_id: &str,
     target_id: Option<&str>,
@@ -33,7 +33,7 @@ pub async fn enqueue_about(
         conn,
         &OutboxEvent {
             id: new_id(),
-            kind: kind.to_string(),
+            kind,
             actor_id: actor_id.to_string(),
             subject_id: subject_id.to_string(),
             target_id: target_id.map(String::from),

@@ -5,6 +5,7 @@
 use crate::signals::Events;
 use crate::spaces::{self, Money, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::roles::Role;
@@ -242,7 +243,7 @@ pub async fn propose(
     }
     crate::outbox::enqueue(
         &mut tx,
-        "partnership.offer",
+        OutboxKind::PartnershipOffer,
         &ours.account.id,
         &p.id,
         Some(&partner.account.id),
@@ -264,7 +265,7 @@ async fn change(
     ctx: &AppContext,
     user: &User,
     id: &str,
-    kind: &str,
+    kind: OutboxKind,
     apply: impl FnOnce(&mut Partnership) -> AppResult<()>,
 ) -> AppResult<PartnershipView> {
     require(user, true)?;
@@ -298,7 +299,7 @@ fn nothing_waits() -> AppError {
 
 /// The receiving operator accepts a proposal or the other side's amendment.
 pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
-    change(ctx, user, id, "partnership.accept", |p| {
+    change(ctx, user, id, OutboxKind::PartnershipAccept, |p| {
         match (p.state, p.pending_terms.take(), p.pending_from_us) {
             (PartnershipState::Received, _, _) => p.state = PartnershipState::Active,
             (PartnershipState::Active, Some(t), false) => p.terms = t,
@@ -317,7 +318,7 @@ pub async fn reject(
     id: &str,
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
-    change(ctx, user, id, "partnership.reject", |p| {
+    change(ctx, user, id, OutboxKind::PartnershipReject, |p| {
         match (p.state, p.pending_terms.take(), p.pending_from_us) {
             (PartnershipState::Received, _, _) => p.state = PartnershipState::Rejected,
             (PartnershipState::Active, Some(_), false) => {}
@@ -338,7 +339,7 @@ pub async fn amend(
     terms: &Terms,
 ) -> AppResult<PartnershipView> {
     let terms = to_json(&validate_terms(terms)?)?;
-    change(ctx, user, id, "partnership.offer", |p| {
+    change(ctx, user, id, OutboxKind::PartnershipOffer, |p| {
         match p.state {
             PartnershipState::Active => {
                 p.pending_terms = Some(terms);
@@ -369,7 +370,7 @@ pub async fn end(
     id: &str,
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
-    change(ctx, user, id, "partnership.end", |p| {
+    change(ctx, user, id, OutboxKind::PartnershipEnd, |p| {
         if matches!(
             p.state,
             PartnershipState::Ended | PartnershipState::Rejected

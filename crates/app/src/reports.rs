@@ -3,6 +3,7 @@
 
 use crate::members::{self, MemberAction};
 use crate::{accounts, domains, outbox, Account, AppContext, AppError, AppResult, User};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::ValidationError;
 pub use interspace_db::reports::Report;
@@ -95,7 +96,14 @@ pub async fn file(ctx: &AppContext, reporter: &Account, new: NewReport) -> AppRe
             db_accounts::find_local_account_by_username(&mut tx, accounts::INSTANCE_ACTOR_USERNAME)
                 .await?
                 .ok_or(AppError::NotFound("instance actor"))?;
-        outbox::enqueue(&mut tx, "flag", &instance.id, &report.id, Some(&target.id)).await?;
+        outbox::enqueue(
+            &mut tx,
+            OutboxKind::Flag,
+            &instance.id,
+            &report.id,
+            Some(&target.id),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(report)

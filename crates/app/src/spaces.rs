@@ -1,6 +1,7 @@
 //! The space: its profile, location, hours, prices and visit policy.
 
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::html::text_to_html;
 use interspace_core::names::{parse_timezone, validate_display_name};
 use interspace_core::roles::Role;
@@ -324,7 +325,7 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
     .await?;
     crate::outbox::enqueue(
         &mut tx,
-        "actor.update",
+        OutboxKind::ActorUpdate,
         &current.account.id,
         &current.account.id,
         None,

@@ -4,6 +4,7 @@ use crate::notifications::notify;
 use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::text::{self, MentionRef};
@@ -440,7 +441,7 @@ pub async fn create(
         db_statuses::save_idempotent(&mut tx, &user.id, key, &id, ts).await?;
     }
     events.push(status_event(&status, &tags, false));
-    crate::outbox::enqueue(&mut tx, "status.create", &account.id, &id, None).await?;
+    crate::outbox::enqueue(&mut tx, OutboxKind::StatusCreate, &account.id, &id, None).await?;
     // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
     // its followers, both as Announce(Note) and as Announce(Create(Note)).
     if visibility == Visibility::Public && !mention_ids.is_empty() {
@@ -455,7 +456,8 @@ pub async fn create(
                     Visibility::Public,
                 )
                 .await?;
-                crate::outbox::enqueue(&mut tx, "relay.create", &space.id, &id, None).await?;
+                crate::outbox::enqueue(&mut tx, OutboxKind::RelayCreate, &space.id, &id, None)
+                    .await?;
             }
         }
     }
@@ -506,7 +508,14 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
     if let Some(of) = &status.reblog_of_id {
         db_statuses::bump_count(&mut tx, of, Counter::Reblogs, -1).await?;
     }
-    crate::outbox::enqueue(&mut tx, "status.delete", &account.id, &status.id, None).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        OutboxKind::StatusDelete,
+        &account.id,
+        &status.id,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish({
         let mut e = Events::default();
@@ -540,7 +549,7 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResu
         .await?;
         crate::outbox::enqueue_about(
             &mut tx,
-            "like",
+            OutboxKind::Like,
             &account.id,
             &status.id,
             Some(&status.account_id),
@@ -562,7 +571,7 @@ pub async fn unfavourite(ctx: &AppContext, account: &Account, id: &str) -> AppRe
         db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
         crate::outbox::enqueue_about(
             &mut tx,
-            "undo.like",
+            OutboxKind::UndoLike,
             &account.id,
             &status.id,
             Some(&status.account_id),
@@ -682,7 +691,7 @@ pub(crate) async fn insert_boost(
     events.push(status_event(&boost, &[], false));
     crate::outbox::enqueue(
         tx,
-        "announce",
+        OutboxKind::Announce,
         &account.id,
         &boost.id,
         Some(&original.account_id),
@@ -702,7 +711,7 @@ pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResul
         });
         crate::outbox::enqueue(
             &mut tx,
-            "undo.announce",
+            OutboxKind::UndoAnnounce,
             &account.id,
             &boost.id,
             Some(&original.account_id),
@@ -878,7 +887,14 @@ pub async fn edit(
         .await?;
     }
     events.push(status_event(&status, &tags, true));
-    crate::outbox::enqueue(&mut tx, "status.update", &account.id, &status.id, None).await?;
+    crate::outbox::enqueue(
+        &mut tx,
+        OutboxKind::StatusUpdate,
+        &account.id,
+        &status.id,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     ctx.publish(events);
     get(ctx, id, Some(&account.id)).await

@@ -5,14 +5,15 @@ use crate::{run, DbConn, DbResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use interspace_core::delivery::DeliveryState;
+use interspace_core::delivery::{DeliveryState, OutboxKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox_events)]
 pub struct OutboxEvent {
     pub id: String,
-    /// `status.create`, `follow`, `accept`, `undo.follow`, ...
-    pub kind: String,
+    /// What goes out: `status.create`, `follow`, `undo.follow`, ...
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub kind: OutboxKind,
     /// The local account that acts (signs).
     pub actor_id: String,
     /// What the event is about: a status id, a follow id, ...
@@ -49,7 +50,7 @@ pub struct Delivery {
 
 pub async fn insert_event(conn: &mut DbConn, e: &OutboxEvent) -> DbResult<()> {
     run!(conn, |c| diesel::insert_into(outbox_events::table)
-        .values(e)
+        .values(e.clone())
         .execute(c)
         .await)?;
     Ok(())

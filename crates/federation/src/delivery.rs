@@ -3,7 +3,7 @@
 //! loses nothing and delivers nothing twice to an inbox that acknowledged it.
 
 use crate::http_client::{self, HttpClient};
-use crate::protocol::activities;
+use crate::outbound;
 use crate::signatures::sign_post;
 use futures::StreamExt;
 use interspace_app::outbox::{self, Delivery, Outcome};
@@ -32,7 +32,7 @@ pub fn spawn(ctx: AppContext, client: HttpClient) -> tokio::task::JoinHandle<()>
 async fn tick(ctx: &AppContext, client: &HttpClient) -> AppResult<()> {
     let restrictions = domains::restrictions(ctx).await?;
     for event in outbox::pending_events(ctx, 100).await? {
-        match activities::build(ctx, &event).await {
+        match outbound::build(ctx, &event).await {
             Ok(Some(built)) if !built.inboxes.is_empty() => {
                 outbox::expand(
                     ctx,

@@ -7,6 +7,7 @@ mod error;
 pub mod http_client;
 mod inbound;
 pub mod objects;
+mod outbound;
 #[cfg(test)]
 mod proptests;
 pub mod protocol;

@@ -1,11 +1,12 @@
-//! Outgoing activities, built from outbox events at delivery time.
+//! Outgoing activities, built from outbox events at delivery time (what `delivery` sends):
+//! the activity's JSON from the database-backed objects, and the inboxes it goes to.
 
-use super::Built;
+use crate::protocol::context::AS_CONTEXT;
+use crate::protocol::Built;
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::{accounts, follows, outbox, remote, Account, AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use serde_json::{json, Value};
-
-pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 
 fn follow_json(id: &str, actor: &str, object: &str) -> Value {
     json!({ "id": id, "type": "Follow", "actor": actor, "object": object })
@@ -28,8 +29,8 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             .map(|t| t.inbox_url.clone())
             .collect()
     };
-    Ok(match e.kind.as_str() {
-        "follow" => {
+    Ok(match e.kind {
+        OutboxKind::Follow => {
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let id = follows::follow_activity_id(ctx, &e.subject_id);
             Some(Built {
@@ -38,7 +39,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "undo.follow" => {
+        OutboxKind::UndoFollow => {
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let follow_id = follows::follow_activity_id(ctx, &e.subject_id);
             let id = format!("{follow_id}/undo");
@@ -51,7 +52,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "accept.follow" => {
+        OutboxKind::AcceptFollow => {
             let follow = follows::get_follow(ctx, &e.subject_id).await?;
             let follower = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let follow_id = follow
@@ -71,7 +72,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "reject.follow" => {
+        OutboxKind::RejectFollow => {
             let follower = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let id = ctx
                 .urls()
@@ -86,13 +87,13 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "status.create" | "status.update" | "status.delete" => {
+        OutboxKind::StatusCreate | OutboxKind::StatusUpdate | OutboxKind::StatusDelete => {
             let (status, author, mentioned, tags) =
                 remote::status_for_delivery(ctx, &e.subject_id).await?;
             let (to, cc) = addressing(&status.visibility, &author, &mentioned);
-            let inboxes = recipients(ctx, &author, &status, &e.kind, &mentioned).await?;
-            let (id, json) = match e.kind.as_str() {
-                "status.delete" => {
+            let inboxes = recipients(ctx, &author, &status, e.kind, &mentioned).await?;
+            let (id, json) = match e.kind {
+                OutboxKind::StatusDelete => {
                     let id = format!("{}#delete", status.uri);
                     let json = json!({
                         "id": id, "type": "Delete", "actor": author.uri, "to": to, "cc": cc,
@@ -102,7 +103,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 }
                 kind => {
                     let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
-                    let (id, activity_type) = if kind == "status.update" {
+                    let (id, activity_type) = if kind == OutboxKind::StatusUpdate {
                         let at = status
                             .edited_at
                             .unwrap_or(status.created_at)
@@ -125,7 +126,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "like" | "undo.like" => {
+        OutboxKind::Like | OutboxKind::UndoLike => {
             let (status, author, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
             if author.is_local() {
                 return Ok(None);
@@ -136,7 +137,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 .unwrap_or_else(|| format!("{}/likes/{}", actor.uri, status.id));
             let like =
                 json!({ "id": like_id, "type": "Like", "actor": actor.uri, "object": status.uri });
-            let (id, json) = if e.kind == "like" {
+            let (id, json) = if e.kind == OutboxKind::Like {
                 (like_id, like)
             } else {
                 let id = format!("{like_id}/undo");
@@ -151,7 +152,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "announce" | "undo.announce" => {
+        OutboxKind::Announce | OutboxKind::UndoAnnounce => {
             let (boost, _, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
             let of = boost
                 .reblog_of_id
@@ -169,7 +170,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             }
             inboxes.sort();
             inboxes.dedup();
-            let (id, json) = if e.kind == "announce" {
+            let (id, json) = if e.kind == OutboxKind::Announce {
                 (boost.uri.clone(), announce)
             } else {
                 let id = format!("{}/undo", boost.uri);
@@ -184,14 +185,14 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "block" | "undo.block" => {
+        OutboxKind::Block | OutboxKind::UndoBlock => {
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let block_id = ctx
                 .urls()
                 .path(&format!("/blocks/{}", e.subject_id))
                 .to_string();
             let block = json!({ "id": block_id, "type": "Block", "actor": actor.uri, "object": target.uri });
-            let (id, json) = if e.kind == "block" {
+            let (id, json) = if e.kind == OutboxKind::Block {
                 (block_id, block)
             } else {
                 let id = format!("{block_id}/undo");
@@ -206,7 +207,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "flag" => {
+        OutboxKind::Flag => {
             // A forwarded report, sent by the instance actor so the reporter stays anonymous.
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let (report, status_uris) =
@@ -224,7 +225,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "actor.delete" => {
+        OutboxKind::ActorDelete => {
             // One event per remote contact, all the same activity: each adds that contact's
             // (shared) inbox, and the queue sends it there once.
             let contact = target.as_ref().ok_or(AppError::NotFound("account"))?;
@@ -238,11 +239,11 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "relay.create" => {
+        OutboxKind::RelayCreate => {
             // FEP-1b12: the space re-shares a member's Create, embedded, to its followers.
             let (status, author, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
             let create_event = OutboxEvent {
-                kind: "status.create".into(),
+                kind: OutboxKind::StatusCreate,
                 actor_id: author.id.clone(),
                 ..e.clone()
             };
@@ -264,7 +265,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 id,
             })
         }
-        "actor.update" => {
+        OutboxKind::ActorUpdate => {
             let Some(which) = ctx.urls().local_actor(
                 &url::Url::parse(&actor.uri).map_err(|e| AppError::Internal(e.to_string()))?,
             ) else {
@@ -289,31 +290,40 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             Some(Built { json, inboxes, id })
         }
-        kind if kind.starts_with("opportunity.")
-            || kind.starts_with("application.")
-            || kind.starts_with("team.")
-            || kind == "relay.opportunity" =>
-        {
-            Some(crate::objects::opportunity::build(ctx, e).await?)
-        }
-        "event.create" | "event.update" | "event.delete" | "relay.event" => {
-            Some(event_activity(ctx, e, &actor).await?)
-        }
-        "event.join" | "event.leave" | "event.accept" | "event.reject" | "event.tentative" => {
-            Some(participation_activity(ctx, e).await?)
-        }
-        kind if kind.starts_with("partnership.") || kind.starts_with("visit.") => {
-            Some(crate::objects::visit::build(ctx, e).await?)
-        }
-        other => {
-            tracing::warn!(kind = other, "no activity for this outbox event yet");
-            None
-        }
+        OutboxKind::OpportunityCreate
+        | OutboxKind::OpportunityUpdate
+        | OutboxKind::OpportunityDelete
+        | OutboxKind::RelayOpportunity
+        | OutboxKind::ApplicationOffer
+        | OutboxKind::ApplicationWithdraw
+        | OutboxKind::ApplicationAnswer
+        | OutboxKind::TeamInvite
+        | OutboxKind::TeamAccept
+        | OutboxKind::TeamReject => Some(crate::objects::opportunity::build(ctx, e).await?),
+        OutboxKind::EventCreate
+        | OutboxKind::EventUpdate
+        | OutboxKind::EventDelete
+        | OutboxKind::RelayEvent => Some(event_activity(ctx, e, &actor).await?),
+        OutboxKind::EventJoin
+        | OutboxKind::EventLeave
+        | OutboxKind::EventAccept
+        | OutboxKind::EventReject
+        | OutboxKind::EventTentative => Some(participation_activity(ctx, e).await?),
+        OutboxKind::PartnershipOffer
+        | OutboxKind::PartnershipAccept
+        | OutboxKind::PartnershipReject
+        | OutboxKind::PartnershipEnd
+        | OutboxKind::VisitOffer
+        | OutboxKind::VisitUndo
+        | OutboxKind::VisitAccept
+        | OutboxKind::VisitReject
+        | OutboxKind::VisitTentative
+        | OutboxKind::VisitUpdate => Some(crate::objects::visit::build(ctx, e).await?),
     })
 }
 
-pub use super::values::PUBLIC;
-use super::values::{iso, shared_or_own};
+pub use crate::protocol::values::PUBLIC;
+use crate::protocol::values::{iso, shared_or_own};
 
 /// The Note that a local post's id serves: public and unlisted posts only (others are not
 /// found, deleted ones gone).
@@ -359,11 +369,11 @@ async fn recipients(
     ctx: &AppContext,
     author: &Account,
     status: &interspace_app::statuses::StatusRow,
-    kind: &str,
+    kind: OutboxKind,
     mentioned: &[Account],
 ) -> AppResult<Vec<String>> {
     let private = matches!(status.visibility.as_str(), "private" | "direct");
-    let mut inboxes = if kind != "status.create" && private {
+    let mut inboxes = if kind != OutboxKind::StatusCreate && private {
         outbox::audience_of(ctx, &format!("{}/activity", status.uri)).await?
     } else if status.visibility == "direct" {
         vec![]
@@ -437,15 +447,15 @@ async fn event_activity(ctx: &AppContext, e: &OutboxEvent, actor: &Account) -> A
     let object = event_json(&view);
     let (to, cc) = (object["to"].clone(), object["cc"].clone());
     let uri = &view.event.uri;
-    let (id, json) = match e.kind.as_str() {
-        "event.create" => {
+    let (id, json) = match e.kind {
+        OutboxKind::EventCreate => {
             let id = format!("{uri}/activity");
             (
                 id.clone(),
                 json!({ "id": id, "type": "Create", "actor": organizer.uri, "to": to, "cc": cc, "object": object }),
             )
         }
-        "relay.event" => {
+        OutboxKind::RelayEvent => {
             inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             let create = json!({
                 "id": format!("{uri}/activity"), "type": "Create", "actor": organizer.uri,
@@ -465,7 +475,7 @@ async fn event_activity(ctx: &AppContext, e: &OutboxEvent, actor: &Account) -> A
                 }
             }
             inboxes.extend(participants.iter().map(shared_or_own));
-            if kind == "event.delete" {
+            if kind == OutboxKind::EventDelete {
                 let id = format!("{uri}#delete");
                 (
                     id.clone(),
@@ -503,14 +513,14 @@ async fn participation_activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<
     let join =
         json!({ "id": join_id, "type": "Join", "actor": participant.uri, "object": event.uri });
     let fresh = interspace_core::ids::new_id();
-    let (id, json, to) = match e.kind.as_str() {
-        "event.join" => {
+    let (id, json, to) = match e.kind {
+        OutboxKind::EventJoin => {
             let mut join = join;
             join["participationMessage"] = json!(p.message);
             join["to"] = json!([organizer.uri]);
             (join_id.clone(), join, &organizer)
         }
-        "event.leave" => {
+        OutboxKind::EventLeave => {
             let id = format!("{join_id}/leave/{fresh}");
             (
                 id.clone(),
@@ -523,8 +533,8 @@ async fn participation_activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<
         }
         kind => {
             let (kind, code) = match kind {
-                "event.accept" => ("Accept", None),
-                "event.tentative" => ("TentativeAccept", Some("waitlisted")),
+                OutboxKind::EventAccept => ("Accept", None),
+                OutboxKind::EventTentative => ("TentativeAccept", Some("waitlisted")),
                 _ => (
                     "Reject",
                     Some(p.reason_code.as_deref().unwrap_or("rejected")),

@@ -2,9 +2,10 @@
 
 use super::spaces::space_json;
 use super::InterspaceError;
+use crate::calendar::calendar_response;
+use crate::extract::{Authed, MaybeAuthed, Params};
 use crate::mastodon::entities::{datetime, Renderer};
-use crate::mastodon::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::paging::{page, paged_response};
+use crate::paging::{page, paged_response};
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::events::{self, EventFilter, EventInput, EventView, Participation, Place};
 use interspace_app::oauth::Auth;
@@ -342,16 +343,6 @@ pub async fn decide(
     let account = interspace_app::accounts::get_any(&ctx, &part.account_id).await?;
     let mut r = Renderer::new(&ctx);
     Ok(HttpResponse::Ok().json(participation_json(&mut r, &part, &account).await?))
-}
-
-pub fn calendar_response(body: String, filename: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("inline; filename=\"{filename}.ics\""),
-        ))
-        .body(body)
 }
 
 pub async fn ics(

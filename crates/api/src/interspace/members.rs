@@ -2,8 +2,8 @@
 
 use super::spaces::space_json;
 use super::InterspaceError;
+use crate::extract::{Authed, Params};
 use crate::mastodon::entities::{datetime, Renderer};
-use crate::mastodon::extract::{Authed, Params};
 use actix_web::{web, HttpResponse};
 use interspace_app::members::{self, Member, MemberAction};
 use interspace_app::oauth::Auth;

@@ -3,9 +3,9 @@
 
 use super::spaces::space_json;
 use super::InterspaceError;
+use crate::extract::{Authed, MaybeAuthed, Params};
 use crate::mastodon::entities::{datetime, Renderer};
-use crate::mastodon::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::paging::{page, paged_response};
+use crate::paging::{page, paged_response};
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
 use interspace_app::opportunities::{

@@ -1,8 +1,8 @@
 //! `/spaces`: the `Space` entity.
 
 use super::InterspaceError;
+use crate::extract::{Authed, MaybeAuthed, Params};
 use crate::mastodon::entities::Renderer;
-use crate::mastodon::extract::{Authed, MaybeAuthed, Params};
 use actix_web::{web, HttpResponse};
 use interspace_app::accounts::acct;
 use interspace_app::spaces::{self, Money, SpaceDetails, SpaceUpdate, VisitPolicy};

@@ -2,8 +2,8 @@
 
 use super::spaces::space_json;
 use super::InterspaceError;
+use crate::extract::{Authed, Params};
 use crate::mastodon::entities::{datetime, Renderer};
-use crate::mastodon::extract::{Authed, Params};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;

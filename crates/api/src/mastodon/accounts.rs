@@ -1,8 +1,8 @@
 //! `/api/v1/accounts`, follow requests.
 
 use super::entities::{relationship, Renderer};
-use super::extract::{Authed, MaybeAuthed, Params};
-use super::paging::{page, paged_response};
+use crate::extract::{Authed, MaybeAuthed, Params};
+use crate::paging::{page, paged_response};
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::{accounts, follows, timelines, AppContext};

@@ -1,7 +1,7 @@
 //! Instance information, custom emojis, preferences.
 
 use super::entities::Renderer;
-use super::extract::Authed;
+use crate::extract::Authed;
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
 use interspace_app::statuses::MAX_CHARS;

@@ -1,7 +1,7 @@
 //! `/api/v1/markers`.
 
 use super::entities::datetime;
-use super::extract::{Authed, Params};
+use crate::extract::{Authed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
 use interspace_app::markers::{self, Marker};

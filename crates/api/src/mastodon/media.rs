@@ -1,7 +1,7 @@
 //! `/api/v2/media`, `/api/v1/media/:id`, and the files at `/media/{name}`.
 
 use super::entities;
-use super::extract::{Authed, Params};
+use crate::extract::{Authed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
 use interspace_app::media;

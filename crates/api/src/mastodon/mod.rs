@@ -2,13 +2,11 @@
 
 mod accounts;
 pub mod entities;
-pub mod extract;
 mod instance;
 mod markers;
 mod media;
 mod notifications;
 pub(crate) mod oauth;
-pub mod paging;
 mod reports;
 mod search;
 mod statuses;

@@ -1,8 +1,8 @@
 //! `/api/v1/notifications`.
 
 use super::entities::Renderer;
-use super::extract::{Authed, Params};
-use super::paging::{page, paged_response};
+use crate::extract::{Authed, Params};
+use crate::paging::{page, paged_response};
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::{notifications, AppContext};

@@ -1,9 +1,9 @@
 //! OAuth 2 endpoints: app registration, token, revoke, the authorization (login + consent)
 //! page, and the server metadata document.
 
-use super::extract::{Authed, Params};
+use crate::extract::{Authed, Params};
+use crate::layout::{self, alert, csrf_field};
 use crate::limits::ClientAddr;
-use crate::web::layout::{self, alert, csrf_field};
 use crate::web::session::Viewer;
 use crate::ApiError;
 use actix_web::http::header;

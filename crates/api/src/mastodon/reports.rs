@@ -1,7 +1,7 @@
 //! `POST /api/v1/reports`: members report accounts and posts from their apps.
 
 use super::entities::{datetime, Renderer};
-use super::extract::{Authed, Params};
+use crate::extract::{Authed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
 use interspace_app::reports::{self, NewReport};

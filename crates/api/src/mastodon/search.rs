@@ -1,8 +1,8 @@
 //! `/api/v2/search`: accounts (with WebFinger resolution), statuses by URL, hashtags.
 
 use super::entities::Renderer;
-use super::extract::{MaybeAuthed, Params};
-use super::paging::page;
+use crate::extract::{MaybeAuthed, Params};
+use crate::paging::page;
 use crate::ApiError;
 use actix_web::{web, HttpResponse};
 use interspace_app::{accounts, timelines, AppContext};

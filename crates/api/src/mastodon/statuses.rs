@@ -1,7 +1,7 @@
 //! `/api/v1/statuses`.
 
 use super::entities::{self, datetime, Renderer};
-use super::extract::{Authed, MaybeAuthed, Params};
+use crate::extract::{Authed, MaybeAuthed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::statuses::{self, NewStatus};

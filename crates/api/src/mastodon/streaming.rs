@@ -2,7 +2,7 @@
 //! WebSocket at `/api/v1/streaming` with subscribe/unsubscribe messages.
 
 use super::entities::Renderer;
-use super::extract::Params;
+use crate::extract::Params;
 use crate::limits::{RateLimits, StreamSlot};
 use crate::ApiError;
 use actix_web::http::header;
@@ -153,7 +153,7 @@ pub async fn websocket(
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let mut p = Params::default();
-    super::extract::parse_form(req.query_string().as_bytes(), &mut p.map);
+    crate::extract::parse_form(req.query_string().as_bytes(), &mut p.map);
     let viewer = auth(&ctx, &req, &p).await?;
     let mut streams: Vec<Stream> = Vec::new();
     if let Some(name) = p.str("stream") {

@@ -1,11 +1,11 @@
 //! Operator pages: dashboard, members and invites, space settings, federation health and
 //! domain blocks, reports.
 
-use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::parts::{self, display_name, handle};
 use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
-use crate::mastodon::extract::Params;
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use actix_web::web;
 use interspace_app::members::{self, Member, MemberAction};
 use interspace_app::reports::{self, ReportAction};
@@ -595,7 +595,7 @@ pub async fn report(
         }
         @if !r.statuses.is_empty() {
             h2 { "Reported posts" }
-            @for s in &r.statuses { article.card { div { (super::layout::safe_html(&s.content)) } footer { (parts::time(s.created_at)) } } }
+            @for s in &r.statuses { article.card { div { (crate::layout::safe_html(&s.content)) } footer { (parts::time(s.created_at)) } } }
         }
         @if r.report.action_taken_at.is_none() {
             h2 { "Resolve" }

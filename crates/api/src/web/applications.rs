@@ -3,11 +3,11 @@
 //! waiting for them (`/applications`); and the directory of people by skill (`/directory`),
 //! with the member's choice to be listed in it.
 
-use super::layout::{alert, csrf_field, notice, page_with, Frame};
 use super::opportunities::{opportunity_page, text, words, Problem};
 use super::parts::{account_href, avatar, display_name, handle, time};
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
-use crate::mastodon::extract::Params;
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page_with, Frame};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use interspace_app::opportunities::{self as opps, ApplicationView, Budget, Decision, TeamEntry};

@@ -1,12 +1,12 @@
 //! Signing in and out, signing up (per the registration mode, or with an invite), and
 //! choosing a new password through an operator's reset link.
 
-use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::session::{
     clear_session_cookie, fixable, redirect, safe_next, session_cookie, Viewer, WebError, WebResult,
 };
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use crate::limits::ClientAddr;
-use crate::mastodon::extract::Params;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest};
 use interspace_app::registrations::{self, Registration};

@@ -1,13 +1,13 @@
 //! Event pages: one event (also what browsers get from the event's ActivityPub id), a space's
 //! upcoming events, joining and leaving, and the iCalendar feeds.
 
-use super::layout::{alert, csrf_field, notice, page, page_with, safe_html, Frame};
 use super::parts::remote_interaction_form;
 use super::parts::{account_href, button_form, display_name, handle};
 use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
-use crate::interspace::events::calendar_response;
-use crate::mastodon::extract::Params;
+use crate::calendar::calendar_response;
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page, page_with, safe_html, Frame};
 use actix_web::{web, HttpResponse};
 use interspace_app::events::{self, EventFilter, EventInput, EventView, Place};
 use interspace_app::AppContext;

@@ -1,11 +1,11 @@
 //! Pages of a signed-in member: home timeline with posting, notifications, profile editing,
 //! following by handle, other accounts, settings (apps and sessions) and reports.
 
-use super::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use super::parts::{self, button_form, display_name, handle};
 use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
-use crate::mastodon::extract::Params;
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page, page_with, Frame};
 use actix_web::web;
 use interspace_app::accounts::{self, ProfileUpdate};
 use interspace_app::reports::{self, NewReport};
@@ -302,7 +302,7 @@ pub async fn account(
             (parts::avatar(&a))
             h1 { (display_name(&a)) }
             p.muted { (handle(&a)) }
-            div { (super::layout::safe_html(&a.note)) }
+            div { (crate::layout::safe_html(&a.note)) }
             @if !own {
                 p {
                     @if rel.following || rel.requested {

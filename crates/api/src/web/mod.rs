@@ -7,7 +7,6 @@ mod admin;
 mod applications;
 mod auth;
 mod events;
-pub(crate) mod layout;
 mod member;
 mod opportunities;
 mod parts;

@@ -4,10 +4,10 @@
 //! the apply form and the member's own application, or, for its author, closing, reopening
 //! and the link to the applications.
 
-use super::layout::{alert, csrf_field, notice, page_with, safe_html, Frame};
 use super::parts::{account_href, button_form, display_name, handle, time};
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
-use crate::mastodon::extract::Params;
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page_with, safe_html, Frame};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use interspace_app::opportunities::{

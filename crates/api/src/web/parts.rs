@@ -1,6 +1,6 @@
 //! Pieces several pages show: posts, account names, times.
 
-use super::layout::{csrf_field, safe_html, Frame};
+use crate::layout::{csrf_field, safe_html, Frame};
 use chrono::NaiveDateTime;
 use interspace_app::statuses::StatusView;
 use interspace_app::Account;

@@ -1,10 +1,10 @@
 //! Public pages: the space's home page, member profiles, single posts with their thread (also
 //! what browsers get from the actor and Note URLs), and following from another server.
 
-use super::layout::{alert, notice, page, safe_html, Frame};
 use super::parts::{self, display_name, handle, remote_interaction_form};
 use super::session::{redirect, Done, Viewer, WebError, WebResult};
-use crate::mastodon::extract::Params;
+use crate::extract::Params;
+use crate::layout::{alert, notice, page, safe_html, Frame};
 use actix_web::{web, HttpResponse};
 use interspace_app::actors::{self, LocalActorView};
 use interspace_app::spaces::SpaceDetails;

@@ -5,8 +5,8 @@
 //! to signed-out browsers (sign in, sign up, reset) use a double-submit cookie instead
 //! (`SameSite=Strict`, `HttpOnly`): the form field must equal the cookie.
 
-use super::layout::{error_page, Frame};
-use crate::mastodon::extract::{context, Params};
+use crate::extract::{context, Params};
+use crate::layout::{error_page, Frame};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -81,7 +81,7 @@ impl ResponseError for WebError {
         }
         let status = self.status_code();
         let message = if status.is_server_error() {
-            tracing::error!(error = %self, "page failed");
+            tracing::error!(error = %interspace_core::error_chain(self), "page failed");
             match self {
                 Self::App(AppError::Unavailable(_)) => {
                     "The service is unavailable; try again soon".to_string()

@@ -3,11 +3,11 @@
 //! operators manage the partnerships, which hosts may read (`/admin/partnerships`).
 
 use super::admin::admin_nav;
-use super::layout::{alert, csrf_field, notice, page_with, Frame};
 use super::parts::{display_name, handle, time};
 use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
-use crate::mastodon::extract::Params;
+use crate::extract::Params;
+use crate::layout::{alert, csrf_field, notice, page_with, Frame};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::NaiveDate;

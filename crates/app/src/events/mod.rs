@@ -9,6 +9,7 @@ mod remote;
 mod rsvp;
 
 pub use calendar::{calendar_url, event_ics, member_ics, remind, space_ics};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::notifications::NotificationKind;
 use post::sync_post;
 pub use post::{info_lines, post_html};
@@ -327,7 +328,14 @@ pub async fn create(
     sync_post(&mut tx, &mut events, &mut event, &organizer).await?;
     db_events::save_event(&mut tx, &event).await?;
     if event.visibility == EventVisibility::Public.as_str() {
-        crate::outbox::enqueue(&mut tx, "event.create", &organizer.id, &event.id, None).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            OutboxKind::EventCreate,
+            &organizer.id,
+            &event.id,
+            None,
+        )
+        .await?;
         // FEP-1b12: the space re-shares its members' public events with its followers.
         if organizer.id != space.account.id {
             if let Some(post) = &event.status_id {
@@ -343,8 +351,14 @@ pub async fn create(
                     crate::statuses::Visibility::Public,
                 )
                 .await?;
-                crate::outbox::enqueue(&mut tx, "relay.event", &space.account.id, &event.id, None)
-                    .await?;
+                crate::outbox::enqueue(
+                    &mut tx,
+                    OutboxKind::RelayEvent,
+                    &space.account.id,
+                    &event.id,
+                    None,
+                )
+                .await?;
             }
         }
     }
@@ -470,7 +484,14 @@ pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &str) -> App
     db_events::save_event(&mut tx, &e).await?;
     notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
     if e.visibility == EventVisibility::Public.as_str() {
-        crate::outbox::enqueue(&mut tx, "event.delete", &e.organizer_id, &e.id, None).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            OutboxKind::EventDelete,
+            &e.organizer_id,
+            &e.id,
+            None,
+        )
+        .await?;
     }
     tx.commit().await?;
     ctx.publish(events);

@@ -6,6 +6,7 @@ use super::{is_staff, sync_post, writable, Event};
 use crate::notifications::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::events::{
     self as rules, EventStatus, JoinAnswer, JoinMode, ParticipationState, Seats,
 };
@@ -100,9 +101,9 @@ async fn send_answer(tx: &mut DbConn, e: &Event, p: &Participation) -> AppResult
     };
     let kind = match p.state {
         _ if participant.is_local() || !e.is_local => return Ok(()),
-        ParticipationState::Accepted => "event.accept",
-        ParticipationState::Rejected => "event.reject",
-        ParticipationState::Waitlisted => "event.tentative",
+        ParticipationState::Accepted => OutboxKind::EventAccept,
+        ParticipationState::Rejected => OutboxKind::EventReject,
+        ParticipationState::Waitlisted => OutboxKind::EventTentative,
         _ => return Ok(()),
     };
     crate::outbox::enqueue(tx, kind, &e.organizer_id, &p.id, Some(&p.account_id)).await
@@ -175,7 +176,7 @@ pub(super) async fn settle(
     sync_post(tx, events, &mut e, &organizer).await?;
     db_events::save_event(tx, &e).await?;
     if changed && e.deleted_at.is_none() && e.visibility == "public" {
-        crate::outbox::enqueue(tx, "event.update", &e.organizer_id, &e.id, None).await?;
+        crate::outbox::enqueue(tx, OutboxKind::EventUpdate, &e.organizer_id, &e.id, None).await?;
     }
     Ok(e)
 }
@@ -245,7 +246,7 @@ pub async fn join(
         .await?;
         crate::outbox::enqueue(
             &mut tx,
-            "event.join",
+            OutboxKind::EventJoin,
             &account.id,
             &p.id,
             Some(&e.organizer_id),
@@ -278,7 +279,7 @@ pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<P
     } else {
         crate::outbox::enqueue(
             &mut tx,
-            "event.leave",
+            OutboxKind::EventLeave,
             &account.id,
             &p.id,
             Some(&e.organizer_id),

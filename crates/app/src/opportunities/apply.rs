@@ -7,6 +7,7 @@ use super::Opportunity;
 use super::{get, invalid, today, Budget};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::opportunities::{self as rules, ApplicationState, Status, TeamState};
@@ -290,7 +291,7 @@ pub async fn apply(
         } else {
             crate::outbox::enqueue(
                 &mut tx,
-                "team.invite",
+                OutboxKind::TeamInvite,
                 &applicant.id,
                 &app.id,
                 Some(&mate.id),
@@ -336,7 +337,7 @@ pub(super) async fn submit(
     } else {
         crate::outbox::enqueue(
             tx,
-            "application.offer",
+            OutboxKind::ApplicationOffer,
             &app.applicant_id,
             &app.id,
             Some(&o.author_id),
@@ -367,7 +368,8 @@ pub(super) async fn recount(tx: &mut DbConn, opportunity_id: &str) -> AppResult<
     }
     db::set_applications_count(tx, opportunity_id, n).await?;
     if o.is_local && o.deleted_at.is_none() && o.visibility != "space" {
-        crate::outbox::enqueue(tx, "opportunity.update", &o.author_id, &o.id, None).await?;
+        crate::outbox::enqueue(tx, OutboxKind::OpportunityUpdate, &o.author_id, &o.id, None)
+            .await?;
     }
     Ok(())
 }
@@ -433,7 +435,14 @@ pub async fn decide(
     let applicant = account(&mut tx, &app.applicant_id).await?;
     let anyone_remote = !applicant.is_local() || remote_teammate(&mut tx, &app.id).await?;
     if anyone_remote && app.source == SOURCE_APPLICATION {
-        crate::outbox::enqueue(&mut tx, "application.answer", &poster.id, &app.id, None).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            OutboxKind::ApplicationAnswer,
+            &poster.id,
+            &app.id,
+            None,
+        )
+        .await?;
     }
     let filled = decision == Decision::Accept
         && db::count_accepted_people(&mut tx, &o.id).await? >= o.team_size
@@ -494,7 +503,7 @@ pub async fn withdraw(
     if (was_sent && !o.is_local) || remote_teammate(&mut tx, &app.id).await? {
         crate::outbox::enqueue(
             &mut tx,
-            "application.withdraw",
+            OutboxKind::ApplicationWithdraw,
             &applicant.id,
             &app.id,
             Some(&o.author_id),
@@ -554,7 +563,11 @@ pub async fn answer_invitation(
         m.consent_uri = Some(consent);
     }
     db::save_member(&mut tx, &m).await?;
-    let kind = if accept { "team.accept" } else { "team.reject" };
+    let kind = if accept {
+        OutboxKind::TeamAccept
+    } else {
+        OutboxKind::TeamReject
+    };
     if !applicant.is_local() || (accept && !poster.is_local()) {
         crate::outbox::enqueue(&mut tx, kind, &invitee.id, &app.id, None).await?;
     }

@@ -17,6 +17,7 @@ pub use apply::{
     answer_invitation, apply, decide, withdraw, ApplicationInput, ApplicationView, Decision,
     RemoteApplication, TeamEntry,
 };
+use interspace_core::delivery::OutboxKind;
 use interspace_core::notifications::NotificationKind;
 pub use people::{
     directory, directory_opt_in, follow_skill, followed_skills, set_directory_opt_in,
@@ -237,13 +238,13 @@ async fn federate(
     events: &mut Events,
     ctx: &AppContext,
     o: &Opportunity,
-    kind: &str,
+    kind: OutboxKind,
 ) -> AppResult<()> {
     if o.visibility == Visibility::Space.as_str() {
         return Ok(());
     }
     crate::outbox::enqueue(tx, kind, &o.author_id, &o.id, None).await?;
-    if kind == "opportunity.create" && o.visibility == Visibility::Public.as_str() {
+    if kind == OutboxKind::OpportunityCreate && o.visibility == Visibility::Public.as_str() {
         let space = spaces::show(ctx).await?;
         if space.account.id != o.author_id {
             if let Some(post) = &o.status_id {
@@ -260,7 +261,14 @@ async fn federate(
                 )
                 .await?;
             }
-            crate::outbox::enqueue(tx, "relay.opportunity", &space.account.id, &o.id, None).await?;
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::RelayOpportunity,
+                &space.account.id,
+                &o.id,
+                None,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -338,7 +346,7 @@ pub async fn create(
         &mut events,
         ctx,
         &v.opportunity,
-        "opportunity.create",
+        OutboxKind::OpportunityCreate,
     )
     .await?;
     tx.commit().await?;
@@ -446,7 +454,7 @@ async fn save_change(
         &mut events,
         ctx,
         &v.opportunity,
-        "opportunity.update",
+        OutboxKind::OpportunityUpdate,
     )
     .await?;
     tx.commit().await?;
@@ -472,7 +480,7 @@ pub async fn delete(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<(
         &mut events,
         ctx,
         &v.opportunity,
-        "opportunity.delete",
+        OutboxKind::OpportunityDelete,
     )
     .await?;
     tx.commit().await?;

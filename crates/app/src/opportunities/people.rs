@@ -2,6 +2,7 @@
 
 use crate::spaces;
 use crate::{AppContext, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::opportunities as rules;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::now;
@@ -74,7 +75,7 @@ pub async fn set_directory_opt_in(ctx: &AppContext, user: &User, on: bool) -> Ap
         .await?;
         crate::outbox::enqueue(
             &mut tx,
-            "actor.update",
+            OutboxKind::ActorUpdate,
             &user.account_id,
             &user.account_id,
             None,

@@ -9,6 +9,7 @@ use super::apply::{
 use super::{today, Opportunity};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::opportunities::{self as rules, ApplicationState, Status, TeamState};
@@ -136,7 +137,14 @@ pub async fn receive_offer(
         .await?;
     }
     if !open {
-        crate::outbox::enqueue(&mut tx, "application.answer", &o.author_id, &app.id, None).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            OutboxKind::ApplicationAnswer,
+            &o.author_id,
+            &app.id,
+            None,
+        )
+        .await?;
     } else if all_agreed {
         recount(&mut tx, &o.id).await?;
         notify(

@@ -2,6 +2,7 @@
 //! space, the front desk, the waitlist, and closing the days that ended.
 
 use super::*;
+use interspace_core::delivery::OutboxKind;
 use interspace_core::notifications::NotificationKind;
 
 /// The host's rules for a visitor from `home_space_id` at our space `host`.
@@ -176,10 +177,12 @@ async fn notify_staff(tx: &mut DbConn, events: &mut Events, from: &str) -> AppRe
 /// TentativeAccept (waitlist); a pending request is answered when staff decide.
 async fn answer(tx: &mut DbConn, host: &SpaceDetails, v: &Visit) -> AppResult<()> {
     let kind = match v.state {
-        VisitState::Approved => "visit.accept",
-        VisitState::Rejected | VisitState::Cancelled => "visit.reject",
-        VisitState::Waitlisted => "visit.tentative",
-        VisitState::CheckedIn | VisitState::Completed | VisitState::NoShow => "visit.update",
+        VisitState::Approved => OutboxKind::VisitAccept,
+        VisitState::Rejected | VisitState::Cancelled => OutboxKind::VisitReject,
+        VisitState::Waitlisted => OutboxKind::VisitTentative,
+        VisitState::CheckedIn | VisitState::Completed | VisitState::NoShow => {
+            OutboxKind::VisitUpdate
+        }
         _ => return Ok(()),
     };
     let home_group = spaces_group(tx, &v.home_space_id).await?;
@@ -286,7 +289,7 @@ pub(crate) async fn refuse_waiting(
             let home_group = spaces_group(tx, &v.home_space_id).await?;
             crate::outbox::enqueue(
                 tx,
-                "visit.reject",
+                OutboxKind::VisitReject,
                 &space.account_id,
                 &v.id,
                 Some(&home_group.id),

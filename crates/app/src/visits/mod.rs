@@ -14,6 +14,7 @@ use crate::signals::Events;
 use crate::spaces::{self, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use chrono::{Datelike, NaiveDate};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::roles::Role;
@@ -120,7 +121,7 @@ pub async fn request(
     db_visits::insert_visit(&mut tx, &visit, &days).await?;
     crate::outbox::enqueue(
         &mut tx,
-        "visit.offer",
+        OutboxKind::VisitOffer,
         &home.account.id,
         &visit.id,
         Some(&host.account.id),
@@ -348,7 +349,7 @@ pub async fn cancel_own(
     let host_group = spaces_group(&mut tx, &v.host_space_id).await?;
     crate::outbox::enqueue(
         &mut tx,
-        "visit.undo",
+        OutboxKind::VisitUndo,
         &home_group.id,
         &v.id,
         Some(&host_group.id),

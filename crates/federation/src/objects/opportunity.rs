@@ -11,6 +11,7 @@ use interspace_app::opportunities::{
 };
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::{follows, Account, AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use interspace_core::opportunities::{ApplicationState, Visibility};
 use serde_json::{json, Value};
 
@@ -300,7 +301,8 @@ fn inboxes_of<'a>(people: impl IntoIterator<Item = &'a Account>) -> Vec<String> 
 /// Builds the activity of an `opportunity.*`, `relay.opportunity`, `application.*` or
 /// `team.*` outbox event.
 pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
-    let (id, json, inboxes) = if e.kind.starts_with("opportunity.") || e.kind == "relay.opportunity"
+    let (id, json, inboxes) = if e.kind.as_str().starts_with("opportunity.")
+        || e.kind == OutboxKind::RelayOpportunity
     {
         let (v, partners) = opportunities::for_delivery(ctx, &e.subject_id).await?;
         let o = &v.opportunity;
@@ -318,9 +320,9 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                 "to": to, "cc": cc, "published": iso(o.created_at), "object": note,
             })
         };
-        let (id, json) = match e.kind.as_str() {
-            "opportunity.create" => (format!("{}/activity", o.uri), create(note)),
-            "relay.opportunity" => {
+        let (id, json) = match e.kind {
+            OutboxKind::OpportunityCreate => (format!("{}/activity", o.uri), create(note)),
+            OutboxKind::RelayOpportunity => {
                 // FEP-1b12: the space re-shares the whole Create, unchanged, to its
                 // followers and its partner spaces.
                 let space = interspace_app::accounts::get_any(ctx, &e.actor_id).await?;
@@ -346,7 +348,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                         inboxes.extend(inboxes_of(&partners));
                     }
                 }
-                if kind == "opportunity.delete" {
+                if kind == OutboxKind::OpportunityDelete {
                     let id = format!("{}#delete", o.uri);
                     (
                         id.clone(),
@@ -374,8 +376,8 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
         let v = opportunities::application_for_delivery(ctx, &e.subject_id).await?;
         let (applicant, poster) = (&v.applicant, &v.poster);
         let team: Vec<&Account> = v.team.iter().map(|t| &t.account).collect();
-        match e.kind.as_str() {
-            "application.offer" => {
+        match e.kind {
+            OutboxKind::ApplicationOffer => {
                 let id = format!("{}/offer", v.application.uri);
                 (
                     id.clone(),
@@ -386,7 +388,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                     inboxes_of([poster]),
                 )
             }
-            "application.withdraw" => {
+            OutboxKind::ApplicationWithdraw => {
                 // To the poster and to every teammate's instance.
                 let id = fresh_id(ctx);
                 let mut to = vec![poster.uri.clone()];
@@ -397,7 +399,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                     inboxes_of(std::iter::once(poster).chain(team.iter().copied())),
                 )
             }
-            "application.answer" => {
+            OutboxKind::ApplicationAnswer => {
                 let id = fresh_id(ctx);
                 let mut to = vec![applicant.uri.clone()];
                 to.extend(team.iter().map(|t| t.uri.clone()));
@@ -419,7 +421,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                     inboxes_of(std::iter::once(applicant).chain(team.iter().copied())),
                 )
             }
-            "team.invite" => {
+            OutboxKind::TeamInvite => {
                 let invitee = interspace_app::accounts::get_any(
                     ctx,
                     e.target_id.as_deref().unwrap_or_default(),
@@ -441,7 +443,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                 let teammate = interspace_app::accounts::get_any(ctx, &e.actor_id).await?;
                 let invite = team_invite(ctx, &v, &teammate).await?;
                 let id = fresh_id(ctx);
-                let accept = kind == "team.accept";
+                let accept = kind == OutboxKind::TeamAccept;
                 let mut to = vec![applicant.uri.clone()];
                 if accept {
                     to.push(poster.uri.clone());

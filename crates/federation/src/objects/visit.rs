@@ -10,6 +10,7 @@ use interspace_app::outbox::OutboxEvent;
 use interspace_app::partnerships::{self, Terms};
 use interspace_app::visits::{self, VisitView};
 use interspace_app::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
 use serde_json::{json, Value};
 
 /// The context of these activities: ActivityStreams and our namespace.
@@ -65,7 +66,7 @@ fn offer_of(v: &VisitView) -> Value {
 
 /// Builds the activity of a `partnership.*` or `visit.*` outbox event.
 pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
-    let (id, json, to) = if e.kind.starts_with("partnership.") {
+    let (id, json, to) = if e.kind.as_str().starts_with("partnership.") {
         let (p, ours, partner) = partnerships::for_delivery(ctx, &e.subject_id).await?;
         let id = fresh_id(ctx);
         let object = |terms: Option<Terms>| {
@@ -76,20 +77,20 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
             o
         };
         let (a, b) = (&ours.account, &partner.account);
-        let json = match e.kind.as_str() {
-            "partnership.offer" => {
+        let json = match e.kind {
+            OutboxKind::PartnershipOffer => {
                 let terms = match (&p.pending_terms, p.pending_from_us) {
                     (Some(t), true) => partnerships::terms_of(t),
                     _ => partnerships::terms_of(&p.terms),
                 };
                 json!({ "id": id, "type": "Offer", "actor": a.uri, "to": [b.uri], "object": object(Some(terms)) })
             }
-            "partnership.end" => json!({
+            OutboxKind::PartnershipEnd => json!({
                 "id": id, "type": "Delete", "actor": a.uri, "to": [b.uri],
                 "object": object(None), "content": p.reason,
             }),
             kind => json!({
-                "id": id, "type": if kind == "partnership.accept" { "Accept" } else { "Reject" },
+                "id": id, "type": if kind == OutboxKind::PartnershipAccept { "Accept" } else { "Reject" },
                 "actor": a.uri, "to": [b.uri], "content": p.reason,
                 "object": { "type": "Offer", "actor": b.uri, "object": object(None) },
             }),
@@ -100,8 +101,8 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
         let (home, host) = (&v.home.account, &v.host.account);
         let to_host = [host.uri.clone()];
         let to_home = [home.uri.clone(), v.visitor.uri.clone()];
-        let (id, json, to) = match e.kind.as_str() {
-            "visit.offer" => {
+        let (id, json, to) = match e.kind {
+            OutboxKind::VisitOffer => {
                 let id = format!("{}/offer", v.visit.uri);
                 (
                     id.clone(),
@@ -112,7 +113,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                     host,
                 )
             }
-            "visit.undo" => {
+            OutboxKind::VisitUndo => {
                 let id = fresh_id(ctx);
                 (
                     id.clone(),
@@ -122,7 +123,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
                     host,
                 )
             }
-            "visit.update" => {
+            OutboxKind::VisitUpdate => {
                 let id = fresh_id(ctx);
                 // The visitor's note is for the host who decides: it does not travel back to
                 // the home space's staff.
@@ -141,8 +142,8 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
             kind => {
                 let id = fresh_id(ctx);
                 let kind = match kind {
-                    "visit.accept" => "Accept",
-                    "visit.tentative" => "TentativeAccept",
+                    OutboxKind::VisitAccept => "Accept",
+                    OutboxKind::VisitTentative => "TentativeAccept",
                     _ => "Reject",
                 };
                 (

@@ -2,6 +2,9 @@
 
 use serde_json::{json, Value};
 
+/// The ActivityStreams context.
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+
 /// The Interspace extension namespace (prefix `is:`), see docs/FEDERATION.md.
 pub const NS: &str = "https://w3id.org/interspace/ns#";
 

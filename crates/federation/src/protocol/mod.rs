@@ -1,6 +1,5 @@
 //! ActivityStreams wire types. They never leave this crate: `app` sees plain values.
 
-pub mod activities;
 pub mod actor;
 pub mod context;
 pub mod inbound;
@@ -8,7 +7,7 @@ pub mod limits;
 pub mod values;
 
 /// An activity with the inboxes it goes to: what every builder of an outgoing activity makes
-/// (`activities::build`, and the objects' own builders it calls).
+/// (`outbound::build`, and the objects' own builders it calls).
 pub struct Built {
     pub id: String,
     pub json: serde_json::Value,

@@ -64,10 +64,10 @@ pub async fn note(
 ) -> Result<HttpResponse, FederationError> {
     authorize_fetch(&data, &req).await?;
     let (name, id) = path.into_inner();
-    let json = crate::protocol::activities::note_document(data.app_data(), &name, &id).await?;
+    let json = crate::outbound::note_document(data.app_data(), &name, &id).await?;
     Ok(activity_response(
         json,
-        json!(crate::protocol::activities::AS_CONTEXT),
+        json!(crate::protocol::context::AS_CONTEXT),
     ))
 }
 
@@ -104,7 +104,7 @@ pub async fn space_events(
             "totalItems": items.len(),
             "orderedItems": items,
         }),
-        json!(crate::protocol::activities::AS_CONTEXT),
+        json!(crate::protocol::context::AS_CONTEXT),
     ))
 }
 
