@@ -13,9 +13,9 @@ use interspace_core::text::optional_text;
 use interspace_core::visits::{weekday, Approval, PartnershipState};
 use interspace_core::ValidationError;
 use interspace_db::accounts::Account;
+use interspace_db::partnerships as db_partnerships;
+pub use interspace_db::partnerships::Partnership;
 use interspace_db::users::{self as db_users, User};
-use interspace_db::visits as db_visits;
-pub use interspace_db::visits::Partnership;
 use interspace_db::{now, DbConn};
 use serde::{Deserialize, Serialize};
 
@@ -168,7 +168,8 @@ pub async fn list(
     let ours = spaces::show(ctx).await?;
     let rows = {
         let mut conn = ctx.db.get().await?;
-        db_visits::list_partnerships(&mut conn, &ours.space.id, state.map(|s| s.as_str())).await?
+        db_partnerships::list_partnerships(&mut conn, &ours.space.id, state.map(|s| s.as_str()))
+            .await?
     };
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
@@ -180,7 +181,7 @@ pub async fn list(
 pub async fn get(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
     require(user, false)?;
     let mut conn = ctx.db.get().await?;
-    let p = db_visits::find_partnership(&mut conn, id)
+    let p = db_partnerships::find_partnership(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound("partnership"))?;
     drop(conn);
@@ -206,7 +207,7 @@ pub async fn propose(
     }
     let mut tx = ctx.db.begin().await?;
     let existing =
-        db_visits::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
+        db_partnerships::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
     if let Some(p) = &existing {
         if matches!(
             p.state,
@@ -237,9 +238,9 @@ pub async fn propose(
         id,
     };
     if existing.is_some() {
-        db_visits::save_partnership(&mut tx, &p).await?;
+        db_partnerships::save_partnership(&mut tx, &p).await?;
     } else {
-        db_visits::insert_partnership(&mut tx, &p).await?;
+        db_partnerships::insert_partnership(&mut tx, &p).await?;
     }
     crate::outbox::enqueue(
         &mut tx,
@@ -254,7 +255,7 @@ pub async fn propose(
 }
 
 async fn ours_by_id(tx: &mut DbConn, id: &str) -> AppResult<Partnership> {
-    db_visits::find_partnership(tx, id)
+    db_partnerships::find_partnership(tx, id)
         .await?
         .ok_or(AppError::NotFound("partnership"))
 }
@@ -275,7 +276,7 @@ async fn change(
     let mut p = ours_by_id(&mut tx, id).await?;
     apply(&mut p)?;
     p.updated_at = now();
-    db_visits::save_partnership(&mut tx, &p).await?;
+    db_partnerships::save_partnership(&mut tx, &p).await?;
     if p.state == PartnershipState::Ended {
         crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
     }
@@ -415,7 +416,7 @@ pub async fn receive_offer(
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
     let existing =
-        db_visits::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
+        db_partnerships::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
     let ts = now();
     match existing {
         // New terms for the agreement we have.
@@ -423,7 +424,7 @@ pub async fn receive_offer(
             p.pending_terms = Some(to_json(&terms)?);
             p.pending_from_us = false;
             p.updated_at = ts;
-            db_visits::save_partnership(&mut tx, &p).await?;
+            db_partnerships::save_partnership(&mut tx, &p).await?;
         }
         Some(p)
             if matches!(
@@ -454,9 +455,9 @@ pub async fn receive_offer(
                 updated_at: ts,
             };
             if existing.is_some() {
-                db_visits::save_partnership(&mut tx, &p).await?;
+                db_partnerships::save_partnership(&mut tx, &p).await?;
             } else {
-                db_visits::insert_partnership(&mut tx, &p).await?;
+                db_partnerships::insert_partnership(&mut tx, &p).await?;
             }
         }
     }
@@ -490,7 +491,7 @@ pub async fn receive_answer(
 ) -> AppResult<()> {
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
-    let Some(mut p) = db_visits::find_partnership_by_uri(&mut tx, uri).await? else {
+    let Some(mut p) = db_partnerships::find_partnership_by_uri(&mut tx, uri).await? else {
         return Err(AppError::NotFound("partnership"));
     };
     let partner_space = spaces::get(ctx, &p.partner_space_id).await?;
@@ -517,7 +518,7 @@ pub async fn receive_answer(
     }
     p.reason = optional_text(reason, 500);
     p.updated_at = now();
-    db_visits::save_partnership(&mut tx, &p).await?;
+    db_partnerships::save_partnership(&mut tx, &p).await?;
     notify_operators(
         &mut tx,
         &mut events,
@@ -547,7 +548,7 @@ pub async fn partners_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Ve
     }
     let rows = {
         let mut conn = ctx.db.get().await?;
-        db_visits::list_partnerships(
+        db_partnerships::list_partnerships(
             &mut conn,
             &space.space.id,
             Some(PartnershipState::Active.as_str()),
@@ -564,7 +565,7 @@ pub async fn partners_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Ve
 /// Whether `uri` is a partnership we are party to.
 pub async fn knows(ctx: &AppContext, uri: &str) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_visits::find_partnership_by_uri(&mut conn, uri)
+    Ok(db_partnerships::find_partnership_by_uri(&mut conn, uri)
         .await?
         .is_some())
 }
@@ -576,7 +577,7 @@ pub async fn active_with(
     partner_space_id: &str,
 ) -> AppResult<Option<Partnership>> {
     Ok(
-        db_visits::find_partnership_with(tx, our_space_id, partner_space_id)
+        db_partnerships::find_partnership_with(tx, our_space_id, partner_space_id)
             .await?
             .filter(|p| p.state == PartnershipState::Active),
     )

@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod opportunities;
 pub mod outbox;
+pub mod partnerships;
 mod pool;
 pub mod reports;
 pub mod schema;
