@@ -37,6 +37,9 @@ pub mod streaming;
 pub mod timelines;
 pub mod visits;
 
+#[cfg(test)]
+mod testing;
+
 pub use error::{AppError, AppResult};
 pub use interspace_db::accounts::Account;
 pub use interspace_db::statuses::Page;

@@ -63,3 +63,20 @@ vocabulary!(
         TeamReject => "team.reject",
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_reads_back_the_word_it_was_written_with() {
+        for kind in OutboxKind::ALL {
+            assert_eq!(OutboxKind::try_from(String::from(*kind)), Ok(*kind));
+        }
+        for state in DeliveryState::ALL {
+            assert_eq!(DeliveryState::try_from(state.to_string()), Ok(*state));
+        }
+        let unknown = DeliveryState::try_from("sending".to_string()).expect_err("unknown word");
+        assert_eq!(unknown.field, "state");
+    }
+}

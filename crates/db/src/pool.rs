@@ -83,7 +83,8 @@ enum PoolKind {
 
 /// A pooled connection; from [`DbPool::begin`] it holds an open transaction.
 pub struct DbConn {
-    conn: ConnKind,
+    /// `None` only while it is dropped.
+    conn: Option<ConnKind>,
     in_tx: bool,
     _writer: Option<OwnedMutexGuard<()>>,
 }
@@ -282,7 +283,7 @@ impl DbPool {
             PoolKind::Pg { pool, .. } => ConnKind::Pg(pool.get().await.map_err(unavailable)?),
         };
         Ok(DbConn {
-            conn,
+            conn: Some(conn),
             in_tx: false,
             _writer: None,
         })
@@ -303,7 +304,7 @@ impl DbPool {
         };
         let mut conn = self.get().await?;
         conn._writer = writer;
-        match &mut conn.conn {
+        match conn.kind() {
             ConnKind::Sqlite(c) => {
                 // IMMEDIATE takes the write lock now: a deferred transaction that read first
                 // fails with SQLITE_BUSY_SNAPSHOT (no waiting) if another connection wrote
@@ -388,9 +389,32 @@ fn unavailable<E: std::fmt::Display>(e: E) -> DbError {
     DbError::Unavailable(e.to_string())
 }
 
+impl Drop for DbConn {
+    /// A transaction dropped without commit (an error returned half-way) is rolled back by
+    /// closing its connection, now: back in the pool it would keep its locks (SQLite's write
+    /// lock, PostgreSQL's row locks) until its next checkout, and every writer meanwhile would
+    /// wait, then fail as busy.
+    fn drop(&mut self) {
+        if !self.in_tx {
+            return;
+        }
+        match self.conn.take() {
+            Some(ConnKind::Sqlite(c)) => drop(Object::take(c)),
+            Some(ConnKind::Pg(c)) => drop(Object::take(c)),
+            None => {}
+        }
+    }
+}
+
 impl DbConn {
+    fn kind(&mut self) -> &mut ConnKind {
+        self.conn
+            .as_mut()
+            .expect("a connection is open until it is dropped")
+    }
+
     pub fn any(&mut self) -> AnyConn<'_> {
-        match &mut self.conn {
+        match self.kind() {
             ConnKind::Sqlite(c) => AnyConn::Sqlite(c),
             ConnKind::Pg(c) => AnyConn::Pg(c),
         }
@@ -401,7 +425,7 @@ impl DbConn {
         if !self.in_tx {
             return Ok(());
         }
-        match &mut self.conn {
+        match self.kind() {
             ConnKind::Sqlite(c) => {
                 <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
                     .await?
@@ -422,7 +446,7 @@ impl DbConn {
         if !self.in_tx {
             return Ok(());
         }
-        match &mut self.conn {
+        match self.kind() {
             ConnKind::Sqlite(c) => {
                 <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
                     .await?

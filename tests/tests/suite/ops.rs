@@ -103,3 +103,35 @@ async fn both_migration_trees_make_the_same_schema() {
         differences.join("\n")
     );
 }
+
+/// A transaction dropped without commit (a use-case that returned an error half-way) gives its
+/// locks back at once: the next writer does not wait for that connection's next checkout
+/// (SQLite's write lock held, or PostgreSQL's lock on the row it inserted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_transaction_releases_its_locks_at_once() {
+    use interspace_db::outbox::{claim_activity, Claim};
+    use interspace_db::{now, DbPool};
+    let db = interspace_tests::TestDb::create().await;
+    let pool = DbPool::connect(&db.url, 2).await.expect("connect");
+    pool.migrate().await.expect("migrate");
+    let ts = now();
+    let stale = ts - chrono::Duration::minutes(5);
+    {
+        let mut tx = pool.begin().await.expect("first transaction");
+        let claim = claim_activity(&mut tx, "https://peer.test/activities/1", ts, stale).await;
+        assert_eq!(claim.expect("claim"), Claim::New);
+        // Dropped here without commit.
+    }
+    let second = async {
+        let mut tx = pool.begin().await?;
+        let claim = claim_activity(&mut tx, "https://peer.test/activities/1", ts, stale).await?;
+        tx.commit().await?;
+        Ok::<_, interspace_db::DbError>(claim)
+    };
+    let claim = tokio::time::timeout(std::time::Duration::from_secs(5), second)
+        .await
+        .expect("the next writer waited on the dropped transaction's locks")
+        .expect("second transaction");
+    assert_eq!(claim, Claim::New, "the dropped insert was rolled back");
+    pool.close();
+}

@@ -7,6 +7,8 @@ mod post;
 mod read;
 mod remote;
 mod rsvp;
+#[cfg(test)]
+mod tests;
 
 pub use calendar::{calendar_url, event_ics, member_ics, remind, space_ics};
 use interspace_core::delivery::OutboxKind;

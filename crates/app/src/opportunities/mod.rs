@@ -11,6 +11,8 @@ mod post;
 mod read;
 mod received;
 mod remote;
+#[cfg(test)]
+mod tests;
 mod views;
 
 pub use apply::{

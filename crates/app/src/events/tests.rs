@@ -1,0 +1,77 @@
+//! RSVPs as members live them, through the use-cases alone.
+
+use crate::events::{self, EventInput};
+use crate::testing::TestApp;
+use crate::AppError;
+use interspace_core::events::ParticipationState;
+use interspace_core::roles::Role;
+
+fn in_hours(h: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339()
+}
+
+fn breakfast(capacity: i64, waitlist: bool) -> EventInput {
+    EventInput {
+        title: Some("Members' breakfast".into()),
+        starts_at: Some(in_hours(24)),
+        ends_at: Some(in_hours(26)),
+        timezone: Some("Europe/Paris".into()),
+        capacity: Some(Some(capacity)),
+        waitlist: Some(waitlist),
+        visibility: Some("public".into()),
+        ..EventInput::default()
+    }
+}
+
+#[tokio::test]
+async fn a_freed_seat_goes_to_the_first_on_the_waitlist() {
+    let app = TestApp::new().await;
+    let host = app.member("hana", Role::Host).await;
+    let (_, bob) = app.member("bob", Role::Member).await;
+    let (_, carol) = app.member("carol", Role::Member).await;
+    let e = events::create(&app.ctx, &host, breakfast(1, true))
+        .await
+        .expect("event");
+    let id = e.event.id;
+    let joined = events::join(&app.ctx, &bob, &id, None).await.expect("bob");
+    assert_eq!(joined.state, ParticipationState::Accepted);
+    let waiting = events::join(&app.ctx, &carol, &id, None)
+        .await
+        .expect("carol");
+    assert_eq!(waiting.state, ParticipationState::Waitlisted);
+    let left = events::leave(&app.ctx, &bob, &id).await.expect("leave");
+    assert_eq!(left.state, ParticipationState::Left);
+    let mine = events::get(&app.ctx, &id, Some(&carol.id))
+        .await
+        .expect("view")
+        .mine
+        .expect("carol's participation");
+    assert_eq!(mine.state, ParticipationState::Accepted);
+}
+
+#[tokio::test]
+async fn a_full_event_without_waitlist_says_so_and_a_past_one_cannot_be_made() {
+    let app = TestApp::new().await;
+    let host = app.member("hana", Role::Host).await;
+    let (_, bob) = app.member("bob", Role::Member).await;
+    let (_, carol) = app.member("carol", Role::Member).await;
+    let e = events::create(&app.ctx, &host, breakfast(1, false))
+        .await
+        .expect("event");
+    events::join(&app.ctx, &bob, &e.event.id, None)
+        .await
+        .expect("bob");
+    match events::join(&app.ctx, &carol, &e.event.id, None).await {
+        Err(AppError::Refused(code, _)) => assert_eq!(code, "capacity_reached"),
+        other => panic!("a join beyond capacity was not refused: {other:?}"),
+    }
+    let past = EventInput {
+        starts_at: Some(in_hours(-3)),
+        ends_at: Some(in_hours(-1)),
+        ..breakfast(10, false)
+    };
+    match events::create(&app.ctx, &host, past).await {
+        Err(AppError::Validation(v)) => assert_eq!(v.field, "starts_at"),
+        other => panic!("a past event was not refused: {other:?}"),
+    }
+}
