@@ -471,3 +471,50 @@ async fn icalendar_feeds_parse_with_a_real_parser() {
     let _ = std::fs::remove_dir_all(&dir);
     cluster.shutdown().await;
 }
+
+/// Every Mastodon operation a member's app calls answers what the Mastodon API's OpenAPI
+/// description (`../shared/specs/mastodon-openapi.json`) says: 50-odd operations, each response
+/// validated against its schema with Python's `jsonschema` (JSON Schema 2020-12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mastodon_responses_match_the_openapi_description() {
+    let Some(venv) = venv() else { return };
+    let spec =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/mastodon-openapi.json");
+    if !spec.exists() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI needs ../shared/specs/mastodon-openapi.json beside the repository"
+        );
+        eprintln!("SKIPPED: no {} to check responses against", spec.display());
+        return;
+    }
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let (status, _) = a
+        .post(
+            &bob.token,
+            &format!("/api/v1/accounts/{}/follow", alice.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let out = tokio::task::spawn_blocking({
+        let env = vec![
+            ("BASE", a.url.clone()),
+            ("SPEC", spec.display().to_string()),
+            ("ALICE_TOKEN", alice.token.clone()),
+            ("BOB_TOKEN", bob.token.clone()),
+            ("ALICE_ID", alice.id.clone()),
+            ("BOB_ID", bob.id.clone()),
+            ("ALICE_ACCT", alice.username.clone()),
+        ];
+        move || run_python(&venv, "openapi_check.py", &env)
+    })
+    .await
+    .expect("join");
+    assert!(out.contains("operations checked"), "{out}");
+    cluster.shutdown().await;
+}

@@ -100,7 +100,10 @@ impl<'a> Renderer<'a> {
             "note": interspace_core::html::to_text(&a.note),
             "fields": fields,
             "follow_requests_count": follow_requests,
+            "discoverable": a.discoverable,
+            "indexable": a.discoverable,
         });
+        v["role"] = role(&user.role);
         Ok(v)
     }
 
@@ -238,5 +241,19 @@ pub fn media(ctx: &AppContext, m: &interspace_app::media::Media) -> Value {
         "meta": meta,
         "description": m.description,
         "blurhash": m.blurhash,
+    })
+}
+
+/// Mastodon's Role of the signed-in user. Members have the role everyone has (id `-99`, no
+/// name); hosts and operators a named, highlighted one. No Mastodon permission bit is granted:
+/// the Mastodon admin API is not implemented, and apps must not offer what would fail.
+fn role(word: &str) -> Value {
+    let (id, name) = match interspace_core::roles::Role::parse(word) {
+        Ok(interspace_core::roles::Role::Host) => ("1", "Host"),
+        Ok(interspace_core::roles::Role::Operator) => ("2", "Operator"),
+        _ => ("-99", ""),
+    };
+    json!({
+        "id": id, "name": name, "color": "", "permissions": "0", "highlighted": id != "-99",
     })
 }
