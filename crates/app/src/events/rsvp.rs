@@ -13,6 +13,7 @@ use interspace_core::events::{
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::text::{code_word, optional_text};
+use interspace_core::Origin;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::events::{self as db_events, Participation};
 use interspace_db::users::User;
@@ -196,39 +197,29 @@ pub async fn join(
     let e = db_events::lock_event(&mut tx, &current.id)
         .await?
         .ok_or(AppError::NotFound("event"))?;
-    if let Some(p) = db_events::find_participation(&mut tx, &e.id, &account.id).await? {
-        if ACTIVE.contains(&p.state) {
-            return Ok(p);
-        }
-        if declined(&p) {
-            return Err(AppError::Refused(
-                "not_open",
-                "the organizer declined your participation".into(),
-            ));
-        }
-    }
     let p = if e.is_local {
-        let accepted =
-            db_events::count_in_state(&mut tx, &e.id, ParticipationState::Accepted).await?;
-        let state = match rules::decide_join(&seats(&e, accepted), false) {
-            JoinAnswer::Accepted => ParticipationState::Accepted,
-            JoinAnswer::Pending => ParticipationState::Pending,
-            JoinAnswer::Waitlisted => ParticipationState::Waitlisted,
-            JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
-        };
-        let p = upsert(&mut tx, &e, &account.id, state, message, None, None).await?;
-        notify(
+        take_seat(
             &mut tx,
             &mut events,
-            &e.organizer_id,
-            &account.id,
-            NotificationKind::ParticipationRequest,
-            e.status_id.as_deref(),
+            &e,
+            account,
+            Origin::Local,
+            message,
+            None,
         )
-        .await?;
-        settle(&mut tx, &mut events, &e.id, false).await?;
-        p
+        .await?
     } else {
+        if let Some(p) = db_events::find_participation(&mut tx, &e.id, &account.id).await? {
+            if ACTIVE.contains(&p.state) {
+                return Ok(p);
+            }
+            if declined(&p) {
+                return Err(AppError::Refused(
+                    "not_open",
+                    "the organizer declined your participation".into(),
+                ));
+            }
+        }
         // The remote organiser decides seats; what we know for sure is refused here.
         if let JoinAnswer::Refused(code, why) = rules::decide_join(&seats(&e, 0), false) {
             return Err(AppError::Refused(code, why));
@@ -271,12 +262,12 @@ pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<P
         .await?
         .filter(|p| ACTIVE.contains(&p.state))
         .ok_or(AppError::NotFound("participation"))?;
-    p.state = ParticipationState::Left;
-    p.updated_at = now();
-    db_events::save_participation(&mut tx, &p).await?;
     if e.is_local {
-        settle(&mut tx, &mut events, &e.id, false).await?;
+        give_up_seat(&mut tx, &mut events, &e, &mut p).await?;
     } else {
+        p.state = ParticipationState::Left;
+        p.updated_at = now();
+        db_events::save_participation(&mut tx, &p).await?;
         crate::outbox::enqueue(
             &mut tx,
             OutboxKind::EventLeave,
@@ -392,6 +383,78 @@ pub async fn participants(
     Ok(out)
 }
 
+/// Someone asks for a seat at one of our events: a member here (`Origin::Local`, refused
+/// with an error) or a remote account's `Join` (`Origin::Remote`, always answered: Accept,
+/// Reject with the reason, TentativeAccept for the waitlist). The seat is decided here, once,
+/// for both; pending requests wait for the organiser.
+async fn take_seat(
+    tx: &mut DbConn,
+    events: &mut Events,
+    e: &Event,
+    account: &Account,
+    origin: Origin,
+    message: Option<String>,
+    join_uri: Option<String>,
+) -> AppResult<Participation> {
+    let existing = db_events::find_participation(tx, &e.id, &account.id).await?;
+    // Answered before: the same answer again (a remote server may ask twice).
+    let answered = existing.filter(|p| {
+        (ACTIVE.contains(&p.state) && p.state != ParticipationState::Requested) || declined(p)
+    });
+    let refused = |code: &'static str, why: &str| -> AppResult<(ParticipationState, Refusal)> {
+        match origin {
+            Origin::Local => Err(AppError::Refused(code, why.to_string())),
+            Origin::Remote => Ok((
+                ParticipationState::Rejected,
+                Some((code.into(), why.into())),
+            )),
+        }
+    };
+    let (state, refusal) = match &answered {
+        Some(p) if origin == Origin::Local && !declined(p) => return Ok(p.clone()),
+        Some(_) if origin == Origin::Local => {
+            refused("not_open", "the organizer declined your participation")?
+        }
+        Some(p) => (
+            p.state,
+            p.reason_code
+                .clone()
+                .map(|code| (code, p.reason.clone().unwrap_or_default())),
+        ),
+        // Members see their space's events; other servers only public ones.
+        None if origin == Origin::Remote && e.visibility != "public" => {
+            refused("not_open", "this event is for members of the space")?
+        }
+        None => {
+            let accepted =
+                db_events::count_in_state(tx, &e.id, ParticipationState::Accepted).await?;
+            match rules::decide_join(&seats(e, accepted), false) {
+                JoinAnswer::Accepted => (ParticipationState::Accepted, None),
+                JoinAnswer::Pending => (ParticipationState::Pending, None),
+                JoinAnswer::Waitlisted => (ParticipationState::Waitlisted, None),
+                JoinAnswer::Refused(code, why) => refused(code, &why)?,
+            }
+        }
+    };
+    let p = upsert(tx, e, &account.id, state, message, refusal, join_uri).await?;
+    if origin == Origin::Remote {
+        send_answer(tx, e, &p).await?;
+    }
+    if answered.is_none() && state != ParticipationState::Rejected {
+        notify(
+            tx,
+            events,
+            &e.organizer_id,
+            &account.id,
+            NotificationKind::ParticipationRequest,
+            e.status_id.as_deref(),
+        )
+        .await?;
+    }
+    settle(tx, events, &e.id, false).await?;
+    Ok(p)
+}
+
 /// A remote account's `Join` of a local event: always answered (Accept, Reject with the
 /// reason, TentativeAccept for the waitlist); pending requests wait for the organiser.
 pub async fn receive_join(
@@ -414,59 +477,17 @@ pub async fn receive_join(
         .await?
         .ok_or(AppError::NotFound("event"))?;
     let message = optional_text(message, 1000);
-    let existing = db_events::find_participation(&mut tx, &e.id, &actor.id)
-        .await?
-        .filter(|p| {
-            (ACTIVE.contains(&p.state) && p.state != ParticipationState::Requested) || declined(p)
-        });
-    let refused = |code: &str, why: &str| -> (ParticipationState, Refusal) {
-        (
-            ParticipationState::Rejected,
-            Some((code.into(), why.into())),
-        )
-    };
-    let (state, refusal) = if let Some(p) = &existing {
-        // Asked again: the same answer, to the new Join.
-        let refusal = p
-            .reason_code
-            .clone()
-            .map(|code| (code, p.reason.clone().unwrap_or_default()));
-        (p.state, refusal)
-    } else if e.visibility != "public" {
-        refused("not_open", "this event is for members of the space")
-    } else {
-        let accepted =
-            db_events::count_in_state(&mut tx, &e.id, ParticipationState::Accepted).await?;
-        match rules::decide_join(&seats(&e, accepted), false) {
-            JoinAnswer::Accepted => (ParticipationState::Accepted, None),
-            JoinAnswer::Pending => (ParticipationState::Pending, None),
-            JoinAnswer::Waitlisted => (ParticipationState::Waitlisted, None),
-            JoinAnswer::Refused(code, why) => refused(code, &why),
-        }
-    };
-    let p = upsert(
+    let join_uri = Some(join_uri.to_string());
+    take_seat(
         &mut tx,
+        &mut events,
         &e,
-        &actor.id,
-        state,
+        actor,
+        Origin::Remote,
         message,
-        refusal,
-        Some(join_uri.to_string()),
+        join_uri,
     )
     .await?;
-    send_answer(&mut tx, &e, &p).await?;
-    if existing.is_none() && state != ParticipationState::Rejected {
-        notify(
-            &mut tx,
-            &mut events,
-            &e.organizer_id,
-            &actor.id,
-            NotificationKind::ParticipationRequest,
-            e.status_id.as_deref(),
-        )
-        .await?;
-    }
-    settle(&mut tx, &mut events, &e.id, false).await?;
     tx.commit().await?;
     ctx.publish(events);
     Ok(())
@@ -476,21 +497,36 @@ pub async fn receive_join(
 pub async fn receive_leave(ctx: &AppContext, actor: &Account, event_uri: &str) -> AppResult<()> {
     let mut tx = ctx.db.begin().await?;
     let mut events = Events::default();
-    let Some(e) = db_events::find_event_by_uri(&mut tx, event_uri)
+    let Some(known) = db_events::find_event_by_uri(&mut tx, event_uri)
         .await?
         .filter(|e| e.is_local)
     else {
         return Err(AppError::NotFound("event"));
     };
+    let e = db_events::lock_event(&mut tx, &known.id)
+        .await?
+        .ok_or(AppError::NotFound("event"))?;
     let Some(mut p) = db_events::find_participation(&mut tx, &e.id, &actor.id).await? else {
         return Ok(());
     };
-    p.state = ParticipationState::Left;
-    p.updated_at = now();
-    db_events::save_participation(&mut tx, &p).await?;
-    settle(&mut tx, &mut events, &e.id, false).await?;
+    give_up_seat(&mut tx, &mut events, &e, &mut p).await?;
     tx.commit().await?;
     ctx.publish(events);
+    Ok(())
+}
+
+/// A participant of one of our events gives the seat back, a member here or a remote one
+/// (`Leave`): the seat goes to the first on the waitlist, decided once for both.
+async fn give_up_seat(
+    tx: &mut DbConn,
+    events: &mut Events,
+    e: &Event,
+    p: &mut Participation,
+) -> AppResult<()> {
+    p.state = ParticipationState::Left;
+    p.updated_at = now();
+    db_events::save_participation(tx, p).await?;
+    settle(tx, events, &e.id, false).await?;
     Ok(())
 }
 
