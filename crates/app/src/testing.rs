@@ -2,6 +2,7 @@
 //! `/dev/shm` where there is one, so that the pool's connections share it; the temporary
 //! folder otherwise), migrated and set up as on first start. `cargo test -p interspace-app`.
 
+use crate::accounts::{self, RemoteActor};
 use crate::members::{self, NewMember};
 use crate::{setup, AppContext, FederationSettings, InstanceSettings};
 use interspace_core::roles::RegistrationMode;
@@ -69,5 +70,45 @@ impl TestApp {
         .await
         .expect("member");
         (added.member.user, added.member.account)
+    }
+
+    /// An account of another server, as the federation layer stores it after checking it.
+    pub async fn remote(&self, uri: &str) -> Account {
+        let uri = url::Url::parse(uri).expect("actor id");
+        let base = format!("{}://{}", uri.scheme(), uri.host_str().expect("host"));
+        let at = |path: &str| url::Url::parse(&format!("{base}{path}")).expect("url");
+        let username = uri
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or("someone")
+            .to_string();
+        accounts::upsert_remote(
+            &self.ctx,
+            RemoteActor {
+                actor_type: "Person".into(),
+                display_name: username.clone(),
+                note: String::new(),
+                url: Some(uri.to_string()),
+                inbox: at(&format!("/users/{username}/inbox")),
+                shared_inbox: Some(at("/inbox")),
+                outbox: None,
+                followers: None,
+                following: None,
+                public_key_pem: crate::keys::generate().await.expect("key").public_pem,
+                locked: false,
+                discoverable: false,
+                fields: vec![],
+                skills: vec![],
+                home_space: None,
+                avatar: None,
+                header: None,
+                published: None,
+                username,
+                uri,
+            },
+        )
+        .await
+        .expect("remote account")
     }
 }

@@ -75,3 +75,53 @@ async fn a_full_event_without_waitlist_says_so_and_a_past_one_cannot_be_made() {
         other => panic!("a past event was not refused: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_remote_join_is_decided_like_a_members_and_always_answered() {
+    use crate::outbox;
+    use interspace_core::delivery::OutboxKind;
+    let app = TestApp::new().await;
+    let host = app.member("hana", Role::Host).await;
+    let (_, bob) = app.member("bob", Role::Member).await;
+    let rita = app.remote("https://elsewhere.test/users/rita").await;
+    let e = events::create(&app.ctx, &host, breakfast(1, false))
+        .await
+        .expect("event");
+    events::join(&app.ctx, &bob, &e.event.id, None)
+        .await
+        .expect("bob");
+    let rejections = || async {
+        outbox::pending_events(&app.ctx, 100)
+            .await
+            .expect("queue")
+            .iter()
+            .filter(|q| {
+                q.kind == OutboxKind::EventReject && q.target_id.as_deref() == Some(&rita.id)
+            })
+            .count()
+    };
+    for (n, join) in [
+        "https://elsewhere.test/joins/1",
+        "https://elsewhere.test/joins/2",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        events::receive_join(&app.ctx, &rita, join, &e.event.uri, None)
+            .await
+            .expect("answered, not an error");
+        let mine = events::get(&app.ctx, &e.event.id, Some(&rita.id))
+            .await
+            .expect("view")
+            .mine
+            .expect("rita's participation");
+        assert_eq!(mine.state, ParticipationState::Rejected);
+        assert_eq!(mine.reason_code.as_deref(), Some("capacity_reached"));
+        assert_eq!(
+            mine.join_uri.as_deref(),
+            Some(join),
+            "the answer goes to the new Join"
+        );
+        assert_eq!(rejections().await, n + 1, "every Join is answered");
+    }
+}
