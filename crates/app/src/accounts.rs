@@ -465,47 +465,41 @@ pub async fn update_profile(
         ))),
         None => None,
     };
-    let mut tx = ctx.db.begin().await?;
-    let updated = db_accounts::update_account_profile(
-        &mut tx,
-        &account.id,
-        &db_accounts::AccountProfileChanges {
-            display_name,
-            note: u.note.as_deref().map(interspace_core::html::text_to_html),
-            fields,
-            locked: u.locked,
-            discoverable: u.discoverable,
-            bot: u.bot,
-            avatar_url: avatar,
-            header_url: header,
-            skills,
-            updated_at: None,
-        },
-    )
-    .await?;
-    interspace_db::users::update_user_preferences(
-        &mut tx,
-        &user.id,
-        &interspace_db::users::UserPreferenceChanges {
-            default_privacy: privacy,
-            default_sensitive: u.sensitive,
-            default_language: language,
-        },
-    )
-    .await?;
-    let (user, _) = interspace_db::users::find_user_by_username(&mut tx, &updated.username)
-        .await?
-        .ok_or(AppError::NotFound("member"))?;
-    crate::outbox::enqueue(
-        &mut tx,
-        OutboxKind::ActorUpdate,
-        &account.id,
-        &account.id,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((user, updated))
+    ctx.write(async |tx, _| {
+        let updated = db_accounts::update_account_profile(
+            tx,
+            &account.id,
+            &db_accounts::AccountProfileChanges {
+                display_name,
+                note: u.note.as_deref().map(interspace_core::html::text_to_html),
+                fields,
+                locked: u.locked,
+                discoverable: u.discoverable,
+                bot: u.bot,
+                avatar_url: avatar,
+                header_url: header,
+                skills,
+                updated_at: None,
+            },
+        )
+        .await?;
+        interspace_db::users::update_user_preferences(
+            tx,
+            &user.id,
+            &interspace_db::users::UserPreferenceChanges {
+                default_privacy: privacy,
+                default_sensitive: u.sensitive,
+                default_language: language,
+            },
+        )
+        .await?;
+        let (user, _) = interspace_db::users::find_user_by_username(tx, &updated.username)
+            .await?
+            .ok_or(AppError::NotFound("member"))?;
+        crate::outbox::enqueue(tx, OutboxKind::ActorUpdate, &account.id, &account.id, None).await?;
+        Ok((user, updated))
+    })
+    .await
 }
 
 /// Any account by id, whatever its type or state (the delivery worker signs as it).

@@ -75,16 +75,17 @@ pub async fn receive_block(
     else {
         return Ok(());
     };
-    let mut tx = ctx.db.begin().await?;
-    if undo {
-        db_blocks::delete_block(&mut tx, &actor.id, &target.id).await?;
-    } else {
-        db_blocks::insert_block(&mut tx, &actor.id, &target.id, Some(activity_id), now()).await?;
-        db_follows::delete_follow(&mut tx, &actor.id, &target.id).await?;
-        db_follows::delete_follow(&mut tx, &target.id, &actor.id).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    ctx.write(async |tx, _| {
+        if undo {
+            db_blocks::delete_block(tx, &actor.id, &target.id).await?;
+        } else {
+            db_blocks::insert_block(tx, &actor.id, &target.id, Some(activity_id), now()).await?;
+            db_follows::delete_follow(tx, &actor.id, &target.id).await?;
+            db_follows::delete_follow(tx, &target.id, &actor.id).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Mutes an account: its posts leave the viewer's timelines, and its notifications too unless

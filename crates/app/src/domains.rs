@@ -101,14 +101,15 @@ pub async fn block(ctx: &AppContext, domain: &str, reason: Option<&str>) -> AppR
     let covered = |all: Vec<String>| -> Vec<String> {
         all.into_iter().filter(|d| covers(&domain, d)).collect()
     };
-    let mut tx = ctx.db.begin().await?;
-    db_domains::set_blocked(&mut tx, &domain, Some(ts), reason).await?;
-    let queued = covered(db_outbox::list_pending_domains(&mut tx).await?);
-    db_outbox::fail_pending_for_domains(&mut tx, &queued, "domain blocked", ts).await?;
-    let known = covered(db_accounts::list_remote_domains(&mut tx).await?);
-    db_follows::delete_with_domains(&mut tx, &known).await?;
-    tx.commit().await?;
-    Ok(domain)
+    ctx.write(async |tx, _| {
+        db_domains::set_blocked(tx, &domain, Some(ts), reason).await?;
+        let queued = covered(db_outbox::list_pending_domains(tx).await?);
+        db_outbox::fail_pending_for_domains(tx, &queued, "domain blocked", ts).await?;
+        let known = covered(db_accounts::list_remote_domains(tx).await?);
+        db_follows::delete_with_domains(tx, &known).await?;
+        Ok(domain.clone())
+    })
+    .await
 }
 
 /// Lifts a block; returns whether there was one.
@@ -138,21 +139,22 @@ pub async fn get(ctx: &AppContext, domain: &str) -> AppResult<Option<Domain>> {
 /// domain unavailable and gives up everything else queued for it.
 pub async fn delivery_failed(ctx: &AppContext, domain: &str, gave_up: bool) -> AppResult<()> {
     let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    db_domains::record_failure(&mut tx, domain, ts).await?;
-    if gave_up {
-        db_domains::mark_unavailable(&mut tx, domain, ts).await?;
-        let n = db_outbox::fail_pending_for_domains(
-            &mut tx,
-            &[domain.to_string()],
-            "domain unavailable",
-            ts,
-        )
-        .await?;
-        tracing::warn!(domain, given_up = n, "domain marked unavailable");
-    }
-    tx.commit().await?;
-    Ok(())
+    ctx.write(async |tx, _| {
+        db_domains::record_failure(tx, domain, ts).await?;
+        if gave_up {
+            db_domains::mark_unavailable(tx, domain, ts).await?;
+            let n = db_outbox::fail_pending_for_domains(
+                tx,
+                &[domain.to_string()],
+                "domain unavailable",
+                ts,
+            )
+            .await?;
+            tracing::warn!(domain, given_up = n, "domain marked unavailable");
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The domain answered (a delivery went through, or it sent us a signed activity): it is

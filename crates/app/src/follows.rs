@@ -245,31 +245,32 @@ pub async fn receive_answer(
     local_follower_uri: Option<&str>,
     accept: bool,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    // Our Follow ids are `/follows/{id}`; some servers only echo the actor and object.
-    let mut follow = None;
-    if let Some(id) =
-        follow_activity_id.and_then(|a| a.rsplit_once("/follows/").map(|(_, id)| id.to_string()))
-    {
-        follow = db_follows::find_follow_by_id(&mut tx, &id).await?;
-    }
-    if follow.is_none() {
-        if let Some(uri) = local_follower_uri {
-            if let Some(local) = interspace_db::accounts::find_account_by_uri(&mut tx, uri).await? {
-                follow = db_follows::find_follow(&mut tx, &local.id, &remote.id).await?;
+    ctx.write(async |tx, _| {
+        // Our Follow ids are `/follows/{id}`; some servers only echo the actor and object.
+        let mut follow = None;
+        if let Some(id) = follow_activity_id
+            .and_then(|a| a.rsplit_once("/follows/").map(|(_, id)| id.to_string()))
+        {
+            follow = db_follows::find_follow_by_id(tx, &id).await?;
+        }
+        if follow.is_none() {
+            if let Some(uri) = local_follower_uri {
+                if let Some(local) = interspace_db::accounts::find_account_by_uri(tx, uri).await? {
+                    follow = db_follows::find_follow(tx, &local.id, &remote.id).await?;
+                }
             }
         }
-    }
-    let follow = follow
-        .filter(|f| f.target_account_id == remote.id)
-        .ok_or(AppError::NotFound("follow"))?;
-    if accept {
-        db_follows::accept_follow(&mut tx, &follow.account_id, &remote.id, now()).await?;
-    } else {
-        db_follows::delete_follow(&mut tx, &follow.account_id, &remote.id).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+        let follow = follow
+            .filter(|f| f.target_account_id == remote.id)
+            .ok_or(AppError::NotFound("follow"))?;
+        if accept {
+            db_follows::accept_follow(tx, &follow.account_id, &remote.id, now()).await?;
+        } else {
+            db_follows::delete_follow(tx, &follow.account_id, &remote.id).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The remote account stopped following a local one (`Undo(Follow)`).

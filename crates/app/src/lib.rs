@@ -205,6 +205,21 @@ impl AppContext {
         self.db.close();
     }
 
+    /// One write: `f` runs in a transaction with the live events it gathers, which are
+    /// published once the transaction committed (never before, never for a rollback). An error
+    /// from `f` rolls back.
+    pub async fn write<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut interspace_db::DbConn, &mut signals::Events) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let mut tx = self.db.begin().await?;
+        let mut events = signals::Events::default();
+        let out = f(&mut tx, &mut events).await?;
+        tx.commit().await?;
+        self.publish(events);
+        Ok(out)
+    }
+
     /// Publishes what a committed use-case gathered (no-one listening is fine).
     pub fn publish(&self, events: signals::Events) {
         for e in events.into_vec() {

@@ -27,20 +27,21 @@ pub async fn save(
     positions: &[(String, String)],
 ) -> AppResult<Vec<Marker>> {
     let mut out = Vec::new();
-    let mut tx = ctx.db.begin().await?;
-    for (timeline, id) in positions {
-        if !TIMELINES.contains(&timeline.as_str()) {
-            return Err(AppError::Unprocessable(format!(
-                "Validation failed: '{timeline}' is not home or notifications"
-            )));
+    ctx.write(async |tx, _| {
+        for (timeline, id) in positions {
+            if !TIMELINES.contains(&timeline.as_str()) {
+                return Err(AppError::Unprocessable(format!(
+                    "Validation failed: '{timeline}' is not home or notifications"
+                )));
+            }
+            if id.is_empty() || id.len() > 64 {
+                return Err(AppError::Unprocessable(
+                    "Validation failed: last_read_id is required".into(),
+                ));
+            }
+            out.push(db_markers::save_marker(tx, &account.id, timeline, id, now()).await?);
         }
-        if id.is_empty() || id.len() > 64 {
-            return Err(AppError::Unprocessable(
-                "Validation failed: last_read_id is required".into(),
-            ));
-        }
-        out.push(db_markers::save_marker(&mut tx, &account.id, timeline, id, now()).await?);
-    }
-    tx.commit().await?;
-    Ok(out)
+        Ok(out)
+    })
+    .await
 }

@@ -141,37 +141,38 @@ pub async fn get(ctx: &AppContext, username: &str) -> AppResult<Member> {
 /// remote contacts get a Delete, and its actor answers 410 from then on. The last operator
 /// cannot be removed.
 pub async fn remove(ctx: &AppContext, username: &str) -> AppResult<Member> {
-    let mut tx = ctx.db.begin().await?;
-    let (user, account) = db_users::find_user_by_username(&mut tx, username)
-        .await?
-        .ok_or(AppError::NotFound("member"))?;
-    if user.role == Role::Operator.as_str() {
-        let operators =
-            db_users::list_accounts_with_roles(&mut tx, &[Role::Operator.as_str()]).await?;
-        if operators.len() <= 1 {
-            return Err(AppError::Forbidden(format!(
-                "'{username}' is the last operator of this instance"
-            )));
+    ctx.write(async |tx, _| {
+        let (user, account) = db_users::find_user_by_username(tx, username)
+            .await?
+            .ok_or(AppError::NotFound("member"))?;
+        if user.role == Role::Operator.as_str() {
+            let operators =
+                db_users::list_accounts_with_roles(tx, &[Role::Operator.as_str()]).await?;
+            if operators.len() <= 1 {
+                return Err(AppError::Forbidden(format!(
+                    "'{username}' is the last operator of this instance"
+                )));
+            }
         }
-    }
-    let ts = now();
-    // One event per remote contact: each becomes a delivery of the same Delete to its inbox.
-    for contact in db_follows::list_remote_contacts(&mut tx, &account.id).await? {
-        outbox::enqueue(
-            &mut tx,
-            OutboxKind::ActorDelete,
-            &account.id,
-            &account.id,
-            Some(&contact),
-        )
-        .await?;
-    }
-    db_follows::delete_all_of(&mut tx, &account.id).await?;
-    db_statuses::mark_all_deleted_of(&mut tx, &account.id, ts).await?;
-    db_accounts::mark_deleted(&mut tx, &account.id, ts).await?;
-    db_users::delete_user(&mut tx, &user.id).await?;
-    tx.commit().await?;
-    Ok(Member { user, account })
+        let ts = now();
+        // One event per remote contact: each becomes a delivery of the same Delete to its inbox.
+        for contact in db_follows::list_remote_contacts(tx, &account.id).await? {
+            outbox::enqueue(
+                tx,
+                OutboxKind::ActorDelete,
+                &account.id,
+                &account.id,
+                Some(&contact),
+            )
+            .await?;
+        }
+        db_follows::delete_all_of(tx, &account.id).await?;
+        db_statuses::mark_all_deleted_of(tx, &account.id, ts).await?;
+        db_accounts::mark_deleted(tx, &account.id, ts).await?;
+        db_users::delete_user(tx, &user.id).await?;
+        Ok(Member { user, account })
+    })
+    .await
 }
 
 /// The caller must be an operator of this instance.
@@ -236,24 +237,25 @@ pub async fn act(
     }
     let ts = now();
     let mut changes = interspace_db::users::UserStateChanges::default();
-    let mut tx = ctx.db.begin().await?;
-    match action {
-        MemberAction::SetRole(role) => changes.role = Some(role.as_str().to_string()),
-        MemberAction::Approve => changes.approved = Some(true),
-        MemberAction::Suspend => {
-            changes.disabled = Some(true);
-            db_accounts::set_suspended(&mut tx, &target.account.id, Some(ts)).await?;
-            interspace_db::oauth::revoke_user_tokens(&mut tx, &target.user.id, ts).await?;
+    ctx.write(async |tx, _| {
+        match action {
+            MemberAction::SetRole(role) => changes.role = Some(role.as_str().to_string()),
+            MemberAction::Approve => changes.approved = Some(true),
+            MemberAction::Suspend => {
+                changes.disabled = Some(true);
+                db_accounts::set_suspended(tx, &target.account.id, Some(ts)).await?;
+                interspace_db::oauth::revoke_user_tokens(tx, &target.user.id, ts).await?;
+            }
+            MemberAction::Unsuspend => {
+                changes.disabled = Some(false);
+                db_accounts::set_suspended(tx, &target.account.id, None).await?;
+            }
         }
-        MemberAction::Unsuspend => {
-            changes.disabled = Some(false);
-            db_accounts::set_suspended(&mut tx, &target.account.id, None).await?;
-        }
-    }
-    let user = interspace_db::users::update_user_state(&mut tx, &target.user.id, &changes).await?;
-    let account = db_accounts::get_account_by_id(&mut tx, &target.account.id).await?;
-    tx.commit().await?;
-    Ok(Member { user, account })
+        let user = interspace_db::users::update_user_state(tx, &target.user.id, &changes).await?;
+        let account = db_accounts::get_account_by_id(tx, &target.account.id).await?;
+        Ok(Member { user, account })
+    })
+    .await
 }
 
 /// Whether an account is an active member here: an approved, enabled local user.

@@ -61,42 +61,43 @@ pub async fn expand(
     restrictions: &Restrictions,
 ) -> AppResult<()> {
     let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    for inbox in inboxes {
-        let Some(domain) = url::Url::parse(inbox)
-            .ok()
-            .and_then(|u| crate::accounts::domain_of(&u).ok())
-        else {
-            tracing::warn!(inbox, "skipping an inbox that is not a URL");
-            continue;
-        };
-        if !restrictions.may_deliver(&domain) {
-            continue;
+    ctx.write(async |tx, _| {
+        for inbox in inboxes {
+            let Some(domain) = url::Url::parse(inbox)
+                .ok()
+                .and_then(|u| crate::accounts::domain_of(&u).ok())
+            else {
+                tracing::warn!(inbox, "skipping an inbox that is not a URL");
+                continue;
+            };
+            if !restrictions.may_deliver(&domain) {
+                continue;
+            }
+            db_outbox::insert_delivery(
+                tx,
+                &Delivery {
+                    id: new_id(),
+                    activity_id: activity_id.to_string(),
+                    actor_id: event.actor_id.clone(),
+                    inbox: inbox.clone(),
+                    payload: payload.to_string(),
+                    state: DeliveryState::Pending,
+                    attempts: 0,
+                    next_attempt_at: ts,
+                    last_error: None,
+                    created_at: ts,
+                    updated_at: ts,
+                    domain,
+                    // The Create, Update and Delete of one post share their subject.
+                    ordering_key: Some(event.subject_id.clone()),
+                },
+            )
+            .await?;
         }
-        db_outbox::insert_delivery(
-            &mut tx,
-            &Delivery {
-                id: new_id(),
-                activity_id: activity_id.to_string(),
-                actor_id: event.actor_id.clone(),
-                inbox: inbox.clone(),
-                payload: payload.to_string(),
-                state: DeliveryState::Pending,
-                attempts: 0,
-                next_attempt_at: ts,
-                last_error: None,
-                created_at: ts,
-                updated_at: ts,
-                domain,
-                // The Create, Update and Delete of one post share their subject.
-                ordering_key: Some(event.subject_id.clone()),
-            },
-        )
-        .await?;
-    }
-    db_outbox::delete_event(&mut tx, &event.id).await?;
-    tx.commit().await?;
-    Ok(())
+        db_outbox::delete_event(tx, &event.id).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Drops an event that needs no delivery (nobody remote to tell).

@@ -413,64 +413,59 @@ pub async fn receive_offer(
     let terms = validate_terms(terms)?;
     let partner = spaces::of_remote_group(ctx, actor.clone()).await?;
     let ours = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let existing =
-        db_partnerships::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
-    let ts = now();
-    match existing {
-        // New terms for the agreement we have.
-        Some(mut p) if p.uri == uri && p.state == PartnershipState::Active => {
-            p.pending_terms = Some(to_json(&terms)?);
-            p.pending_from_us = false;
-            p.updated_at = ts;
-            db_partnerships::save_partnership(&mut tx, &p).await?;
-        }
-        Some(p)
-            if matches!(
-                p.state,
-                PartnershipState::Active | PartnershipState::Received
-            ) && p.uri == uri => {}
-        Some(p) if p.state == PartnershipState::Active => {
-            return Err(AppError::Conflict(
-                "the spaces are partners already: amend the partnership instead".into(),
-            ))
-        }
-        // Proposals that crossed: both sides keep the one whose id sorts first, so they agree
-        // on one agreement without talking again.
-        Some(p)
-            if p.state == PartnershipState::Proposed && p.uri != uri && p.uri.as_str() < uri => {}
-        existing => {
-            let p = Partnership {
-                id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),
-                uri: uri.to_string(),
-                space_id: ours.space.id.clone(),
-                partner_space_id: partner.space.id.clone(),
-                state: PartnershipState::Received,
-                terms: to_json(&terms)?,
-                pending_terms: None,
-                pending_from_us: false,
-                reason: None,
-                created_at: existing.as_ref().map_or(ts, |p| p.created_at),
-                updated_at: ts,
-            };
-            if existing.is_some() {
-                db_partnerships::save_partnership(&mut tx, &p).await?;
-            } else {
-                db_partnerships::insert_partnership(&mut tx, &p).await?;
+    ctx.write(async |tx, events| {
+        let existing =
+            db_partnerships::find_partnership_with(tx, &ours.space.id, &partner.space.id).await?;
+        let ts = now();
+        match existing {
+            // New terms for the agreement we have.
+            Some(mut p) if p.uri == uri && p.state == PartnershipState::Active => {
+                p.pending_terms = Some(to_json(&terms)?);
+                p.pending_from_us = false;
+                p.updated_at = ts;
+                db_partnerships::save_partnership(tx, &p).await?;
+            }
+            Some(p)
+                if matches!(
+                    p.state,
+                    PartnershipState::Active | PartnershipState::Received
+                ) && p.uri == uri => {}
+            Some(p) if p.state == PartnershipState::Active => {
+                return Err(AppError::Conflict(
+                    "the spaces are partners already: amend the partnership instead".into(),
+                ))
+            }
+            // Proposals that crossed: both sides keep the one whose id sorts first, so they agree
+            // on one agreement without talking again.
+            Some(p)
+                if p.state == PartnershipState::Proposed
+                    && p.uri != uri
+                    && p.uri.as_str() < uri => {}
+            existing => {
+                let p = Partnership {
+                    id: existing.as_ref().map_or_else(new_id, |p| p.id.clone()),
+                    uri: uri.to_string(),
+                    space_id: ours.space.id.clone(),
+                    partner_space_id: partner.space.id.clone(),
+                    state: PartnershipState::Received,
+                    terms: to_json(&terms)?,
+                    pending_terms: None,
+                    pending_from_us: false,
+                    reason: None,
+                    created_at: existing.as_ref().map_or(ts, |p| p.created_at),
+                    updated_at: ts,
+                };
+                if existing.is_some() {
+                    db_partnerships::save_partnership(tx, &p).await?;
+                } else {
+                    db_partnerships::insert_partnership(tx, &p).await?;
+                }
             }
         }
-    }
-    notify_operators(
-        &mut tx,
-        &mut events,
-        &actor.id,
-        NotificationKind::Partnership,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        notify_operators(tx, events, &actor.id, NotificationKind::Partnership).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The other space's answer to our proposal or amendment, or its end of the partnership.
@@ -489,46 +484,39 @@ pub async fn receive_answer(
     answer: Answer,
     reason: Option<String>,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(mut p) = db_partnerships::find_partnership_by_uri(&mut tx, uri).await? else {
-        return Err(AppError::NotFound("partnership"));
-    };
-    let partner_space = spaces::get(ctx, &p.partner_space_id).await?;
-    if partner_space.account.id != actor.id {
-        return Err(AppError::Forbidden(
-            "only the partner space answers for this partnership".into(),
-        ));
-    }
-    match (answer, p.state, p.pending_from_us) {
-        (Answer::End, _, _) => {
-            p.state = PartnershipState::Ended;
-            p.pending_terms = None;
-            crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
+    ctx.write(async |tx, events| {
+        let Some(mut p) = db_partnerships::find_partnership_by_uri(tx, uri).await? else {
+            return Err(AppError::NotFound("partnership"));
+        };
+        let partner_space = spaces::get(ctx, &p.partner_space_id).await?;
+        if partner_space.account.id != actor.id {
+            return Err(AppError::Forbidden(
+                "only the partner space answers for this partnership".into(),
+            ));
         }
-        (Answer::Accept, PartnershipState::Proposed, _) => p.state = PartnershipState::Active,
-        (Answer::Reject, PartnershipState::Proposed, _) => p.state = PartnershipState::Rejected,
-        (Answer::Accept, PartnershipState::Active, true) => {
-            if let Some(t) = p.pending_terms.take() {
-                p.terms = t;
+        match (answer, p.state, p.pending_from_us) {
+            (Answer::End, _, _) => {
+                p.state = PartnershipState::Ended;
+                p.pending_terms = None;
+                crate::visits::refuse_waiting(tx, events, &p).await?;
             }
+            (Answer::Accept, PartnershipState::Proposed, _) => p.state = PartnershipState::Active,
+            (Answer::Reject, PartnershipState::Proposed, _) => p.state = PartnershipState::Rejected,
+            (Answer::Accept, PartnershipState::Active, true) => {
+                if let Some(t) = p.pending_terms.take() {
+                    p.terms = t;
+                }
+            }
+            (Answer::Reject, PartnershipState::Active, true) => p.pending_terms = None,
+            _ => return Ok(()),
         }
-        (Answer::Reject, PartnershipState::Active, true) => p.pending_terms = None,
-        _ => return Ok(()),
-    }
-    p.reason = optional_text(reason, 500);
-    p.updated_at = now();
-    db_partnerships::save_partnership(&mut tx, &p).await?;
-    notify_operators(
-        &mut tx,
-        &mut events,
-        &actor.id,
-        NotificationKind::Partnership,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        p.reason = optional_text(reason, 500);
+        p.updated_at = now();
+        db_partnerships::save_partnership(tx, &p).await?;
+        notify_operators(tx, events, &actor.id, NotificationKind::Partnership).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Whether `who` is on the server of a space we have an active partnership with.

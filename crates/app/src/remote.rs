@@ -94,38 +94,36 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
         .filter(|t| !t.is_empty())
         .take(30)
         .collect();
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    if db_statuses::insert_remote_status(&mut tx, &status, &mentioned, &tags).await? {
-        if let Some(p) = &parent {
-            db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
-            crate::opportunities::note_interest(&mut tx, &mut events, &status, p).await?;
+    ctx.write(async |tx, events| {
+        if db_statuses::insert_remote_status(tx, &status, &mentioned, &tags).await? {
+            if let Some(p) = &parent {
+                db_statuses::bump_count(tx, &p.id, Counter::Replies, 1).await?;
+                crate::opportunities::note_interest(tx, events, &status, p).await?;
+            }
+            crate::opportunities::relay_tagged(tx, events, ctx, &status, &mentioned, &tags).await?;
+            for m in &mentioned {
+                notify(
+                    tx,
+                    events,
+                    m,
+                    &author.id,
+                    NotificationKind::Mention,
+                    Some(&status.id),
+                )
+                .await?;
+            }
+            events.push(AppEvent::Status {
+                id: status.id.clone(),
+                account_id: author.id.clone(),
+                visibility: status.visibility.clone(),
+                is_local: false,
+                tags,
+                edited: false,
+            });
         }
-        crate::opportunities::relay_tagged(&mut tx, &mut events, ctx, &status, &mentioned, &tags)
-            .await?;
-        for m in &mentioned {
-            notify(
-                &mut tx,
-                &mut events,
-                m,
-                &author.id,
-                NotificationKind::Mention,
-                Some(&status.id),
-            )
-            .await?;
-        }
-        events.push(AppEvent::Status {
-            id: status.id.clone(),
-            account_id: author.id.clone(),
-            visibility: status.visibility.clone(),
-            is_local: false,
-            tags,
-            edited: false,
-        });
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 /// Ids of the accounts we know among mentioned actor ids or profile URLs (at most 50).
@@ -209,12 +207,13 @@ pub async fn receive_actor_delete(ctx: &AppContext, actor: &Account) -> AppResul
         return Ok(());
     }
     let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    interspace_db::follows::delete_all_of(&mut tx, &actor.id).await?;
-    db_statuses::mark_all_deleted_of(&mut tx, &actor.id, ts).await?;
-    interspace_db::accounts::mark_deleted(&mut tx, &actor.id, ts).await?;
-    tx.commit().await?;
-    Ok(())
+    ctx.write(async |tx, _| {
+        interspace_db::follows::delete_all_of(tx, &actor.id).await?;
+        db_statuses::mark_all_deleted_of(tx, &actor.id, ts).await?;
+        interspace_db::accounts::mark_deleted(tx, &actor.id, ts).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The author deleted a post (or anything else of theirs we might have by that id).
@@ -263,38 +262,37 @@ pub async fn receive_like(
     object_uri: &str,
     undo: bool,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(status) = db_statuses::find_status_by_uri(&mut tx, object_uri)
-        .await?
-        .filter(|s| s.deleted_at.is_none())
-    else {
-        return Ok(());
-    };
-    if undo {
-        if db_statuses::delete_favourite(&mut tx, &actor.id, &status.id)
+    ctx.write(async |tx, events| {
+        let Some(status) = db_statuses::find_status_by_uri(tx, object_uri)
             .await?
-            .0
+            .filter(|s| s.deleted_at.is_none())
+        else {
+            return Ok(());
+        };
+        if undo {
+            if db_statuses::delete_favourite(tx, &actor.id, &status.id)
+                .await?
+                .0
+            {
+                db_statuses::bump_count(tx, &status.id, Counter::Favourites, -1).await?;
+            }
+        } else if db_statuses::insert_favourite(tx, &actor.id, &status.id, Some(like_uri), now())
+            .await?
         {
-            db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
+            db_statuses::bump_count(tx, &status.id, Counter::Favourites, 1).await?;
+            notify(
+                tx,
+                events,
+                &status.account_id,
+                &actor.id,
+                NotificationKind::Favourite,
+                Some(&status.id),
+            )
+            .await?;
         }
-    } else if db_statuses::insert_favourite(&mut tx, &actor.id, &status.id, Some(like_uri), now())
-        .await?
-    {
-        db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &status.account_id,
-            &actor.id,
-            NotificationKind::Favourite,
-            Some(&status.id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 /// A boost (`Announce`) of a post we have; `undo` takes it back. `uri` is the Announce's id.
@@ -305,71 +303,70 @@ pub async fn receive_announce(
     object_uri: &str,
     undo: bool,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(original) = db_statuses::find_status_by_uri(&mut tx, object_uri)
-        .await?
-        .filter(|s| s.deleted_at.is_none())
-    else {
-        return Ok(());
-    };
-    if undo {
-        if let Some(boost) = db_statuses::find_reblog(&mut tx, &actor.id, &original.id).await? {
-            db_statuses::mark_deleted(&mut tx, &boost.id, now()).await?;
-            db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, -1).await?;
-            events.push(AppEvent::Deleted {
-                id: boost.id,
-                account_id: actor.id.clone(),
-            });
-        }
-    } else if matches!(original.visibility.as_str(), "public" | "unlisted") {
-        let ts = now();
-        let boost = Status {
-            id: new_id(),
-            uri: uri.to_string(),
-            url: None,
-            account_id: actor.id.clone(),
-            in_reply_to_id: None,
-            in_reply_to_account_id: None,
-            reblog_of_id: Some(original.id.clone()),
-            content: String::new(),
-            source_text: String::new(),
-            spoiler_text: String::new(),
-            sensitive: false,
-            visibility: "public".into(),
-            language: None,
-            is_local: false,
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
-            created_at: ts,
-            edited_at: None,
-            deleted_at: None,
+    ctx.write(async |tx, events| {
+        let Some(original) = db_statuses::find_status_by_uri(tx, object_uri)
+            .await?
+            .filter(|s| s.deleted_at.is_none())
+        else {
+            return Ok(());
         };
-        if db_statuses::insert_remote_status(&mut tx, &boost, &[], &[]).await? {
-            db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, 1).await?;
-            notify(
-                &mut tx,
-                &mut events,
-                &original.account_id,
-                &actor.id,
-                NotificationKind::Reblog,
-                Some(&original.id),
-            )
-            .await?;
-            events.push(AppEvent::Status {
-                id: boost.id,
+        if undo {
+            if let Some(boost) = db_statuses::find_reblog(tx, &actor.id, &original.id).await? {
+                db_statuses::mark_deleted(tx, &boost.id, now()).await?;
+                db_statuses::bump_count(tx, &original.id, Counter::Reblogs, -1).await?;
+                events.push(AppEvent::Deleted {
+                    id: boost.id,
+                    account_id: actor.id.clone(),
+                });
+            }
+        } else if matches!(original.visibility.as_str(), "public" | "unlisted") {
+            let ts = now();
+            let boost = Status {
+                id: new_id(),
+                uri: uri.to_string(),
+                url: None,
                 account_id: actor.id.clone(),
+                in_reply_to_id: None,
+                in_reply_to_account_id: None,
+                reblog_of_id: Some(original.id.clone()),
+                content: String::new(),
+                source_text: String::new(),
+                spoiler_text: String::new(),
+                sensitive: false,
                 visibility: "public".into(),
+                language: None,
                 is_local: false,
-                tags: vec![],
-                edited: false,
-            });
+                replies_count: 0,
+                reblogs_count: 0,
+                favourites_count: 0,
+                created_at: ts,
+                edited_at: None,
+                deleted_at: None,
+            };
+            if db_statuses::insert_remote_status(tx, &boost, &[], &[]).await? {
+                db_statuses::bump_count(tx, &original.id, Counter::Reblogs, 1).await?;
+                notify(
+                    tx,
+                    events,
+                    &original.account_id,
+                    &actor.id,
+                    NotificationKind::Reblog,
+                    Some(&original.id),
+                )
+                .await?;
+                events.push(AppEvent::Status {
+                    id: boost.id,
+                    account_id: actor.id.clone(),
+                    visibility: "public".into(),
+                    is_local: false,
+                    tags: vec![],
+                    edited: false,
+                });
+            }
         }
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 /// What the delivery worker needs about a post: the post (even deleted), its author, and the

@@ -88,25 +88,26 @@ pub async fn file(ctx: &AppContext, reporter: &Account, new: NewReport) -> AppRe
         resolution: None,
         created_at: now(),
     };
-    let mut tx = ctx.db.begin().await?;
-    db::insert_report(&mut tx, &report).await?;
-    if forward {
-        // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
-        let instance =
-            db_accounts::find_local_account_by_username(&mut tx, accounts::INSTANCE_ACTOR_USERNAME)
-                .await?
-                .ok_or(AppError::NotFound("instance actor"))?;
-        outbox::enqueue(
-            &mut tx,
-            OutboxKind::Flag,
-            &instance.id,
-            &report.id,
-            Some(&target.id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(report)
+    ctx.write(async |tx, _| {
+        db::insert_report(tx, &report).await?;
+        if forward {
+            // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
+            let instance =
+                db_accounts::find_local_account_by_username(tx, accounts::INSTANCE_ACTOR_USERNAME)
+                    .await?
+                    .ok_or(AppError::NotFound("instance actor"))?;
+            outbox::enqueue(
+                tx,
+                OutboxKind::Flag,
+                &instance.id,
+                &report.id,
+                Some(&target.id),
+            )
+            .await?;
+        }
+        Ok(report)
+    })
+    .await
 }
 
 /// A `Flag` from another server about our members (and their posts); stored once per id.

@@ -179,15 +179,16 @@ pub async fn reset_password(ctx: &AppContext, token: &str, password: &str) -> Ap
     };
     let hash = ctx.passwords.hash(password).await?;
     let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    if !db::use_reset(&mut tx, &reset.id, ts).await? {
-        return Err(gone());
-    }
-    db::set_password(&mut tx, &reset.user_id, &hash, ts).await?;
-    db::delete_user_sessions(&mut tx, &reset.user_id).await?;
-    interspace_db::oauth::revoke_user_tokens(&mut tx, &reset.user_id, ts).await?;
-    tx.commit().await?;
-    Ok(())
+    ctx.write(async |tx, _| {
+        if !db::use_reset(tx, &reset.id, ts).await? {
+            return Err(gone());
+        }
+        db::set_password(tx, &reset.user_id, &hash, ts).await?;
+        db::delete_user_sessions(tx, &reset.user_id).await?;
+        interspace_db::oauth::revoke_user_tokens(tx, &reset.user_id, ts).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// A signed-in member changes their password: the current one is checked (with the login rate
@@ -213,14 +214,15 @@ pub async fn change_password(
         })?;
     let hash = ctx.passwords.hash(new).await?;
     let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    db::set_password(&mut tx, &user.id, &hash, ts).await?;
-    for s in db::list_sessions(&mut tx, &user.id).await? {
-        if s.id != me.session.id {
-            db::delete_session(&mut tx, &user.id, &s.id).await?;
+    ctx.write(async |tx, _| {
+        db::set_password(tx, &user.id, &hash, ts).await?;
+        for s in db::list_sessions(tx, &user.id).await? {
+            if s.id != me.session.id {
+                db::delete_session(tx, &user.id, &s.id).await?;
+            }
         }
-    }
-    interspace_db::oauth::revoke_user_tokens(&mut tx, &user.id, ts).await?;
-    tx.commit().await?;
-    Ok(())
+        interspace_db::oauth::revoke_user_tokens(tx, &user.id, ts).await?;
+        Ok(())
+    })
+    .await
 }

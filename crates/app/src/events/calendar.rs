@@ -2,7 +2,6 @@
 //! events they joined) and the reminders participants get before the start.
 
 use super::{place_of, Event};
-use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::to_text;
 use interspace_core::ical::{self, IcsEvent};
@@ -121,25 +120,24 @@ pub async fn remind(ctx: &AppContext) -> AppResult<usize> {
     }
     let ts = now();
     let until = ts + chrono::Duration::from_std(before).unwrap_or(chrono::Duration::hours(1));
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let due = db_events::list_due_reminders(&mut tx, ts, until).await?;
-    let mut reminded = 0;
-    for (mut p, e) in due {
-        p.reminded_at = Some(ts);
-        db_events::save_participation(&mut tx, &p).await?;
-        crate::notifications::notify(
-            &mut tx,
-            &mut events,
-            &p.account_id,
-            &e.organizer_id,
-            NotificationKind::EventReminder,
-            e.status_id.as_deref(),
-        )
-        .await?;
-        reminded += 1;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(reminded)
+    ctx.write(async |tx, events| {
+        let due = db_events::list_due_reminders(tx, ts, until).await?;
+        let mut reminded = 0;
+        for (mut p, e) in due {
+            p.reminded_at = Some(ts);
+            db_events::save_participation(tx, &p).await?;
+            crate::notifications::notify(
+                tx,
+                events,
+                &p.account_id,
+                &e.organizer_id,
+                NotificationKind::EventReminder,
+                e.status_id.as_deref(),
+            )
+            .await?;
+            reminded += 1;
+        }
+        Ok(reminded)
+    })
+    .await
 }

@@ -478,26 +478,19 @@ async fn save_change(ctx: &AppContext, before: Event, mut e: Event) -> AppResult
 pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &str) -> AppResult<()> {
     let mut e = writable(ctx, writer, id).await?;
     let organizer = crate::accounts::get_any(ctx, &e.organizer_id).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    e.deleted_at = Some(now());
-    e.status = EventStatus::Cancelled.as_str().into();
-    sync_post(&mut tx, &mut events, &mut e, &organizer).await?;
-    db_events::save_event(&mut tx, &e).await?;
-    notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
-    if e.visibility == EventVisibility::Public.as_str() {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::EventDelete,
-            &e.organizer_id,
-            &e.id,
-            None,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        e.deleted_at = Some(now());
+        e.status = EventStatus::Cancelled.as_str().into();
+        sync_post(tx, events, &mut e, &organizer).await?;
+        db_events::save_event(tx, &e).await?;
+        notify_participants(tx, events, &e, NotificationKind::EventUpdate).await?;
+        if e.visibility == EventVisibility::Public.as_str() {
+            crate::outbox::enqueue(tx, OutboxKind::EventDelete, &e.organizer_id, &e.id, None)
+                .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Notifies the local participants who hold or wait for a seat.

@@ -192,94 +192,83 @@ pub async fn join(
 ) -> AppResult<Participation> {
     let current = super::get(ctx, id, Some(&account.id)).await?.event;
     let message = optional_text(message, 1000);
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let e = db_events::lock_event(&mut tx, &current.id)
-        .await?
-        .ok_or(AppError::NotFound("event"))?;
-    let p = if e.is_local {
-        take_seat(
-            &mut tx,
-            &mut events,
-            &e,
-            account,
-            Origin::Local,
-            message,
-            None,
-        )
-        .await?
-    } else {
-        if let Some(p) = db_events::find_participation(&mut tx, &e.id, &account.id).await? {
-            if ACTIVE.contains(&p.state) {
-                return Ok(p);
+    ctx.write(async |tx, events| {
+        let e = db_events::lock_event(tx, &current.id)
+            .await?
+            .ok_or(AppError::NotFound("event"))?;
+        let p = if e.is_local {
+            take_seat(tx, events, &e, account, Origin::Local, message, None).await?
+        } else {
+            if let Some(p) = db_events::find_participation(tx, &e.id, &account.id).await? {
+                if ACTIVE.contains(&p.state) {
+                    return Ok(p);
+                }
+                if declined(&p) {
+                    return Err(AppError::Refused(
+                        "not_open",
+                        "the organizer declined your participation".into(),
+                    ));
+                }
             }
-            if declined(&p) {
-                return Err(AppError::Refused(
-                    "not_open",
-                    "the organizer declined your participation".into(),
-                ));
+            // The remote organiser decides seats; what we know for sure is refused here.
+            if let JoinAnswer::Refused(code, why) = rules::decide_join(&seats(&e, 0), false) {
+                return Err(AppError::Refused(code, why));
             }
-        }
-        // The remote organiser decides seats; what we know for sure is refused here.
-        if let JoinAnswer::Refused(code, why) = rules::decide_join(&seats(&e, 0), false) {
-            return Err(AppError::Refused(code, why));
-        }
-        let join_uri = ctx.urls().path(&format!("/joins/{}", new_id())).to_string();
-        let p = upsert(
-            &mut tx,
-            &e,
-            &account.id,
-            ParticipationState::Requested,
-            message,
-            None,
-            Some(join_uri),
-        )
-        .await?;
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::EventJoin,
-            &account.id,
-            &p.id,
-            Some(&e.organizer_id),
-        )
-        .await?;
-        p
-    };
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(p)
+            let join_uri = ctx.urls().path(&format!("/joins/{}", new_id())).to_string();
+            let p = upsert(
+                tx,
+                &e,
+                &account.id,
+                ParticipationState::Requested,
+                message,
+                None,
+                Some(join_uri),
+            )
+            .await?;
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::EventJoin,
+                &account.id,
+                &p.id,
+                Some(&e.organizer_id),
+            )
+            .await?;
+            p
+        };
+        Ok(p)
+    })
+    .await
 }
 
 /// A local account leaves; its seat goes to the first waitlisted person.
 pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<Participation> {
     let current = super::get(ctx, id, Some(&account.id)).await?.event;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let e = db_events::lock_event(&mut tx, &current.id)
-        .await?
-        .ok_or(AppError::NotFound("event"))?;
-    let mut p = db_events::find_participation(&mut tx, &e.id, &account.id)
-        .await?
-        .filter(|p| ACTIVE.contains(&p.state))
-        .ok_or(AppError::NotFound("participation"))?;
-    if e.is_local {
-        give_up_seat(&mut tx, &mut events, &e, &mut p).await?;
-    } else {
-        p.state = ParticipationState::Left;
-        p.updated_at = now();
-        db_events::save_participation(&mut tx, &p).await?;
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::EventLeave,
-            &account.id,
-            &p.id,
-            Some(&e.organizer_id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(p)
+    ctx.write(async |tx, events| {
+        let e = db_events::lock_event(tx, &current.id)
+            .await?
+            .ok_or(AppError::NotFound("event"))?;
+        let mut p = db_events::find_participation(tx, &e.id, &account.id)
+            .await?
+            .filter(|p| ACTIVE.contains(&p.state))
+            .ok_or(AppError::NotFound("participation"))?;
+        if e.is_local {
+            give_up_seat(tx, events, &e, &mut p).await?;
+        } else {
+            p.state = ParticipationState::Left;
+            p.updated_at = now();
+            db_events::save_participation(tx, &p).await?;
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::EventLeave,
+                &account.id,
+                &p.id,
+                Some(&e.organizer_id),
+            )
+            .await?;
+        }
+        Ok(p)
+    })
+    .await
 }
 
 /// The organiser approves or rejects a participant (restricted mode; rejecting also removes
@@ -293,53 +282,52 @@ pub async fn decide(
     reason: Option<String>,
 ) -> AppResult<Participation> {
     let current = writable(ctx, writer, event_id).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let e = db_events::lock_event(&mut tx, &current.id)
-        .await?
-        .ok_or(AppError::NotFound("event"))?;
-    let mut p = db_events::find_participation_by_id(&mut tx, participation_id)
-        .await?
-        .filter(|p| p.event_id == e.id)
-        .ok_or(AppError::NotFound("participation"))?;
-    if approve {
-        if p.state != ParticipationState::Pending {
-            return Err(AppError::Conflict(format!(
-                "only pending requests are approved; this one is {}",
-                p.state
-            )));
+    ctx.write(async |tx, events| {
+        let e = db_events::lock_event(tx, &current.id)
+            .await?
+            .ok_or(AppError::NotFound("event"))?;
+        let mut p = db_events::find_participation_by_id(tx, participation_id)
+            .await?
+            .filter(|p| p.event_id == e.id)
+            .ok_or(AppError::NotFound("participation"))?;
+        if approve {
+            if p.state != ParticipationState::Pending {
+                return Err(AppError::Conflict(format!(
+                    "only pending requests are approved; this one is {}",
+                    p.state
+                )));
+            }
+            let accepted =
+                db_events::count_in_state(tx, &e.id, ParticipationState::Accepted).await?;
+            p.state = match rules::decide_join(&seats(&e, accepted), true) {
+                JoinAnswer::Accepted | JoinAnswer::Pending => ParticipationState::Accepted,
+                JoinAnswer::Waitlisted => ParticipationState::Waitlisted,
+                JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
+            };
+        } else {
+            if !matches!(
+                p.state,
+                ParticipationState::Pending
+                    | ParticipationState::Waitlisted
+                    | ParticipationState::Accepted
+            ) {
+                return Err(AppError::Conflict(format!(
+                    "this participation is already {}",
+                    p.state
+                )));
+            }
+            p.state = ParticipationState::Rejected;
+            p.reason = optional_text(reason, 1000);
+            p.reason_code = Some(DECLINED.into());
         }
-        let accepted =
-            db_events::count_in_state(&mut tx, &e.id, ParticipationState::Accepted).await?;
-        p.state = match rules::decide_join(&seats(&e, accepted), true) {
-            JoinAnswer::Accepted | JoinAnswer::Pending => ParticipationState::Accepted,
-            JoinAnswer::Waitlisted => ParticipationState::Waitlisted,
-            JoinAnswer::Refused(code, why) => return Err(AppError::Refused(code, why)),
-        };
-    } else {
-        if !matches!(
-            p.state,
-            ParticipationState::Pending
-                | ParticipationState::Waitlisted
-                | ParticipationState::Accepted
-        ) {
-            return Err(AppError::Conflict(format!(
-                "this participation is already {}",
-                p.state
-            )));
-        }
-        p.state = ParticipationState::Rejected;
-        p.reason = optional_text(reason, 1000);
-        p.reason_code = Some(DECLINED.into());
-    }
-    p.updated_at = now();
-    db_events::save_participation(&mut tx, &p).await?;
-    send_answer(&mut tx, &e, &p).await?;
-    tell(&mut tx, &mut events, &e, &p).await?;
-    settle(&mut tx, &mut events, &e.id, false).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(p)
+        p.updated_at = now();
+        db_events::save_participation(tx, &p).await?;
+        send_answer(tx, &e, &p).await?;
+        tell(tx, events, &e, &p).await?;
+        settle(tx, events, &e.id, false).await?;
+        Ok(p)
+    })
+    .await
 }
 
 /// Participants with their accounts: the organiser and staff see all (or one state); others
@@ -471,48 +459,36 @@ pub async fn receive_join(
     let Some(current) = known.filter(|e| e.is_local && e.deleted_at.is_none()) else {
         return Err(AppError::NotFound("event"));
     };
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let e = db_events::lock_event(&mut tx, &current.id)
-        .await?
-        .ok_or(AppError::NotFound("event"))?;
-    let message = optional_text(message, 1000);
-    let join_uri = Some(join_uri.to_string());
-    take_seat(
-        &mut tx,
-        &mut events,
-        &e,
-        actor,
-        Origin::Remote,
-        message,
-        join_uri,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let e = db_events::lock_event(tx, &current.id)
+            .await?
+            .ok_or(AppError::NotFound("event"))?;
+        let message = optional_text(message, 1000);
+        let join_uri = Some(join_uri.to_string());
+        take_seat(tx, events, &e, actor, Origin::Remote, message, join_uri).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// A remote participant's `Leave`: the seat goes to the next on the waitlist.
 pub async fn receive_leave(ctx: &AppContext, actor: &Account, event_uri: &str) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(known) = db_events::find_event_by_uri(&mut tx, event_uri)
-        .await?
-        .filter(|e| e.is_local)
-    else {
-        return Err(AppError::NotFound("event"));
-    };
-    let e = db_events::lock_event(&mut tx, &known.id)
-        .await?
-        .ok_or(AppError::NotFound("event"))?;
-    let Some(mut p) = db_events::find_participation(&mut tx, &e.id, &actor.id).await? else {
-        return Ok(());
-    };
-    give_up_seat(&mut tx, &mut events, &e, &mut p).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let Some(known) = db_events::find_event_by_uri(tx, event_uri)
+            .await?
+            .filter(|e| e.is_local)
+        else {
+            return Err(AppError::NotFound("event"));
+        };
+        let e = db_events::lock_event(tx, &known.id)
+            .await?
+            .ok_or(AppError::NotFound("event"))?;
+        let Some(mut p) = db_events::find_participation(tx, &e.id, &actor.id).await? else {
+            return Ok(());
+        };
+        give_up_seat(tx, events, &e, &mut p).await
+    })
+    .await
 }
 
 /// A participant of one of our events gives the seat back, a member here or a remote one
@@ -538,37 +514,36 @@ pub async fn receive_answer(
     join_uri: &str,
     answer: Answer,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(mut p) = db_events::find_participation_by_join(&mut tx, join_uri).await? else {
-        return Err(AppError::NotFound("participation"));
-    };
-    let e = db_events::find_event(&mut tx, &p.event_id)
-        .await?
-        .ok_or(AppError::NotFound("event"))?;
-    if e.organizer_id != actor.id {
-        return Err(AppError::Forbidden(
-            "only the event's organizer answers a join".into(),
-        ));
-    }
-    if p.state == ParticipationState::Left {
-        return Ok(());
-    }
-    (p.state, p.reason, p.reason_code) = match answer {
-        Answer::Accept => (ParticipationState::Accepted, None, None),
-        Answer::Tentative => (ParticipationState::Waitlisted, None, None),
-        Answer::Reject { reason, code } => (
-            ParticipationState::Rejected,
-            optional_text(reason, 1000),
-            code_word(code).or_else(|| Some(DECLINED.into())),
-        ),
-    };
-    p.updated_at = now();
-    db_events::save_participation(&mut tx, &p).await?;
-    tell(&mut tx, &mut events, &e, &p).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let Some(mut p) = db_events::find_participation_by_join(tx, join_uri).await? else {
+            return Err(AppError::NotFound("participation"));
+        };
+        let e = db_events::find_event(tx, &p.event_id)
+            .await?
+            .ok_or(AppError::NotFound("event"))?;
+        if e.organizer_id != actor.id {
+            return Err(AppError::Forbidden(
+                "only the event's organizer answers a join".into(),
+            ));
+        }
+        if p.state == ParticipationState::Left {
+            return Ok(());
+        }
+        (p.state, p.reason, p.reason_code) = match answer {
+            Answer::Accept => (ParticipationState::Accepted, None, None),
+            Answer::Tentative => (ParticipationState::Waitlisted, None, None),
+            Answer::Reject { reason, code } => (
+                ParticipationState::Rejected,
+                optional_text(reason, 1000),
+                code_word(code).or_else(|| Some(DECLINED.into())),
+            ),
+        };
+        p.updated_at = now();
+        db_events::save_participation(tx, &p).await?;
+        tell(tx, events, &e, &p).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// A participation with its event, participant and organiser, for the delivery worker.

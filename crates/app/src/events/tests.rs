@@ -125,3 +125,17 @@ async fn a_remote_join_is_decided_like_a_members_and_always_answered() {
         assert_eq!(rejections().await, n + 1, "every Join is answered");
     }
 }
+
+/// What the delivery worker and the housekeeping tasks do: use-cases run on spawned tasks.
+#[tokio::test]
+async fn use_cases_run_on_spawned_tasks() {
+    let app = TestApp::new().await;
+    let rita = app.remote("https://elsewhere.test/users/rita").await;
+    let ctx = app.ctx.clone();
+    let left = tokio::spawn(async move {
+        events::receive_leave(&ctx, &rita, "https://coworking.test/events/none").await
+    })
+    .await
+    .expect("task");
+    assert!(matches!(left, Err(AppError::NotFound(_))));
+}

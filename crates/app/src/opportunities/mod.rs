@@ -330,30 +330,29 @@ pub async fn create(
     };
     apply_input(ctx, &mut o, &mut tags, &input).await?;
     let mut v = assemble(ctx, o, tags, account.clone(), None).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    db::insert_opportunity(&mut tx, &v.opportunity, &v.skills).await?;
-    sync_post(&mut tx, &mut events, &mut v, None).await?;
-    db::save_opportunity(&mut tx, &v.opportunity).await?;
-    notify_followers(
-        &mut tx,
-        &mut events,
-        &v.skills,
-        &v.author.id,
-        v.opportunity.status_id.as_deref(),
-    )
-    .await?;
-    federate(
-        &mut tx,
-        &mut events,
-        ctx,
-        &v.opportunity,
-        OutboxKind::OpportunityCreate,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(v)
+    ctx.write(async |tx, events| {
+        db::insert_opportunity(tx, &v.opportunity, &v.skills).await?;
+        sync_post(tx, events, &mut v, None).await?;
+        db::save_opportunity(tx, &v.opportunity).await?;
+        notify_followers(
+            tx,
+            events,
+            &v.skills,
+            &v.author.id,
+            v.opportunity.status_id.as_deref(),
+        )
+        .await?;
+        federate(
+            tx,
+            events,
+            ctx,
+            &v.opportunity,
+            OutboxKind::OpportunityCreate,
+        )
+        .await?;
+        Ok(v)
+    })
+    .await
 }
 
 /// A local opportunity its author may change.
@@ -446,22 +445,21 @@ async fn save_change(
         }
     };
     let mut v = assemble(ctx, o, tags, author, None).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    db::set_skills(&mut tx, &v.opportunity.id, &v.skills).await?;
-    sync_post(&mut tx, &mut events, &mut v, None).await?;
-    db::save_opportunity(&mut tx, &v.opportunity).await?;
-    federate(
-        &mut tx,
-        &mut events,
-        ctx,
-        &v.opportunity,
-        OutboxKind::OpportunityUpdate,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(v)
+    ctx.write(async |tx, events| {
+        db::set_skills(tx, &v.opportunity.id, &v.skills).await?;
+        sync_post(tx, events, &mut v, None).await?;
+        db::save_opportunity(tx, &v.opportunity).await?;
+        federate(
+            tx,
+            events,
+            ctx,
+            &v.opportunity,
+            OutboxKind::OpportunityUpdate,
+        )
+        .await?;
+        Ok(v)
+    })
+    .await
 }
 
 pub async fn delete(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<()> {
@@ -473,21 +471,20 @@ pub async fn delete(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<(
     let mut v = assemble(ctx, o, tags, writer.clone(), None).await?;
     v.opportunity.deleted_at = Some(now());
     v.opportunity.status = Status::Closed.as_str().into();
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    sync_post(&mut tx, &mut events, &mut v, None).await?;
-    db::save_opportunity(&mut tx, &v.opportunity).await?;
-    federate(
-        &mut tx,
-        &mut events,
-        ctx,
-        &v.opportunity,
-        OutboxKind::OpportunityDelete,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        sync_post(tx, events, &mut v, None).await?;
+        db::save_opportunity(tx, &v.opportunity).await?;
+        federate(
+            tx,
+            events,
+            ctx,
+            &v.opportunity,
+            OutboxKind::OpportunityDelete,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Local open opportunities whose deadline passed before `today` become `expired` (and

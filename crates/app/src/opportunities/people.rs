@@ -63,27 +63,28 @@ pub async fn directory(
 /// Lists a member in the directory or takes them out; their profile's `Update` tells other
 /// instances, whose directories list the people whose actors carry skills.
 pub async fn set_directory_opt_in(ctx: &AppContext, user: &User, on: bool) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    if db::directory_opt_in(&mut tx, &user.id).await? != on {
-        db::set_directory_opt_in(&mut tx, &user.id, on).await?;
-        // A new `updated_at` gives the profile's Update a new id (peers drop replays).
-        db_accounts::update_account_profile(
-            &mut tx,
-            &user.account_id,
-            &db_accounts::AccountProfileChanges::default(),
-        )
-        .await?;
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::ActorUpdate,
-            &user.account_id,
-            &user.account_id,
-            None,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    ctx.write(async |tx, _| {
+        if db::directory_opt_in(tx, &user.id).await? != on {
+            db::set_directory_opt_in(tx, &user.id, on).await?;
+            // A new `updated_at` gives the profile's Update a new id (peers drop replays).
+            db_accounts::update_account_profile(
+                tx,
+                &user.account_id,
+                &db_accounts::AccountProfileChanges::default(),
+            )
+            .await?;
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::ActorUpdate,
+                &user.account_id,
+                &user.account_id,
+                None,
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn directory_opt_in(ctx: &AppContext, user: &User) -> AppResult<bool> {

@@ -60,105 +60,104 @@ pub async fn receive_offer(
     let ts = now();
     let open =
         Status::parse(&o.status).is_ok_and(|s| rules::takes_applications(s, o.deadline, today()));
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    // A row from an invitation of a teammate who is a member here waits for this Offer;
-    // anything else is a replay.
-    let invited_here = match db::find_application_by_uri(&mut tx, &r.uri).await? {
-        Some(a) if a.source == SOURCE_INVITE && a.applicant_id == applicant.id => Some(a),
-        Some(_) => return Ok(()),
-        None => None,
-    };
-    let mut consents = Vec::new();
-    for mate in &team {
-        consents.push(db::find_consent(&mut tx, &r.uri, &mate.id).await?);
-    }
-    let all_agreed = consents.iter().all(Option::is_some);
-    let app = Application {
-        id: invited_here.as_ref().map_or_else(new_id, |a| a.id.clone()),
-        uri: r.uri.clone(),
-        opportunity_id: o.id.clone(),
-        applicant_id: applicant.id.clone(),
-        state: if !open {
-            ApplicationState::Declined
-        } else if all_agreed {
-            ApplicationState::Submitted
-        } else {
-            ApplicationState::AwaitingTeam
-        },
-        cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
-        proposed_budget: r
-            .proposed_budget
-            .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-        links: serde_json::to_string(
-            &r.links
-                .iter()
-                .take(MAX_LINKS)
-                .filter_map(|l| http_url(l).ok())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_else(|_| "[]".into()),
-        message: (!open).then(|| "This opportunity no longer takes applications.".to_string()),
-        created_at: ts,
-        updated_at: ts,
-        source: SOURCE_APPLICATION.into(),
-    };
-    if invited_here.is_some() {
-        db::save_application(&mut tx, &app).await?;
-    } else if !db::insert_application(&mut tx, &app).await? {
-        return Ok(());
-    }
-    for (mate, consent) in team.iter().zip(consents) {
-        if let Some(mut m) = db::find_member(&mut tx, &app.id, &mate.id).await? {
-            if consent.is_some() && m.state == TeamState::Invited {
-                m.state = TeamState::Accepted;
-                m.consent_uri = consent;
-                m.updated_at = ts;
-                db::save_member(&mut tx, &m).await?;
-            }
-            continue;
+    ctx.write(async |tx, events| {
+        // A row from an invitation of a teammate who is a member here waits for this Offer;
+        // anything else is a replay.
+        let invited_here = match db::find_application_by_uri(tx, &r.uri).await? {
+            Some(a) if a.source == SOURCE_INVITE && a.applicant_id == applicant.id => Some(a),
+            Some(_) => return Ok(()),
+            None => None,
+        };
+        let mut consents = Vec::new();
+        for mate in &team {
+            consents.push(db::find_consent(tx, &r.uri, &mate.id).await?);
         }
-        db::insert_member(
-            &mut tx,
-            &TeamMember {
-                application_id: app.id.clone(),
-                account_id: mate.id.clone(),
-                state: if consent.is_some() {
-                    TeamState::Accepted
-                } else {
-                    TeamState::Invited
-                },
-                invite_uri: None,
-                consent_uri: consent,
-                created_at: ts,
-                updated_at: ts,
+        let all_agreed = consents.iter().all(Option::is_some);
+        let app = Application {
+            id: invited_here.as_ref().map_or_else(new_id, |a| a.id.clone()),
+            uri: r.uri.clone(),
+            opportunity_id: o.id.clone(),
+            applicant_id: applicant.id.clone(),
+            state: if !open {
+                ApplicationState::Declined
+            } else if all_agreed {
+                ApplicationState::Submitted
+            } else {
+                ApplicationState::AwaitingTeam
             },
-        )
-        .await?;
-    }
-    if !open {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::ApplicationAnswer,
-            &o.author_id,
-            &app.id,
-            None,
-        )
-        .await?;
-    } else if all_agreed {
-        recount(&mut tx, &o.id).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &o.author_id,
-            &applicant.id,
-            NotificationKind::Application,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+            cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
+            proposed_budget: r
+                .proposed_budget
+                .map(|b| serde_json::to_string(&b).unwrap_or_default()),
+            links: serde_json::to_string(
+                &r.links
+                    .iter()
+                    .take(MAX_LINKS)
+                    .filter_map(|l| http_url(l).ok())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_else(|_| "[]".into()),
+            message: (!open).then(|| "This opportunity no longer takes applications.".to_string()),
+            created_at: ts,
+            updated_at: ts,
+            source: SOURCE_APPLICATION.into(),
+        };
+        if invited_here.is_some() {
+            db::save_application(tx, &app).await?;
+        } else if !db::insert_application(tx, &app).await? {
+            return Ok(());
+        }
+        for (mate, consent) in team.iter().zip(consents) {
+            if let Some(mut m) = db::find_member(tx, &app.id, &mate.id).await? {
+                if consent.is_some() && m.state == TeamState::Invited {
+                    m.state = TeamState::Accepted;
+                    m.consent_uri = consent;
+                    m.updated_at = ts;
+                    db::save_member(tx, &m).await?;
+                }
+                continue;
+            }
+            db::insert_member(
+                tx,
+                &TeamMember {
+                    application_id: app.id.clone(),
+                    account_id: mate.id.clone(),
+                    state: if consent.is_some() {
+                        TeamState::Accepted
+                    } else {
+                        TeamState::Invited
+                    },
+                    invite_uri: None,
+                    consent_uri: consent,
+                    created_at: ts,
+                    updated_at: ts,
+                },
+            )
+            .await?;
+        }
+        if !open {
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::ApplicationAnswer,
+                &o.author_id,
+                &app.id,
+                None,
+            )
+            .await?;
+        } else if all_agreed {
+            recount(tx, &o.id).await?;
+            notify(
+                tx,
+                events,
+                &o.author_id,
+                &applicant.id,
+                NotificationKind::Application,
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// A teammate's instance receives an invitation for one of its members.
@@ -176,66 +175,62 @@ pub async fn receive_invite(
         .await?
         .opportunity;
     let ts = now();
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let app = match db::find_application_by_uri(&mut tx, &r.uri).await? {
-        Some(a) if a.applicant_id == applicant.id => a,
-        Some(_) => {
-            return Err(AppError::Forbidden(
-                "the application is someone else's".into(),
-            ))
+    ctx.write(async |tx, events| {
+        let app = match db::find_application_by_uri(tx, &r.uri).await? {
+            Some(a) if a.applicant_id == applicant.id => a,
+            Some(_) => {
+                return Err(AppError::Forbidden(
+                    "the application is someone else's".into(),
+                ))
+            }
+            None => {
+                let app = Application {
+                    id: new_id(),
+                    uri: r.uri.clone(),
+                    opportunity_id: o.id.clone(),
+                    applicant_id: applicant.id.clone(),
+                    state: ApplicationState::AwaitingTeam,
+                    cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
+                    proposed_budget: r
+                        .proposed_budget
+                        .map(|b| serde_json::to_string(&b).unwrap_or_default()),
+                    links: "[]".into(),
+                    message: None,
+                    created_at: ts,
+                    updated_at: ts,
+                    source: SOURCE_INVITE.into(),
+                };
+                db::insert_application(tx, &app).await?;
+                app
+            }
+        };
+        if db::find_member(tx, &app.id, &invitee.id).await?.is_some() {
+            return Ok(());
         }
-        None => {
-            let app = Application {
-                id: new_id(),
-                uri: r.uri.clone(),
-                opportunity_id: o.id.clone(),
-                applicant_id: applicant.id.clone(),
-                state: ApplicationState::AwaitingTeam,
-                cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
-                proposed_budget: r
-                    .proposed_budget
-                    .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-                links: "[]".into(),
-                message: None,
+        db::insert_member(
+            tx,
+            &TeamMember {
+                application_id: app.id.clone(),
+                account_id: invitee.id.clone(),
+                state: TeamState::Invited,
+                invite_uri: Some(invite_uri.to_string()),
+                consent_uri: None,
                 created_at: ts,
                 updated_at: ts,
-                source: SOURCE_INVITE.into(),
-            };
-            db::insert_application(&mut tx, &app).await?;
-            app
-        }
-    };
-    if db::find_member(&mut tx, &app.id, &invitee.id)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    db::insert_member(
-        &mut tx,
-        &TeamMember {
-            application_id: app.id.clone(),
-            account_id: invitee.id.clone(),
-            state: TeamState::Invited,
-            invite_uri: Some(invite_uri.to_string()),
-            consent_uri: None,
-            created_at: ts,
-            updated_at: ts,
-        },
-    )
-    .await?;
-    notify(
-        &mut tx,
-        &mut events,
-        &invitee.id,
-        &applicant.id,
-        NotificationKind::TeamInvitation,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+            },
+        )
+        .await?;
+        notify(
+            tx,
+            events,
+            &invitee.id,
+            &applicant.id,
+            NotificationKind::TeamInvitation,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// A teammate's signed consent (`Accept` of the invitation) from their own instance.
@@ -293,36 +288,37 @@ pub async fn receive_decline(
     teammate: &Account,
     application_uri: &str,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let app = db::find_application_by_uri(&mut tx, application_uri)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    let mut m = db::find_member(&mut tx, &app.id, &teammate.id)
-        .await?
-        .ok_or_else(|| AppError::Forbidden("this person is not named in the application".into()))?;
-    if m.state != TeamState::Invited {
-        return Ok(());
-    }
-    m.state = TeamState::Declined;
-    m.updated_at = now();
-    db::save_member(&mut tx, &m).await?;
-    if db_accounts::find_account_by_id(&mut tx, &app.applicant_id)
-        .await?
-        .is_some_and(|a| a.is_local())
-    {
-        notify(
-            &mut tx,
-            &mut events,
-            &app.applicant_id,
-            &teammate.id,
-            NotificationKind::ApplicationUpdate,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let app = db::find_application_by_uri(tx, application_uri)
+            .await?
+            .ok_or(AppError::NotFound("application"))?;
+        let mut m = db::find_member(tx, &app.id, &teammate.id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Forbidden("this person is not named in the application".into())
+            })?;
+        if m.state != TeamState::Invited {
+            return Ok(());
+        }
+        m.state = TeamState::Declined;
+        m.updated_at = now();
+        db::save_member(tx, &m).await?;
+        if db_accounts::find_account_by_id(tx, &app.applicant_id)
+            .await?
+            .is_some_and(|a| a.is_local())
+        {
+            notify(
+                tx,
+                events,
+                &app.applicant_id,
+                &teammate.id,
+                NotificationKind::ApplicationUpdate,
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The poster's answer reaches the applicant's (or a teammate's) instance.
@@ -333,30 +329,29 @@ pub async fn receive_answer(
     decision: Decision,
     message: Option<String>,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut app = db::find_application_by_uri(&mut tx, application_uri)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    if o.author_id != poster.id {
-        return Err(AppError::Forbidden(
-            "only the poster answers an application".into(),
-        ));
-    }
-    if app.state == ApplicationState::Withdrawn {
-        return Ok(());
-    }
-    app.state = decision.state();
-    app.message = optional_text(message, 2_000);
-    app.updated_at = now();
-    db::save_application(&mut tx, &app).await?;
-    notify_team(&mut tx, &mut events, &app, &poster.id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let mut app = db::find_application_by_uri(tx, application_uri)
+            .await?
+            .ok_or(AppError::NotFound("application"))?;
+        let o = db::find_opportunity(tx, &app.opportunity_id)
+            .await?
+            .ok_or(AppError::NotFound("opportunity"))?;
+        if o.author_id != poster.id {
+            return Err(AppError::Forbidden(
+                "only the poster answers an application".into(),
+            ));
+        }
+        if app.state == ApplicationState::Withdrawn {
+            return Ok(());
+        }
+        app.state = decision.state();
+        app.message = optional_text(message, 2_000);
+        app.updated_at = now();
+        db::save_application(tx, &app).await?;
+        notify_team(tx, events, &app, &poster.id).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The applicant withdrew (`Undo` of the Offer).
@@ -365,39 +360,38 @@ pub async fn receive_withdrawal(
     applicant: &Account,
     application_uri: &str,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut app = db::find_application_by_uri(&mut tx, application_uri)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    if app.applicant_id != applicant.id {
-        return Err(AppError::Forbidden(
-            "only the applicant withdraws an application".into(),
-        ));
-    }
-    if !is_live(app.state) || app.state == ApplicationState::Accepted {
-        return Ok(());
-    }
-    app.state = ApplicationState::Withdrawn;
-    app.updated_at = now();
-    db::save_application(&mut tx, &app).await?;
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    if o.is_local {
-        recount(&mut tx, &o.id).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &o.author_id,
-            &applicant.id,
-            NotificationKind::Application,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let mut app = db::find_application_by_uri(tx, application_uri)
+            .await?
+            .ok_or(AppError::NotFound("application"))?;
+        if app.applicant_id != applicant.id {
+            return Err(AppError::Forbidden(
+                "only the applicant withdraws an application".into(),
+            ));
+        }
+        if !is_live(app.state) || app.state == ApplicationState::Accepted {
+            return Ok(());
+        }
+        app.state = ApplicationState::Withdrawn;
+        app.updated_at = now();
+        db::save_application(tx, &app).await?;
+        let o = db::find_opportunity(tx, &app.opportunity_id)
+            .await?
+            .ok_or(AppError::NotFound("opportunity"))?;
+        if o.is_local {
+            recount(tx, &o.id).await?;
+            notify(
+                tx,
+                events,
+                &o.author_id,
+                &applicant.id,
+                NotificationKind::Application,
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Records an expression of interest (a direct reply to the opportunity's post) as an

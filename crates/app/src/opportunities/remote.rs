@@ -136,31 +136,30 @@ pub async fn receive_opportunity(
         deleted_at: None,
     };
     let mut v = assemble(ctx, o, skills, author.clone(), None).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let new = existing.is_none();
-    if new {
-        if !db::insert_opportunity(&mut tx, &v.opportunity, &v.skills).await? {
-            return Ok(());
+    ctx.write(async |tx, events| {
+        let new = existing.is_none();
+        if new {
+            if !db::insert_opportunity(tx, &v.opportunity, &v.skills).await? {
+                return Ok(());
+            }
+        } else {
+            db::set_skills(tx, &v.opportunity.id, &v.skills).await?;
         }
-    } else {
-        db::set_skills(&mut tx, &v.opportunity.id, &v.skills).await?;
-    }
-    sync_post(&mut tx, &mut events, &mut v, Some(content)).await?;
-    db::save_opportunity(&mut tx, &v.opportunity).await?;
-    if new {
-        notify_followers(
-            &mut tx,
-            &mut events,
-            &v.skills,
-            &v.author.id,
-            v.opportunity.status_id.as_deref(),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        sync_post(tx, events, &mut v, Some(content)).await?;
+        db::save_opportunity(tx, &v.opportunity).await?;
+        if new {
+            notify_followers(
+                tx,
+                events,
+                &v.skills,
+                &v.author.id,
+                v.opportunity.status_id.as_deref(),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The author deleted an opportunity: it becomes a tombstone. Whether `uri` was one.
@@ -183,13 +182,12 @@ pub async fn receive_delete(ctx: &AppContext, actor: &Account, uri: &str) -> App
     o.deleted_at = Some(now());
     o.status = Status::Closed.as_str().into();
     let mut v = assemble(ctx, o, vec![], actor.clone(), None).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    sync_post(&mut tx, &mut events, &mut v, None).await?;
-    db::save_opportunity(&mut tx, &v.opportunity).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(true)
+    ctx.write(async |tx, events| {
+        sync_post(tx, events, &mut v, None).await?;
+        db::save_opportunity(tx, &v.opportunity).await?;
+        Ok(true)
+    })
+    .await
 }
 
 /// A direct reply to the post of an opportunity posted here is an expression of interest:

@@ -119,44 +119,40 @@ pub async fn receive_offer(
     let days = rules::days(date_from, date_to)?;
     let home = spaces::of_remote_group(ctx, home_group.clone()).await?;
     let host = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    if db_visits::find_visit_by_uri(&mut tx, visit_uri)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    db_visits::lock_host(&mut tx, &host.space.id).await?;
-    let ts = now();
-    let mut v = Visit {
-        id: new_id(),
-        uri: visit_uri.to_string(),
-        visitor_id: visitor.id.clone(),
-        home_space_id: home.space.id.clone(),
-        host_space_id: host.space.id.clone(),
-        partnership_id: None,
-        date_from: days[0],
-        date_to: days[days.len() - 1],
-        note: optional_text(note, 1000).unwrap_or_default(),
-        state: VisitState::Requested,
-        reason: None,
-        reason_code: None,
-        cancelled_by: None,
-        checked_in_at: None,
-        checked_out_at: None,
-        created_at: ts,
-        updated_at: ts,
-    };
-    decide_here(&mut tx, &host, &mut v, false).await?;
-    if !db_visits::insert_visit(&mut tx, &v, &days).await? {
-        return Ok(());
-    }
-    answer(&mut tx, &host, &v).await?;
-    notify_staff(&mut tx, &mut events, &visitor.id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        if db_visits::find_visit_by_uri(tx, visit_uri).await?.is_some() {
+            return Ok(());
+        }
+        db_visits::lock_host(tx, &host.space.id).await?;
+        let ts = now();
+        let mut v = Visit {
+            id: new_id(),
+            uri: visit_uri.to_string(),
+            visitor_id: visitor.id.clone(),
+            home_space_id: home.space.id.clone(),
+            host_space_id: host.space.id.clone(),
+            partnership_id: None,
+            date_from: days[0],
+            date_to: days[days.len() - 1],
+            note: optional_text(note, 1000).unwrap_or_default(),
+            state: VisitState::Requested,
+            reason: None,
+            reason_code: None,
+            cancelled_by: None,
+            checked_in_at: None,
+            checked_out_at: None,
+            created_at: ts,
+            updated_at: ts,
+        };
+        decide_here(tx, &host, &mut v, false).await?;
+        if !db_visits::insert_visit(tx, &v, &days).await? {
+            return Ok(());
+        }
+        answer(tx, &host, &v).await?;
+        notify_staff(tx, events, &visitor.id).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Notifies the host space's staff (hosts and operators) of a visit that changed.
@@ -199,36 +195,35 @@ pub async fn receive_withdrawal(
     visit_uri: &str,
 ) -> AppResult<()> {
     let host = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(mut v) = db_visits::find_visit_by_uri(&mut tx, visit_uri).await? else {
-        return Err(AppError::NotFound("visit"));
-    };
-    if spaces_group(&mut tx, &v.home_space_id).await?.id != home_group.id {
-        return Err(AppError::Forbidden(
-            "only the home space withdraws a visit".into(),
-        ));
-    }
-    // Only what has not happened yet can be withdrawn.
-    if !matches!(
-        v.state,
-        VisitState::Pending | VisitState::Waitlisted | VisitState::Approved
-    ) {
-        return Ok(());
-    }
-    db_visits::lock_host(&mut tx, &host.space.id).await?;
-    let freed = v.state == VisitState::Approved;
-    v.state = VisitState::Cancelled;
-    v.cancelled_by = Some("visitor".into());
-    v.updated_at = now();
-    db_visits::save_visit(&mut tx, &v).await?;
-    if freed {
-        promote(&mut tx, &host, &v).await?;
-    }
-    notify_staff(&mut tx, &mut events, &v.visitor_id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+    ctx.write(async |tx, events| {
+        let Some(mut v) = db_visits::find_visit_by_uri(tx, visit_uri).await? else {
+            return Err(AppError::NotFound("visit"));
+        };
+        if spaces_group(tx, &v.home_space_id).await?.id != home_group.id {
+            return Err(AppError::Forbidden(
+                "only the home space withdraws a visit".into(),
+            ));
+        }
+        // Only what has not happened yet can be withdrawn.
+        if !matches!(
+            v.state,
+            VisitState::Pending | VisitState::Waitlisted | VisitState::Approved
+        ) {
+            return Ok(());
+        }
+        db_visits::lock_host(tx, &host.space.id).await?;
+        let freed = v.state == VisitState::Approved;
+        v.state = VisitState::Cancelled;
+        v.cancelled_by = Some("visitor".into());
+        v.updated_at = now();
+        db_visits::save_visit(tx, &v).await?;
+        if freed {
+            promote(tx, &host, &v).await?;
+        }
+        notify_staff(tx, events, &v.visitor_id).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// After days were freed at our space: waitlisted visits on those days are decided again,
@@ -444,47 +439,46 @@ pub async fn act_as_host(
 pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
     let host = spaces::show(ctx).await?;
     let today = rules::local(now(), &host.space.timezone).date();
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut closed = 0;
-    for (state, next) in [
-        (VisitState::Approved, VisitState::NoShow),
-        (VisitState::CheckedIn, VisitState::Completed),
-        (VisitState::Pending, VisitState::Rejected),
-        (VisitState::Waitlisted, VisitState::Rejected),
-    ] {
-        let open = db_visits::list_visits(
-            &mut tx,
-            &VisitFilter {
-                host_space_id: Some(host.space.id.clone()),
-                state: Some(state),
-                limit: 1000,
-                ..VisitFilter::default()
-            },
-        )
-        .await?;
-        for mut v in open.into_iter().filter(|v| v.date_to < today) {
-            v.state = next;
-            if next == VisitState::Rejected {
-                v.reason_code = Some("not_decided".into());
-                v.reason = Some("the days passed before a decision".into());
-            }
-            v.updated_at = now();
-            db_visits::save_visit(&mut tx, &v).await?;
-            answer(&mut tx, &host, &v).await?;
-            crate::notifications::notify(
-                &mut tx,
-                &mut events,
-                &v.visitor_id,
-                &host.account.id,
-                NotificationKind::Visit,
-                None,
+    ctx.write(async |tx, events| {
+        let mut closed = 0;
+        for (state, next) in [
+            (VisitState::Approved, VisitState::NoShow),
+            (VisitState::CheckedIn, VisitState::Completed),
+            (VisitState::Pending, VisitState::Rejected),
+            (VisitState::Waitlisted, VisitState::Rejected),
+        ] {
+            let open = db_visits::list_visits(
+                tx,
+                &VisitFilter {
+                    host_space_id: Some(host.space.id.clone()),
+                    state: Some(state),
+                    limit: 1000,
+                    ..VisitFilter::default()
+                },
             )
             .await?;
-            closed += 1;
+            for mut v in open.into_iter().filter(|v| v.date_to < today) {
+                v.state = next;
+                if next == VisitState::Rejected {
+                    v.reason_code = Some("not_decided".into());
+                    v.reason = Some("the days passed before a decision".into());
+                }
+                v.updated_at = now();
+                db_visits::save_visit(tx, &v).await?;
+                answer(tx, &host, &v).await?;
+                crate::notifications::notify(
+                    tx,
+                    events,
+                    &v.visitor_id,
+                    &host.account.id,
+                    NotificationKind::Visit,
+                    None,
+                )
+                .await?;
+                closed += 1;
+            }
         }
-    }
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(closed)
+        Ok(closed)
+    })
+    .await
 }

@@ -178,74 +178,67 @@ pub async fn receive_host_news(
     visit_uri: &str,
     news: HostNews,
 ) -> AppResult<()> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let Some(mut v) = db_visits::find_visit_by_uri(&mut tx, visit_uri).await? else {
-        return Err(AppError::NotFound("visit"));
-    };
-    if spaces_group(&mut tx, &v.host_space_id).await?.id != host_group.id {
-        return Err(AppError::Forbidden(
-            "only the host space answers for a visit".into(),
-        ));
-    }
-    if v.state == VisitState::Cancelled && v.cancelled_by.as_deref() == Some("visitor") {
-        return Ok(());
-    }
-    match news {
-        HostNews::Accept => v.state = VisitState::Approved,
-        HostNews::Tentative => v.state = VisitState::Waitlisted,
-        HostNews::Reject { code, reason } => {
-            let after_yes = matches!(v.state, VisitState::Approved | VisitState::CheckedIn);
-            if code.as_deref() == Some("cancelled_by_host") || after_yes {
-                v.state = VisitState::Cancelled;
-                v.cancelled_by = Some("host".into());
-            } else {
-                v.state = VisitState::Rejected;
-            }
-            v.reason_code = code_word(code);
-            v.reason = optional_text(reason, 500);
+    ctx.write(async |tx, events| {
+        let Some(mut v) = db_visits::find_visit_by_uri(tx, visit_uri).await? else {
+            return Err(AppError::NotFound("visit"));
+        };
+        if spaces_group(tx, &v.host_space_id).await?.id != host_group.id {
+            return Err(AppError::Forbidden(
+                "only the host space answers for a visit".into(),
+            ));
         }
-        HostNews::Update {
-            state,
-            checked_in_at,
-            checked_out_at,
-        } => {
-            let state = VisitState::parse(&state)?;
-            if !matches!(
+        if v.state == VisitState::Cancelled && v.cancelled_by.as_deref() == Some("visitor") {
+            return Ok(());
+        }
+        match news {
+            HostNews::Accept => v.state = VisitState::Approved,
+            HostNews::Tentative => v.state = VisitState::Waitlisted,
+            HostNews::Reject { code, reason } => {
+                let after_yes = matches!(v.state, VisitState::Approved | VisitState::CheckedIn);
+                if code.as_deref() == Some("cancelled_by_host") || after_yes {
+                    v.state = VisitState::Cancelled;
+                    v.cancelled_by = Some("host".into());
+                } else {
+                    v.state = VisitState::Rejected;
+                }
+                v.reason_code = code_word(code);
+                v.reason = optional_text(reason, 500);
+            }
+            HostNews::Update {
                 state,
-                VisitState::CheckedIn | VisitState::Completed | VisitState::NoShow
-            ) {
-                return Err(AppError::Validation(ValidationError::new(
-                    "state",
-                    "an update carries a check-in, a check-out or a no-show",
-                )));
+                checked_in_at,
+                checked_out_at,
+            } => {
+                let state = VisitState::parse(&state)?;
+                if !matches!(
+                    state,
+                    VisitState::CheckedIn | VisitState::Completed | VisitState::NoShow
+                ) {
+                    return Err(AppError::Validation(ValidationError::new(
+                        "state",
+                        "an update carries a check-in, a check-out or a no-show",
+                    )));
+                }
+                v.state = state;
+                v.checked_in_at = checked_in_at.or(v.checked_in_at);
+                v.checked_out_at = checked_out_at.or(v.checked_out_at);
             }
-            v.state = state;
-            v.checked_in_at = checked_in_at.or(v.checked_in_at);
-            v.checked_out_at = checked_out_at.or(v.checked_out_at);
         }
-    }
-    v.updated_at = now();
-    db_visits::save_visit(&mut tx, &v).await?;
-    crate::notifications::notify(
-        &mut tx,
-        &mut events,
-        &v.visitor_id,
-        &host_group.id,
-        NotificationKind::Visit,
-        None,
-    )
-    .await?;
-    notify_operators(
-        &mut tx,
-        &mut events,
-        &host_group.id,
-        NotificationKind::Visit,
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
-    Ok(())
+        v.updated_at = now();
+        db_visits::save_visit(tx, &v).await?;
+        crate::notifications::notify(
+            tx,
+            events,
+            &v.visitor_id,
+            &host_group.id,
+            NotificationKind::Visit,
+            None,
+        )
+        .await?;
+        notify_operators(tx, events, &host_group.id, NotificationKind::Visit).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Who may see a visit: the visitor, and the staff of its home and host spaces.
