@@ -230,6 +230,32 @@ pub async fn stats(ctx: &AppContext, account: &Account) -> AppResult<AccountStat
     })
 }
 
+/// The counters of many accounts at once: three queries whatever their number (what a page of
+/// posts or notifications needs before it is rendered).
+pub async fn stats_of(
+    ctx: &AppContext,
+    ids: &[String],
+) -> AppResult<std::collections::HashMap<String, AccountStats>> {
+    let mut out: std::collections::HashMap<String, AccountStats> = ids
+        .iter()
+        .map(|id| (id.clone(), AccountStats::default()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut conn = ctx.db.get().await?;
+    for (id, n) in interspace_db::follows::count_followers_of(&mut conn, ids).await? {
+        out.entry(id).or_default().followers = n;
+    }
+    for (id, n) in interspace_db::follows::count_following_of(&mut conn, ids).await? {
+        out.entry(id).or_default().following = n;
+    }
+    for (id, n) in interspace_db::statuses::count_statuses_of(&mut conn, ids).await? {
+        out.entry(id).or_default().statuses = n;
+    }
+    Ok(out)
+}
+
 /// An account by id (local or remote, not suspended, not the instance actor).
 pub async fn get(ctx: &AppContext, id: &str) -> AppResult<Account> {
     let mut conn = ctx.db.get().await?;
@@ -515,5 +541,48 @@ pub fn acct_with_domain(ctx: &AppContext, account: &Account) -> String {
     match &account.domain {
         Some(d) => format!("{}@{d}", account.username),
         None => format!("{}@{}", account.username, ctx.urls().domain()),
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use crate::statuses::{self, NewStatus};
+    use crate::testing::TestApp;
+    use crate::{accounts, follows};
+    use interspace_core::roles::Role;
+
+    /// The counters a page loads in one batch are those each account shows on its own.
+    #[tokio::test]
+    async fn counters_in_a_batch_are_each_accounts_own() {
+        let app = TestApp::new().await;
+        let alice = app.member("alice", Role::Member).await;
+        let (_, bob) = app.member("bob", Role::Member).await;
+        let (_, carol) = app.member("carol", Role::Member).await;
+        for follower in [&bob, &carol] {
+            follows::follow(&app.ctx, follower, &alice.1.id, None, None)
+                .await
+                .expect("follow");
+        }
+        for text in ["Open desk day", "Roof terrace is open"] {
+            let new = NewStatus {
+                text: text.into(),
+                ..NewStatus::default()
+            };
+            statuses::create(&app.ctx, &alice, new).await.expect("post");
+        }
+        let ids = [&alice.1, &bob, &carol].map(|a| a.id.clone());
+        let batch = accounts::stats_of(&app.ctx, &ids).await.expect("batch");
+        let a = &batch[&alice.1.id];
+        assert_eq!((a.followers, a.following, a.statuses), (2, 0, 2));
+        for account in [&alice.1, &bob, &carol] {
+            let one = accounts::stats(&app.ctx, account).await.expect("one");
+            let b = &batch[&account.id];
+            assert_eq!(
+                (b.followers, b.following, b.statuses),
+                (one.followers, one.following, one.statuses),
+                "{}",
+                account.username
+            );
+        }
     }
 }

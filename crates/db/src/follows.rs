@@ -17,6 +17,28 @@ pub async fn count_followers(conn: &mut DbConn, account_id: &str) -> DbResult<i6
     Ok(n)
 }
 
+/// Accepted followers of each of `ids`, in one query (ids without any are absent).
+pub async fn count_followers_of(conn: &mut DbConn, ids: &[String]) -> DbResult<Vec<(String, i64)>> {
+    Ok(run!(conn, |c| follows::table
+        .filter(follows::target_account_id.eq_any(ids))
+        .filter(follows::accepted.eq(true))
+        .group_by(follows::target_account_id)
+        .select((follows::target_account_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(c)
+        .await)?)
+}
+
+/// Accepted follows of each of `ids`, in one query (ids without any are absent).
+pub async fn count_following_of(conn: &mut DbConn, ids: &[String]) -> DbResult<Vec<(String, i64)>> {
+    Ok(run!(conn, |c| follows::table
+        .filter(follows::account_id.eq_any(ids))
+        .filter(follows::accepted.eq(true))
+        .group_by(follows::account_id)
+        .select((follows::account_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(c)
+        .await)?)
+}
+
 /// How many accounts an account follows (accepted).
 pub async fn count_following(conn: &mut DbConn, account_id: &str) -> DbResult<i64> {
     let n = run!(conn, |c| follows::table

@@ -618,6 +618,17 @@ pub async fn count_account_statuses(conn: &mut DbConn, account_id: &str) -> DbRe
         .await)?)
 }
 
+/// Live posts of each of `ids`, in one query (ids without any are absent).
+pub async fn count_statuses_of(conn: &mut DbConn, ids: &[String]) -> DbResult<Vec<(String, i64)>> {
+    Ok(run!(conn, |c| statuses::table
+        .filter(statuses::account_id.eq_any(ids))
+        .filter(statuses::deleted_at.is_null())
+        .group_by(statuses::account_id)
+        .select((statuses::account_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(c)
+        .await)?)
+}
+
 /// Local, live posts (NodeInfo).
 pub async fn count_local_statuses(conn: &mut DbConn) -> DbResult<i64> {
     Ok(run!(conn, |c| statuses::table

@@ -27,6 +27,34 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Loads the counters of every account among `accounts` not loaded yet, in one batch:
+    /// rendering a page then queries nothing per account.
+    pub async fn preload<'b>(
+        &mut self,
+        accounts: impl IntoIterator<Item = &'b Account>,
+    ) -> AppResult<()> {
+        let mut ids: Vec<String> = accounts
+            .into_iter()
+            .filter(|a| !self.stats.contains_key(&a.id))
+            .map(|a| a.id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if !ids.is_empty() {
+            self.stats.extend(accounts::stats_of(self.ctx, &ids).await?);
+        }
+        Ok(())
+    }
+
+    /// The accounts a list of posts shows: their authors, and those of what they boost.
+    fn authors<'v>(
+        list: impl IntoIterator<Item = &'v StatusView>,
+    ) -> impl Iterator<Item = &'v Account> {
+        list.into_iter().flat_map(|v| {
+            std::iter::once(&v.account).chain(v.reblog.as_deref().map(|r| &r.account))
+        })
+    }
+
     pub async fn account(&mut self, a: &Account) -> AppResult<Value> {
         if !self.stats.contains_key(&a.id) {
             let s = accounts::stats(self.ctx, a).await?;
@@ -108,6 +136,7 @@ impl<'a> Renderer<'a> {
     }
 
     pub async fn accounts(&mut self, list: &[Account]) -> AppResult<Value> {
+        self.preload(list).await?;
         let mut out = Vec::with_capacity(list.len());
         for a in list {
             out.push(self.account(a).await?);
@@ -178,9 +207,22 @@ impl<'a> Renderer<'a> {
     }
 
     pub async fn statuses(&mut self, list: &[StatusView]) -> AppResult<Value> {
+        self.preload(Self::authors(list)).await?;
         let mut out = Vec::with_capacity(list.len());
         for s in list {
             out.push(self.status(s).await?);
+        }
+        Ok(Value::Array(out))
+    }
+
+    pub async fn notifications(&mut self, list: &[NotificationView]) -> AppResult<Value> {
+        let accounts = list.iter().map(|n| &n.account);
+        let statuses = list.iter().filter_map(|n| n.status.as_ref());
+        self.preload(accounts.chain(Self::authors(statuses)))
+            .await?;
+        let mut out = Vec::with_capacity(list.len());
+        for n in list {
+            out.push(self.notification(n).await?);
         }
         Ok(Value::Array(out))
     }

@@ -6,7 +6,7 @@ use crate::paging::{page, paged_response};
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::{notifications, AppContext};
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub async fn list(
     ctx: web::Data<AppContext>,
@@ -24,17 +24,8 @@ pub async fn list(
     )
     .await?;
     let ids: Vec<String> = list.iter().map(|n| n.notification.id.clone()).collect();
-    let mut r = Renderer::new(&ctx);
-    let mut out = Vec::with_capacity(list.len());
-    for n in &list {
-        out.push(r.notification(n).await?);
-    }
-    Ok(paged_response(
-        &req,
-        ctx.urls().base(),
-        Value::Array(out),
-        &ids,
-    ))
+    let json = Renderer::new(&ctx).notifications(&list).await?;
+    Ok(paged_response(&req, ctx.urls().base(), json, &ids))
 }
 
 pub async fn get(
