@@ -24,39 +24,43 @@ async fn other(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Accoun
 /// remote account's server is told with a Block.
 pub async fn block(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
     let target = other(ctx, viewer, id).await?;
-    let mut tx = ctx.db.begin().await?;
-    let created = db_blocks::insert_block(&mut tx, &viewer.id, &target.id, None, now()).await?;
-    db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
-    db_follows::delete_follow(&mut tx, &target.id, &viewer.id).await?;
-    if let (Some(block_id), false) = (&created, target.is_local()) {
-        outbox::enqueue(
-            &mut tx,
-            OutboxKind::Block,
-            &viewer.id,
-            block_id,
-            Some(&target.id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    ctx.write(async |tx, _| {
+        let created = db_blocks::insert_block(tx, &viewer.id, &target.id, None, now()).await?;
+        db_follows::delete_follow(tx, &viewer.id, &target.id).await?;
+        db_follows::delete_follow(tx, &target.id, &viewer.id).await?;
+        if let (Some(block_id), false) = (&created, target.is_local()) {
+            outbox::enqueue(
+                tx,
+                OutboxKind::Block,
+                &viewer.id,
+                block_id,
+                Some(&target.id),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
     relationship(ctx, viewer, &target.id).await
 }
 
 pub async fn unblock(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
     let target = other(ctx, viewer, id).await?;
-    let mut tx = ctx.db.begin().await?;
-    let removed = db_blocks::delete_block(&mut tx, &viewer.id, &target.id).await?;
-    if let (Some(block_id), false) = (&removed, target.is_local()) {
-        outbox::enqueue(
-            &mut tx,
-            OutboxKind::UndoBlock,
-            &viewer.id,
-            block_id,
-            Some(&target.id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    ctx.write(async |tx, _| {
+        let removed = db_blocks::delete_block(tx, &viewer.id, &target.id).await?;
+        if let (Some(block_id), false) = (&removed, target.is_local()) {
+            outbox::enqueue(
+                tx,
+                OutboxKind::UndoBlock,
+                &viewer.id,
+                block_id,
+                Some(&target.id),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
     relationship(ctx, viewer, &target.id).await
 }
 

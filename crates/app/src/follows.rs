@@ -85,73 +85,75 @@ pub async fn follow(
     if target.id == viewer.id {
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
     }
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    if interspace_db::blocks::blocked_either_way(&mut tx, &viewer.id, &target.id).await? {
-        return Err(AppError::Forbidden("You cannot follow this account".into()));
-    }
-    let existing = db_follows::find_follow(&mut tx, &viewer.id, &target.id).await?;
-    let ts = now();
-    // Remote follows wait for the remote server's Accept; local ones are accepted at once
-    // unless the account is locked.
-    let accepted = existing
-        .as_ref()
-        .map_or(target.is_local() && !target.locked, |f| f.accepted);
-    let follow_id = existing.as_ref().map_or_else(new_id, |f| f.id.clone());
-    db_follows::upsert_follow(
-        &mut tx,
-        &Follow {
-            id: follow_id.clone(),
-            account_id: viewer.id.clone(),
-            target_account_id: target.id.clone(),
-            uri: None,
-            accepted,
-            show_reblogs: reblogs.unwrap_or(existing.as_ref().is_none_or(|f| f.show_reblogs)),
-            notify: notify_posts.unwrap_or(existing.as_ref().is_some_and(|f| f.notify)),
-            created_at: existing.as_ref().map_or(ts, |f| f.created_at),
-            updated_at: ts,
-        },
-    )
-    .await?;
-    if existing.is_none() {
-        let kind = if accepted {
-            NotificationKind::Follow
-        } else {
-            NotificationKind::FollowRequest
-        };
-        notify(&mut tx, &mut events, &target.id, &viewer.id, kind, None).await?;
-        if !target.is_local() {
-            crate::outbox::enqueue(
-                &mut tx,
-                OutboxKind::Follow,
-                &viewer.id,
-                &follow_id,
-                Some(&target.id),
-            )
-            .await?;
+    ctx.write(async |tx, events| {
+        if interspace_db::blocks::blocked_either_way(tx, &viewer.id, &target.id).await? {
+            return Err(AppError::Forbidden("You cannot follow this account".into()));
         }
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+        let existing = db_follows::find_follow(tx, &viewer.id, &target.id).await?;
+        let ts = now();
+        // Remote follows wait for the remote server's Accept; local ones are accepted at once
+        // unless the account is locked.
+        let accepted = existing
+            .as_ref()
+            .map_or(target.is_local() && !target.locked, |f| f.accepted);
+        let follow_id = existing.as_ref().map_or_else(new_id, |f| f.id.clone());
+        db_follows::upsert_follow(
+            tx,
+            &Follow {
+                id: follow_id.clone(),
+                account_id: viewer.id.clone(),
+                target_account_id: target.id.clone(),
+                uri: None,
+                accepted,
+                show_reblogs: reblogs.unwrap_or(existing.as_ref().is_none_or(|f| f.show_reblogs)),
+                notify: notify_posts.unwrap_or(existing.as_ref().is_some_and(|f| f.notify)),
+                created_at: existing.as_ref().map_or(ts, |f| f.created_at),
+                updated_at: ts,
+            },
+        )
+        .await?;
+        if existing.is_none() {
+            let kind = if accepted {
+                NotificationKind::Follow
+            } else {
+                NotificationKind::FollowRequest
+            };
+            notify(tx, events, &target.id, &viewer.id, kind, None).await?;
+            if !target.is_local() {
+                crate::outbox::enqueue(
+                    tx,
+                    OutboxKind::Follow,
+                    &viewer.id,
+                    &follow_id,
+                    Some(&target.id),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
     relationship(ctx, viewer, &target.id).await
 }
 
 pub async fn unfollow(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<Relationship> {
     let target = target(ctx, id).await?;
-    let mut tx = ctx.db.begin().await?;
-    let existing = db_follows::find_follow(&mut tx, &viewer.id, &target.id).await?;
-    db_follows::delete_follow(&mut tx, &viewer.id, &target.id).await?;
-    if let (Some(f), false) = (existing, target.is_local()) {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::UndoFollow,
-            &viewer.id,
-            &f.id,
-            Some(&target.id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    ctx.write(async |tx, _| {
+        let existing = db_follows::find_follow(tx, &viewer.id, &target.id).await?;
+        db_follows::delete_follow(tx, &viewer.id, &target.id).await?;
+        if let (Some(f), false) = (existing, target.is_local()) {
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::UndoFollow,
+                &viewer.id,
+                &f.id,
+                Some(&target.id),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
     relationship(ctx, viewer, &target.id).await
 }
 
@@ -312,44 +314,44 @@ pub async fn answer_request(
     id: &str,
     accept: bool,
 ) -> AppResult<Relationship> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let pending = db_follows::find_follow(&mut tx, id, &viewer.id)
-        .await?
-        .filter(|f| !f.accepted)
-        .ok_or(AppError::NotFound("follow request"))?;
-    let follower = interspace_db::accounts::get_account_by_id(&mut tx, id).await?;
-    if !follower.is_local() {
+    ctx.write(async |tx, events| {
+        let pending = db_follows::find_follow(tx, id, &viewer.id)
+            .await?
+            .filter(|f| !f.accepted)
+            .ok_or(AppError::NotFound("follow request"))?;
+        let follower = interspace_db::accounts::get_account_by_id(tx, id).await?;
+        if !follower.is_local() {
+            if accept {
+                crate::outbox::enqueue(
+                    tx,
+                    OutboxKind::AcceptFollow,
+                    &viewer.id,
+                    &pending.id,
+                    Some(id),
+                )
+                .await?;
+            } else if let Some(uri) = &pending.uri {
+                crate::outbox::enqueue(tx, OutboxKind::RejectFollow, &viewer.id, uri, Some(id))
+                    .await?;
+            }
+        }
         if accept {
-            crate::outbox::enqueue(
-                &mut tx,
-                OutboxKind::AcceptFollow,
+            db_follows::accept_follow(tx, id, &viewer.id, now()).await?;
+            notify(
+                tx,
+                events,
                 &viewer.id,
-                &pending.id,
-                Some(id),
+                &pending.account_id,
+                NotificationKind::Follow,
+                None,
             )
             .await?;
-        } else if let Some(uri) = &pending.uri {
-            crate::outbox::enqueue(&mut tx, OutboxKind::RejectFollow, &viewer.id, uri, Some(id))
-                .await?;
+        } else {
+            db_follows::delete_follow(tx, id, &viewer.id).await?;
         }
-    }
-    if accept {
-        db_follows::accept_follow(&mut tx, id, &viewer.id, now()).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &viewer.id,
-            &pending.account_id,
-            NotificationKind::Follow,
-            None,
-        )
-        .await?;
-    } else {
-        db_follows::delete_follow(&mut tx, id, &viewer.id).await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+        Ok(())
+    })
+    .await?;
     relationship(ctx, viewer, id).await
 }
 

@@ -205,52 +205,58 @@ pub async fn propose(
             "a space does not partner with itself",
         )));
     }
-    let mut tx = ctx.db.begin().await?;
-    let existing =
-        db_partnerships::find_partnership_with(&mut tx, &ours.space.id, &partner.space.id).await?;
-    if let Some(p) = &existing {
-        if matches!(
-            p.state,
-            PartnershipState::Active | PartnershipState::Proposed | PartnershipState::Received
-        ) {
-            return Err(AppError::Conflict(format!(
-                "a partnership with this space is already {}",
-                p.state
-            )));
-        }
-    }
-    let ts = now();
-    let id = existing.as_ref().map_or_else(new_id, |p| p.id.clone());
-    let p = Partnership {
-        uri: ctx
-            .urls()
-            .path(&format!("/partnerships/{}", new_id()))
-            .to_string(),
-        space_id: ours.space.id.clone(),
-        partner_space_id: partner.space.id.clone(),
-        state: PartnershipState::Proposed,
-        terms: to_json(&terms)?,
-        pending_terms: None,
-        pending_from_us: false,
-        reason: None,
-        created_at: existing.as_ref().map_or(ts, |p| p.created_at),
-        updated_at: ts,
-        id,
-    };
-    if existing.is_some() {
-        db_partnerships::save_partnership(&mut tx, &p).await?;
-    } else {
-        db_partnerships::insert_partnership(&mut tx, &p).await?;
-    }
-    crate::outbox::enqueue(
-        &mut tx,
-        OutboxKind::PartnershipOffer,
-        &ours.account.id,
-        &p.id,
-        Some(&partner.account.id),
-    )
-    .await?;
-    tx.commit().await?;
+    let p = ctx
+        .write(async |tx, _| {
+            let existing =
+                db_partnerships::find_partnership_with(tx, &ours.space.id, &partner.space.id)
+                    .await?;
+            if let Some(p) = &existing {
+                if matches!(
+                    p.state,
+                    PartnershipState::Active
+                        | PartnershipState::Proposed
+                        | PartnershipState::Received
+                ) {
+                    return Err(AppError::Conflict(format!(
+                        "a partnership with this space is already {}",
+                        p.state
+                    )));
+                }
+            }
+            let ts = now();
+            let id = existing.as_ref().map_or_else(new_id, |p| p.id.clone());
+            let p = Partnership {
+                uri: ctx
+                    .urls()
+                    .path(&format!("/partnerships/{}", new_id()))
+                    .to_string(),
+                space_id: ours.space.id.clone(),
+                partner_space_id: partner.space.id.clone(),
+                state: PartnershipState::Proposed,
+                terms: to_json(&terms)?,
+                pending_terms: None,
+                pending_from_us: false,
+                reason: None,
+                created_at: existing.as_ref().map_or(ts, |p| p.created_at),
+                updated_at: ts,
+                id,
+            };
+            if existing.is_some() {
+                db_partnerships::save_partnership(tx, &p).await?;
+            } else {
+                db_partnerships::insert_partnership(tx, &p).await?;
+            }
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::PartnershipOffer,
+                &ours.account.id,
+                &p.id,
+                Some(&partner.account.id),
+            )
+            .await?;
+            Ok(p)
+        })
+        .await?;
     view(ctx, p).await
 }
 
@@ -271,26 +277,21 @@ async fn change(
 ) -> AppResult<PartnershipView> {
     require(user, true)?;
     let ours = spaces::show(ctx).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut p = ours_by_id(&mut tx, id).await?;
-    apply(&mut p)?;
-    p.updated_at = now();
-    db_partnerships::save_partnership(&mut tx, &p).await?;
-    if p.state == PartnershipState::Ended {
-        crate::visits::refuse_waiting(&mut tx, &mut events, &p).await?;
-    }
-    let partner = spaces::get(ctx, &p.partner_space_id).await?;
-    crate::outbox::enqueue(
-        &mut tx,
-        kind,
-        &ours.account.id,
-        &p.id,
-        Some(&partner.account.id),
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.publish(events);
+    let p = ctx
+        .write(async |tx, events| {
+            let mut p = ours_by_id(tx, id).await?;
+            apply(&mut p)?;
+            p.updated_at = now();
+            db_partnerships::save_partnership(tx, &p).await?;
+            if p.state == PartnershipState::Ended {
+                crate::visits::refuse_waiting(tx, events, &p).await?;
+            }
+            let partner = spaces::get(ctx, &p.partner_space_id).await?;
+            crate::outbox::enqueue(tx, kind, &ours.account.id, &p.id, Some(&partner.account.id))
+                .await?;
+            Ok(p)
+        })
+        .await?;
     view(ctx, p).await
 }
 

@@ -296,42 +296,45 @@ pub async fn update(ctx: &AppContext, change: SpaceUpdate) -> AppResult<SpaceDet
         ),
     };
 
-    let mut tx = ctx.db.begin().await?;
-    db_accounts::update_account_profile(
-        &mut tx,
-        &current.account.id,
-        &AccountProfileChanges {
-            display_name: name,
-            note: change.summary.as_deref().map(text_to_html),
-            ..Default::default()
-        },
-    )
+    ctx.write(async |tx, _| {
+        db_accounts::update_account_profile(
+            tx,
+            &current.account.id,
+            &AccountProfileChanges {
+                display_name: name,
+                note: change.summary.as_deref().map(text_to_html),
+                ..Default::default()
+            },
+        )
+        .await?;
+        db_spaces::update_space(
+            tx,
+            &current.space.id,
+            &SpaceChanges {
+                timezone: timezone.map(|tz| tz.name().to_string()),
+                hours: change.hours.map(|h| h.trim().to_string()),
+                location: Some(
+                    serde_json::to_string(&location)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                ),
+                day_price: day_price.map(|p| p.and_then(|m| serde_json::to_string(&m).ok())),
+                visit_policy: visit_policy.and_then(|v| serde_json::to_string(&v).ok()),
+                opportunity_hashtag,
+                ..Default::default()
+            },
+        )
+        .await?;
+        crate::outbox::enqueue(
+            tx,
+            OutboxKind::ActorUpdate,
+            &current.account.id,
+            &current.account.id,
+            None,
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    db_spaces::update_space(
-        &mut tx,
-        &current.space.id,
-        &SpaceChanges {
-            timezone: timezone.map(|tz| tz.name().to_string()),
-            hours: change.hours.map(|h| h.trim().to_string()),
-            location: Some(
-                serde_json::to_string(&location).map_err(|e| AppError::Internal(e.to_string()))?,
-            ),
-            day_price: day_price.map(|p| p.and_then(|m| serde_json::to_string(&m).ok())),
-            visit_policy: visit_policy.and_then(|v| serde_json::to_string(&v).ok()),
-            opportunity_hashtag,
-            ..Default::default()
-        },
-    )
-    .await?;
-    crate::outbox::enqueue(
-        &mut tx,
-        OutboxKind::ActorUpdate,
-        &current.account.id,
-        &current.account.id,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
     show(ctx).await
 }
 

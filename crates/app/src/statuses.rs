@@ -394,75 +394,61 @@ pub async fn create(
         edited_at: None,
         deleted_at: None,
     };
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    db_statuses::insert_status(&mut tx, &status, &mention_ids, &tags).await?;
-    if !new.media_ids.is_empty()
-        && interspace_db::media::attach(&mut tx, &account.id, &new.media_ids, &id).await?
-            != new.media_ids.len()
-    {
-        return Err(AppError::Unprocessable(
-            "Validation failed: media is attached to another post".into(),
-        ));
-    }
-    if let Some(p) = &parent {
-        db_statuses::bump_count(&mut tx, &p.id, Counter::Replies, 1).await?;
-        crate::opportunities::note_interest(&mut tx, &mut events, &status, p).await?;
-    }
-    for mentioned_id in &mention_ids {
-        notify(
-            &mut tx,
-            &mut events,
-            mentioned_id,
-            &account.id,
-            NotificationKind::Mention,
-            Some(&id),
-        )
-        .await?;
-    }
-    if matches!(
-        visibility,
-        Visibility::Public | Visibility::Unlisted | Visibility::Private
-    ) {
-        crate::notifications::notify_subscribers(
-            &mut tx,
-            &mut events,
-            &account.id,
-            &id,
-            &mention_ids,
-        )
-        .await?;
-    }
-    if let Some(key) = new
-        .idempotency_key
-        .as_deref()
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-    {
-        db_statuses::save_idempotent(&mut tx, &user.id, key, &id, ts).await?;
-    }
-    events.push(status_event(&status, &tags, false));
-    crate::outbox::enqueue(&mut tx, OutboxKind::StatusCreate, &account.id, &id, None).await?;
-    // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
-    // its followers, both as Announce(Note) and as Announce(Create(Note)).
-    if visibility == Visibility::Public && !mention_ids.is_empty() {
-        if let Some((_, space)) = interspace_db::spaces::find_local_space(&mut tx).await? {
-            if mention_ids.contains(&space.id) && space.id != account.id {
-                insert_boost(
-                    &mut tx,
-                    &mut events,
-                    ctx,
-                    &space,
-                    &status,
-                    Visibility::Public,
-                )
+    ctx.write(async |tx, events| {
+        db_statuses::insert_status(tx, &status, &mention_ids, &tags).await?;
+        if !new.media_ids.is_empty()
+            && interspace_db::media::attach(tx, &account.id, &new.media_ids, &id).await?
+                != new.media_ids.len()
+        {
+            return Err(AppError::Unprocessable(
+                "Validation failed: media is attached to another post".into(),
+            ));
+        }
+        if let Some(p) = &parent {
+            db_statuses::bump_count(tx, &p.id, Counter::Replies, 1).await?;
+            crate::opportunities::note_interest(tx, events, &status, p).await?;
+        }
+        for mentioned_id in &mention_ids {
+            notify(
+                tx,
+                events,
+                mentioned_id,
+                &account.id,
+                NotificationKind::Mention,
+                Some(&id),
+            )
+            .await?;
+        }
+        if matches!(
+            visibility,
+            Visibility::Public | Visibility::Unlisted | Visibility::Private
+        ) {
+            crate::notifications::notify_subscribers(tx, events, &account.id, &id, &mention_ids)
                 .await?;
-                crate::outbox::enqueue(&mut tx, OutboxKind::RelayCreate, &space.id, &id, None)
-                    .await?;
+        }
+        if let Some(key) = new
+            .idempotency_key
+            .as_deref()
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+        {
+            db_statuses::save_idempotent(tx, &user.id, key, &id, ts).await?;
+        }
+        events.push(status_event(&status, &tags, false));
+        crate::outbox::enqueue(tx, OutboxKind::StatusCreate, &account.id, &id, None).await?;
+        // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
+        // its followers, both as Announce(Note) and as Announce(Create(Note)).
+        if visibility == Visibility::Public && !mention_ids.is_empty() {
+            if let Some((_, space)) = interspace_db::spaces::find_local_space(tx).await? {
+                if mention_ids.contains(&space.id) && space.id != account.id {
+                    insert_boost(tx, events, ctx, &space, &status, Visibility::Public).await?;
+                    crate::outbox::enqueue(tx, OutboxKind::RelayCreate, &space.id, &id, None)
+                        .await?;
+                }
             }
         }
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+        Ok(())
+    })
+    .await?;
     view(ctx, status, Some(&account.id)).await
 }
 
@@ -530,56 +516,56 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
 
 pub async fn favourite(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
     let status = get_visible(ctx, id, Some(&account.id)).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    // Each like has an id of its own: a like after an unlike is a new activity.
-    let like_id = format!("{}/likes/{}", account.uri, new_id());
-    if db_statuses::insert_favourite(&mut tx, &account.id, &status.id, Some(&like_id), now())
-        .await?
-    {
-        db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, 1).await?;
-        notify(
-            &mut tx,
-            &mut events,
-            &status.account_id,
-            &account.id,
-            NotificationKind::Favourite,
-            Some(&status.id),
-        )
-        .await?;
-        crate::outbox::enqueue_about(
-            &mut tx,
-            OutboxKind::Like,
-            &account.id,
-            &status.id,
-            Some(&status.account_id),
-            Some(&like_id),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+    ctx.write(async |tx, events| {
+        // Each like has an id of its own: a like after an unlike is a new activity.
+        let like_id = format!("{}/likes/{}", account.uri, new_id());
+        if db_statuses::insert_favourite(tx, &account.id, &status.id, Some(&like_id), now()).await?
+        {
+            db_statuses::bump_count(tx, &status.id, Counter::Favourites, 1).await?;
+            notify(
+                tx,
+                events,
+                &status.account_id,
+                &account.id,
+                NotificationKind::Favourite,
+                Some(&status.id),
+            )
+            .await?;
+            crate::outbox::enqueue_about(
+                tx,
+                OutboxKind::Like,
+                &account.id,
+                &status.id,
+                Some(&status.account_id),
+                Some(&like_id),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
     get(ctx, id, Some(&account.id)).await
 }
 
 pub async fn unfavourite(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
     let status = get_visible(ctx, id, Some(&account.id)).await?;
-    let mut tx = ctx.db.begin().await?;
-    let (removed, like_id) =
-        db_statuses::delete_favourite(&mut tx, &account.id, &status.id).await?;
-    if removed {
-        db_statuses::bump_count(&mut tx, &status.id, Counter::Favourites, -1).await?;
-        crate::outbox::enqueue_about(
-            &mut tx,
-            OutboxKind::UndoLike,
-            &account.id,
-            &status.id,
-            Some(&status.account_id),
-            like_id.as_deref(),
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    ctx.write(async |tx, _| {
+        let (removed, like_id) = db_statuses::delete_favourite(tx, &account.id, &status.id).await?;
+        if removed {
+            db_statuses::bump_count(tx, &status.id, Counter::Favourites, -1).await?;
+            crate::outbox::enqueue_about(
+                tx,
+                OutboxKind::UndoLike,
+                &account.id,
+                &status.id,
+                Some(&status.account_id),
+                like_id.as_deref(),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
     get(ctx, id, Some(&account.id)).await
 }
 
@@ -632,11 +618,12 @@ pub async fn reblog(
             return view(ctx, existing, Some(&account.id)).await;
         }
     }
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let boost = insert_boost(&mut tx, &mut events, ctx, account, &original, visibility).await?;
-    tx.commit().await?;
-    ctx.publish(events);
+    let boost = ctx
+        .write(async |tx, events| {
+            let boost = insert_boost(tx, events, ctx, account, &original, visibility).await?;
+            Ok(boost)
+        })
+        .await?;
     view(ctx, boost, Some(&account.id)).await
 }
 
@@ -844,59 +831,52 @@ pub async fn edit(
         .language
         .or_else(|| status.language.clone())
         .filter(|l| !l.trim().is_empty());
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let before: Vec<String> = db_statuses::list_mentions(&mut tx, std::slice::from_ref(&status.id))
-        .await?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
-    db_statuses::edit_status(
-        &mut tx,
-        &status,
-        &content,
-        text,
-        &spoiler,
-        e.sensitive.unwrap_or(status.sensitive),
-        language.as_deref(),
-        &mention_ids,
-        &tags,
-        now(),
-    )
-    .await?;
-    for m in mention_ids.iter().filter(|m| !before.contains(m)) {
-        notify(
-            &mut tx,
-            &mut events,
-            m,
-            &account.id,
-            NotificationKind::Mention,
-            Some(&status.id),
+    ctx.write(async |tx, events| {
+        let before: Vec<String> = db_statuses::list_mentions(tx, std::slice::from_ref(&status.id))
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        db_statuses::edit_status(
+            tx,
+            &status,
+            &content,
+            text,
+            &spoiler,
+            e.sensitive.unwrap_or(status.sensitive),
+            language.as_deref(),
+            &mention_ids,
+            &tags,
+            now(),
         )
         .await?;
-    }
-    for booster in db_statuses::list_rebloggers(&mut tx, &status.id).await? {
-        notify(
-            &mut tx,
-            &mut events,
-            &booster,
-            &account.id,
-            NotificationKind::Update,
-            Some(&status.id),
-        )
-        .await?;
-    }
-    events.push(status_event(&status, &tags, true));
-    crate::outbox::enqueue(
-        &mut tx,
-        OutboxKind::StatusUpdate,
-        &account.id,
-        &status.id,
-        None,
-    )
+        for m in mention_ids.iter().filter(|m| !before.contains(m)) {
+            notify(
+                tx,
+                events,
+                m,
+                &account.id,
+                NotificationKind::Mention,
+                Some(&status.id),
+            )
+            .await?;
+        }
+        for booster in db_statuses::list_rebloggers(tx, &status.id).await? {
+            notify(
+                tx,
+                events,
+                &booster,
+                &account.id,
+                NotificationKind::Update,
+                Some(&status.id),
+            )
+            .await?;
+        }
+        events.push(status_event(&status, &tags, true));
+        crate::outbox::enqueue(tx, OutboxKind::StatusUpdate, &account.id, &status.id, None).await?;
+        Ok(())
+    })
     .await?;
-    tx.commit().await?;
-    ctx.publish(events);
     get(ctx, id, Some(&account.id)).await
 }
 

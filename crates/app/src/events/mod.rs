@@ -324,48 +324,42 @@ pub async fn create(
     if event.starts_at <= ts {
         return Err(invalid("starts_at", "must be in the future"));
     }
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    db_events::insert_event(&mut tx, &event).await?;
-    sync_post(&mut tx, &mut events, &mut event, &organizer).await?;
-    db_events::save_event(&mut tx, &event).await?;
-    if event.visibility == EventVisibility::Public.as_str() {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::EventCreate,
-            &organizer.id,
-            &event.id,
-            None,
-        )
-        .await?;
-        // FEP-1b12: the space re-shares its members' public events with its followers.
-        if organizer.id != space.account.id {
-            if let Some(post) = &event.status_id {
-                let post = db_statuses::find_status(&mut tx, post)
-                    .await?
-                    .ok_or(AppError::NotFound("status"))?;
-                crate::statuses::insert_boost(
-                    &mut tx,
-                    &mut events,
-                    ctx,
-                    &space.account,
-                    &post,
-                    crate::statuses::Visibility::Public,
-                )
+    ctx.write(async |tx, events| {
+        db_events::insert_event(tx, &event).await?;
+        sync_post(tx, events, &mut event, &organizer).await?;
+        db_events::save_event(tx, &event).await?;
+        if event.visibility == EventVisibility::Public.as_str() {
+            crate::outbox::enqueue(tx, OutboxKind::EventCreate, &organizer.id, &event.id, None)
                 .await?;
-                crate::outbox::enqueue(
-                    &mut tx,
-                    OutboxKind::RelayEvent,
-                    &space.account.id,
-                    &event.id,
-                    None,
-                )
-                .await?;
+            // FEP-1b12: the space re-shares its members' public events with its followers.
+            if organizer.id != space.account.id {
+                if let Some(post) = &event.status_id {
+                    let post = db_statuses::find_status(tx, post)
+                        .await?
+                        .ok_or(AppError::NotFound("status"))?;
+                    crate::statuses::insert_boost(
+                        tx,
+                        events,
+                        ctx,
+                        &space.account,
+                        &post,
+                        crate::statuses::Visibility::Public,
+                    )
+                    .await?;
+                    crate::outbox::enqueue(
+                        tx,
+                        OutboxKind::RelayEvent,
+                        &space.account.id,
+                        &event.id,
+                        None,
+                    )
+                    .await?;
+                }
             }
         }
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+        Ok(())
+    })
+    .await?;
     view(ctx, event, Some(&account.id)).await
 }
 
@@ -461,17 +455,18 @@ pub async fn cancel(
 /// when it matters, and federates the Update.
 async fn save_change(ctx: &AppContext, before: Event, mut e: Event) -> AppResult<EventView> {
     let organizer = crate::accounts::get_any(ctx, &e.organizer_id).await?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    e.sequence = before.sequence + 1;
-    e.updated_at = now();
-    db_events::save_event(&mut tx, &e).await?;
-    let e = rsvp::settle(&mut tx, &mut events, &e.id, true).await?;
-    if material_change(&before, &e) {
-        notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+    let e = ctx
+        .write(async |tx, events| {
+            e.sequence = before.sequence + 1;
+            e.updated_at = now();
+            db_events::save_event(tx, &e).await?;
+            let e = rsvp::settle(tx, events, &e.id, true).await?;
+            if material_change(&before, &e) {
+                notify_participants(tx, events, &e, NotificationKind::EventUpdate).await?;
+            }
+            Ok(e)
+        })
+        .await?;
     view(ctx, e, Some(&organizer.id)).await
 }
 

@@ -254,56 +254,56 @@ pub async fn apply(
         updated_at: ts,
         source: SOURCE_APPLICATION.into(),
     };
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    if db::find_application_of(&mut tx, &o.id, &applicant.id)
-        .await?
-        .is_some_and(|a| is_live(a.state))
-    {
-        return Err(AppError::Conflict(
-            "you have already applied to this opportunity".into(),
-        ));
-    }
-    db::insert_application(&mut tx, &app).await?;
-    for mate in &team {
-        db::insert_member(
-            &mut tx,
-            &TeamMember {
-                application_id: app.id.clone(),
-                account_id: mate.id.clone(),
-                state: TeamState::Invited,
-                invite_uri: Some(format!("{}/invites/{}", app.uri, mate.id)),
-                consent_uri: None,
-                created_at: ts,
-                updated_at: ts,
-            },
-        )
-        .await?;
-        if mate.is_local() {
-            notify(
-                &mut tx,
-                &mut events,
-                &mate.id,
-                &applicant.id,
-                NotificationKind::TeamInvitation,
-            )
-            .await?;
-        } else {
-            crate::outbox::enqueue(
-                &mut tx,
-                OutboxKind::TeamInvite,
-                &applicant.id,
-                &app.id,
-                Some(&mate.id),
-            )
-            .await?;
+    ctx.write(async |tx, events| {
+        if db::find_application_of(tx, &o.id, &applicant.id)
+            .await?
+            .is_some_and(|a| is_live(a.state))
+        {
+            return Err(AppError::Conflict(
+                "you have already applied to this opportunity".into(),
+            ));
         }
-    }
-    if team.is_empty() {
-        submit(&mut tx, &mut events, &app, &o).await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
+        db::insert_application(tx, &app).await?;
+        for mate in &team {
+            db::insert_member(
+                tx,
+                &TeamMember {
+                    application_id: app.id.clone(),
+                    account_id: mate.id.clone(),
+                    state: TeamState::Invited,
+                    invite_uri: Some(format!("{}/invites/{}", app.uri, mate.id)),
+                    consent_uri: None,
+                    created_at: ts,
+                    updated_at: ts,
+                },
+            )
+            .await?;
+            if mate.is_local() {
+                notify(
+                    tx,
+                    events,
+                    &mate.id,
+                    &applicant.id,
+                    NotificationKind::TeamInvitation,
+                )
+                .await?;
+            } else {
+                crate::outbox::enqueue(
+                    tx,
+                    OutboxKind::TeamInvite,
+                    &applicant.id,
+                    &app.id,
+                    Some(&mate.id),
+                )
+                .await?;
+            }
+        }
+        if team.is_empty() {
+            submit(tx, events, &app, &o).await?;
+        }
+        Ok(())
+    })
+    .await?;
     build_view(ctx, app).await
 }
 
@@ -463,55 +463,56 @@ pub async fn withdraw(
     applicant: &Account,
     application_id: &str,
 ) -> AppResult<ApplicationView> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut app = db::find_application(&mut tx, application_id)
-        .await?
-        .filter(|a| a.applicant_id == applicant.id)
-        .ok_or(AppError::NotFound("application"))?;
-    if !matches!(
-        app.state,
-        ApplicationState::AwaitingTeam
-            | ApplicationState::Submitted
-            | ApplicationState::Shortlisted
-    ) {
-        return Err(AppError::Conflict(format!(
-            "the application is {}",
-            app.state.as_str().replace('_', " ")
-        )));
-    }
-    let was_sent = app.state != ApplicationState::AwaitingTeam;
-    app.state = ApplicationState::Withdrawn;
-    app.updated_at = now();
-    db::save_application(&mut tx, &app).await?;
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    if o.is_local {
-        recount(&mut tx, &o.id).await?;
-        if was_sent {
-            notify(
-                &mut tx,
-                &mut events,
-                &o.author_id,
-                &applicant.id,
-                NotificationKind::Application,
-            )
-            .await?;
-        }
-    }
-    if (was_sent && !o.is_local) || remote_teammate(&mut tx, &app.id).await? {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::ApplicationWithdraw,
-            &applicant.id,
-            &app.id,
-            Some(&o.author_id),
-        )
+    let app = ctx
+        .write(async |tx, events| {
+            let mut app = db::find_application(tx, application_id)
+                .await?
+                .filter(|a| a.applicant_id == applicant.id)
+                .ok_or(AppError::NotFound("application"))?;
+            if !matches!(
+                app.state,
+                ApplicationState::AwaitingTeam
+                    | ApplicationState::Submitted
+                    | ApplicationState::Shortlisted
+            ) {
+                return Err(AppError::Conflict(format!(
+                    "the application is {}",
+                    app.state.as_str().replace('_', " ")
+                )));
+            }
+            let was_sent = app.state != ApplicationState::AwaitingTeam;
+            app.state = ApplicationState::Withdrawn;
+            app.updated_at = now();
+            db::save_application(tx, &app).await?;
+            let o = db::find_opportunity(tx, &app.opportunity_id)
+                .await?
+                .ok_or(AppError::NotFound("opportunity"))?;
+            if o.is_local {
+                recount(tx, &o.id).await?;
+                if was_sent {
+                    notify(
+                        tx,
+                        events,
+                        &o.author_id,
+                        &applicant.id,
+                        NotificationKind::Application,
+                    )
+                    .await?;
+                }
+            }
+            if (was_sent && !o.is_local) || remote_teammate(tx, &app.id).await? {
+                crate::outbox::enqueue(
+                    tx,
+                    OutboxKind::ApplicationWithdraw,
+                    &applicant.id,
+                    &app.id,
+                    Some(&o.author_id),
+                )
+                .await?;
+            }
+            Ok(app)
+        })
         .await?;
-    }
-    tx.commit().await?;
-    ctx.publish(events);
     build_view(ctx, app).await
 }
 
@@ -523,57 +524,58 @@ pub async fn answer_invitation(
     application_id: &str,
     accept: bool,
 ) -> AppResult<ApplicationView> {
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    let mut m = db::find_member(&mut tx, application_id, &invitee.id)
-        .await?
-        .ok_or(AppError::NotFound("invitation"))?;
-    if m.state != TeamState::Invited {
-        return Err(AppError::Conflict(format!(
-            "you have already {} this invitation",
-            m.state
-        )));
-    }
-    let app = db::find_application(&mut tx, application_id)
-        .await?
-        .ok_or(AppError::NotFound("application"))?;
-    if app.state != ApplicationState::AwaitingTeam {
-        return Err(AppError::Conflict(format!(
-            "the application is {}",
-            app.state.as_str().replace('_', " ")
-        )));
-    }
-    let o = db::find_opportunity(&mut tx, &app.opportunity_id)
-        .await?
-        .ok_or(AppError::NotFound("opportunity"))?;
-    let applicant = account(&mut tx, &app.applicant_id).await?;
-    let poster = account(&mut tx, &o.author_id).await?;
-    m.state = if accept {
-        TeamState::Accepted
-    } else {
-        TeamState::Declined
-    };
-    m.updated_at = now();
-    if accept {
-        let consent = ctx
-            .urls()
-            .path(&format!("/consents/{}", new_id()))
-            .to_string();
-        db::save_consent(&mut tx, &app.uri, &invitee.id, &consent, m.updated_at).await?;
-        m.consent_uri = Some(consent);
-    }
-    db::save_member(&mut tx, &m).await?;
-    let kind = if accept {
-        OutboxKind::TeamAccept
-    } else {
-        OutboxKind::TeamReject
-    };
-    if !applicant.is_local() || (accept && !poster.is_local()) {
-        crate::outbox::enqueue(&mut tx, kind, &invitee.id, &app.id, None).await?;
-    }
-    progress(&mut tx, &mut events, app.clone(), &o, &invitee.id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
+    let app = ctx
+        .write(async |tx, events| {
+            let mut m = db::find_member(tx, application_id, &invitee.id)
+                .await?
+                .ok_or(AppError::NotFound("invitation"))?;
+            if m.state != TeamState::Invited {
+                return Err(AppError::Conflict(format!(
+                    "you have already {} this invitation",
+                    m.state
+                )));
+            }
+            let app = db::find_application(tx, application_id)
+                .await?
+                .ok_or(AppError::NotFound("application"))?;
+            if app.state != ApplicationState::AwaitingTeam {
+                return Err(AppError::Conflict(format!(
+                    "the application is {}",
+                    app.state.as_str().replace('_', " ")
+                )));
+            }
+            let o = db::find_opportunity(tx, &app.opportunity_id)
+                .await?
+                .ok_or(AppError::NotFound("opportunity"))?;
+            let applicant = account(tx, &app.applicant_id).await?;
+            let poster = account(tx, &o.author_id).await?;
+            m.state = if accept {
+                TeamState::Accepted
+            } else {
+                TeamState::Declined
+            };
+            m.updated_at = now();
+            if accept {
+                let consent = ctx
+                    .urls()
+                    .path(&format!("/consents/{}", new_id()))
+                    .to_string();
+                db::save_consent(tx, &app.uri, &invitee.id, &consent, m.updated_at).await?;
+                m.consent_uri = Some(consent);
+            }
+            db::save_member(tx, &m).await?;
+            let kind = if accept {
+                OutboxKind::TeamAccept
+            } else {
+                OutboxKind::TeamReject
+            };
+            if !applicant.is_local() || (accept && !poster.is_local()) {
+                crate::outbox::enqueue(tx, kind, &invitee.id, &app.id, None).await?;
+            }
+            progress(tx, events, app.clone(), &o, &invitee.id).await?;
+            Ok(app)
+        })
+        .await?;
     build_view(ctx, app).await
 }
 

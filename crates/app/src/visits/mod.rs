@@ -323,32 +323,38 @@ pub async fn cancel_own(
     id: &str,
 ) -> AppResult<VisitView> {
     let (_, account) = member;
-    let mut tx = ctx.db.begin().await?;
-    let mut v = db_visits::find_visit(&mut tx, id)
-        .await?
-        .filter(|v| v.visitor_id == account.id)
-        .ok_or(AppError::NotFound("visit"))?;
-    if !matches!(
-        v.state,
-        VisitState::Requested | VisitState::Pending | VisitState::Waitlisted | VisitState::Approved
-    ) {
-        return Err(AppError::Conflict(format!("the visit is {}", v.state)));
-    }
-    v.state = VisitState::Cancelled;
-    v.cancelled_by = Some("visitor".into());
-    v.updated_at = now();
-    db_visits::save_visit(&mut tx, &v).await?;
-    let home_group = spaces_group(&mut tx, &v.home_space_id).await?;
-    let host_group = spaces_group(&mut tx, &v.host_space_id).await?;
-    crate::outbox::enqueue(
-        &mut tx,
-        OutboxKind::VisitUndo,
-        &home_group.id,
-        &v.id,
-        Some(&host_group.id),
-    )
-    .await?;
-    tx.commit().await?;
+    let v = ctx
+        .write(async |tx, _| {
+            let mut v = db_visits::find_visit(tx, id)
+                .await?
+                .filter(|v| v.visitor_id == account.id)
+                .ok_or(AppError::NotFound("visit"))?;
+            if !matches!(
+                v.state,
+                VisitState::Requested
+                    | VisitState::Pending
+                    | VisitState::Waitlisted
+                    | VisitState::Approved
+            ) {
+                return Err(AppError::Conflict(format!("the visit is {}", v.state)));
+            }
+            v.state = VisitState::Cancelled;
+            v.cancelled_by = Some("visitor".into());
+            v.updated_at = now();
+            db_visits::save_visit(tx, &v).await?;
+            let home_group = spaces_group(tx, &v.home_space_id).await?;
+            let host_group = spaces_group(tx, &v.host_space_id).await?;
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::VisitUndo,
+                &home_group.id,
+                &v.id,
+                Some(&host_group.id),
+            )
+            .await?;
+            Ok(v)
+        })
+        .await?;
     view(ctx, v).await
 }
 
