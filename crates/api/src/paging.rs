@@ -5,7 +5,6 @@ use crate::ApiError;
 use actix_web::{HttpRequest, HttpResponse};
 use interspace_app::AppError;
 use interspace_app::Page;
-use serde_json::Value;
 
 /// Reads paging parameters; `limit` defaults to `default` and is capped at `max`.
 pub fn page(p: &Params, default: i64, max: i64) -> Result<Page, ApiError> {
@@ -36,7 +35,7 @@ pub fn page(p: &Params, default: i64, max: i64) -> Result<Page, ApiError> {
 pub fn paged_response(
     req: &HttpRequest,
     base: &url::Url,
-    items: Value,
+    items: impl serde::Serialize,
     ids: &[String],
 ) -> HttpResponse {
     let mut res = HttpResponse::Ok();

@@ -109,7 +109,7 @@ pub async fn relationships(
     auth.0.require("read:follows")?;
     let ids: Vec<String> = p.list("id").into_iter().take(80).collect();
     let list = follows::relationships(&ctx, auth.0.account()?, &ids).await?;
-    Ok(HttpResponse::Ok().json(Value::Array(list.iter().map(relationship).collect())))
+    Ok(HttpResponse::Ok().json(list.iter().map(relationship).collect::<Vec<_>>()))
 }
 
 /// `GET /api/v1/accounts/:id/followers` and `.../following`

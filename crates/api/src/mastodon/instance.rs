@@ -36,7 +36,7 @@ fn polls_config() -> Value {
 
 async fn contact_json(ctx: &AppContext) -> Result<Value, ApiError> {
     Ok(match instance::contact(ctx).await? {
-        Some(a) => Renderer::new(ctx).account(&a).await?,
+        Some(a) => json!(Renderer::new(ctx).account(&a).await?),
         None => Value::Null,
     })
 }

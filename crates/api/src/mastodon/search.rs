@@ -27,7 +27,7 @@ pub async fn v2(
     let wants_accounts = (kind.is_empty() || kind == "accounts") && !q.trim().starts_with('#');
     let accounts_json = if wants_accounts || looks_like_handle {
         let list = accounts::search(&ctx, &q, resolve, limit).await?;
-        r.accounts(&list).await?
+        json!(r.accounts(&list).await?)
     } else {
         json!([])
     };
@@ -50,7 +50,7 @@ pub async fn v2(
                 && !q.trim().starts_with('#') =>
         {
             let list = timelines::search_statuses(&ctx, me, &q, limit, resolve).await?;
-            r.statuses(&list).await?
+            json!(r.statuses(&list).await?)
         }
         _ => json!([]),
     };

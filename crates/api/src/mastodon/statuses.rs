@@ -58,9 +58,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:statuses")?;
     let view = statuses::delete(&ctx, auth.0.account()?, &id).await?;
-    let mut json = Renderer::new(&ctx).status(&view).await?;
-    json["text"] = json!(view.status.source_text);
-    Ok(HttpResponse::Ok().json(json))
+    // Deleted, the post comes back with its source, for "delete and redraft".
+    let mut status = Renderer::new(&ctx).status(&view).await?;
+    status.text = Some(view.status.source_text.clone());
+    Ok(HttpResponse::Ok().json(status))
 }
 
 pub async fn context(

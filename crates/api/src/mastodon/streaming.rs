@@ -75,14 +75,12 @@ async fn render(
     let mut r = Renderer::new(ctx);
     match delivery {
         Delivery::Status { view, edited } => {
-            let json = r.status(&view).await.ok()?;
-            Some((
-                if edited { "status.update" } else { "update" },
-                json.to_string(),
-            ))
+            let json = serde_json::to_string(&r.status(&view).await.ok()?).ok()?;
+            Some((if edited { "status.update" } else { "update" }, json))
         }
         Delivery::Notification(n) => {
-            Some(("notification", r.notification(&n).await.ok()?.to_string()))
+            let json = serde_json::to_string(&r.notification(&n).await.ok()?).ok()?;
+            Some(("notification", json))
         }
         Delivery::Delete(id) => Some(("delete", id)),
     }
