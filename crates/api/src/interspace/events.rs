@@ -1,16 +1,18 @@
 //! `/events`: the `Event` and `Participation` entities, RSVPs, and one event as iCalendar.
 
-use super::spaces::space_json;
+use super::spaces::{space_json, SpaceEntity};
 use super::InterspaceError;
 use crate::calendar::calendar_response;
 use crate::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::entities::{datetime, Renderer};
+use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use crate::paging::{page, paged_response};
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::events::{self, EventFilter, EventInput, EventView, Participation, Place};
 use interspace_app::oauth::Auth;
 use interspace_app::{Account, AppContext, AppError};
+use interspace_core::events::ParticipationState;
 use interspace_core::ValidationError;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 fn invalid(field: &'static str, reason: &str) -> InterspaceError {
@@ -33,29 +35,99 @@ fn writer(auth: &Authed) -> Result<&Auth, InterspaceError> {
     Ok(&auth.0)
 }
 
+/// The Interspace API's Participation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipationEntity {
+    pub id: String,
+    pub event_id: String,
+    pub account: AccountEntity,
+    pub state: ParticipationState,
+    pub message: Option<String>,
+    pub reason: Option<String>,
+    pub reason_code: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 pub async fn participation_json(
     r: &mut Renderer<'_>,
     p: &Participation,
     account: &Account,
-) -> Result<Value, InterspaceError> {
-    Ok(json!({
-        "id": p.id,
-        "event_id": p.event_id,
-        "account": r.account(account).await?,
-        "state": p.state,
-        "message": p.message,
-        "reason": p.reason,
-        "reason_code": p.reason_code,
-        "created_at": datetime(p.created_at),
-        "updated_at": datetime(p.updated_at),
-    }))
+) -> Result<ParticipationEntity, InterspaceError> {
+    Ok(ParticipationEntity {
+        id: p.id.clone(),
+        event_id: p.event_id.clone(),
+        account: r.account(account).await?,
+        state: p.state,
+        message: p.message.clone(),
+        reason: p.reason.clone(),
+        reason_code: p.reason_code.clone(),
+        created_at: datetime(p.created_at),
+        updated_at: datetime(p.updated_at),
+    })
+}
+
+/// Where an event takes place, by `kind`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum PlaceEntity {
+    Space {
+        space: Option<Box<SpaceEntity>>,
+        room: Option<String>,
+    },
+    Online {
+        url: Option<String>,
+        name: Option<String>,
+    },
+    Address {
+        name: Option<String>,
+        room: Option<String>,
+        street: Option<String>,
+        postal_code: Option<String>,
+        locality: Option<String>,
+        region: Option<String>,
+        country: Option<String>,
+    },
+}
+
+/// The Interspace API's Event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventEntity {
+    pub id: String,
+    pub uri: String,
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub timezone: String,
+    pub place: PlaceEntity,
+    pub organizer: AccountEntity,
+    pub space: Option<SpaceEntity>,
+    pub category: Option<String>,
+    pub capacity: Option<i64>,
+    pub join_mode: String,
+    pub external_url: Option<String>,
+    pub waitlist: bool,
+    pub status: String,
+    pub previous_starts_at: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub visibility: String,
+    pub participants_count: i64,
+    pub waitlist_count: i64,
+    pub seats_left: Option<i64>,
+    pub my_participation: Option<ParticipationEntity>,
+    pub local: bool,
+    pub ics_url: String,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 pub async fn event_json(
     ctx: &AppContext,
     v: &EventView,
     me: Option<&Account>,
-) -> Result<Value, InterspaceError> {
+) -> Result<EventEntity, InterspaceError> {
     let e = &v.event;
     let mut r = Renderer::new(ctx);
     let space = match &v.space {
@@ -64,48 +136,61 @@ pub async fn event_json(
     };
     let p = &v.place;
     let place = match p.kind.as_str() {
-        "space" => json!({ "kind": "space", "space": space, "room": p.room }),
-        "online" => json!({ "kind": "online", "url": p.url, "name": p.name }),
-        _ => json!({
-            "kind": "address", "name": p.name, "room": p.room, "street": p.street,
-            "postal_code": p.postal_code, "locality": p.locality, "region": p.region,
-            "country": p.country,
-        }),
+        "space" => PlaceEntity::Space {
+            space: space.clone().map(Box::new),
+            room: p.room.clone(),
+        },
+        "online" => PlaceEntity::Online {
+            url: p.url.clone(),
+            name: p.name.clone(),
+        },
+        _ => PlaceEntity::Address {
+            name: p.name.clone(),
+            room: p.room.clone(),
+            street: p.street.clone(),
+            postal_code: p.postal_code.clone(),
+            locality: p.locality.clone(),
+            region: p.region.clone(),
+            country: p.country.clone(),
+        },
     };
-    let mine = match (&v.mine, me) {
+    let my_participation = match (&v.mine, me) {
         (Some(m), Some(a)) => Some(participation_json(&mut r, m, a).await?),
         _ => None,
     };
-    Ok(json!({
-        "id": e.id,
-        "uri": e.uri,
-        "url": e.url.clone().unwrap_or_else(|| e.uri.clone()),
-        "title": e.title,
-        "description": e.description,
-        "starts_at": datetime(e.starts_at),
-        "ends_at": datetime(e.ends_at),
-        "timezone": e.timezone,
-        "place": place,
-        "organizer": r.account(&v.organizer).await?,
-        "space": space,
-        "category": e.category,
-        "capacity": e.capacity,
-        "join_mode": e.join_mode,
-        "external_url": e.external_url,
-        "waitlist": e.waitlist,
-        "status": e.status,
-        "previous_starts_at": e.previous_starts_at.map(datetime),
-        "cancel_reason": e.cancel_reason,
-        "visibility": e.visibility,
-        "participants_count": e.participants_count,
-        "waitlist_count": e.waitlist_count,
-        "seats_left": v.seats_left,
-        "my_participation": mine,
-        "local": e.is_local,
-        "ics_url": ctx.urls().path(&format!("/api/interspace/v1/events/{}/ics", e.id)).to_string(),
-        "created_at": datetime(e.created_at),
-        "updated_at": datetime(e.updated_at),
-    }))
+    Ok(EventEntity {
+        id: e.id.clone(),
+        uri: e.uri.clone(),
+        url: e.url.clone().unwrap_or_else(|| e.uri.clone()),
+        title: e.title.clone(),
+        description: e.description.clone(),
+        starts_at: datetime(e.starts_at),
+        ends_at: datetime(e.ends_at),
+        timezone: e.timezone.clone(),
+        place,
+        organizer: r.account(&v.organizer).await?,
+        space,
+        category: e.category.clone(),
+        capacity: e.capacity,
+        join_mode: e.join_mode.clone(),
+        external_url: e.external_url.clone(),
+        waitlist: e.waitlist,
+        status: e.status.clone(),
+        previous_starts_at: e.previous_starts_at.map(datetime),
+        cancel_reason: e.cancel_reason.clone(),
+        visibility: e.visibility.clone(),
+        participants_count: e.participants_count,
+        waitlist_count: e.waitlist_count,
+        seats_left: v.seats_left,
+        my_participation,
+        local: e.is_local,
+        ics_url: ctx
+            .urls()
+            .path(&format!("/api/interspace/v1/events/{}/ics", e.id))
+            .to_string(),
+        created_at: datetime(e.created_at),
+        updated_at: datetime(e.updated_at),
+    })
 }
 
 /// The writable fields of an event from a JSON or form body.
@@ -195,12 +280,7 @@ pub async fn list(
         out.push(event_json(&ctx, v, me).await?);
     }
     let ids: Vec<String> = list.iter().map(|v| v.event.id.clone()).collect();
-    Ok(paged_response(
-        &req,
-        ctx.urls().base(),
-        Value::Array(out),
-        &ids,
-    ))
+    Ok(paged_response(&req, ctx.urls().base(), out, &ids))
 }
 
 pub async fn lookup(

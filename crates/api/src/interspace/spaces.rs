@@ -2,38 +2,66 @@
 
 use super::InterspaceError;
 use crate::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::entities::Renderer;
+use crate::mastodon::entities::{AccountEntity, Renderer};
 use actix_web::{web, HttpResponse};
 use interspace_app::accounts::acct;
-use interspace_app::spaces::{self, Money, SpaceDetails, SpaceUpdate, VisitPolicy};
+use interspace_app::spaces::{self, Location, Money, SpaceDetails, SpaceUpdate, VisitPolicy};
 use interspace_app::{AppContext, AppError};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-pub async fn space_json(ctx: &AppContext, d: &SpaceDetails) -> Result<Value, InterspaceError> {
+/// The Interspace API's Space.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceEntity {
+    pub id: String,
+    pub uri: String,
+    pub url: String,
+    pub handle: String,
+    pub acct: String,
+    pub name: String,
+    pub summary: String,
+    pub timezone: String,
+    pub local: bool,
+    pub account: AccountEntity,
+    pub location: Location,
+    pub hours: String,
+    pub day_price: Option<Money>,
+    pub visit_policy: VisitPolicy,
+    pub opportunity_hashtag: Option<String>,
+    pub members_count: i64,
+    pub partners_count: usize,
+}
+
+pub async fn space_json(
+    ctx: &AppContext,
+    d: &SpaceDetails,
+) -> Result<SpaceEntity, InterspaceError> {
     let a = &d.account;
-    let l = &d.location;
-    Ok(json!({
-        "id": d.space.id,
-        "uri": a.uri,
-        "url": a.url.clone().unwrap_or_else(|| a.uri.clone()),
-        "handle": a.username,
-        "acct": if a.is_local() { format!("{}@{}", a.username, ctx.urls().domain()) } else { acct(a) },
-        "name": a.display_name,
-        "summary": a.note,
-        "timezone": d.space.timezone,
-        "local": d.space.is_local,
-        "account": Renderer::new(ctx).account(a).await?,
-        "location": {
-            "name": l.name, "street": l.street, "postal_code": l.postal_code, "locality": l.locality,
-            "region": l.region, "country": l.country, "latitude": l.latitude, "longitude": l.longitude,
+    Ok(SpaceEntity {
+        id: d.space.id.clone(),
+        uri: a.uri.clone(),
+        url: a.url.clone().unwrap_or_else(|| a.uri.clone()),
+        handle: a.username.clone(),
+        acct: if a.is_local() {
+            format!("{}@{}", a.username, ctx.urls().domain())
+        } else {
+            acct(a)
         },
-        "hours": d.space.hours,
-        "day_price": d.day_price,
-        "visit_policy": d.visit_policy,
-        "opportunity_hashtag": d.space.opportunity_hashtag,
-        "members_count": d.members_count,
-        "partners_count": interspace_app::partnerships::partners_of(ctx, d).await?.len(),
-    }))
+        name: a.display_name.clone(),
+        summary: a.note.clone(),
+        timezone: d.space.timezone.clone(),
+        local: d.space.is_local,
+        account: Renderer::new(ctx).account(a).await?,
+        location: d.location.clone(),
+        hours: d.space.hours.clone(),
+        day_price: d.day_price.clone(),
+        visit_policy: d.visit_policy.clone(),
+        opportunity_hashtag: d.space.opportunity_hashtag.clone(),
+        members_count: d.members_count,
+        partners_count: interspace_app::partnerships::partners_of(ctx, d)
+            .await?
+            .len(),
+    })
 }
 
 pub async fn list(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, InterspaceError> {

@@ -1,16 +1,18 @@
 //! `/partnerships`, `/visits` and `/front_desk`: the `Partnership` and `Visit` entities.
 
-use super::spaces::space_json;
+use super::spaces::{space_json, SpaceEntity};
 use super::InterspaceError;
 use crate::extract::{Authed, Params};
-use crate::mastodon::entities::{datetime, Renderer};
+use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
 use interspace_app::partnerships::{self, PartnershipView, Terms};
 use interspace_app::visits::{self, HostRef, VisitView};
 use interspace_app::{AppContext, AppError, User};
+use interspace_core::visits::{PartnershipState, VisitState};
 use interspace_core::ValidationError;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 fn invalid(field: &'static str, reason: &str) -> InterspaceError {
@@ -27,42 +29,81 @@ fn operator_scope(auth: &Auth) -> Result<&User, InterspaceError> {
     Ok(&auth.user()?.0)
 }
 
-async fn partnership_json(ctx: &AppContext, v: &PartnershipView) -> Result<Value, InterspaceError> {
-    let p = &v.partnership;
-    Ok(json!({
-        "id": p.id,
-        "uri": p.uri,
-        "partner": space_json(ctx, &v.partner).await?,
-        "state": p.state,
-        "terms": v.terms,
-        "pending_terms": v.pending_terms,
-        "pending_from_us": p.pending_terms.is_some() && p.pending_from_us,
-        "reason": p.reason,
-        "created_at": datetime(p.created_at),
-        "updated_at": datetime(p.updated_at),
-    }))
+/// The Interspace API's Partnership, seen from this side.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnershipEntity {
+    pub id: String,
+    pub uri: String,
+    pub partner: SpaceEntity,
+    pub state: PartnershipState,
+    pub terms: Terms,
+    pub pending_terms: Option<Terms>,
+    pub pending_from_us: bool,
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
-pub async fn visit_json(ctx: &AppContext, v: &VisitView) -> Result<Value, InterspaceError> {
+async fn partnership_json(
+    ctx: &AppContext,
+    v: &PartnershipView,
+) -> Result<PartnershipEntity, InterspaceError> {
+    let p = &v.partnership;
+    Ok(PartnershipEntity {
+        id: p.id.clone(),
+        uri: p.uri.clone(),
+        partner: space_json(ctx, &v.partner).await?,
+        state: p.state,
+        terms: v.terms.clone(),
+        pending_terms: v.pending_terms.clone(),
+        pending_from_us: p.pending_terms.is_some() && p.pending_from_us,
+        reason: p.reason.clone(),
+        created_at: datetime(p.created_at),
+        updated_at: datetime(p.updated_at),
+    })
+}
+
+/// The Interspace API's Visit.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitEntity {
+    pub id: String,
+    pub uri: String,
+    pub visitor: AccountEntity,
+    pub home_space: SpaceEntity,
+    pub host_space: SpaceEntity,
+    pub date_from: String,
+    pub date_to: String,
+    pub note: String,
+    pub state: VisitState,
+    pub reason: Option<String>,
+    pub reason_code: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub checked_in_at: Option<String>,
+    pub checked_out_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub async fn visit_json(ctx: &AppContext, v: &VisitView) -> Result<VisitEntity, InterspaceError> {
     let x = &v.visit;
-    Ok(json!({
-        "id": x.id,
-        "uri": x.uri,
-        "visitor": Renderer::new(ctx).account(&v.visitor).await?,
-        "home_space": space_json(ctx, &v.home).await?,
-        "host_space": space_json(ctx, &v.host).await?,
-        "date_from": x.date_from.to_string(),
-        "date_to": x.date_to.to_string(),
-        "note": x.note,
-        "state": x.state,
-        "reason": x.reason,
-        "reason_code": x.reason_code,
-        "cancelled_by": x.cancelled_by,
-        "checked_in_at": x.checked_in_at.map(datetime),
-        "checked_out_at": x.checked_out_at.map(datetime),
-        "created_at": datetime(x.created_at),
-        "updated_at": datetime(x.updated_at),
-    }))
+    Ok(VisitEntity {
+        id: x.id.clone(),
+        uri: x.uri.clone(),
+        visitor: Renderer::new(ctx).account(&v.visitor).await?,
+        home_space: space_json(ctx, &v.home).await?,
+        host_space: space_json(ctx, &v.host).await?,
+        date_from: x.date_from.to_string(),
+        date_to: x.date_to.to_string(),
+        note: x.note.clone(),
+        state: x.state,
+        reason: x.reason.clone(),
+        reason_code: x.reason_code.clone(),
+        cancelled_by: x.cancelled_by.clone(),
+        checked_in_at: x.checked_in_at.map(datetime),
+        checked_out_at: x.checked_out_at.map(datetime),
+        created_at: datetime(x.created_at),
+        updated_at: datetime(x.updated_at),
+    })
 }
 
 /// The terms of a body: what it names, over `base` (the defaults for a proposal, the current
@@ -180,7 +221,10 @@ fn date(p: &Params) -> Result<Option<chrono::NaiveDate>, InterspaceError> {
         .transpose()?)
 }
 
-async fn visits_json(ctx: &AppContext, list: &[VisitView]) -> Result<Vec<Value>, InterspaceError> {
+async fn visits_json(
+    ctx: &AppContext,
+    list: &[VisitView],
+) -> Result<Vec<VisitEntity>, InterspaceError> {
     let mut out = Vec::with_capacity(list.len());
     for v in list {
         out.push(visit_json(ctx, v).await?);
