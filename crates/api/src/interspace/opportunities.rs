@@ -1,10 +1,10 @@
 //! `/opportunities`, `/applications`, `/team_invitations`, `/skills` and `/directory`: the
 //! board, private applications with their teams, followed skills, and people by skill.
 
-use super::spaces::space_json;
+use super::spaces::{space_json, SpaceEntity};
 use super::InterspaceError;
 use crate::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::entities::{datetime, Renderer};
+use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use crate::paging::{page, paged_response};
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
@@ -13,7 +13,9 @@ use interspace_app::opportunities::{
     DirectoryFilter, OpportunityInput, OpportunityView,
 };
 use interspace_app::{Account, AppContext, AppError};
+use interspace_core::opportunities::{ApplicationState, TeamState};
 use interspace_core::ValidationError;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 fn invalid(field: &'static str, reason: &str) -> InterspaceError {
@@ -41,18 +43,44 @@ fn own_reader(auth: &Authed) -> Result<&Account, InterspaceError> {
     Ok(auth.0.account()?)
 }
 
-fn budget_json(b: &Option<Budget>) -> Value {
-    match b {
-        Some(b) => json!({ "amount": b.amount, "currency": b.currency, "period": b.period }),
-        None => Value::Null,
-    }
+/// Where an opportunity's work happens.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkLocation {
+    pub mode: String,
+    pub space: Option<SpaceEntity>,
+    pub city: Option<String>,
+}
+
+/// The Interspace API's Opportunity.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpportunityEntity {
+    pub id: String,
+    pub uri: String,
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub skills: Vec<String>,
+    pub location: WorkLocation,
+    pub budget: Option<Budget>,
+    pub deadline: Option<String>,
+    pub team_size: i64,
+    pub status: String,
+    pub visibility: String,
+    pub author: AccountEntity,
+    pub space: Option<SpaceEntity>,
+    pub applications_count: i64,
+    pub my_application: Option<ApplicationEntity>,
+    pub local: bool,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 pub async fn opportunity_json(
     ctx: &AppContext,
     v: &OpportunityView,
     me: Option<&Account>,
-) -> Result<Value, InterspaceError> {
+) -> Result<OpportunityEntity, InterspaceError> {
     let o = &v.opportunity;
     let mut r = Renderer::new(ctx);
     let space = match &v.space {
@@ -63,73 +91,108 @@ pub async fn opportunity_json(
         Some(s) => Some(space_json(ctx, s).await?),
         None => None,
     };
-    let mine = match (&v.mine, me) {
+    let my_application = match (&v.mine, me) {
         (Some(m), Some(a)) if m.applicant_id == a.id => {
             let view = opps::get_application(ctx, a, &m.id).await?;
             Some(application_json(ctx, &view).await?)
         }
         _ => None,
     };
-    Ok(json!({
-        "id": o.id,
-        "uri": o.uri,
-        "url": o.url.clone().unwrap_or_else(|| o.uri.clone()),
-        "title": o.title,
-        "description": o.description,
-        "kind": o.kind,
-        "skills": v.skills,
-        "location": { "mode": o.location_mode, "space": location_space, "city": o.location_city },
-        "budget": budget_json(&v.budget),
-        "deadline": o.deadline.map(|d| d.to_string()),
-        "team_size": o.team_size,
-        "status": o.status,
-        "visibility": o.visibility,
-        "author": r.account(&v.author).await?,
-        "space": space,
-        "applications_count": o.applications_count,
-        "my_application": mine,
-        "local": o.is_local,
-        "created_at": datetime(o.created_at),
-        "updated_at": datetime(o.updated_at),
-    }))
+    Ok(OpportunityEntity {
+        id: o.id.clone(),
+        uri: o.uri.clone(),
+        url: o.url.clone().unwrap_or_else(|| o.uri.clone()),
+        title: o.title.clone(),
+        description: o.description.clone(),
+        kind: o.kind.clone(),
+        skills: v.skills.clone(),
+        location: WorkLocation {
+            mode: o.location_mode.clone(),
+            space: location_space,
+            city: o.location_city.clone(),
+        },
+        budget: v.budget.clone(),
+        deadline: o.deadline.map(|d| d.to_string()),
+        team_size: o.team_size,
+        status: o.status.clone(),
+        visibility: o.visibility.clone(),
+        author: r.account(&v.author).await?,
+        space,
+        applications_count: o.applications_count,
+        my_application,
+        local: o.is_local,
+        created_at: datetime(o.created_at),
+        updated_at: datetime(o.updated_at),
+    })
+}
+
+/// A teammate of an application, with their answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeammateEntity {
+    pub account: AccountEntity,
+    pub state: TeamState,
+    /// `handle@domain` of their home space's Group.
+    pub home_space: Option<String>,
+}
+
+/// The Interspace API's Application.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationEntity {
+    pub id: String,
+    pub uri: String,
+    pub opportunity_id: String,
+    pub opportunity_title: String,
+    pub applicant: AccountEntity,
+    pub applicant_home_space: Option<String>,
+    pub team: Vec<TeammateEntity>,
+    pub state: ApplicationState,
+    pub source: String,
+    pub cover_note: String,
+    pub proposed_budget: Option<Budget>,
+    pub links: Vec<String>,
+    pub message: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 pub async fn application_json(
     ctx: &AppContext,
     v: &ApplicationView,
-) -> Result<Value, InterspaceError> {
+) -> Result<ApplicationEntity, InterspaceError> {
     let a = &v.application;
     let mut r = Renderer::new(ctx);
+    let home = |h: &Option<Account>| {
+        h.as_ref()
+            .map(|h| interspace_app::accounts::acct_with_domain(ctx, h))
+    };
     let mut team = Vec::with_capacity(v.team.len());
     for t in &v.team {
-        team.push(json!({
-            "account": r.account(&t.account).await?,
-            "state": t.state,
-            "home_space": t.home.as_ref().map(|h| interspace_app::accounts::acct_with_domain(ctx, h)),
-        }));
+        team.push(TeammateEntity {
+            account: r.account(&t.account).await?,
+            state: t.state,
+            home_space: home(&t.home),
+        });
     }
-    let budget: Option<Budget> = a
-        .proposed_budget
-        .as_deref()
-        .and_then(|b| serde_json::from_str(b).ok());
-    let links: Vec<String> = serde_json::from_str(&a.links).unwrap_or_default();
-    Ok(json!({
-        "id": a.id,
-        "uri": a.uri,
-        "opportunity_id": a.opportunity_id,
-        "opportunity_title": v.opportunity.title,
-        "applicant": r.account(&v.applicant).await?,
-        "applicant_home_space": v.applicant_home.as_ref().map(|h| interspace_app::accounts::acct_with_domain(ctx, h)),
-        "team": team,
-        "state": a.state,
-        "source": a.source,
-        "cover_note": a.cover_note,
-        "proposed_budget": budget_json(&budget),
-        "links": links,
-        "message": a.message,
-        "created_at": datetime(a.created_at),
-        "updated_at": datetime(a.updated_at),
-    }))
+    Ok(ApplicationEntity {
+        id: a.id.clone(),
+        uri: a.uri.clone(),
+        opportunity_id: a.opportunity_id.clone(),
+        opportunity_title: v.opportunity.title.clone(),
+        applicant: r.account(&v.applicant).await?,
+        applicant_home_space: home(&v.applicant_home),
+        team,
+        state: a.state,
+        source: a.source.clone(),
+        cover_note: a.cover_note.clone(),
+        proposed_budget: a
+            .proposed_budget
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok()),
+        links: serde_json::from_str(&a.links).unwrap_or_default(),
+        message: a.message.clone(),
+        created_at: datetime(a.created_at),
+        updated_at: datetime(a.updated_at),
+    })
 }
 
 /// A list given as a JSON array, or as one string separated by commas or spaces (forms).
@@ -283,12 +346,7 @@ pub async fn list(
         return Ok(HttpResponse::Ok().json(out));
     }
     let ids: Vec<String> = list.iter().map(|v| v.opportunity.id.clone()).collect();
-    Ok(paged_response(
-        &req,
-        ctx.urls().base(),
-        Value::Array(out),
-        &ids,
-    ))
+    Ok(paged_response(&req, ctx.urls().base(), out, &ids))
 }
 
 pub async fn lookup(
