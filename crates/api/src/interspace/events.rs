@@ -1,6 +1,6 @@
 //! `/events`: the `Event` and `Participation` entities, RSVPs, and one event as iCalendar.
 
-use super::spaces::{space_json, SpaceEntity};
+use super::render::{Page, SpaceEntity};
 use super::InterspaceError;
 use crate::calendar::calendar_response;
 use crate::extract::{Authed, MaybeAuthed, Params};
@@ -124,14 +124,14 @@ pub struct EventEntity {
 }
 
 pub async fn event_json(
-    ctx: &AppContext,
+    page: &mut Page<'_>,
     v: &EventView,
     me: Option<&Account>,
 ) -> Result<EventEntity, InterspaceError> {
+    let ctx = page.ctx;
     let e = &v.event;
-    let mut r = Renderer::new(ctx);
     let space = match &v.space {
-        Some(s) => Some(space_json(ctx, s).await?),
+        Some(s) => Some(page.space(s).await?),
         None => None,
     };
     let p = &v.place;
@@ -155,7 +155,7 @@ pub async fn event_json(
         },
     };
     let my_participation = match (&v.mine, me) {
-        (Some(m), Some(a)) => Some(participation_json(&mut r, m, a).await?),
+        (Some(m), Some(a)) => Some(participation_json(&mut page.accounts, m, a).await?),
         _ => None,
     };
     Ok(EventEntity {
@@ -168,7 +168,7 @@ pub async fn event_json(
         ends_at: datetime(e.ends_at),
         timezone: e.timezone.clone(),
         place,
-        organizer: r.account(&v.organizer).await?,
+        organizer: page.account(&v.organizer).await?,
         space,
         category: e.category.clone(),
         capacity: e.capacity,
@@ -275,9 +275,11 @@ pub async fn list(
         ..EventFilter::default()
     };
     let list = events::list(&ctx, me.map(|a| a.id.as_str()), filter).await?;
+    let mut page = Page::new(&ctx);
+    page.preload(list.iter().map(|v| &v.organizer)).await?;
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
-        out.push(event_json(&ctx, v, me).await?);
+        out.push(event_json(&mut page, v, me).await?);
     }
     let ids: Vec<String> = list.iter().map(|v| v.event.id.clone()).collect();
     Ok(paged_response(&req, ctx.urls().base(), out, &ids))
@@ -291,7 +293,7 @@ pub async fn lookup(
     let me = reader(&auth)?;
     let uri = p.str("uri").ok_or_else(|| invalid("uri", "is required"))?;
     let v = events::lookup(&ctx, &uri, me.map(|a| a.id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, me).await?))
+    Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
 pub async fn get(
@@ -301,7 +303,7 @@ pub async fn get(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let v = events::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, me).await?))
+    Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
 pub async fn create(
@@ -312,7 +314,7 @@ pub async fn create(
     let auth = writer(&auth)?;
     let me = auth.user()?;
     let v = events::create(&ctx, me, input(&ctx, &p, true).await?).await?;
-    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
+    Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
 pub async fn update(
@@ -324,7 +326,7 @@ pub async fn update(
     let auth = writer(&auth)?;
     let me = auth.user()?;
     let v = events::update(&ctx, me, &id, input(&ctx, &p, false).await?).await?;
-    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
+    Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
 pub async fn delete(
@@ -346,7 +348,7 @@ pub async fn cancel(
     let auth = writer(&auth)?;
     let me = auth.user()?;
     let v = events::cancel(&ctx, me, &id, p.string("reason")?).await?;
-    Ok(HttpResponse::Ok().json(event_json(&ctx, &v, Some(&me.1)).await?))
+    Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
 pub async fn join(

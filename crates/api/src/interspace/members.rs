@@ -1,6 +1,6 @@
 //! Members of the space, the caller (`/me`), and operators' member management and invites.
 
-use super::spaces::space_json;
+use super::render::Page;
 use super::InterspaceError;
 use crate::extract::{Authed, Params};
 use crate::mastodon::entities::{datetime, Renderer};
@@ -67,10 +67,11 @@ async fn me_json(
     account: &interspace_app::Account,
 ) -> Result<HttpResponse, InterspaceError> {
     let space = spaces::show(ctx).await?;
+    let mut page = Page::new(ctx);
     Ok(HttpResponse::Ok().json(json!({
-        "account": Renderer::new(ctx).account(account).await?,
+        "account": page.account(account).await?,
         "role": user.role,
-        "home_space": space_json(ctx, &space).await?,
+        "home_space": page.space(&space).await?,
         "skills": interspace_app::accounts::skills(account),
         "calendar_url": interspace_app::events::calendar_url(ctx, user).await?,
         "directory_opt_in": interspace_app::opportunities::directory_opt_in(ctx, user).await?,

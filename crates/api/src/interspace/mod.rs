@@ -6,6 +6,7 @@ mod error;
 pub mod events;
 mod members;
 pub mod opportunities;
+mod render;
 mod spaces;
 mod visits;
 

@@ -1,10 +1,10 @@
 //! `/opportunities`, `/applications`, `/team_invitations`, `/skills` and `/directory`: the
 //! board, private applications with their teams, followed skills, and people by skill.
 
-use super::spaces::{space_json, SpaceEntity};
+use super::render::{Page, SpaceEntity};
 use super::InterspaceError;
 use crate::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
+use crate::mastodon::entities::{datetime, AccountEntity};
 use crate::paging::{page, paged_response};
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
@@ -77,24 +77,24 @@ pub struct OpportunityEntity {
 }
 
 pub async fn opportunity_json(
-    ctx: &AppContext,
+    page: &mut Page<'_>,
     v: &OpportunityView,
     me: Option<&Account>,
 ) -> Result<OpportunityEntity, InterspaceError> {
+    let ctx = page.ctx;
     let o = &v.opportunity;
-    let mut r = Renderer::new(ctx);
     let space = match &v.space {
-        Some(s) => Some(space_json(ctx, s).await?),
+        Some(s) => Some(page.space(s).await?),
         None => None,
     };
     let location_space = match &v.location_space {
-        Some(s) => Some(space_json(ctx, s).await?),
+        Some(s) => Some(page.space(s).await?),
         None => None,
     };
     let my_application = match (&v.mine, me) {
         (Some(m), Some(a)) if m.applicant_id == a.id => {
             let view = opps::get_application(ctx, a, &m.id).await?;
-            Some(application_json(ctx, &view).await?)
+            Some(application_json(page, &view).await?)
         }
         _ => None,
     };
@@ -116,7 +116,7 @@ pub async fn opportunity_json(
         team_size: o.team_size,
         status: o.status.clone(),
         visibility: o.visibility.clone(),
-        author: r.account(&v.author).await?,
+        author: page.account(&v.author).await?,
         space,
         applications_count: o.applications_count,
         my_application,
@@ -156,11 +156,11 @@ pub struct ApplicationEntity {
 }
 
 pub async fn application_json(
-    ctx: &AppContext,
+    page: &mut Page<'_>,
     v: &ApplicationView,
 ) -> Result<ApplicationEntity, InterspaceError> {
+    let ctx = page.ctx;
     let a = &v.application;
-    let mut r = Renderer::new(ctx);
     let home = |h: &Option<Account>| {
         h.as_ref()
             .map(|h| interspace_app::accounts::acct_with_domain(ctx, h))
@@ -168,7 +168,7 @@ pub async fn application_json(
     let mut team = Vec::with_capacity(v.team.len());
     for t in &v.team {
         team.push(TeammateEntity {
-            account: r.account(&t.account).await?,
+            account: page.account(&t.account).await?,
             state: t.state,
             home_space: home(&t.home),
         });
@@ -178,7 +178,7 @@ pub async fn application_json(
         uri: a.uri.clone(),
         opportunity_id: a.opportunity_id.clone(),
         opportunity_title: v.opportunity.title.clone(),
-        applicant: r.account(&v.applicant).await?,
+        applicant: page.account(&v.applicant).await?,
         applicant_home_space: home(&v.applicant_home),
         team,
         state: a.state,
@@ -337,9 +337,11 @@ pub async fn list(
         ..BoardFilter::default()
     };
     let list = opps::list(&ctx, me.map(|a| a.id.as_str()), filter).await?;
+    let mut page = Page::new(&ctx);
+    page.preload(list.iter().map(|v| &v.author)).await?;
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
-        out.push(opportunity_json(&ctx, v, me).await?);
+        out.push(opportunity_json(&mut page, v, me).await?);
     }
     if by_deadline {
         // One page, soonest deadline first: `max_id` pages the newest-first order only.
@@ -357,7 +359,7 @@ pub async fn lookup(
     let me = reader(&auth)?;
     let uri = p.str("uri").ok_or_else(|| invalid("uri", "is required"))?;
     let v = opps::lookup(&ctx, &uri, me.map(|a| a.id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&ctx, &v, me).await?))
+    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
 pub async fn get(
@@ -367,7 +369,7 @@ pub async fn get(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let v = opps::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&ctx, &v, me).await?))
+    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
 pub async fn create(
@@ -377,7 +379,7 @@ pub async fn create(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.user()?;
     let v = opps::create(&ctx, me, input(&p)?).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&ctx, &v, Some(&me.1)).await?))
+    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
 pub async fn update(
@@ -388,7 +390,7 @@ pub async fn update(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.account()?;
     let v = opps::update(&ctx, me, &id, input(&p)?).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&ctx, &v, Some(me)).await?))
+    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(me)).await?))
 }
 
 pub async fn delete(
@@ -416,7 +418,7 @@ pub async fn set_status(
     };
     let me = writer(&auth)?.account()?;
     let v = opps::set_status(&ctx, me, &id, status).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&ctx, &v, Some(me)).await?))
+    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(me)).await?))
 }
 
 pub async fn apply(
@@ -461,7 +463,7 @@ pub async fn apply(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(application_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(application_json(&mut Page::new(&ctx), &v).await?))
 }
 
 pub async fn applications_for(
@@ -471,9 +473,11 @@ pub async fn applications_for(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = own_reader(&auth)?;
     let list = opps::applications_for(&ctx, me, &id).await?;
+    let mut page = Page::new(&ctx);
+    page.preload(list.iter().map(|v| &v.applicant)).await?;
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
-        out.push(application_json(&ctx, v).await?);
+        out.push(application_json(&mut page, v).await?);
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -484,9 +488,10 @@ pub async fn my_applications(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = own_reader(&auth)?;
     let list = opps::applications_of(&ctx, me).await?;
+    let mut page = Page::new(&ctx);
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
-        out.push(application_json(&ctx, v).await?);
+        out.push(application_json(&mut page, v).await?);
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -498,7 +503,7 @@ pub async fn application(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = own_reader(&auth)?;
     let v = opps::get_application(&ctx, me, &id).await?;
-    Ok(HttpResponse::Ok().json(application_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(application_json(&mut Page::new(&ctx), &v).await?))
 }
 
 /// `POST /applications/:id/{shortlist|accept|decline|withdraw}`
@@ -518,7 +523,7 @@ pub async fn application_act(
             .ok_or(InterspaceError(crate::ApiError::NotFound))?;
         opps::decide(&ctx, me, &id, decision, p.string("message")?).await?
     };
-    Ok(HttpResponse::Ok().json(application_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(application_json(&mut Page::new(&ctx), &v).await?))
 }
 
 pub async fn invitations(
@@ -531,7 +536,7 @@ pub async fn invitations(
         out.push(json!({
             "id": v.application.id,
             "state": m.state,
-            "application": application_json(&ctx, &v).await?,
+            "application": application_json(&mut Page::new(&ctx), &v).await?,
             "created_at": datetime(m.created_at),
         }));
     }
@@ -552,7 +557,7 @@ pub async fn invitation_act(
     };
     let me = writer(&auth)?.account()?;
     let v = opps::answer_invitation(&ctx, me, &id, accept).await?;
-    Ok(HttpResponse::Ok().json(application_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(application_json(&mut Page::new(&ctx), &v).await?))
 }
 
 /// `POST` or `DELETE /skills/:name/follow`
@@ -625,7 +630,8 @@ pub async fn directory(
         },
     )
     .await?;
-    let mut r = Renderer::new(&ctx);
+    let mut page = Page::new(&ctx);
+    page.preload(people.iter().map(|(a, _)| a)).await?;
     let mut out = Vec::with_capacity(people.len());
     for (a, home) in &people {
         let home_space = match home {
@@ -636,14 +642,14 @@ pub async fn directory(
                     interspace_app::spaces::of_remote_group(&ctx, h.clone()).await
                 };
                 match space {
-                    Ok(s) => Some(space_json(&ctx, &s).await?),
+                    Ok(s) => Some(page.space(&s).await?),
                     Err(_) => None,
                 }
             }
             None => None,
         };
         out.push(json!({
-            "account": r.account(a).await?,
+            "account": page.account(a).await?,
             "skills": interspace_app::accounts::skills(a),
             "home_space": home_space,
             "local": a.is_local(),

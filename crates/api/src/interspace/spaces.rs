@@ -1,74 +1,22 @@
-//! `/spaces`: the `Space` entity.
+//! `/spaces`: spaces, and the operator's changes to ours (the `Space` entity is rendered in
+//! `render`).
 
+use super::render::Page;
 use super::InterspaceError;
 use crate::extract::{Authed, MaybeAuthed, Params};
-use crate::mastodon::entities::{AccountEntity, Renderer};
 use actix_web::{web, HttpResponse};
-use interspace_app::accounts::acct;
-use interspace_app::spaces::{self, Location, Money, SpaceDetails, SpaceUpdate, VisitPolicy};
+use interspace_app::spaces::{self, Money, SpaceUpdate, VisitPolicy};
 use interspace_app::{AppContext, AppError};
-use serde::Serialize;
 use serde_json::Value;
-
-/// The Interspace API's Space.
-#[derive(Debug, Clone, Serialize)]
-pub struct SpaceEntity {
-    pub id: String,
-    pub uri: String,
-    pub url: String,
-    pub handle: String,
-    pub acct: String,
-    pub name: String,
-    pub summary: String,
-    pub timezone: String,
-    pub local: bool,
-    pub account: AccountEntity,
-    pub location: Location,
-    pub hours: String,
-    pub day_price: Option<Money>,
-    pub visit_policy: VisitPolicy,
-    pub opportunity_hashtag: Option<String>,
-    pub members_count: i64,
-    pub partners_count: usize,
-}
-
-pub async fn space_json(
-    ctx: &AppContext,
-    d: &SpaceDetails,
-) -> Result<SpaceEntity, InterspaceError> {
-    let a = &d.account;
-    Ok(SpaceEntity {
-        id: d.space.id.clone(),
-        uri: a.uri.clone(),
-        url: a.url.clone().unwrap_or_else(|| a.uri.clone()),
-        handle: a.username.clone(),
-        acct: if a.is_local() {
-            format!("{}@{}", a.username, ctx.urls().domain())
-        } else {
-            acct(a)
-        },
-        name: a.display_name.clone(),
-        summary: a.note.clone(),
-        timezone: d.space.timezone.clone(),
-        local: d.space.is_local,
-        account: Renderer::new(ctx).account(a).await?,
-        location: d.location.clone(),
-        hours: d.space.hours.clone(),
-        day_price: d.day_price.clone(),
-        visit_policy: d.visit_policy.clone(),
-        opportunity_hashtag: d.space.opportunity_hashtag.clone(),
-        members_count: d.members_count,
-        partners_count: interspace_app::partnerships::partners_of(ctx, d)
-            .await?
-            .len(),
-    })
-}
 
 pub async fn list(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, InterspaceError> {
     let local = p.bool("local")?;
-    let mut out = Vec::new();
-    for d in spaces::list(&ctx, local).await? {
-        out.push(space_json(&ctx, &d).await?);
+    let list = spaces::list(&ctx, local).await?;
+    let mut page = Page::new(&ctx);
+    page.preload(list.iter().map(|d| &d.account)).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for d in &list {
+        out.push(page.space(d).await?);
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -78,7 +26,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, InterspaceError> {
     let d = spaces::get(&ctx, &id).await?;
-    Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
+    Ok(HttpResponse::Ok().json(Page::new(&ctx).space(&d).await?))
 }
 
 pub async fn lookup(
@@ -91,7 +39,7 @@ pub async fn lookup(
     })?;
     let signed_in = auth.0.as_ref().is_some_and(|a| a.account().is_ok());
     let d = spaces::lookup(&ctx, &acct, signed_in).await?;
-    Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
+    Ok(HttpResponse::Ok().json(Page::new(&ctx).space(&d).await?))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(
@@ -173,5 +121,5 @@ pub async fn update(
         },
     };
     let d = spaces::update_by(&ctx, user, &id, change).await?;
-    Ok(HttpResponse::Ok().json(space_json(&ctx, &d).await?))
+    Ok(HttpResponse::Ok().json(Page::new(&ctx).space(&d).await?))
 }

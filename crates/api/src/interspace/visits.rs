@@ -1,6 +1,6 @@
 //! `/partnerships`, `/visits` and `/front_desk`: the `Partnership` and `Visit` entities.
 
-use super::spaces::{space_json, SpaceEntity};
+use super::render::{Page, SpaceEntity};
 use super::InterspaceError;
 use crate::extract::{Authed, Params};
 use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
@@ -45,14 +45,14 @@ pub struct PartnershipEntity {
 }
 
 async fn partnership_json(
-    ctx: &AppContext,
+    page: &mut Page<'_>,
     v: &PartnershipView,
 ) -> Result<PartnershipEntity, InterspaceError> {
     let p = &v.partnership;
     Ok(PartnershipEntity {
         id: p.id.clone(),
         uri: p.uri.clone(),
-        partner: space_json(ctx, &v.partner).await?,
+        partner: page.space(&v.partner).await?,
         state: p.state,
         terms: v.terms.clone(),
         pending_terms: v.pending_terms.clone(),
@@ -84,14 +84,17 @@ pub struct VisitEntity {
     pub updated_at: String,
 }
 
-pub async fn visit_json(ctx: &AppContext, v: &VisitView) -> Result<VisitEntity, InterspaceError> {
+pub async fn visit_json(
+    page: &mut Page<'_>,
+    v: &VisitView,
+) -> Result<VisitEntity, InterspaceError> {
     let x = &v.visit;
     Ok(VisitEntity {
         id: x.id.clone(),
         uri: x.uri.clone(),
-        visitor: Renderer::new(ctx).account(&v.visitor).await?,
-        home_space: space_json(ctx, &v.home).await?,
-        host_space: space_json(ctx, &v.host).await?,
+        visitor: page.account(&v.visitor).await?,
+        home_space: page.space(&v.home).await?,
+        host_space: page.space(&v.host).await?,
         date_from: x.date_from.to_string(),
         date_to: x.date_to.to_string(),
         note: x.note.clone(),
@@ -126,9 +129,10 @@ pub async fn partnerships_list(
     auth.0.require("read:visits")?;
     let state = p.str("state").filter(|s| !s.is_empty());
     let list = partnerships::list(&ctx, &auth.0.user()?.0, state.as_deref()).await?;
+    let mut page = Page::new(&ctx);
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
-        out.push(partnership_json(&ctx, v).await?);
+        out.push(partnership_json(&mut page, v).await?);
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -140,7 +144,7 @@ pub async fn partnership(
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let v = partnerships::get(&ctx, &auth.0.user()?.0, &id).await?;
-    Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(partnership_json(&mut Page::new(&ctx), &v).await?))
 }
 
 pub async fn propose(
@@ -153,7 +157,7 @@ pub async fn propose(
         .str("space_acct")
         .ok_or_else(|| invalid("space_acct", "is required"))?;
     let v = partnerships::propose(&ctx, user, &acct, &terms(&p, &Terms::default())?).await?;
-    Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(partnership_json(&mut Page::new(&ctx), &v).await?))
 }
 
 /// `POST /partnerships/:id/{accept|reject|amend|end}`
@@ -176,7 +180,7 @@ pub async fn partnership_act(
         "end" => partnerships::end(&ctx, user, &id, reason).await?,
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
     };
-    Ok(HttpResponse::Ok().json(partnership_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(partnership_json(&mut Page::new(&ctx), &v).await?))
 }
 
 /// `GET /partnerships/:id/ledger?month=YYYY-MM` (JSON, or CSV for `Accept: text/csv`).
@@ -225,9 +229,11 @@ async fn visits_json(
     ctx: &AppContext,
     list: &[VisitView],
 ) -> Result<Vec<VisitEntity>, InterspaceError> {
+    let mut page = Page::new(ctx);
+    page.preload(list.iter().map(|v| &v.visitor)).await?;
     let mut out = Vec::with_capacity(list.len());
     for v in list {
-        out.push(visit_json(ctx, v).await?);
+        out.push(visit_json(&mut page, v).await?);
     }
     Ok(out)
 }
@@ -265,7 +271,7 @@ pub async fn request(
         .ok_or_else(|| invalid("date_from", "is required"))?;
     let to = p.str("date_to").unwrap_or_else(|| from.clone());
     let v = visits::request(&ctx, auth.0.user()?, host, &from, &to, p.string("note")?).await?;
-    Ok(HttpResponse::Ok().json(visit_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(visit_json(&mut Page::new(&ctx), &v).await?))
 }
 
 pub async fn visit(
@@ -275,7 +281,7 @@ pub async fn visit(
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let v = visits::get(&ctx, auth.0.user()?, &id).await?;
-    Ok(HttpResponse::Ok().json(visit_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(visit_json(&mut Page::new(&ctx), &v).await?))
 }
 
 /// `POST /visits/:id/{cancel|approve|reject|check_in|check_out}`
@@ -298,7 +304,7 @@ pub async fn visit_act(
         }
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
     };
-    Ok(HttpResponse::Ok().json(visit_json(&ctx, &v).await?))
+    Ok(HttpResponse::Ok().json(visit_json(&mut Page::new(&ctx), &v).await?))
 }
 
 pub async fn front_desk(
