@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use interspace_core::delivery::{DeliveryState, OutboxKind};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox_events)]
 pub struct OutboxEvent {
     pub id: String,
@@ -23,6 +23,20 @@ pub struct OutboxEvent {
     pub created_at: NaiveDateTime,
     /// An id the activity must carry, when it cannot be derived (the Like an Undo takes back).
     pub object_uri: Option<String>,
+}
+
+/// An event as stored: its kind read as a word, so that one this version does not know (left
+/// by another version) is set aside rather than stopping the whole queue.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outbox_events)]
+struct StoredEvent {
+    id: String,
+    kind: String,
+    actor_id: String,
+    subject_id: String,
+    target_id: Option<String>,
+    created_at: NaiveDateTime,
+    object_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -56,14 +70,39 @@ pub async fn insert_event(conn: &mut DbConn, e: &OutboxEvent) -> DbResult<()> {
     Ok(())
 }
 
-/// The oldest events not yet expanded into deliveries.
+/// The oldest events not yet expanded into deliveries. An event of a kind this version does
+/// not know is deleted with a warning: nothing here can build it, and it must not hold up the
+/// others.
 pub async fn list_events(conn: &mut DbConn, limit: i64) -> DbResult<Vec<OutboxEvent>> {
-    Ok(run!(conn, |c| outbox_events::table
+    let stored: Vec<StoredEvent> = run!(conn, |c| outbox_events::table
         .order((outbox_events::created_at.asc(), outbox_events::id.asc()))
         .limit(limit)
-        .select(OutboxEvent::as_select())
+        .select(StoredEvent::as_select())
         .load(c)
-        .await)?)
+        .await)?;
+    let mut out = Vec::with_capacity(stored.len());
+    for e in stored {
+        match OutboxKind::parse(&e.kind) {
+            Ok(kind) => out.push(OutboxEvent {
+                id: e.id,
+                kind,
+                actor_id: e.actor_id,
+                subject_id: e.subject_id,
+                target_id: e.target_id,
+                created_at: e.created_at,
+                object_uri: e.object_uri,
+            }),
+            Err(_) => {
+                tracing::warn!(
+                    id = e.id,
+                    kind = e.kind,
+                    "dropping an outbox event of an unknown kind"
+                );
+                delete_event(conn, &e.id).await?;
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub async fn delete_event(conn: &mut DbConn, id: &str) -> DbResult<()> {
@@ -362,4 +401,61 @@ pub async fn delete_tombstones_before(conn: &mut DbConn, before: NaiveDateTime) 
     )
     .execute(c)
     .await)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{now, AnyConn, DbPool};
+
+    /// An event of a kind this version does not know (left by another version) is set aside:
+    /// the others still go out.
+    #[tokio::test]
+    async fn an_unknown_kind_does_not_hold_up_the_queue() {
+        let dir = std::env::temp_dir().join(format!("outbox-{}", interspace_core::ids::new_id()));
+        let pool = DbPool::connect(&format!("sqlite://{}/db.sqlite", dir.display()), 2)
+            .await
+            .expect("pool");
+        pool.migrate().await.expect("migrate");
+        let mut conn = pool.get().await.expect("conn");
+        // The queue alone, without the accounts its rows point to.
+        let AnyConn::Sqlite(c) = conn.any() else {
+            unreachable!("a SQLite pool")
+        };
+        diesel::sql_query("PRAGMA foreign_keys = OFF")
+            .execute(c)
+            .await
+            .expect("pragma");
+        let known = OutboxEvent {
+            id: "b".into(),
+            kind: OutboxKind::StatusCreate,
+            actor_id: "someone".into(),
+            subject_id: "a post".into(),
+            target_id: None,
+            created_at: now(),
+            object_uri: None,
+        };
+        insert_event(&mut conn, &known).await.expect("known");
+        let AnyConn::Sqlite(c) = conn.any() else {
+            unreachable!("a SQLite pool")
+        };
+        diesel::sql_query(
+            "INSERT INTO outbox_events (id, kind, actor_id, subject_id, created_at) \
+             VALUES ('a', 'poke', 'someone', 'x', '2026-01-01 00:00:00')",
+        )
+        .execute(c)
+        .await
+        .expect("unknown");
+        let events = list_events(&mut conn, 10).await.expect("list");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, OutboxKind::StatusCreate);
+        assert_eq!(
+            queue_depth(&mut conn).await.expect("depth").2,
+            1,
+            "set aside"
+        );
+        drop(conn);
+        pool.close();
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
