@@ -88,10 +88,12 @@ pub async fn list(
         .require("read:accounts")
         .or_else(|_| auth.0.require("admin:space"))?;
     members::require_staff(&auth.0.user()?.0)?;
+    let list = members::list(&ctx).await?;
     let mut r = Renderer::new(&ctx);
-    let mut out = Vec::new();
-    for m in members::list(&ctx).await? {
-        out.push(member_json(&mut r, &m).await?);
+    r.preload(list.iter().map(|m| &m.account)).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for m in &list {
+        out.push(member_json(&mut r, m).await?);
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -107,13 +109,15 @@ pub async fn of_space(
         return Ok(HttpResponse::Ok().json(json!([])));
     }
     auth.0.user()?;
-    let mut r = Renderer::new(&ctx);
-    let mut out = Vec::new();
-    for m in members::list(&ctx)
-        .await?
+    let list = members::list(&ctx).await?;
+    let active: Vec<_> = list
         .iter()
         .filter(|m| m.user.approved && !m.user.disabled)
-    {
+        .collect();
+    let mut r = Renderer::new(&ctx);
+    r.preload(active.iter().map(|m| &m.account)).await?;
+    let mut out = Vec::with_capacity(active.len());
+    for m in active {
         out.push(json!({ "account": r.account(&m.account).await?, "role": m.user.role }));
     }
     Ok(HttpResponse::Ok().json(out))
