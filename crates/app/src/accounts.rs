@@ -183,15 +183,8 @@ pub async fn upsert_remote(ctx: &AppContext, actor: RemoteActor) -> AppResult<Ac
 
 /// `host` or `host:port` of an actor id: the `domain` column and the part after `@` in `acct`.
 pub fn domain_of(uri: &url::Url) -> AppResult<String> {
-    let host = uri
-        .host_str()
-        .ok_or_else(|| AppError::Remote(format!("{uri} has no host")))?
-        .trim_end_matches('.')
-        .to_lowercase();
-    Ok(match uri.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    interspace_core::urls::domain_of(uri)
+        .ok_or_else(|| AppError::Remote(format!("{uri} has no host")))
 }
 
 /// Profile fields of an account as (name, value) pairs.
@@ -455,8 +448,8 @@ pub async fn update_profile(
     };
     let privacy = match u.privacy.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => {
-            let v = crate::statuses::Visibility::parse(p)?;
-            if v == crate::statuses::Visibility::Direct {
+            let v = interspace_core::statuses::Visibility::parse(p)?;
+            if v == interspace_core::statuses::Visibility::Direct {
                 return Err(
                     ValidationError::new("privacy", "must be public, unlisted or private").into(),
                 );

@@ -1,6 +1,6 @@
 //! Following: follow, unfollow, follow requests, relationships.
 
-use crate::notifications::notify;
+use crate::notify::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;

@@ -20,6 +20,7 @@ pub mod media;
 pub mod members;
 pub mod metrics;
 pub mod notifications;
+pub mod notify;
 pub mod oauth;
 pub mod opportunities;
 pub mod outbox;

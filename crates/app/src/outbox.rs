@@ -65,7 +65,7 @@ pub async fn expand(
         for inbox in inboxes {
             let Some(domain) = url::Url::parse(inbox)
                 .ok()
-                .and_then(|u| crate::accounts::domain_of(&u).ok())
+                .and_then(|u| interspace_core::urls::domain_of(&u))
             else {
                 tracing::warn!(inbox, "skipping an inbox that is not a URL");
                 continue;

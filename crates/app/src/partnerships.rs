@@ -153,7 +153,7 @@ pub(crate) async fn notify_operators(
     kind: NotificationKind,
 ) -> AppResult<()> {
     for a in db_users::list_accounts_with_roles(tx, &[Role::Operator.as_str()]).await? {
-        crate::notifications::notify(tx, events, &a.id, from, kind, None).await?;
+        crate::notify::notify(tx, events, &a.id, from, kind, None).await?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Use-cases for what other instances tell us (`Origin::Remote`): posts, their deletion and
 //! edits, likes and boosts. The federation layer has checked signatures and origins.
 
-use crate::notifications::notify;
+use crate::notify::notify;
 use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::sanitize;

@@ -1,6 +1,6 @@
 //! Posts: create, read, delete, favourite, boost, bookmark, threads; visibility everywhere.
 
-use crate::notifications::notify;
+use crate::notify::notify;
 use crate::signals::{AppEvent, Events};
 use crate::{AppContext, AppError, AppResult};
 use chrono::Duration;
@@ -8,7 +8,6 @@ use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::text::{self, MentionRef};
-use interspace_core::ValidationError;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::statuses::{self as db_statuses, Counter, Status};
 use interspace_db::users::User;
@@ -21,37 +20,7 @@ const MAX_SPOILER: usize = 1000;
 const MAX_MENTIONS: usize = 50;
 const MAX_TAGS: usize = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    Public,
-    Unlisted,
-    Private,
-    Direct,
-}
-
-impl Visibility {
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        match raw {
-            "public" => Ok(Self::Public),
-            "unlisted" => Ok(Self::Unlisted),
-            "private" => Ok(Self::Private),
-            "direct" => Ok(Self::Direct),
-            other => Err(ValidationError::new(
-                "visibility",
-                format!("'{other}' is not one of public, unlisted, private, direct"),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Unlisted => "unlisted",
-            Self::Private => "private",
-            Self::Direct => "direct",
-        }
-    }
-}
+pub use interspace_core::statuses::Visibility;
 
 /// A status with everything a client shows, from one viewer's point of view.
 #[derive(Debug, Clone)]
@@ -423,8 +392,7 @@ pub async fn create(
             visibility,
             Visibility::Public | Visibility::Unlisted | Visibility::Private
         ) {
-            crate::notifications::notify_subscribers(tx, events, &account.id, &id, &mention_ids)
-                .await?;
+            crate::notify::notify_subscribers(tx, events, &account.id, &id, &mention_ids).await?;
         }
         if let Some(key) = new
             .idempotency_key

@@ -75,6 +75,7 @@ pub mod opportunities;
 mod proptests;
 pub mod roles;
 pub mod scopes;
+pub mod statuses;
 pub mod text;
 pub mod urls;
 pub mod visits;

@@ -9,6 +9,16 @@ pub struct UrlScheme {
     domain: String,
 }
 
+/// `host` or `host:port` of a URL, lowercased and without a trailing dot: the `domain`
+/// column of remote accounts, and the part after `@` in their `acct`. `None` without a host.
+pub fn domain_of(url: &Url) -> Option<String> {
+    let host = url.host_str()?.trim_end_matches('.').to_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
 /// `raw` if it is an absolute `http` or `https` URL with a host, else `None`. Links that peers
 /// and clients send (profile and post URLs, avatars, event pages, app websites) pass through
 /// this before they are stored or rendered: `javascript:`, `data:` and the like are dropped.

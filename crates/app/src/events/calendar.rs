@@ -126,7 +126,7 @@ pub async fn remind(ctx: &AppContext) -> AppResult<usize> {
         for (mut p, e) in due {
             p.reminded_at = Some(ts);
             db_events::save_participation(tx, &p).await?;
-            crate::notifications::notify(
+            crate::notify::notify(
                 tx,
                 events,
                 &p.account_id,

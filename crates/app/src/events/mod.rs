@@ -503,7 +503,7 @@ async fn notify_participants(
                 | ParticipationState::Waitlisted
                 | ParticipationState::Requested
         ) {
-            crate::notifications::notify(
+            crate::notify::notify(
                 tx,
                 events,
                 &p.account_id,

@@ -3,7 +3,7 @@
 //! Seats are decided with the event's row locked, so two joins never take the last seat twice.
 
 use super::{is_staff, sync_post, writable, Event};
-use crate::notifications::notify;
+use crate::notify::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;

@@ -314,7 +314,7 @@ pub(super) async fn notify(
     from: &str,
     kind: NotificationKind,
 ) -> AppResult<()> {
-    crate::notifications::notify(tx, events, to, from, kind, None).await
+    crate::notify::notify(tx, events, to, from, kind, None).await
 }
 
 /// The application leaves: to the poster here, or as an `Offer` to the poster's instance.

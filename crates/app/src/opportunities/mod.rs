@@ -220,7 +220,7 @@ async fn notify_followers(
     post_id: Option<&str>,
 ) -> AppResult<()> {
     for account in db::list_skill_followers(tx, skills).await? {
-        crate::notifications::notify(
+        crate::notify::notify(
             tx,
             events,
             &account,

@@ -163,8 +163,7 @@ async fn notify_staff(tx: &mut DbConn, events: &mut Events, from: &str) -> AppRe
     )
     .await?
     {
-        crate::notifications::notify(tx, events, &a.id, from, NotificationKind::Visit, None)
-            .await?;
+        crate::notify::notify(tx, events, &a.id, from, NotificationKind::Visit, None).await?;
     }
     Ok(())
 }
@@ -419,7 +418,7 @@ pub async fn act_as_host(
     if freed {
         promote(&mut tx, &host, &v).await?;
     }
-    crate::notifications::notify(
+    crate::notify::notify(
         &mut tx,
         &mut events,
         &v.visitor_id,
@@ -466,7 +465,7 @@ pub async fn close_days(ctx: &AppContext) -> AppResult<usize> {
                 v.updated_at = now();
                 db_visits::save_visit(tx, &v).await?;
                 answer(tx, &host, &v).await?;
-                crate::notifications::notify(
+                crate::notify::notify(
                     tx,
                     events,
                     &v.visitor_id,

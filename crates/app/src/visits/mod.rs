@@ -226,7 +226,7 @@ pub async fn receive_host_news(
         }
         v.updated_at = now();
         db_visits::save_visit(tx, &v).await?;
-        crate::notifications::notify(
+        crate::notify::notify(
             tx,
             events,
             &v.visitor_id,
