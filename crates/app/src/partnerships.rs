@@ -278,13 +278,13 @@ async fn change(
     require(user, true)?;
     let ours = spaces::show(ctx).await?;
     let p = ctx
-        .write(async |tx, events| {
+        .write(async |tx, _| {
             let mut p = ours_by_id(tx, id).await?;
             apply(&mut p)?;
             p.updated_at = now();
             db_partnerships::save_partnership(tx, &p).await?;
             if p.state == PartnershipState::Ended {
-                crate::visits::refuse_waiting(tx, events, &p).await?;
+                refuse_waiting_visits(tx, &p).await?;
             }
             let partner = spaces::get(ctx, &p.partner_space_id).await?;
             crate::outbox::enqueue(tx, kind, &ours.account.id, &p.id, Some(&partner.account.id))
@@ -499,7 +499,7 @@ pub async fn receive_answer(
             (Answer::End, _, _) => {
                 p.state = PartnershipState::Ended;
                 p.pending_terms = None;
-                crate::visits::refuse_waiting(tx, events, &p).await?;
+                refuse_waiting_visits(tx, &p).await?;
             }
             (Answer::Accept, PartnershipState::Proposed, _) => p.state = PartnershipState::Active,
             (Answer::Reject, PartnershipState::Proposed, _) => p.state = PartnershipState::Rejected,
@@ -570,4 +570,43 @@ pub async fn active_with(
             .await?
             .filter(|p| p.state == PartnershipState::Active),
     )
+}
+
+/// Refuses the requests still waiting under a partnership that ended (`no_partnership`): an
+/// ended partnership's own consequence, so that visits, which go under partnerships, are the
+/// only ones of the two to use the other.
+async fn refuse_waiting_visits(tx: &mut DbConn, p: &Partnership) -> AppResult<()> {
+    use interspace_core::visits::VisitState;
+    use interspace_db::visits::{self as db_visits, VisitFilter};
+    let (Some((host, _)), Some((_, partner_group))) = (
+        interspace_db::spaces::find_space(tx, &p.space_id).await?,
+        interspace_db::spaces::find_space(tx, &p.partner_space_id).await?,
+    ) else {
+        return Ok(());
+    };
+    for state in [VisitState::Pending, VisitState::Waitlisted] {
+        let filter = VisitFilter {
+            host_space_id: Some(host.id.clone()),
+            home_space_id: Some(p.partner_space_id.clone()),
+            state: Some(state),
+            limit: 1000,
+            ..VisitFilter::default()
+        };
+        for mut v in db_visits::list_visits(tx, &filter).await? {
+            v.state = VisitState::Rejected;
+            v.reason_code = Some("no_partnership".into());
+            v.reason = Some("the partnership between the spaces ended".into());
+            v.updated_at = now();
+            db_visits::save_visit(tx, &v).await?;
+            crate::outbox::enqueue(
+                tx,
+                OutboxKind::VisitReject,
+                &host.account_id,
+                &v.id,
+                Some(&partner_group.id),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -252,48 +252,6 @@ async fn promote(tx: &mut DbConn, host: &SpaceDetails, freed: &Visit) -> AppResu
     Ok(())
 }
 
-/// Refuses the requests still waiting under a partnership that ended (`no_partnership`).
-pub(crate) async fn refuse_waiting(
-    tx: &mut DbConn,
-    _events: &mut Events,
-    p: &Partnership,
-) -> AppResult<()> {
-    let host = interspace_db::spaces::find_space(tx, &p.space_id).await?;
-    let Some((space, _)) = host else {
-        return Ok(());
-    };
-    for state in [VisitState::Pending, VisitState::Waitlisted] {
-        let waiting = db_visits::list_visits(
-            tx,
-            &VisitFilter {
-                host_space_id: Some(space.id.clone()),
-                home_space_id: Some(p.partner_space_id.clone()),
-                state: Some(state),
-                limit: 1000,
-                ..VisitFilter::default()
-            },
-        )
-        .await?;
-        for mut v in waiting {
-            v.state = VisitState::Rejected;
-            v.reason_code = Some("no_partnership".into());
-            v.reason = Some("the partnership between the spaces ended".into());
-            v.updated_at = now();
-            db_visits::save_visit(tx, &v).await?;
-            let home_group = spaces_group(tx, &v.home_space_id).await?;
-            crate::outbox::enqueue(
-                tx,
-                OutboxKind::VisitReject,
-                &space.account_id,
-                &v.id,
-                Some(&home_group.id),
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
 /// Host staff's view of one day at the front desk: every visit covering it, whatever its
 /// state (`date` in the space's time zone; today by default).
 pub async fn front_desk(

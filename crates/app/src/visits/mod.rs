@@ -5,7 +5,6 @@
 mod host;
 mod ledger;
 
-pub(crate) use host::refuse_waiting;
 pub use host::{act_as_host, close_days, front_desk, receive_offer, receive_withdrawal};
 pub use ledger::{ledger, ledger_csv, Ledger};
 
