@@ -181,6 +181,12 @@ pub async fn undelivered(ctx: &AppContext, limit: i64) -> AppResult<Vec<Delivery
     Ok(db_outbox::list_undelivered(&mut conn, limit).await?)
 }
 
+/// Whether its author deleted `uri` before it ever reached us: its Create is then refused
+/// (a post, an event and an opportunity alike).
+pub(crate) async fn deleted_before_arrival(conn: &mut DbConn, uri: &str) -> AppResult<bool> {
+    Ok(db_outbox::is_tombstoned(conn, uri).await?)
+}
+
 /// How long a claim on an incoming activity holds before a copy may take it over (the
 /// processing crashed without releasing it).
 const CLAIM_LIFETIME: Duration = Duration::minutes(5);

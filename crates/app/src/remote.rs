@@ -9,7 +9,7 @@ use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::statuses::{self as db_statuses, Counter, Status};
-use interspace_db::{now, outbox as db_outbox, DbConn};
+use interspace_db::{now, outbox as db_outbox};
 
 /// A post as received, already checked for origin.
 #[derive(Debug, Clone)]
@@ -32,12 +32,6 @@ pub struct RemoteNote {
 
 const MAX_CONTENT: usize = 100_000;
 
-/// Whether its author deleted `uri` before it ever reached us: its Create is then refused
-/// (a post, an event and an opportunity alike).
-pub(crate) async fn deleted_before_arrival(conn: &mut DbConn, uri: &str) -> AppResult<bool> {
-    Ok(db_outbox::is_tombstoned(conn, uri).await?)
-}
-
 /// Stores a post from `author`, once (a second Create, or a Create after a Delete, changes
 /// nothing: the tombstone stays). Mentioned local accounts are notified.
 pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) -> AppResult<()> {
@@ -45,7 +39,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
     if db_statuses::find_status_by_uri(&mut conn, &note.uri)
         .await?
         .is_some()
-        || deleted_before_arrival(&mut conn, &note.uri).await?
+        || crate::outbox::deleted_before_arrival(&mut conn, &note.uri).await?
     {
         return Ok(());
     }

@@ -48,7 +48,7 @@ const MAX_DESCRIPTION: usize = 100_000;
 pub async fn receive_event(ctx: &AppContext, organizer: &Account, r: RemoteEvent) -> AppResult<()> {
     ctx.write(async |tx, events| {
         let existing = db_events::find_event_by_uri(tx, &r.uri).await?;
-        if existing.is_none() && crate::remote::deleted_before_arrival(tx, &r.uri).await? {
+        if existing.is_none() && crate::outbox::deleted_before_arrival(tx, &r.uri).await? {
             return Ok(());
         }
         if let Some(e) = &existing {

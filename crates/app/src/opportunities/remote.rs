@@ -54,7 +54,7 @@ pub async fn receive_opportunity(
     let existing = {
         let mut conn = ctx.db.get().await?;
         let existing = db::find_opportunity_by_uri(&mut conn, &r.uri).await?;
-        if existing.is_none() && crate::remote::deleted_before_arrival(&mut conn, &r.uri).await? {
+        if existing.is_none() && crate::outbox::deleted_before_arrival(&mut conn, &r.uri).await? {
             return Ok(());
         }
         existing
