@@ -608,16 +608,6 @@ pub async fn list_reblogged_by(
         .await)?)
 }
 
-/// How many live posts an account has (for `statuses_count`).
-pub async fn count_account_statuses(conn: &mut DbConn, account_id: &str) -> DbResult<i64> {
-    Ok(run!(conn, |c| statuses::table
-        .filter(statuses::account_id.eq(account_id))
-        .filter(statuses::deleted_at.is_null())
-        .count()
-        .get_result(c)
-        .await)?)
-}
-
 /// Live posts of each of `ids`, in one query (ids without any are absent).
 pub async fn count_statuses_of(conn: &mut DbConn, ids: &[String]) -> DbResult<Vec<(String, i64)>> {
     Ok(run!(conn, |c| statuses::table

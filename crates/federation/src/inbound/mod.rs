@@ -39,7 +39,7 @@ impl Received<'_> {
 
     /// Whether `uri` lives on the sender's host.
     fn on_senders_host(&self, uri: &str) -> Result<bool, FederationError> {
-        Ok(same_origin(
+        Ok(crate::objects::actor::same_origin(
             &Url::parse(uri)?,
             &Url::parse(&self.actor.uri)?,
         ))
@@ -123,10 +123,6 @@ fn ignored(r: &Received<'_>, what: &str) -> Result<(), FederationError> {
 /// The id an activity cannot do without, or a 400 that says so.
 fn required<'a>(id: Option<&'a str>, missing: &str) -> Result<&'a str, FederationError> {
     id.ok_or_else(|| FederationError::BadRequest(missing.to_string()))
-}
-
-fn same_origin(a: &Url, b: &Url) -> bool {
-    crate::objects::actor::same_origin(a, b)
 }
 
 /// What a use-case said, as the inbox answers it: something unknown here is dropped quietly,
