@@ -6,6 +6,7 @@ use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
+use interspace_core::Origin;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::follows::{self as db_follows, Follow};
 use interspace_db::now;
@@ -85,54 +86,12 @@ pub async fn follow(
     if target.id == viewer.id {
         return Err(AppError::Forbidden("You cannot follow yourself".into()));
     }
-    ctx.write(async |tx, events| {
-        if interspace_db::blocks::blocked_either_way(tx, &viewer.id, &target.id).await? {
-            return Err(AppError::Forbidden("You cannot follow this account".into()));
-        }
-        let existing = db_follows::find_follow(tx, &viewer.id, &target.id).await?;
-        let ts = now();
-        // Remote follows wait for the remote server's Accept; local ones are accepted at once
-        // unless the account is locked.
-        let accepted = existing
-            .as_ref()
-            .map_or(target.is_local() && !target.locked, |f| f.accepted);
-        let follow_id = existing.as_ref().map_or_else(new_id, |f| f.id.clone());
-        db_follows::upsert_follow(
-            tx,
-            &Follow {
-                id: follow_id.clone(),
-                account_id: viewer.id.clone(),
-                target_account_id: target.id.clone(),
-                uri: None,
-                accepted,
-                show_reblogs: reblogs.unwrap_or(existing.as_ref().is_none_or(|f| f.show_reblogs)),
-                notify: notify_posts.unwrap_or(existing.as_ref().is_some_and(|f| f.notify)),
-                created_at: existing.as_ref().map_or(ts, |f| f.created_at),
-                updated_at: ts,
-            },
-        )
+    let options = FollowOptions {
+        reblogs,
+        notify: notify_posts,
+    };
+    ctx.write(async |tx, events| record_follow(tx, events, viewer, &target, None, options).await)
         .await?;
-        if existing.is_none() {
-            let kind = if accepted {
-                NotificationKind::Follow
-            } else {
-                NotificationKind::FollowRequest
-            };
-            notify(tx, events, &target.id, &viewer.id, kind, None).await?;
-            if !target.is_local() {
-                crate::outbox::enqueue(
-                    tx,
-                    OutboxKind::Follow,
-                    &viewer.id,
-                    &follow_id,
-                    Some(&target.id),
-                )
-                .await?;
-            }
-        }
-        Ok(())
-    })
-    .await?;
     relationship(ctx, viewer, &target.id).await
 }
 
@@ -183,59 +142,100 @@ pub async fn receive_follow(
         .await?
         .filter(|a| a.is_local() && a.suspended_at.is_none() && a.actor_type != "Application")
         .ok_or(AppError::NotFound("account"))?;
-    let mut tx = ctx.db.begin().await?;
-    let mut events = Events::default();
-    if interspace_db::blocks::blocked_either_way(&mut tx, &follower.id, &target.id).await? {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::RejectFollow,
-            &target.id,
-            activity_id,
-            Some(&follower.id),
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(());
+    ctx.write(async |tx, events| {
+        let options = FollowOptions::default();
+        record_follow(tx, events, follower, &target, Some(activity_id), options).await
+    })
+    .await
+}
+
+/// What a follower chose (`None`: keep what an earlier follow chose, or the default).
+#[derive(Debug, Clone, Copy, Default)]
+struct FollowOptions {
+    reblogs: Option<bool>,
+    notify: Option<bool>,
+}
+
+/// One follow, asked here (`activity_id` is `None`: the follower is a member of this instance)
+/// or received (the id of the remote `Follow`), decided once for both: refused when either
+/// blocks the other, accepted at once unless the target is remote (its server answers) or
+/// locked (a request), repeated follows keep their row and update their options. What goes out
+/// depends on who is remote: our `Follow` to a remote target, our `Accept` or `Reject` to a
+/// remote follower.
+async fn record_follow(
+    tx: &mut interspace_db::DbConn,
+    events: &mut Events,
+    follower: &Account,
+    target: &Account,
+    activity_id: Option<&str>,
+    options: FollowOptions,
+) -> AppResult<()> {
+    let origin = if activity_id.is_some() {
+        Origin::Remote
+    } else {
+        Origin::Local
+    };
+    if interspace_db::blocks::blocked_either_way(tx, &follower.id, &target.id).await? {
+        return match (origin, activity_id) {
+            (Origin::Remote, Some(activity_id)) => {
+                crate::outbox::enqueue(
+                    tx,
+                    OutboxKind::RejectFollow,
+                    &target.id,
+                    activity_id,
+                    Some(&follower.id),
+                )
+                .await
+            }
+            _ => Err(AppError::Forbidden("You cannot follow this account".into())),
+        };
     }
-    let existing = db_follows::find_follow(&mut tx, &follower.id, &target.id).await?;
+    let existing = db_follows::find_follow(tx, &follower.id, &target.id).await?;
     let ts = now();
-    let accepted = existing.as_ref().is_some_and(|f| f.accepted) || !target.locked;
+    let accepted =
+        existing.as_ref().is_some_and(|f| f.accepted) || (target.is_local() && !target.locked);
     let follow = db_follows::upsert_follow(
-        &mut tx,
+        tx,
         &Follow {
             id: existing.as_ref().map_or_else(new_id, |f| f.id.clone()),
             account_id: follower.id.clone(),
             target_account_id: target.id.clone(),
-            uri: Some(activity_id.to_string()),
+            uri: activity_id.map(str::to_string),
             accepted,
-            show_reblogs: true,
-            notify: false,
-            created_at: ts,
+            show_reblogs: options
+                .reblogs
+                .unwrap_or(existing.as_ref().is_none_or(|f| f.show_reblogs)),
+            notify: options
+                .notify
+                .unwrap_or(existing.as_ref().is_some_and(|f| f.notify)),
+            created_at: existing.as_ref().map_or(ts, |f| f.created_at),
             updated_at: ts,
         },
     )
     .await?;
-    db_follows::set_follow_uri(&mut tx, &follow.id, activity_id).await?;
+    if let Some(uri) = activity_id {
+        db_follows::set_follow_uri(tx, &follow.id, uri).await?;
+    }
     if existing.is_none() {
         let kind = if accepted {
             NotificationKind::Follow
         } else {
             NotificationKind::FollowRequest
         };
-        notify(&mut tx, &mut events, &target.id, &follower.id, kind, None).await?;
+        notify(tx, events, &target.id, &follower.id, kind, None).await?;
     }
-    if accepted {
-        crate::outbox::enqueue(
-            &mut tx,
-            OutboxKind::AcceptFollow,
-            &target.id,
-            &follow.id,
-            Some(&follower.id),
-        )
-        .await?;
+    let answer = match origin {
+        Origin::Local if existing.is_none() && !target.is_local() => Some(OutboxKind::Follow),
+        Origin::Remote if accepted => Some(OutboxKind::AcceptFollow),
+        _ => None,
+    };
+    if let Some(kind) = answer {
+        let (actor, other) = match origin {
+            Origin::Local => (follower, target),
+            Origin::Remote => (target, follower),
+        };
+        crate::outbox::enqueue(tx, kind, &actor.id, &follow.id, Some(&other.id)).await?;
     }
-    tx.commit().await?;
-    ctx.publish(events);
     Ok(())
 }
 

@@ -124,26 +124,14 @@ pub async fn receive_offer(
             return Ok(());
         }
         db_visits::lock_host(tx, &host.space.id).await?;
-        let ts = now();
-        let mut v = Visit {
-            id: new_id(),
-            uri: visit_uri.to_string(),
-            visitor_id: visitor.id.clone(),
-            home_space_id: home.space.id.clone(),
-            host_space_id: host.space.id.clone(),
-            partnership_id: None,
-            date_from: days[0],
-            date_to: days[days.len() - 1],
-            note: optional_text(note, 1000).unwrap_or_default(),
-            state: VisitState::Requested,
-            reason: None,
-            reason_code: None,
-            cancelled_by: None,
-            checked_in_at: None,
-            checked_out_at: None,
-            created_at: ts,
-            updated_at: ts,
-        };
+        let mut v = requested(
+            visit_uri.to_string(),
+            visitor,
+            &home.space.id,
+            &host.space.id,
+            &days,
+            note,
+        );
         decide_here(tx, &host, &mut v, false).await?;
         if !db_visits::insert_visit(tx, &v, &days).await? {
             return Ok(());

@@ -94,29 +94,19 @@ pub async fn request(
             "must not be in the past",
         )));
     }
-    let ts = now();
     let id = new_id();
     let mut tx = ctx.db.begin().await?;
     let partnership = partnerships::active_with(&mut tx, &home.space.id, &host.space.id).await?;
-    let visit = Visit {
-        uri: ctx.urls().path(&format!("/visits/{id}")).to_string(),
-        id,
-        visitor_id: account.id.clone(),
-        home_space_id: home.space.id.clone(),
-        host_space_id: host.space.id.clone(),
-        partnership_id: partnership.map(|p| p.id),
-        date_from: days[0],
-        date_to: days[days.len() - 1],
-        note: optional_text(note, 1000).unwrap_or_default(),
-        state: VisitState::Requested,
-        reason: None,
-        reason_code: None,
-        cancelled_by: None,
-        checked_in_at: None,
-        checked_out_at: None,
-        created_at: ts,
-        updated_at: ts,
-    };
+    let mut visit = requested(
+        ctx.urls().path(&format!("/visits/{id}")).to_string(),
+        account,
+        &home.space.id,
+        &host.space.id,
+        &days,
+        note,
+    );
+    visit.id = id;
+    visit.partnership_id = partnership.map(|p| p.id);
     db_visits::insert_visit(&mut tx, &visit, &days).await?;
     crate::outbox::enqueue(
         &mut tx,
@@ -133,6 +123,38 @@ pub async fn request(
         home,
         host,
     })
+}
+
+/// A visit as asked: by a member here (sent to the host) or by the home space of a visitor
+/// from elsewhere (received here, the host).
+fn requested(
+    uri: String,
+    visitor: &Account,
+    home_space_id: &str,
+    host_space_id: &str,
+    days: &[NaiveDate],
+    note: Option<String>,
+) -> Visit {
+    let ts = now();
+    Visit {
+        id: new_id(),
+        uri,
+        visitor_id: visitor.id.clone(),
+        home_space_id: home_space_id.to_string(),
+        host_space_id: host_space_id.to_string(),
+        partnership_id: None,
+        date_from: days[0],
+        date_to: days[days.len() - 1],
+        note: optional_text(note, 1000).unwrap_or_default(),
+        state: VisitState::Requested,
+        reason: None,
+        reason_code: None,
+        cancelled_by: None,
+        checked_in_at: None,
+        checked_out_at: None,
+        created_at: ts,
+        updated_at: ts,
+    }
 }
 
 fn last_of_month(d: NaiveDate) -> NaiveDate {
