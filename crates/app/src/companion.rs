@@ -59,17 +59,6 @@ pub struct Companion<'a> {
     pub wanted: bool,
 }
 
-fn signal(post: &Status, tags: &[String], edited: bool) -> AppEvent {
-    AppEvent::Status {
-        id: post.id.clone(),
-        account_id: post.account_id.clone(),
-        visibility: post.visibility.clone(),
-        is_local: post.is_local,
-        tags: tags.to_vec(),
-        edited,
-    }
-}
-
 /// Creates, rewrites or deletes the post; `status_id` is the object's link to it.
 pub async fn sync(
     tx: &mut DbConn,
@@ -98,7 +87,7 @@ pub async fn sync(
                     ts,
                 )
                 .await?;
-                events.push(signal(&post, c.tags, true));
+                events.push(AppEvent::of_post(&post, c.tags, true));
             }
         }
         (Some(post), false) => {
@@ -133,7 +122,7 @@ pub async fn sync(
                 deleted_at: None,
             };
             if db_statuses::insert_remote_status(tx, &post, &[], c.tags).await? {
-                events.push(signal(&post, c.tags, false));
+                events.push(AppEvent::of_post(&post, c.tags, false));
                 *status_id = Some(post.id);
             } else if let Some(p) = db_statuses::find_status_by_uri(tx, c.uri).await? {
                 *status_id = Some(p.id);

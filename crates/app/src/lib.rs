@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod actors;
 pub mod blocks;
+mod boosts;
 mod companion;
 pub mod domains;
 mod error;

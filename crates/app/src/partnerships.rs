@@ -529,21 +529,29 @@ pub async fn from_partner(ctx: &AppContext, who: &Account) -> AppResult<bool> {
         .any(|p| p.account.domain.is_some() && p.account.domain == who.domain))
 }
 
-/// The spaces a space is an active partner of (public: the space's page lists them). Only our
-/// own space's partnerships are known; other spaces have none here.
-pub async fn partners_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Vec<SpaceDetails>> {
+/// The active partnerships of a space. Only our own space's partnerships are known; other
+/// spaces have none here.
+async fn active_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Vec<Partnership>> {
     if !space.space.is_local {
         return Ok(vec![]);
     }
-    let rows = {
-        let mut conn = ctx.db.get().await?;
-        db_partnerships::list_partnerships(
-            &mut conn,
-            &space.space.id,
-            Some(PartnershipState::Active.as_str()),
-        )
-        .await?
-    };
+    let mut conn = ctx.db.get().await?;
+    Ok(db_partnerships::list_partnerships(
+        &mut conn,
+        &space.space.id,
+        Some(PartnershipState::Active.as_str()),
+    )
+    .await?)
+}
+
+/// How many spaces a space is an active partner of (one query, for the Space entity).
+pub async fn partner_count(ctx: &AppContext, space: &SpaceDetails) -> AppResult<usize> {
+    Ok(active_of(ctx, space).await?.len())
+}
+
+/// The spaces a space is an active partner of (public: the space's page lists them).
+pub async fn partners_of(ctx: &AppContext, space: &SpaceDetails) -> AppResult<Vec<SpaceDetails>> {
+    let rows = active_of(ctx, space).await?;
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
         out.push(spaces::get(ctx, &p.partner_space_id).await?);

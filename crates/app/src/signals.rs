@@ -21,6 +21,20 @@ pub enum AppEvent {
     Notification { account_id: String, id: String },
 }
 
+impl AppEvent {
+    /// `post` became visible, or (with `edited`) changed.
+    pub fn of_post(post: &interspace_db::statuses::Status, tags: &[String], edited: bool) -> Self {
+        AppEvent::Status {
+            id: post.id.clone(),
+            account_id: post.account_id.clone(),
+            visibility: post.visibility.clone(),
+            is_local: post.is_local,
+            tags: tags.to_vec(),
+            edited,
+        }
+    }
+}
+
 /// Events gathered during a use-case, published once its transaction has committed.
 #[derive(Debug, Default)]
 pub struct Events(Vec<AppEvent>);

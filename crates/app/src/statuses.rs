@@ -196,17 +196,6 @@ async fn resolve_mentions(
     Ok(out)
 }
 
-fn status_event(s: &Status, tags: &[String], edited: bool) -> AppEvent {
-    AppEvent::Status {
-        id: s.id.clone(),
-        account_id: s.account_id.clone(),
-        visibility: s.visibility.clone(),
-        is_local: s.is_local,
-        tags: tags.to_vec(),
-        edited,
-    }
-}
-
 /// A post's text as HTML, with the accounts it mentions and its hashtags.
 struct Rendered {
     content: String,
@@ -401,14 +390,22 @@ pub async fn create(
         {
             db_statuses::save_idempotent(tx, &user.id, key, &id, ts).await?;
         }
-        events.push(status_event(&status, &tags, false));
+        events.push(AppEvent::of_post(&status, &tags, false));
         crate::outbox::enqueue(tx, OutboxKind::StatusCreate, &account.id, &id, None).await?;
         // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
         // its followers, both as Announce(Note) and as Announce(Create(Note)).
         if visibility == Visibility::Public && !mention_ids.is_empty() {
             if let Some((_, space)) = interspace_db::spaces::find_local_space(tx).await? {
                 if mention_ids.contains(&space.id) && space.id != account.id {
-                    insert_boost(tx, events, ctx, &space, &status, Visibility::Public).await?;
+                    crate::boosts::insert_boost(
+                        tx,
+                        events,
+                        ctx,
+                        &space,
+                        &status,
+                        Visibility::Public,
+                    )
+                    .await?;
                     crate::outbox::enqueue(tx, OutboxKind::RelayCreate, &space.id, &id, None)
                         .await?;
                 }
@@ -588,71 +585,13 @@ pub async fn reblog(
     }
     let boost = ctx
         .write(async |tx, events| {
-            let boost = insert_boost(tx, events, ctx, account, &original, visibility).await?;
+            let boost =
+                crate::boosts::insert_boost(tx, events, ctx, account, &original, visibility)
+                    .await?;
             Ok(boost)
         })
         .await?;
     view(ctx, boost, Some(&account.id)).await
-}
-
-/// Writes a local account's boost of `original`, counts and notifies it, and queues its
-/// Announce, in the caller's transaction.
-pub(crate) async fn insert_boost(
-    tx: &mut DbConn,
-    events: &mut Events,
-    ctx: &AppContext,
-    account: &Account,
-    original: &Status,
-    visibility: Visibility,
-) -> AppResult<Status> {
-    let boost_id = new_id();
-    let actor = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
-    let uri = ctx
-        .urls()
-        .actor_sub(&actor, &format!("statuses/{boost_id}/activity"));
-    let boost = Status {
-        id: boost_id,
-        uri: uri.to_string(),
-        url: None,
-        account_id: account.id.clone(),
-        in_reply_to_id: None,
-        in_reply_to_account_id: None,
-        reblog_of_id: Some(original.id.clone()),
-        content: String::new(),
-        source_text: String::new(),
-        spoiler_text: String::new(),
-        sensitive: false,
-        visibility: visibility.as_str().to_string(),
-        language: None,
-        is_local: true,
-        replies_count: 0,
-        reblogs_count: 0,
-        favourites_count: 0,
-        created_at: now(),
-        edited_at: None,
-        deleted_at: None,
-    };
-    db_statuses::insert_status(tx, &boost, &[], &[]).await?;
-    db_statuses::bump_count(tx, &original.id, Counter::Reblogs, 1).await?;
-    notify(
-        tx,
-        events,
-        &original.account_id,
-        &account.id,
-        NotificationKind::Reblog,
-        Some(&original.id),
-    )
-    .await?;
-    events.push(status_event(&boost, &[], false));
-    crate::outbox::enqueue(
-        tx,
-        OutboxKind::Announce,
-        &account.id,
-        &boost.id,
-        Some(&original.account_id),
-    )
-    .await?;
-    Ok(boost)
 }
 
 pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResult<StatusView> {
@@ -840,7 +779,7 @@ pub async fn edit(
             )
             .await?;
         }
-        events.push(status_event(&status, &tags, true));
+        events.push(AppEvent::of_post(&status, &tags, true));
         crate::outbox::enqueue(tx, OutboxKind::StatusUpdate, &account.id, &status.id, None).await?;
         Ok(())
     })

@@ -98,8 +98,6 @@ pub async fn space_entity(
         visit_policy: d.visit_policy.clone(),
         opportunity_hashtag: d.space.opportunity_hashtag.clone(),
         members_count: d.members_count,
-        partners_count: interspace_app::partnerships::partners_of(ctx, d)
-            .await?
-            .len(),
+        partners_count: interspace_app::partnerships::partner_count(ctx, d).await?,
     })
 }

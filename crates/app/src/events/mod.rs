@@ -337,13 +337,13 @@ pub async fn create(
                     let post = db_statuses::find_status(tx, post)
                         .await?
                         .ok_or(AppError::NotFound("status"))?;
-                    crate::statuses::insert_boost(
+                    crate::boosts::insert_boost(
                         tx,
                         events,
                         ctx,
                         &space.account,
                         &post,
-                        crate::statuses::Visibility::Public,
+                        interspace_core::statuses::Visibility::Public,
                     )
                     .await?;
                     crate::outbox::enqueue(

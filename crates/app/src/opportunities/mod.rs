@@ -253,13 +253,13 @@ async fn federate(
                 let post = interspace_db::statuses::find_status(tx, post)
                     .await?
                     .ok_or(AppError::NotFound("status"))?;
-                crate::statuses::insert_boost(
+                crate::boosts::insert_boost(
                     tx,
                     events,
                     ctx,
                     &space.account,
                     &post,
-                    crate::statuses::Visibility::Public,
+                    interspace_core::statuses::Visibility::Public,
                 )
                 .await?;
             }

@@ -305,13 +305,13 @@ pub async fn relay_tagged(
     if !db::insert_opportunity(tx, &o, &skills).await? {
         return Ok(());
     }
-    crate::statuses::insert_boost(
+    crate::boosts::insert_boost(
         tx,
         events,
         ctx,
         &group,
         post,
-        crate::statuses::Visibility::Public,
+        interspace_core::statuses::Visibility::Public,
     )
     .await?;
     notify_followers(tx, events, &skills, &author.id, Some(&post.id)).await

@@ -1,0 +1,74 @@
+//! A local account's boost, written inside another use-case's transaction: a member's reblog
+//! (`statuses`), and the space re-sharing its members' posts, events and opportunities with its
+//! followers (FEP-1b12, from `statuses`, `events` and `opportunities`).
+
+use crate::notify::notify;
+use crate::signals::{AppEvent, Events};
+use crate::{AppContext, AppError, AppResult};
+use interspace_core::delivery::OutboxKind;
+use interspace_core::ids::new_id;
+use interspace_core::notifications::NotificationKind;
+use interspace_core::statuses::Visibility;
+use interspace_db::accounts::Account;
+use interspace_db::statuses::{self as db_statuses, Counter, Status};
+use interspace_db::{now, DbConn};
+
+/// Writes a local account's boost of `original`, counts and notifies it, and queues its
+/// Announce, in the caller's transaction.
+pub(crate) async fn insert_boost(
+    tx: &mut DbConn,
+    events: &mut Events,
+    ctx: &AppContext,
+    account: &Account,
+    original: &Status,
+    visibility: Visibility,
+) -> AppResult<Status> {
+    let boost_id = new_id();
+    let actor = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
+    let uri = ctx
+        .urls()
+        .actor_sub(&actor, &format!("statuses/{boost_id}/activity"));
+    let boost = Status {
+        id: boost_id,
+        uri: uri.to_string(),
+        url: None,
+        account_id: account.id.clone(),
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: Some(original.id.clone()),
+        content: String::new(),
+        source_text: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: visibility.as_str().to_string(),
+        language: None,
+        is_local: true,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: now(),
+        edited_at: None,
+        deleted_at: None,
+    };
+    db_statuses::insert_status(tx, &boost, &[], &[]).await?;
+    db_statuses::bump_count(tx, &original.id, Counter::Reblogs, 1).await?;
+    notify(
+        tx,
+        events,
+        &original.account_id,
+        &account.id,
+        NotificationKind::Reblog,
+        Some(&original.id),
+    )
+    .await?;
+    events.push(AppEvent::of_post(&boost, &[], false));
+    crate::outbox::enqueue(
+        tx,
+        OutboxKind::Announce,
+        &account.id,
+        &boost.id,
+        Some(&original.account_id),
+    )
+    .await?;
+    Ok(boost)
+}
