@@ -110,14 +110,18 @@ pub enum Origin {
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 #[error("{field}: {reason}")]
 pub struct ValidationError {
-    pub field: &'static str,
+    /// The input's name, or its path inside a structured input (`place.kind`).
+    pub field: std::borrow::Cow<'static, str>,
     pub reason: String,
 }
 
 impl ValidationError {
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        reason: impl Into<String>,
+    ) -> Self {
         Self {
-            field,
+            field: field.into(),
             reason: reason.into(),
         }
     }

@@ -1,19 +1,20 @@
 //! `/events`: the `Event` and `Participation` entities, RSVPs, and one event as iCalendar.
 
+use super::input::{lenient, Input, Lookup, Note, Paging, StateFilter};
 use super::render::{Page, SpaceEntity};
 use super::InterspaceError;
 use crate::calendar::calendar_response;
-use crate::extract::{Authed, MaybeAuthed, Params};
+use crate::extract::{Authed, MaybeAuthed};
 use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
-use crate::paging::{page, paged_response};
+use crate::paging::paged_response;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::events::{self, EventFilter, EventInput, EventView, Participation, Place};
 use interspace_app::oauth::Auth;
 use interspace_app::{Account, AppContext, AppError};
 use interspace_core::events::ParticipationState;
 use interspace_core::ValidationError;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 fn invalid(field: &'static str, reason: &str) -> InterspaceError {
     AppError::Validation(ValidationError::new(field, reason)).into()
@@ -193,68 +194,100 @@ pub async fn event_json(
     })
 }
 
-/// The writable fields of an event from a JSON or form body.
-async fn input(
-    ctx: &AppContext,
-    p: &Params,
-    creating: bool,
-) -> Result<EventInput, InterspaceError> {
-    let capacity = match p.map.get("capacity") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Some(None),
-        Some(v) => Some(Some(
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-                .ok_or_else(|| invalid("capacity", "must be a whole number or null"))?,
-        )),
-    };
-    let place = match p.map.get("place") {
-        None | Some(Value::Null) => None,
-        Some(v @ Value::Object(_)) => Some(
-            serde_json::from_value::<Place>(v.clone())
-                .map_err(|e| invalid("place", &e.to_string()))?,
-        ),
-        Some(_) => return Err(invalid("place", "must be an object with a kind")),
-    };
-    let as_space = match p.string("space_id")?.filter(|s| !s.is_empty() && creating) {
-        None => false,
-        Some(id) if id == interspace_app::spaces::show(ctx).await?.space.id => true,
-        Some(_) => {
-            return Err(invalid(
-                "space_id",
-                "events are organised as this instance's own space only",
-            ))
-        }
-    };
-    Ok(EventInput {
-        title: p.string("title")?,
-        description: p.string("description")?,
-        starts_at: p.string("starts_at")?,
-        ends_at: p.string("ends_at")?,
-        timezone: p.string("timezone")?,
-        place,
-        category: p.string("category")?,
-        capacity,
-        join_mode: p.string("join_mode")?,
-        external_url: p.string("external_url")?,
-        waitlist: p.bool("waitlist")?,
-        visibility: p.string("visibility")?,
-        status: p.string("status")?,
-        as_space,
-    })
+/// The writable fields of an event, from a JSON or form body.
+#[derive(Debug, Deserialize)]
+pub struct EventForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    starts_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    ends_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    timezone: Option<String>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    place: Option<Option<Place>>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    category: Option<String>,
+    #[serde(default, deserialize_with = "lenient::clearable_whole")]
+    capacity: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    join_mode: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    external_url: Option<String>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    waitlist: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    visibility: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    status: Option<String>,
+    /// Organise as this instance's space (when creating).
+    #[serde(default, deserialize_with = "lenient::id")]
+    space_id: Option<String>,
+}
+
+impl EventForm {
+    async fn into_input(
+        self,
+        ctx: &AppContext,
+        creating: bool,
+    ) -> Result<EventInput, InterspaceError> {
+        let as_space = match self.space_id.filter(|_| creating) {
+            None => false,
+            Some(id) if id == interspace_app::spaces::show(ctx).await?.space.id => true,
+            Some(_) => {
+                return Err(invalid(
+                    "space_id",
+                    "events are organised as this instance's own space only",
+                ))
+            }
+        };
+        Ok(EventInput {
+            title: self.title,
+            description: self.description,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            timezone: self.timezone,
+            place: self.place.flatten(),
+            category: self.category,
+            capacity: self.capacity,
+            join_mode: self.join_mode,
+            external_url: self.external_url,
+            waitlist: self.waitlist,
+            visibility: self.visibility,
+            status: self.status,
+            as_space,
+        })
+    }
+}
+
+/// `GET /events`
+#[derive(Debug, Deserialize)]
+pub struct EventQuery {
+    #[serde(flatten)]
+    paging: Paging,
+    #[serde(default, deserialize_with = "lenient::id")]
+    when: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    space_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    organizer_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    local: Option<bool>,
 }
 
 pub async fn list(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
     auth: MaybeAuthed,
-    p: Params,
+    Input(q): Input<EventQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let paging = page(&p, 20, 80)?;
-    let upcoming = match p.str("when").as_deref() {
-        None | Some("upcoming") | Some("") => true,
+    let paging = q.paging.page(20, 80);
+    let upcoming = match q.when.as_deref() {
+        None | Some("upcoming") => true,
         Some("past") => false,
         Some(_) => return Err(invalid("when", "is upcoming or past")),
     };
@@ -267,9 +300,9 @@ pub async fn list(
     };
     let filter = EventFilter {
         upcoming,
-        space_id: p.str("space_id").filter(|s| !s.is_empty()),
-        organizer_id: p.str("organizer_id").filter(|s| !s.is_empty()),
-        local: p.bool("local")?,
+        space_id: q.space_id,
+        organizer_id: q.organizer_id,
+        local: q.local,
         after,
         limit: paging.limit,
         ..EventFilter::default()
@@ -288,11 +321,10 @@ pub async fn list(
 pub async fn lookup(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    p: Params,
+    Input(q): Input<Lookup>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let uri = p.str("uri").ok_or_else(|| invalid("uri", "is required"))?;
-    let v = events::lookup(&ctx, &uri, me.map(|a| a.id.as_str())).await?;
+    let v = events::lookup(&ctx, &q.uri()?, me.map(|a| a.id.as_str())).await?;
     Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
@@ -309,11 +341,11 @@ pub async fn get(
 pub async fn create(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(form): Input<EventForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.user()?;
-    let v = events::create(&ctx, me, input(&ctx, &p, true).await?).await?;
+    let v = events::create(&ctx, me, form.into_input(&ctx, true).await?).await?;
     Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
@@ -321,11 +353,11 @@ pub async fn update(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(form): Input<EventForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.user()?;
-    let v = events::update(&ctx, me, &id, input(&ctx, &p, false).await?).await?;
+    let v = events::update(&ctx, me, &id, form.into_input(&ctx, false).await?).await?;
     Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
@@ -343,11 +375,11 @@ pub async fn cancel(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.user()?;
-    let v = events::cancel(&ctx, me, &id, p.string("reason")?).await?;
+    let v = events::cancel(&ctx, me, &id, note.reason).await?;
     Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
@@ -355,11 +387,11 @@ pub async fn join(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.account()?;
-    let part = events::join(&ctx, me, &id, p.string("message")?).await?;
+    let part = events::join(&ctx, me, &id, note.message).await?;
     let mut r = Renderer::new(&ctx);
     Ok(HttpResponse::Ok().json(participation_json(&mut r, &part, me).await?))
 }
@@ -380,7 +412,7 @@ pub async fn participants(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
     id: web::Path<String>,
-    p: Params,
+    Input(q): Input<StateFilter>,
 ) -> Result<HttpResponse, InterspaceError> {
     reader(&auth)?;
     let me = auth
@@ -388,8 +420,7 @@ pub async fn participants(
         .as_ref()
         .and_then(|a| a.user().ok())
         .map(|(u, a)| (u, a));
-    let state = p.str("state").filter(|s| !s.is_empty());
-    let list = events::participants(&ctx, me, &id, state.as_deref()).await?;
+    let list = events::participants(&ctx, me, &id, q.state.as_deref()).await?;
     let mut r = Renderer::new(&ctx);
     let mut out = Vec::with_capacity(list.len());
     for (part, account) in &list {
@@ -403,7 +434,7 @@ pub async fn decide(
     ctx: web::Data<AppContext>,
     auth: Authed,
     path: web::Path<(String, String, String)>,
-    p: Params,
+    Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let (event_id, participation_id, action) = path.into_inner();
@@ -413,15 +444,7 @@ pub async fn decide(
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
     };
     let me = auth.user()?;
-    let part = events::decide(
-        &ctx,
-        me,
-        &event_id,
-        &participation_id,
-        approve,
-        p.string("reason")?,
-    )
-    .await?;
+    let part = events::decide(&ctx, me, &event_id, &participation_id, approve, note.reason).await?;
     let account = interspace_app::accounts::get_any(&ctx, &part.account_id).await?;
     let mut r = Renderer::new(&ctx);
     Ok(HttpResponse::Ok().json(participation_json(&mut r, &part, &account).await?))

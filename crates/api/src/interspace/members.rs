@@ -1,15 +1,17 @@
 //! Members of the space, the caller (`/me`), and operators' member management and invites.
 
+use super::input::{lenient, Input};
 use super::render::Page;
+use super::render::SpaceEntity;
 use super::InterspaceError;
-use crate::extract::{Authed, Params};
-use crate::mastodon::entities::{datetime, Renderer};
+use crate::extract::Authed;
+use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use actix_web::{web, HttpResponse};
 use interspace_app::members::{self, Member, MemberAction};
 use interspace_app::oauth::Auth;
 use interspace_app::{registrations, spaces, AppContext, AppError};
 use interspace_core::roles::Role;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 fn require_admin_scope(auth: &Auth) -> Result<(), InterspaceError> {
     if auth.scopes.allows("write:spaces") || auth.scopes.allows("admin:space") {
@@ -19,15 +21,61 @@ fn require_admin_scope(auth: &Auth) -> Result<(), InterspaceError> {
     }
 }
 
-async fn member_json(r: &mut Renderer<'_>, m: &Member) -> Result<Value, InterspaceError> {
-    Ok(json!({
-        "account": r.account(&m.account).await?,
-        "email": m.user.email,
-        "role": m.user.role,
-        "state": if m.user.disabled { "suspended" } else if m.user.approved { "active" } else { "pending" },
-        "reason": m.user.reason,
-        "created_at": datetime(m.user.created_at),
-    }))
+/// A member as staff see them.
+#[derive(Debug, Serialize)]
+struct MemberEntity {
+    account: AccountEntity,
+    email: String,
+    role: String,
+    /// `active`, `pending` or `suspended`.
+    state: &'static str,
+    reason: Option<String>,
+    created_at: String,
+}
+
+async fn member_json(r: &mut Renderer<'_>, m: &Member) -> Result<MemberEntity, InterspaceError> {
+    Ok(MemberEntity {
+        account: r.account(&m.account).await?,
+        email: m.user.email.clone(),
+        role: m.user.role.clone(),
+        state: if m.user.disabled {
+            "suspended"
+        } else if m.user.approved {
+            "active"
+        } else {
+            "pending"
+        },
+        reason: m.user.reason.clone(),
+        created_at: datetime(m.user.created_at),
+    })
+}
+
+/// The caller (`GET /me`).
+#[derive(Debug, Serialize)]
+struct MeEntity {
+    account: AccountEntity,
+    role: String,
+    home_space: SpaceEntity,
+    skills: Vec<String>,
+    calendar_url: String,
+    directory_opt_in: bool,
+    followed_skills: Vec<String>,
+}
+
+/// A member of a space as its members see them.
+#[derive(Debug, Serialize)]
+struct SpaceMemberEntity {
+    account: AccountEntity,
+    role: String,
+}
+
+/// `PATCH /me`
+#[derive(Debug, Deserialize)]
+pub struct MeForm {
+    #[serde(default, deserialize_with = "lenient::texts")]
+    skills: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    directory_opt_in: Option<bool>,
 }
 
 /// `GET /me`
@@ -40,12 +88,12 @@ pub async fn me(ctx: web::Data<AppContext>, auth: Authed) -> Result<HttpResponse
 pub async fn update_me(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(form): Input<MeForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("write:accounts")?;
     let me = auth.0.user()?;
-    let skills = p.map.contains_key("skills").then(|| p.list("skills"));
-    let opt_in = p.bool("directory_opt_in")?;
+    let skills = form.skills;
+    let opt_in = form.directory_opt_in;
     let (user, account) = interspace_app::accounts::update_profile(
         &ctx,
         me,
@@ -68,15 +116,15 @@ async fn me_json(
 ) -> Result<HttpResponse, InterspaceError> {
     let space = spaces::show(ctx).await?;
     let mut page = Page::new(ctx);
-    Ok(HttpResponse::Ok().json(json!({
-        "account": page.account(account).await?,
-        "role": user.role,
-        "home_space": page.space(&space).await?,
-        "skills": interspace_app::accounts::skills(account),
-        "calendar_url": interspace_app::events::calendar_url(ctx, user).await?,
-        "directory_opt_in": interspace_app::opportunities::directory_opt_in(ctx, user).await?,
-        "followed_skills": interspace_app::opportunities::followed_skills(ctx, account).await?,
-    })))
+    Ok(HttpResponse::Ok().json(MeEntity {
+        account: page.account(account).await?,
+        role: user.role.clone(),
+        home_space: page.space(&space).await?,
+        skills: interspace_app::accounts::skills(account),
+        calendar_url: interspace_app::events::calendar_url(ctx, user).await?,
+        directory_opt_in: interspace_app::opportunities::directory_opt_in(ctx, user).await?,
+        followed_skills: interspace_app::opportunities::followed_skills(ctx, account).await?,
+    }))
 }
 
 /// `GET /members` (hosts and operators): every member with role and state.
@@ -106,7 +154,7 @@ pub async fn of_space(
 ) -> Result<HttpResponse, InterspaceError> {
     let space = spaces::get(&ctx, &id).await?;
     if !space.space.is_local {
-        return Ok(HttpResponse::Ok().json(json!([])));
+        return Ok(HttpResponse::Ok().json(Vec::<SpaceMemberEntity>::new()));
     }
     auth.0.user()?;
     let list = members::list(&ctx).await?;
@@ -118,9 +166,19 @@ pub async fn of_space(
     r.preload(active.iter().map(|m| &m.account)).await?;
     let mut out = Vec::with_capacity(active.len());
     for m in active {
-        out.push(json!({ "account": r.account(&m.account).await?, "role": m.user.role }));
+        out.push(SpaceMemberEntity {
+            account: r.account(&m.account).await?,
+            role: m.user.role.clone(),
+        });
     }
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// `PATCH /members/:account_id {role}`
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    role: Option<String>,
 }
 
 /// `PATCH /members/:account_id {role}` (operator)
@@ -128,10 +186,10 @@ pub async fn update(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(form): Input<RoleForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     require_admin_scope(&auth.0)?;
-    let role = p.string("role")?.ok_or_else(|| {
+    let role = form.role.ok_or_else(|| {
         AppError::Validation(interspace_core::ValidationError::new("role", "is required"))
     })?;
     let role = Role::parse(&role).map_err(AppError::from)?;
@@ -157,16 +215,39 @@ pub async fn act(
     Ok(HttpResponse::Ok().json(member_json(&mut Renderer::new(&ctx), &m).await?))
 }
 
-fn invite_json(ctx: &AppContext, i: &interspace_app::registrations::Invite) -> Value {
-    json!({
-        "code": i.code,
-        "url": registrations::invite_url(ctx, i),
-        "email": i.email,
-        "max_uses": i.max_uses,
-        "uses": i.uses,
-        "expires_at": i.expires_at.map(datetime),
-        "created_at": datetime(i.created_at),
-    })
+/// An invitation to sign up.
+#[derive(Debug, Serialize)]
+struct InviteEntity {
+    code: String,
+    url: String,
+    email: Option<String>,
+    max_uses: Option<i32>,
+    uses: i32,
+    expires_at: Option<String>,
+    created_at: String,
+}
+
+fn invite_json(ctx: &AppContext, i: &interspace_app::registrations::Invite) -> InviteEntity {
+    InviteEntity {
+        code: i.code.clone(),
+        url: registrations::invite_url(ctx, i),
+        email: i.email.clone(),
+        max_uses: i.max_uses,
+        uses: i.uses,
+        expires_at: i.expires_at.map(datetime),
+        created_at: datetime(i.created_at),
+    }
+}
+
+/// `POST /invites`
+#[derive(Debug, Deserialize)]
+pub struct InviteForm {
+    #[serde(default, deserialize_with = "lenient::whole")]
+    max_uses: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::whole")]
+    expires_in_days: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    email: Option<String>,
 }
 
 /// `GET /invites` (operator)
@@ -176,7 +257,7 @@ pub async fn invites(
 ) -> Result<HttpResponse, InterspaceError> {
     require_admin_scope(&auth.0)?;
     members::require_operator(&auth.0.user()?.0)?;
-    let list: Vec<Value> = registrations::list_invites(&ctx)
+    let list: Vec<InviteEntity> = registrations::list_invites(&ctx)
         .await?
         .iter()
         .map(|i| invite_json(&ctx, i))
@@ -188,25 +269,13 @@ pub async fn invites(
 pub async fn create_invite(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(form): Input<InviteForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     require_admin_scope(&auth.0)?;
     let (user, _) = auth.0.user()?;
     members::require_operator(user)?;
-    let number = |k: &'static str| -> Result<Option<i64>, InterspaceError> {
-        match p.str(k) {
-            None => Ok(None),
-            Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
-                AppError::Validation(interspace_core::ValidationError::new(
-                    k,
-                    "must be a whole number",
-                ))
-                .into()
-            }),
-        }
-    };
-    let max_uses = number("max_uses")?.map(|n| n.clamp(0, i32::MAX as i64) as i32);
-    let days = number("expires_in_days")?;
+    let max_uses = form.max_uses.map(|n| n.clamp(0, i32::MAX as i64) as i32);
+    let days = form.expires_in_days;
     if days.is_some_and(|d| !(1..=3650).contains(&d)) {
         return Err(AppError::Validation(interspace_core::ValidationError::new(
             "expires_in_days",
@@ -219,7 +288,7 @@ pub async fn create_invite(
         Some(&user.id),
         max_uses,
         days.map(chrono::Duration::days),
-        p.str("email").as_deref(),
+        form.email.as_deref(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(invite_json(&ctx, &invite)))

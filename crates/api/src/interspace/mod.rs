@@ -4,6 +4,7 @@
 
 mod error;
 pub mod events;
+mod input;
 mod members;
 pub mod opportunities;
 mod render;

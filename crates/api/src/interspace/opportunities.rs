@@ -1,11 +1,12 @@
 //! `/opportunities`, `/applications`, `/team_invitations`, `/skills` and `/directory`: the
 //! board, private applications with their teams, followed skills, and people by skill.
 
+use super::input::{lenient, Input, Lookup, Note, Paging};
 use super::render::{Page, SpaceEntity};
 use super::InterspaceError;
-use crate::extract::{Authed, MaybeAuthed, Params};
+use crate::extract::{Authed, MaybeAuthed};
 use crate::mastodon::entities::{datetime, AccountEntity};
-use crate::paging::{page, paged_response};
+use crate::paging::paged_response;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
 use interspace_app::opportunities::{
@@ -15,8 +16,9 @@ use interspace_app::opportunities::{
 use interspace_app::{Account, AppContext, AppError};
 use interspace_core::opportunities::{ApplicationState, TeamState};
 use interspace_core::ValidationError;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
 
 fn invalid(field: &'static str, reason: &str) -> InterspaceError {
     AppError::Validation(ValidationError::new(field, reason)).into()
@@ -195,102 +197,192 @@ pub async fn application_json(
     })
 }
 
-/// A list given as a JSON array, or as one string separated by commas or spaces (forms).
-fn skills_param(p: &Params, key: &str) -> Option<Vec<String>> {
-    let v = p.map.get(key).or_else(|| p.map.get(&format!("{key}[]")))?;
-    let list = match v {
-        Value::Array(_) => p.list(key),
-        _ => p
-            .list(key)
-            .iter()
-            .flat_map(|s| s.split([',', ' ']).map(str::to_string).collect::<Vec<_>>())
-            .collect(),
-    };
-    Some(list.into_iter().filter(|s| !s.trim().is_empty()).collect())
+/// A budget as a body gives it (`amount` as a number or its text).
+#[derive(Debug, Deserialize)]
+pub struct BudgetForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    amount: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    currency: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    period: Option<String>,
 }
 
-fn budget_param(p: &Params) -> Result<Option<Option<Budget>>, InterspaceError> {
-    match p.map.get("budget") {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::Object(b)) => {
-            let text = |k: &str| match b.get(k) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
-            Ok(Some(Some(opps::check_budget(
-                "budget",
-                &text("amount"),
-                &text("currency"),
-                Some(&text("period")),
-            )?)))
-        }
-        Some(_) => Err(invalid(
-            "budget",
-            "must be an object with amount, currency and period, or null",
-        )),
+impl BudgetForm {
+    fn check(self, field: &'static str) -> Result<Budget, InterspaceError> {
+        Ok(opps::check_budget(
+            field,
+            &self.amount.unwrap_or_default(),
+            &self.currency.unwrap_or_default(),
+            Some(&self.period.unwrap_or_default()),
+        )?)
     }
 }
 
-/// The writable fields from a JSON or form body (`location` as an object, or the flat
-/// `location_mode`, `location_city`).
-fn input(p: &Params) -> Result<OpportunityInput, InterspaceError> {
-    let loc = p.map.get("location").and_then(Value::as_object);
-    let from_loc = |k: &str| {
-        loc.and_then(|l| l.get(k))
-            .map(|v| v.as_str().map(String::from))
-    };
-    let team_size = match p.str("team_size") {
-        None => None,
-        Some(t) => Some(
-            t.trim()
-                .parse::<i64>()
-                .map_err(|_| invalid("team_size", "must be a whole number"))?,
-        ),
-    };
-    let deadline = match p.map.get("deadline") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(_) => Some(p.string("deadline")?),
-    };
-    Ok(OpportunityInput {
-        title: p.string("title")?,
-        description: p.string("description")?,
-        kind: p.string("kind")?,
-        skills: skills_param(p, "skills"),
-        mode: from_loc("mode").flatten().or(p.string("location_mode")?),
-        city: from_loc("city").flatten().or(p.string("location_city")?),
-        location_space_id: from_loc("space_id").or(p
-            .map
-            .get("location_space_id")
-            .map(|v| v.as_str().map(String::from))),
-        budget: budget_param(p)?,
-        deadline,
-        team_size,
-        visibility: p.string("visibility")?,
-    })
+/// Where the work happens, as an object (`location`) or flat (`location_mode`, ...).
+#[derive(Debug, Deserialize)]
+pub struct LocationForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    mode: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    city: Option<String>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    space_id: Option<Option<String>>,
+}
+
+/// The writable fields of an opportunity, from a JSON or form body.
+#[derive(Debug, Deserialize)]
+pub struct OpportunityForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient::words")]
+    skills: Option<Vec<String>>,
+    #[serde(default)]
+    location: Option<LocationForm>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    location_mode: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    location_city: Option<String>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    location_space_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    budget: Option<Option<BudgetForm>>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    deadline: Option<Option<String>>,
+    #[serde(default, deserialize_with = "lenient::whole")]
+    team_size: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    visibility: Option<String>,
+}
+
+impl OpportunityForm {
+    fn into_input(self) -> Result<OpportunityInput, InterspaceError> {
+        let (mode, city, space_id) = match self.location {
+            Some(l) => (l.mode, l.city, l.space_id),
+            None => (None, None, None),
+        };
+        Ok(OpportunityInput {
+            title: self.title,
+            description: self.description,
+            kind: self.kind,
+            skills: self.skills,
+            mode: mode.or(self.location_mode),
+            city: city.or(self.location_city),
+            location_space_id: space_id.or(self.location_space_id),
+            budget: match self.budget {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(b)) => Some(Some(b.check("budget")?)),
+            },
+            deadline: self.deadline,
+            team_size: self.team_size,
+            visibility: self.visibility,
+        })
+    }
+}
+
+/// `POST /opportunities/:id/apply`
+#[derive(Debug, Deserialize)]
+pub struct ApplicationForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    cover_note: Option<String>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    proposed_budget: Option<Option<BudgetForm>>,
+    #[serde(default, deserialize_with = "lenient::texts")]
+    links: Option<Vec<String>>,
+    /// Teammates' handles.
+    #[serde(default, deserialize_with = "lenient::words")]
+    team: Option<Vec<String>>,
+}
+
+/// `GET /opportunities`: the board's filters.
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    #[serde(flatten)]
+    paging: Paging,
+    #[serde(default, deserialize_with = "lenient::id")]
+    sort: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    mode: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    budget_min: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    currency: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    q: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    skill: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    space_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    author_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    local: Option<bool>,
+}
+
+/// `GET /directory`
+#[derive(Debug, Deserialize)]
+pub struct DirectoryQuery {
+    #[serde(flatten)]
+    paging: Paging,
+    #[serde(default, deserialize_with = "lenient::id")]
+    q: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    skill: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    space_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::whole")]
+    offset: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    local: Option<bool>,
+}
+
+/// A team invitation of the caller.
+#[derive(Debug, Serialize)]
+struct InvitationEntity {
+    id: String,
+    state: TeamState,
+    application: ApplicationEntity,
+    created_at: String,
+}
+
+/// The skills the caller follows.
+#[derive(Debug, Serialize)]
+struct SkillsEntity {
+    skills: Vec<String>,
+}
+
+/// A person of the directory.
+#[derive(Debug, Serialize)]
+struct PersonEntity {
+    account: AccountEntity,
+    skills: Vec<String>,
+    home_space: Option<SpaceEntity>,
+    local: bool,
 }
 
 pub async fn list(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
     auth: MaybeAuthed,
-    p: Params,
+    Input(q): Input<BoardQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let paging = page(&p, 20, 80)?;
-    let text = |k: &str| {
-        p.str(k)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    let by_deadline = match text("sort").as_deref() {
+    let paging = q.paging.page(20, 80);
+    let by_deadline = match q.sort.as_deref() {
         None | Some("recent") => false,
         Some("deadline") => true,
         Some(_) => return Err(invalid("sort", "is recent or deadline")),
     };
-    let status = match text("status").as_deref() {
+    let status = match q.status.as_deref() {
         None => Some("open".to_string()),
         Some("all") => None,
         Some(s) => Some(
@@ -299,16 +391,16 @@ pub async fn list(
                 .to_string(),
         ),
     };
-    if let Some(k) = text("kind") {
-        interspace_core::opportunities::Kind::parse(&k)?;
+    if let Some(k) = &q.kind {
+        interspace_core::opportunities::Kind::parse(k)?;
     }
-    if let Some(m) = text("mode") {
-        interspace_core::opportunities::WorkMode::parse(&m)?;
+    if let Some(m) = &q.mode {
+        interspace_core::opportunities::WorkMode::parse(m)?;
     }
-    let budget_min = match text("budget_min") {
+    let budget_min = match &q.budget_min {
         None => None,
         Some(b) => Some(
-            opps::check_budget("budget_min", &b, "XXX", None)?
+            opps::check_budget("budget_min", b, "XXX", None)?
                 .minor()
                 .ok_or_else(|| invalid("budget_min", "is not an amount"))?,
         ),
@@ -321,16 +413,16 @@ pub async fn list(
         _ => None,
     };
     let filter = BoardFilter {
-        q: text("q"),
-        skill: text("skill"),
-        kind: text("kind"),
-        mode: text("mode"),
-        space_id: text("space_id"),
-        author_id: text("author_id"),
+        q: q.q,
+        skill: q.skill,
+        kind: q.kind,
+        mode: q.mode,
+        space_id: q.space_id,
+        author_id: q.author_id,
         status,
-        local: p.bool("local")?,
+        local: q.local,
         budget_min,
-        currency: text("currency").map(|c| c.to_uppercase()),
+        currency: q.currency.map(|c| c.to_uppercase()),
         by_deadline,
         before,
         limit: paging.limit,
@@ -354,11 +446,10 @@ pub async fn list(
 pub async fn lookup(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    p: Params,
+    Input(q): Input<Lookup>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let uri = p.str("uri").ok_or_else(|| invalid("uri", "is required"))?;
-    let v = opps::lookup(&ctx, &uri, me.map(|a| a.id.as_str())).await?;
+    let v = opps::lookup(&ctx, &q.uri()?, me.map(|a| a.id.as_str())).await?;
     Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
@@ -375,10 +466,10 @@ pub async fn get(
 pub async fn create(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(form): Input<OpportunityForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.user()?;
-    let v = opps::create(&ctx, me, input(&p)?).await?;
+    let v = opps::create(&ctx, me, form.into_input()?).await?;
     Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
 }
 
@@ -386,10 +477,10 @@ pub async fn update(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(form): Input<OpportunityForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.account()?;
-    let v = opps::update(&ctx, me, &id, input(&p)?).await?;
+    let v = opps::update(&ctx, me, &id, form.into_input()?).await?;
     Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(me)).await?))
 }
 
@@ -425,41 +516,22 @@ pub async fn apply(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(form): Input<ApplicationForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.account()?;
-    let proposed_budget = match p.map.get("proposed_budget") {
-        Some(Value::Object(b)) => {
-            let text = |k: &str| match b.get(k) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
-            Some(opps::check_budget(
-                "proposed_budget",
-                &text("amount"),
-                &text("currency"),
-                Some(&text("period")),
-            )?)
-        }
-        None | Some(Value::Null) => None,
-        Some(_) => {
-            return Err(invalid(
-                "proposed_budget",
-                "must be an object with amount and currency",
-            ))
-        }
+    let proposed_budget = match form.proposed_budget.flatten() {
+        Some(b) => Some(b.check("proposed_budget")?),
+        None => None,
     };
-    let team = skills_param(&p, "team").unwrap_or_default();
     let v = opps::apply(
         &ctx,
         me,
         &id,
         ApplicationInput {
-            cover_note: p.string("cover_note")?,
+            cover_note: form.cover_note,
             proposed_budget,
-            links: p.list("links"),
-            team,
+            links: form.links.unwrap_or_default(),
+            team: form.team.unwrap_or_default(),
         },
     )
     .await?;
@@ -511,7 +583,7 @@ pub async fn application_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
     path: web::Path<(String, String)>,
-    p: Params,
+    Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let (id, action) = path.into_inner();
     let me = writer(&auth)?.account()?;
@@ -521,7 +593,7 @@ pub async fn application_act(
         let decision = Decision::parse(&action)
             .filter(|_| action != "shortlisted" && action != "accepted" && action != "declined")
             .ok_or(InterspaceError(crate::ApiError::NotFound))?;
-        opps::decide(&ctx, me, &id, decision, p.string("message")?).await?
+        opps::decide(&ctx, me, &id, decision, note.message).await?
     };
     Ok(HttpResponse::Ok().json(application_json(&mut Page::new(&ctx), &v).await?))
 }
@@ -533,12 +605,12 @@ pub async fn invitations(
     let me = own_reader(&auth)?;
     let mut out = Vec::new();
     for (m, v) in opps::invitations(&ctx, me).await? {
-        out.push(json!({
-            "id": v.application.id,
-            "state": m.state,
-            "application": application_json(&mut Page::new(&ctx), &v).await?,
-            "created_at": datetime(m.created_at),
-        }));
+        out.push(InvitationEntity {
+            id: v.application.id.clone(),
+            state: m.state,
+            application: application_json(&mut Page::new(&ctx), &v).await?,
+            created_at: datetime(m.created_at),
+        });
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -570,7 +642,7 @@ pub async fn follow_skill(
     let me = writer(&auth)?.account()?;
     let follow = req.method() != actix_web::http::Method::DELETE;
     let skills = opps::follow_skill(&ctx, me, &name, follow).await?;
-    Ok(HttpResponse::Ok().json(json!({ "skills": skills })))
+    Ok(HttpResponse::Ok().json(SkillsEntity { skills }))
 }
 
 pub async fn followed_skills(
@@ -585,23 +657,18 @@ pub async fn followed_skills(
 pub async fn directory(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(q): Input<DirectoryQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0
         .require("read:accounts")
         .or_else(|_| auth.0.require("read:opportunities"))?;
     auth.0.user()?;
-    let paging = page(&p, 40, 80)?;
-    let text = |k: &str| {
-        p.str(k)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
+    let paging = q.paging.page(40, 80);
     // This space's members are the local people; another space's, those it is home to.
-    let mut local = p.bool("local")?;
-    let home_space_uri = match text("space_id") {
+    let mut local = q.local;
+    let home_space_uri = match &q.space_id {
         Some(id) => {
-            let space = interspace_app::spaces::get(&ctx, &id).await?;
+            let space = interspace_app::spaces::get(&ctx, id).await?;
             if space.space.is_local {
                 local = Some(true);
                 None
@@ -611,49 +678,48 @@ pub async fn directory(
         }
         None => None,
     };
-    let offset = match text("offset") {
-        Some(o) => o
-            .parse::<i64>()
-            .map_err(|_| invalid("offset", "must be a number"))?
-            .max(0),
-        None => 0,
-    };
     let people = opps::directory(
         &ctx,
         DirectoryFilter {
-            skill: text("skill"),
-            q: text("q"),
+            skill: q.skill,
+            q: q.q,
             home_space_uri,
             local,
             limit: paging.limit,
-            offset,
+            offset: q.offset.unwrap_or(0).max(0),
         },
     )
     .await?;
     let mut page = Page::new(&ctx);
     page.preload(people.iter().map(|(a, _)| a)).await?;
+    // Each home space is read once, however many of its people the page lists.
+    let mut homes: HashMap<String, Option<SpaceEntity>> = HashMap::new();
     let mut out = Vec::with_capacity(people.len());
     for (a, home) in &people {
         let home_space = match home {
             Some(h) => {
-                let space = if h.is_local() {
-                    interspace_app::spaces::show(&ctx).await
-                } else {
-                    interspace_app::spaces::of_remote_group(&ctx, h.clone()).await
-                };
-                match space {
-                    Ok(s) => Some(page.space(&s).await?),
-                    Err(_) => None,
+                if !homes.contains_key(&h.id) {
+                    let space = if h.is_local() {
+                        interspace_app::spaces::show(&ctx).await
+                    } else {
+                        interspace_app::spaces::of_remote_group(&ctx, h.clone()).await
+                    };
+                    let entity = match space {
+                        Ok(s) => Some(page.space(&s).await?),
+                        Err(_) => None,
+                    };
+                    homes.insert(h.id.clone(), entity);
                 }
+                homes.get(&h.id).cloned().flatten()
             }
             None => None,
         };
-        out.push(json!({
-            "account": page.account(a).await?,
-            "skills": interspace_app::accounts::skills(a),
-            "home_space": home_space,
-            "local": a.is_local(),
-        }));
+        out.push(PersonEntity {
+            account: page.account(a).await?,
+            skills: interspace_app::accounts::skills(a),
+            home_space,
+            local: a.is_local(),
+        });
     }
     Ok(HttpResponse::Ok().json(out))
 }

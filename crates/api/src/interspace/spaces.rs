@@ -1,17 +1,28 @@
 //! `/spaces`: spaces, and the operator's changes to ours (the `Space` entity is rendered in
 //! `render`).
 
+use super::input::{self, lenient, Input};
 use super::render::Page;
 use super::InterspaceError;
-use crate::extract::{Authed, MaybeAuthed, Params};
+use crate::extract::{Authed, MaybeAuthed};
 use actix_web::{web, HttpResponse};
 use interspace_app::spaces::{self, Money, SpaceUpdate, VisitPolicy};
 use interspace_app::{AppContext, AppError};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
-pub async fn list(ctx: web::Data<AppContext>, p: Params) -> Result<HttpResponse, InterspaceError> {
-    let local = p.bool("local")?;
-    let list = spaces::list(&ctx, local).await?;
+/// `GET /spaces?local=`
+#[derive(Debug, Deserialize)]
+pub struct SpaceQuery {
+    #[serde(default, deserialize_with = "lenient::flag")]
+    local: Option<bool>,
+}
+
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    Input(q): Input<SpaceQuery>,
+) -> Result<HttpResponse, InterspaceError> {
+    let list = spaces::list(&ctx, q.local).await?;
     let mut page = Page::new(&ctx);
     page.preload(list.iter().map(|d| &d.account)).await?;
     let mut out = Vec::with_capacity(list.len());
@@ -29,12 +40,19 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(Page::new(&ctx).space(&d).await?))
 }
 
+/// `GET /spaces/lookup?acct=`
+#[derive(Debug, Deserialize)]
+pub struct AcctQuery {
+    #[serde(default, deserialize_with = "lenient::id")]
+    acct: Option<String>,
+}
+
 pub async fn lookup(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    p: Params,
+    Input(q): Input<AcctQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
-    let acct = p.str("acct").ok_or_else(|| {
+    let acct = q.acct.ok_or_else(|| {
         AppError::Validation(interspace_core::ValidationError::new("acct", "is required"))
     })?;
     let signed_in = auth.0.as_ref().is_some_and(|a| a.account().is_ok());
@@ -42,13 +60,49 @@ pub async fn lookup(
     Ok(HttpResponse::Ok().json(Page::new(&ctx).space(&d).await?))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(
-    field: &'static str,
-    v: &Value,
-) -> Result<T, InterspaceError> {
-    serde_json::from_value(v.clone()).map_err(|e| {
-        AppError::Validation(interspace_core::ValidationError::new(field, e.to_string())).into()
-    })
+/// `PATCH /spaces/:id`: what the operator changes; absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+pub struct SpaceForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    summary: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    hours: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    timezone: Option<String>,
+    #[serde(default)]
+    location: Option<LocationForm>,
+    /// `null` removes the price.
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    day_price: Option<Option<Money>>,
+    /// A partial policy changes only what it names.
+    #[serde(default)]
+    visit_policy: Option<Map<String, Value>>,
+    /// `null` or empty removes the hashtag.
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    opportunity_hashtag: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LocationForm {
+    #[serde(default, deserialize_with = "lenient::text")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    street: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    postal_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    locality: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    region: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    country: Option<String>,
+    /// `null` (either of the two) removes the coordinates.
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "lenient::clearable")]
+    longitude: Option<Option<f64>>,
 }
 
 /// `PATCH /spaces/:id` (operator): profile, location, hours, prices, visit policy.
@@ -56,7 +110,7 @@ pub async fn update(
     ctx: web::Data<AppContext>,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(form): Input<SpaceForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     if !(auth.0.scopes.allows("write:spaces") || auth.0.scopes.allows("admin:space")) {
         return Err(
@@ -64,62 +118,65 @@ pub async fn update(
         );
     }
     let (user, _) = auth.0.user()?;
-    let location = p.map.get("location").cloned().unwrap_or(Value::Null);
-    let loc = |k: &str| location.get(k).and_then(Value::as_str).map(String::from);
-    let coordinates = match (location.get("latitude"), location.get("longitude")) {
-        (Some(Value::Null), _) | (_, Some(Value::Null)) => Some(None),
-        (Some(lat), Some(lon)) => match (lat.as_f64(), lon.as_f64()) {
-            (Some(lat), Some(lon)) => Some(Some((lat, lon))),
-            _ => {
-                return Err(AppError::Validation(interspace_core::ValidationError::new(
-                    "location",
-                    "latitude and longitude are numbers",
-                ))
-                .into())
-            }
-        },
+    let location = form.location.unwrap_or(LocationForm {
+        name: None,
+        street: None,
+        postal_code: None,
+        locality: None,
+        region: None,
+        country: None,
+        latitude: None,
+        longitude: None,
+    });
+    let coordinates = match (location.latitude, location.longitude) {
+        (Some(None), _) | (_, Some(None)) => Some(None),
+        (Some(Some(lat)), Some(Some(lon))) => Some(Some((lat, lon))),
         _ => None,
     };
-    let day_price = match p.map.get("day_price") {
+    let visit_policy = match form.visit_policy {
         None => None,
-        Some(Value::Null) => Some(None),
-        Some(v) => Some(Some(parse::<Money>("day_price", v)?)),
-    };
-    let visit_policy = match p.map.get("visit_policy") {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            // A partial policy changes only what it names.
+        Some(new) => {
             let mut current =
                 serde_json::to_value(spaces::show(&ctx).await?.visit_policy).unwrap_or(Value::Null);
-            if let (Value::Object(cur), Value::Object(new)) = (&mut current, v) {
-                cur.extend(new.clone());
+            if let Value::Object(cur) = &mut current {
+                cur.extend(new);
             }
-            Some(parse::<VisitPolicy>("visit_policy", &current)?)
+            Some(input::parse::<VisitPolicy>(current).map_err(|e| rename(e, "visit_policy"))?)
         }
     };
     let change = SpaceUpdate {
-        name: p.string("name")?,
-        summary: p.string("summary")?,
-        address: loc("street"),
-        postal_code: loc("postal_code"),
-        locality: loc("locality"),
-        country: loc("country"),
-        location_name: loc("name"),
-        region: loc("region"),
+        name: form.name,
+        summary: form.summary,
+        address: location.street,
+        postal_code: location.postal_code,
+        locality: location.locality,
+        country: location.country,
+        location_name: location.name,
+        region: location.region,
         coordinates,
-        hours: p.string("hours")?,
-        timezone: p.string("timezone")?,
-        day_price,
+        hours: form.hours,
+        timezone: form.timezone,
+        day_price: form.day_price,
         visit_policy,
-        opportunity_hashtag: match p.map.get("opportunity_hashtag") {
-            None => None,
-            Some(Value::Null) => Some(None),
-            Some(_) => Some(
-                p.string("opportunity_hashtag")?
-                    .filter(|t| !t.trim().is_empty()),
-            ),
-        },
+        opportunity_hashtag: form
+            .opportunity_hashtag
+            .map(|t| t.filter(|t| !t.trim().is_empty())),
     };
     let d = spaces::update_by(&ctx, user, &id, change).await?;
     Ok(HttpResponse::Ok().json(Page::new(&ctx).space(&d).await?))
+}
+
+/// An error of a structure read on its own, placed under the field that held it.
+fn rename(e: InterspaceError, field: &str) -> InterspaceError {
+    match e.0 {
+        crate::ApiError::App(AppError::Validation(v)) => {
+            let path = if v.field == "body" {
+                field.to_string()
+            } else {
+                format!("{field}.{}", v.field)
+            };
+            AppError::Validation(interspace_core::ValidationError::new(path, v.reason)).into()
+        }
+        other => InterspaceError(other),
+    }
 }

@@ -1,8 +1,9 @@
 //! `/partnerships`, `/visits` and `/front_desk`: the `Partnership` and `Visit` entities.
 
+use super::input::{lenient, Input, Note, StateFilter};
 use super::render::{Page, SpaceEntity};
 use super::InterspaceError;
-use crate::extract::{Authed, Params};
+use crate::extract::Authed;
 use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -12,8 +13,8 @@ use interspace_app::visits::{self, HostRef, VisitView};
 use interspace_app::{AppContext, AppError, User};
 use interspace_core::visits::{PartnershipState, VisitState};
 use interspace_core::ValidationError;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 fn invalid(field: &'static str, reason: &str) -> InterspaceError {
     AppError::Validation(ValidationError::new(field, reason)).into()
@@ -109,26 +110,98 @@ pub async fn visit_json(
     })
 }
 
-/// The terms of a body: what it names, over `base` (the defaults for a proposal, the current
-/// terms for an amendment).
-fn terms(p: &Params, base: &Terms) -> Result<Terms, InterspaceError> {
-    let raw = p.map.get("terms").cloned().unwrap_or(json!({}));
-    let mut base = serde_json::to_value(base).unwrap_or(Value::Null);
-    match (&mut base, raw) {
-        (Value::Object(b), Value::Object(t)) => b.extend(t),
-        _ => return Err(invalid("terms", "must be an object")),
+/// A partnership proposed (`POST /partnerships`) or acted on (`/partnerships/:id/{action}`).
+#[derive(Debug, Deserialize)]
+pub struct PartnershipForm {
+    #[serde(default, deserialize_with = "lenient::id")]
+    space_acct: Option<String>,
+    /// The terms it names, over the defaults (a proposal) or the current terms (an amendment).
+    #[serde(default)]
+    terms: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    reason: Option<String>,
+}
+
+impl PartnershipForm {
+    fn terms(&self, base: &Terms) -> Result<Terms, InterspaceError> {
+        let mut base = serde_json::to_value(base).unwrap_or(Value::Null);
+        if let (Value::Object(b), Some(t)) = (&mut base, &self.terms) {
+            b.extend(t.clone());
+        }
+        serde_json::from_value(base).map_err(|e| invalid("terms", &e.to_string()))
     }
-    serde_json::from_value(base).map_err(|e| invalid("terms", &e.to_string()))
+}
+
+/// `?date=YYYY-MM-DD` (front desk, visits) and `?month=YYYY-MM` (ledger).
+#[derive(Debug, Deserialize)]
+pub struct DayQuery {
+    #[serde(default, deserialize_with = "lenient::id")]
+    date: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    month: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    role: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    state: Option<String>,
+}
+
+impl DayQuery {
+    fn date(&self) -> Result<Option<chrono::NaiveDate>, InterspaceError> {
+        Ok(self.date.as_deref().map(visits::parse_day).transpose()?)
+    }
+}
+
+/// `POST /visits`
+#[derive(Debug, Deserialize)]
+pub struct VisitForm {
+    #[serde(default, deserialize_with = "lenient::id")]
+    host_space_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    host_space_acct: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    date_from: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    date_to: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    note: Option<String>,
+}
+
+/// Visits and days of a partnership in one month.
+#[derive(Debug, Serialize)]
+struct LedgerEntity {
+    month: String,
+    ours_there: Tally,
+    theirs_here: Tally,
+    by_member: Vec<LedgerLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct Tally {
+    visits: i64,
+    days: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct LedgerLine {
+    account: AccountEntity,
+    direction: &'static str,
+    days: i64,
+}
+
+/// The visits of one day at our front desk.
+#[derive(Debug, Serialize)]
+struct FrontDeskEntity {
+    date: String,
+    visits: Vec<VisitEntity>,
 }
 
 pub async fn partnerships_list(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(q): Input<StateFilter>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
-    let state = p.str("state").filter(|s| !s.is_empty());
-    let list = partnerships::list(&ctx, &auth.0.user()?.0, state.as_deref()).await?;
+    let list = partnerships::list(&ctx, &auth.0.user()?.0, q.state.as_deref()).await?;
     let mut page = Page::new(&ctx);
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
@@ -150,13 +223,14 @@ pub async fn partnership(
 pub async fn propose(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(form): Input<PartnershipForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let user = operator_scope(&auth.0)?;
-    let acct = p
-        .str("space_acct")
+    let acct = form
+        .space_acct
+        .clone()
         .ok_or_else(|| invalid("space_acct", "is required"))?;
-    let v = partnerships::propose(&ctx, user, &acct, &terms(&p, &Terms::default())?).await?;
+    let v = partnerships::propose(&ctx, user, &acct, &form.terms(&Terms::default())?).await?;
     Ok(HttpResponse::Ok().json(partnership_json(&mut Page::new(&ctx), &v).await?))
 }
 
@@ -165,17 +239,17 @@ pub async fn partnership_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
     path: web::Path<(String, String)>,
-    p: Params,
+    Input(form): Input<PartnershipForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let user = operator_scope(&auth.0)?;
     let (id, action) = path.into_inner();
-    let reason = p.string("reason")?;
+    let reason = form.reason.clone();
     let v = match action.as_str() {
         "accept" => partnerships::accept(&ctx, user, &id).await?,
         "reject" => partnerships::reject(&ctx, user, &id, reason).await?,
         "amend" => {
             let current = partnerships::get(&ctx, user, &id).await?.terms;
-            partnerships::amend(&ctx, user, &id, &terms(&p, &current)?).await?
+            partnerships::amend(&ctx, user, &id, &form.terms(&current)?).await?
         }
         "end" => partnerships::end(&ctx, user, &id, reason).await?,
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
@@ -189,11 +263,11 @@ pub async fn ledger(
     req: HttpRequest,
     auth: Authed,
     id: web::Path<String>,
-    p: Params,
+    Input(q): Input<DayQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let member = auth.0.user()?;
-    let l = visits::ledger(&ctx, member, &id, p.str("month").as_deref()).await?;
+    let l = visits::ledger(&ctx, member, &id, q.month.as_deref()).await?;
     let wants_csv = req
         .headers()
         .get(header::ACCEPT)
@@ -207,22 +281,19 @@ pub async fn ledger(
     let mut r = Renderer::new(&ctx);
     let mut by_member = Vec::with_capacity(l.by_member.len());
     for (a, direction, days) in &l.by_member {
-        by_member
-            .push(json!({ "account": r.account(a).await?, "direction": direction, "days": days }));
+        by_member.push(LedgerLine {
+            account: r.account(a).await?,
+            direction,
+            days: *days,
+        });
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "month": l.month,
-        "ours_there": { "visits": l.ours_there.0, "days": l.ours_there.1 },
-        "theirs_here": { "visits": l.theirs_here.0, "days": l.theirs_here.1 },
-        "by_member": by_member,
-    })))
-}
-
-fn date(p: &Params) -> Result<Option<chrono::NaiveDate>, InterspaceError> {
-    Ok(p.str("date")
-        .filter(|s| !s.is_empty())
-        .map(|d| visits::parse_day(&d))
-        .transpose()?)
+    let tally = |(visits, days)| Tally { visits, days };
+    Ok(HttpResponse::Ok().json(LedgerEntity {
+        month: l.month.clone(),
+        ours_there: tally(l.ours_there),
+        theirs_here: tally(l.theirs_here),
+        by_member,
+    }))
 }
 
 async fn visits_json(
@@ -241,24 +312,23 @@ async fn visits_json(
 pub async fn visits_list(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(q): Input<DayQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
-    let role = p.str("role").unwrap_or_else(|| "visitor".into());
-    let state = p.str("state").filter(|s| !s.is_empty());
-    let list = visits::list(&ctx, auth.0.user()?, &role, state.as_deref(), date(&p)?).await?;
+    let role = q.role.clone().unwrap_or_else(|| "visitor".into());
+    let list = visits::list(&ctx, auth.0.user()?, &role, q.state.as_deref(), q.date()?).await?;
     Ok(HttpResponse::Ok().json(visits_json(&ctx, &list).await?))
 }
 
 pub async fn request(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(form): Input<VisitForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("write:visits")?;
-    let host = match (p.str("host_space_id"), p.str("host_space_acct")) {
-        (Some(id), _) if !id.is_empty() => HostRef::Id(id),
-        (_, Some(acct)) if !acct.is_empty() => HostRef::Acct(acct),
+    let host = match (form.host_space_id, form.host_space_acct) {
+        (Some(id), _) => HostRef::Id(id),
+        (_, Some(acct)) => HostRef::Acct(acct),
         _ => {
             return Err(invalid(
                 "host_space_id",
@@ -266,11 +336,11 @@ pub async fn request(
             ))
         }
     };
-    let from = p
-        .str("date_from")
+    let from = form
+        .date_from
         .ok_or_else(|| invalid("date_from", "is required"))?;
-    let to = p.str("date_to").unwrap_or_else(|| from.clone());
-    let v = visits::request(&ctx, auth.0.user()?, host, &from, &to, p.string("note")?).await?;
+    let to = form.date_to.unwrap_or_else(|| from.clone());
+    let v = visits::request(&ctx, auth.0.user()?, host, &from, &to, form.note).await?;
     Ok(HttpResponse::Ok().json(visit_json(&mut Page::new(&ctx), &v).await?))
 }
 
@@ -289,7 +359,7 @@ pub async fn visit_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
     path: web::Path<(String, String)>,
-    p: Params,
+    Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("write:visits")?;
     let member = auth.0.user()?;
@@ -300,7 +370,7 @@ pub async fn visit_act(
     let v = match action.as_str() {
         "cancel" if own => visits::cancel_own(&ctx, member, &id).await?,
         "cancel" | "approve" | "reject" | "check_in" | "check_out" => {
-            visits::act_as_host(&ctx, member, &id, &action, p.string("reason")?).await?
+            visits::act_as_host(&ctx, member, &id, &action, note.reason).await?
         }
         _ => return Err(InterspaceError(crate::ApiError::NotFound)),
     };
@@ -310,12 +380,12 @@ pub async fn visit_act(
 pub async fn front_desk(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    p: Params,
+    Input(q): Input<DayQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
-    let (day, list) = visits::front_desk(&ctx, auth.0.user()?, date(&p)?).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "date": day.to_string(),
-        "visits": visits_json(&ctx, &list).await?,
-    })))
+    let (day, list) = visits::front_desk(&ctx, auth.0.user()?, q.date()?).await?;
+    Ok(HttpResponse::Ok().json(FrontDeskEntity {
+        date: day.to_string(),
+        visits: visits_json(&ctx, &list).await?,
+    }))
 }
