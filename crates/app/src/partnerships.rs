@@ -7,6 +7,7 @@ use crate::spaces::{self, Money, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
+pub use interspace_core::ids::PartnershipId;
 use interspace_core::notifications::NotificationKind;
 use interspace_core::roles::Role;
 use interspace_core::text::optional_text;
@@ -178,7 +179,7 @@ pub async fn list(
     Ok(out)
 }
 
-pub async fn get(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
+pub async fn get(ctx: &AppContext, user: &User, id: &PartnershipId) -> AppResult<PartnershipView> {
     require(user, false)?;
     let mut conn = ctx.db.get().await?;
     let p = db_partnerships::find_partnership(&mut conn, id)
@@ -300,7 +301,11 @@ fn nothing_waits() -> AppError {
 }
 
 /// The receiving operator accepts a proposal or the other side's amendment.
-pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<PartnershipView> {
+pub async fn accept(
+    ctx: &AppContext,
+    user: &User,
+    id: &PartnershipId,
+) -> AppResult<PartnershipView> {
     change(ctx, user, id, OutboxKind::PartnershipAccept, |p| {
         match (p.state, p.pending_terms.take(), p.pending_from_us) {
             (PartnershipState::Received, _, _) => p.state = PartnershipState::Active,
@@ -317,7 +322,7 @@ pub async fn accept(ctx: &AppContext, user: &User, id: &str) -> AppResult<Partne
 pub async fn reject(
     ctx: &AppContext,
     user: &User,
-    id: &str,
+    id: &PartnershipId,
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
     change(ctx, user, id, OutboxKind::PartnershipReject, |p| {
@@ -337,7 +342,7 @@ pub async fn reject(
 pub async fn amend(
     ctx: &AppContext,
     user: &User,
-    id: &str,
+    id: &PartnershipId,
     terms: &Terms,
 ) -> AppResult<PartnershipView> {
     let terms = to_json(&validate_terms(terms)?)?;
@@ -369,7 +374,7 @@ pub async fn amend(
 pub async fn end(
     ctx: &AppContext,
     user: &User,
-    id: &str,
+    id: &PartnershipId,
     reason: Option<String>,
 ) -> AppResult<PartnershipView> {
     change(ctx, user, id, OutboxKind::PartnershipEnd, |p| {

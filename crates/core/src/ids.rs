@@ -49,6 +49,113 @@ pub fn random_password() -> String {
         .join("-")
 }
 
+/// Defines an id type: the text of a ULID (or a remote object's id) that names one kind of
+/// thing, so a use-case cannot be handed an event's id where a visit's is meant. It reads as
+/// `&str` (`Deref`), serializes as the bare string, and is made from the text it wraps.
+macro_rules! typed_id {
+    ($($(#[$doc:meta])* $name:ident;)+) => {$(
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize,
+            serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                Self(id.to_string())
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(id: &String) -> Self {
+                Self(id.clone())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                self == &other.0
+            }
+        }
+    )+};
+}
+
+typed_id! {
+    /// An event (`events.id`).
+    EventId;
+    /// One account's RSVP to an event (`participations.id`).
+    ParticipationId;
+    /// A visit (`visits.id`).
+    VisitId;
+    /// A partnership between two spaces (`partnerships.id`).
+    PartnershipId;
+    /// An opportunity (`opportunities.id`).
+    OpportunityId;
+    /// An application to an opportunity (`applications.id`).
+    ApplicationId;
+    /// A space (`spaces.id`).
+    SpaceId;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +174,19 @@ mod tests {
         let p = random_password();
         assert_eq!(p.split('-').count(), 4);
         assert_eq!(p.len(), 19);
+    }
+
+    #[test]
+    fn a_typed_id_is_its_text_on_the_wire_and_in_queries() {
+        let id = EventId::new(id_at(1_000));
+        let json = serde_json::to_string(&id).expect("serialize");
+        assert_eq!(json, format!("\"{id}\""));
+        let back: EventId = serde_json::from_str(&json).expect("deserialize");
+        assert_eq!(back, id);
+        // Reads as the text it wraps wherever a `&str` is taken.
+        let text: &str = &id;
+        assert_eq!(text.len(), 26);
+        assert!(id == *text);
+        assert_eq!(String::from(id.clone()), text);
     }
 }

@@ -5,9 +5,10 @@ use crate::startup::{self, Application, StartupError};
 use clap::{Args, Parser, Subcommand};
 use interspace_app::domains;
 use interspace_app::members::{self, NewMember};
+use interspace_app::partnerships::{self, PartnershipId};
 use interspace_app::setup::FirstRun;
 use interspace_app::spaces::{self, SpaceUpdate};
-use interspace_app::{partnerships, visits};
+use interspace_app::visits::{self, VisitId};
 use interspace_core::roles::Role;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -59,22 +60,22 @@ pub enum PartnershipCommand {
     /// Propose a partnership to a space (`handle@domain`).
     Propose(ProposeArgs),
     /// Accept a proposal, or the partner's new terms.
-    Accept { id: String },
+    Accept { id: PartnershipId },
     /// Reject a proposal, or the partner's new terms.
     Reject {
-        id: String,
+        id: PartnershipId,
         #[arg(long)]
         reason: Option<String>,
     },
     /// End a partnership (approved visits are honoured).
     End {
-        id: String,
+        id: PartnershipId,
         #[arg(long)]
         reason: Option<String>,
     },
     /// A month's visits both ways, as CSV.
     Ledger {
-        id: String,
+        id: PartnershipId,
         /// YYYY-MM (default: this month).
         #[arg(long)]
         month: Option<String>,
@@ -113,7 +114,7 @@ pub enum VisitCommand {
     /// Approve, reject, cancel, check in or check out a visit to this space.
     #[command(name = "act")]
     Act {
-        id: String,
+        id: VisitId,
         #[arg(value_parser = ["approve", "reject", "cancel", "check_in", "check_out"])]
         action: String,
         #[arg(long)]

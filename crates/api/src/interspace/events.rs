@@ -8,7 +8,9 @@ use crate::extract::{Authed, MaybeAuthed};
 use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use crate::paging::paged_response;
 use actix_web::{web, HttpRequest, HttpResponse};
-use interspace_app::events::{self, EventFilter, EventInput, EventView, Participation, Place};
+use interspace_app::events::{
+    self, EventFilter, EventId, EventInput, EventView, Participation, ParticipationId, Place,
+};
 use interspace_app::oauth::Auth;
 use interspace_app::{Account, AppContext, AppError};
 use interspace_core::events::ParticipationState;
@@ -293,7 +295,7 @@ pub async fn list(
     };
     let after = match &paging.max_id {
         Some(id) => {
-            let last = events::get(&ctx, id, me.map(|a| a.id.as_str())).await?;
+            let last = events::get(&ctx, &EventId::from(id), me.map(|a| a.id.as_str())).await?;
             Some((last.event.starts_at, last.event.id))
         }
         None => None,
@@ -331,7 +333,7 @@ pub async fn lookup(
 pub async fn get(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let v = events::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
@@ -352,7 +354,7 @@ pub async fn create(
 pub async fn update(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     Input(form): Input<EventForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
@@ -364,7 +366,7 @@ pub async fn update(
 pub async fn delete(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     events::delete(&ctx, auth.user()?, &id).await?;
@@ -374,7 +376,7 @@ pub async fn delete(
 pub async fn cancel(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
@@ -386,7 +388,7 @@ pub async fn cancel(
 pub async fn join(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
@@ -399,7 +401,7 @@ pub async fn join(
 pub async fn leave(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
     let me = auth.account()?;
@@ -411,7 +413,7 @@ pub async fn leave(
 pub async fn participants(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     Input(q): Input<StateFilter>,
 ) -> Result<HttpResponse, InterspaceError> {
     reader(&auth)?;
@@ -433,7 +435,7 @@ pub async fn participants(
 pub async fn decide(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(EventId, ParticipationId, String)>,
     Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let auth = writer(&auth)?;
@@ -453,7 +455,7 @@ pub async fn decide(
 pub async fn ics(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let body = events::event_ics(&ctx, &id, me.map(|a| a.id.as_str())).await?;

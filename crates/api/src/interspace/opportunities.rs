@@ -10,8 +10,8 @@ use crate::paging::paged_response;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
 use interspace_app::opportunities::{
-    self as opps, ApplicationInput, ApplicationView, BoardFilter, Budget, Decision,
-    DirectoryFilter, OpportunityInput, OpportunityView,
+    self as opps, ApplicationId, ApplicationInput, ApplicationView, BoardFilter, Budget, Decision,
+    DirectoryFilter, OpportunityId, OpportunityInput, OpportunityView,
 };
 use interspace_app::{Account, AppContext, AppError};
 use interspace_core::opportunities::{ApplicationState, TeamState};
@@ -95,7 +95,7 @@ pub async fn opportunity_json(
     };
     let my_application = match (&v.mine, me) {
         (Some(m), Some(a)) if m.applicant_id == a.id => {
-            let view = opps::get_application(ctx, a, &m.id).await?;
+            let view = opps::get_application(ctx, a, &ApplicationId::from(&m.id)).await?;
             Some(application_json(page, &view).await?)
         }
         _ => None,
@@ -407,7 +407,7 @@ pub async fn list(
     };
     let before = match (&paging.max_id, by_deadline) {
         (Some(id), false) => {
-            let last = opps::get(&ctx, id, me.map(|a| a.id.as_str())).await?;
+            let last = opps::get(&ctx, &OpportunityId::from(id), me.map(|a| a.id.as_str())).await?;
             Some((last.opportunity.created_at, last.opportunity.id))
         }
         _ => None,
@@ -456,7 +456,7 @@ pub async fn lookup(
 pub async fn get(
     ctx: web::Data<AppContext>,
     auth: MaybeAuthed,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let v = opps::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
@@ -476,7 +476,7 @@ pub async fn create(
 pub async fn update(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
     Input(form): Input<OpportunityForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.account()?;
@@ -487,7 +487,7 @@ pub async fn update(
 pub async fn delete(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
 ) -> Result<HttpResponse, InterspaceError> {
     opps::delete(&ctx, writer(&auth)?.account()?, &id).await?;
     Ok(HttpResponse::Ok().json(json!({})))
@@ -497,7 +497,7 @@ pub async fn delete(
 pub async fn set_status(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    path: web::Path<(String, String)>,
+    path: web::Path<(OpportunityId, String)>,
 ) -> Result<HttpResponse, InterspaceError> {
     use interspace_core::opportunities::Status;
     let (id, action) = path.into_inner();
@@ -515,7 +515,7 @@ pub async fn set_status(
 pub async fn apply(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
     Input(form): Input<ApplicationForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.account()?;
@@ -541,7 +541,7 @@ pub async fn apply(
 pub async fn applications_for(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = own_reader(&auth)?;
     let list = opps::applications_for(&ctx, me, &id).await?;
@@ -571,7 +571,7 @@ pub async fn my_applications(
 pub async fn application(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<ApplicationId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = own_reader(&auth)?;
     let v = opps::get_application(&ctx, me, &id).await?;
@@ -582,7 +582,7 @@ pub async fn application(
 pub async fn application_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ApplicationId, String)>,
     Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     let (id, action) = path.into_inner();
@@ -619,7 +619,7 @@ pub async fn invitations(
 pub async fn invitation_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ApplicationId, String)>,
 ) -> Result<HttpResponse, InterspaceError> {
     let (id, action) = path.into_inner();
     let accept = match action.as_str() {

@@ -8,8 +8,8 @@ use crate::mastodon::entities::{datetime, AccountEntity, Renderer};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::oauth::Auth;
-use interspace_app::partnerships::{self, PartnershipView, Terms};
-use interspace_app::visits::{self, HostRef, VisitView};
+use interspace_app::partnerships::{self, PartnershipId, PartnershipView, Terms};
+use interspace_app::visits::{self, HostRef, VisitId, VisitView};
 use interspace_app::{AppContext, AppError, User};
 use interspace_core::visits::{PartnershipState, VisitState};
 use interspace_core::ValidationError;
@@ -213,7 +213,7 @@ pub async fn partnerships_list(
 pub async fn partnership(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<PartnershipId>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let v = partnerships::get(&ctx, &auth.0.user()?.0, &id).await?;
@@ -238,7 +238,7 @@ pub async fn propose(
 pub async fn partnership_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnershipId, String)>,
     Input(form): Input<PartnershipForm>,
 ) -> Result<HttpResponse, InterspaceError> {
     let user = operator_scope(&auth.0)?;
@@ -262,7 +262,7 @@ pub async fn ledger(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<PartnershipId>,
     Input(q): Input<DayQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
@@ -347,7 +347,7 @@ pub async fn request(
 pub async fn visit(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    id: web::Path<String>,
+    id: web::Path<VisitId>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let v = visits::get(&ctx, auth.0.user()?, &id).await?;
@@ -358,7 +358,7 @@ pub async fn visit(
 pub async fn visit_act(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    path: web::Path<(String, String)>,
+    path: web::Path<(VisitId, String)>,
     Input(note): Input<Note>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("write:visits")?;

@@ -10,7 +10,9 @@ use crate::extract::Params;
 use crate::layout::{alert, csrf_field, notice, page_with, Frame};
 use actix_web::http::StatusCode;
 use actix_web::web;
-use interspace_app::opportunities::{self as opps, ApplicationView, Budget, Decision, TeamEntry};
+use interspace_app::opportunities::{
+    self as opps, ApplicationId, ApplicationView, Budget, Decision, OpportunityId, TeamEntry,
+};
 use interspace_app::{Account, AppContext};
 use interspace_core::opportunities::{ApplicationState, TeamState};
 use maud::{html, Markup};
@@ -115,7 +117,7 @@ fn application_card(frame: &Frame, v: &ApplicationView) -> Markup {
 async fn review_page(
     ctx: &AppContext,
     viewer: &Viewer,
-    id: &str,
+    id: &OpportunityId,
     done: Option<&str>,
     error: Option<Problem>,
 ) -> WebResult {
@@ -140,7 +142,7 @@ async fn review_page(
 pub async fn review(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
     q: Params,
 ) -> WebResult {
     review_page(&ctx, &viewer, &id, q.str("done").as_deref(), None).await
@@ -152,7 +154,7 @@ pub async fn review(
 pub async fn act(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ApplicationId, String)>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;
@@ -165,7 +167,7 @@ pub async fn act(
         _ => return Err(WebError::NotFound),
     };
     let current = opps::get_application(&ctx, account, &id).await?;
-    let opportunity = current.opportunity.id;
+    let opportunity = OpportunityId::new(current.opportunity.id);
     let Some(decision) = decision else {
         let to_mine = p.str("back").as_deref() == Some("mine");
         return match opps::withdraw(&ctx, account, &id).await {
@@ -294,7 +296,7 @@ pub async fn mine(ctx: web::Data<AppContext>, viewer: Viewer, q: Params) -> WebR
 pub async fn answer(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ApplicationId, String)>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;

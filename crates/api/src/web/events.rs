@@ -9,7 +9,7 @@ use crate::calendar::calendar_response;
 use crate::extract::Params;
 use crate::layout::{alert, csrf_field, notice, page, page_with, safe_html, Frame};
 use actix_web::{web, HttpResponse};
-use interspace_app::events::{self, EventFilter, EventInput, EventView, Place};
+use interspace_app::events::{self, EventFilter, EventId, EventInput, EventView, Place};
 use interspace_app::AppContext;
 use interspace_core::events::{local_time, when_text, ParticipationState};
 use interspace_core::ValidationError;
@@ -90,7 +90,7 @@ fn rsvp(frame: &Frame, v: &EventView) -> Markup {
 pub async fn event(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     q: web::Query<Done>,
 ) -> WebResult {
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
@@ -103,7 +103,7 @@ pub async fn event(
             .signed_in
             .as_ref()
             .map(|s| (&s.member.user, &s.member.account)),
-        &e.id,
+        &id,
         Some("accepted"),
     )
     .await
@@ -195,7 +195,7 @@ pub async fn upcoming(
 pub async fn act(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(EventId, String)>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;
@@ -225,7 +225,7 @@ pub async fn act(
 pub async fn ics(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
 ) -> Result<HttpResponse, WebError> {
     let me = viewer
         .signed_in

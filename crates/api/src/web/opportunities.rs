@@ -11,7 +11,8 @@ use crate::layout::{alert, csrf_field, notice, page_with, safe_html, Frame};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use interspace_app::opportunities::{
-    self as opps, ApplicationInput, BoardFilter, Budget, OpportunityInput, OpportunityView,
+    self as opps, ApplicationInput, BoardFilter, Budget, OpportunityId, OpportunityInput,
+    OpportunityView,
 };
 use interspace_app::{AppContext, AppError};
 use interspace_core::opportunities::{self as rules, ApplicationState, Kind, Status, WorkMode};
@@ -417,7 +418,7 @@ fn applying(frame: &Frame, v: &OpportunityView, p: &Params, error: Option<&str>)
 pub(super) async fn opportunity_page(
     ctx: &AppContext,
     viewer: &Viewer,
-    id: &str,
+    id: &OpportunityId,
     done: Option<&str>,
     form: &Params,
     error: Option<Problem>,
@@ -449,7 +450,7 @@ pub(super) async fn opportunity_page(
 pub async fn opportunity(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<OpportunityId>,
     q: Params,
 ) -> WebResult {
     let done = q.str("done");
@@ -493,7 +494,7 @@ fn application_input(p: &Params) -> Result<ApplicationInput, ValidationError> {
 pub async fn act(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(OpportunityId, String)>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;

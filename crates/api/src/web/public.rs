@@ -275,7 +275,7 @@ async fn local_event(
     let Some(id) = uri.strip_prefix(ctx.urls().path("/events/").as_str()) else {
         return Ok(None);
     };
-    match interspace_app::events::get(ctx, id, None).await {
+    match interspace_app::events::get(ctx, &id.into(), None).await {
         Ok(v) => Ok(Some(v.event)),
         Err(interspace_app::AppError::NotFound(_) | interspace_app::AppError::Gone(_)) => Ok(None),
         Err(e) => Err(e.into()),

@@ -11,9 +11,9 @@ use crate::layout::{alert, csrf_field, notice, page_with, Frame};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::NaiveDate;
-use interspace_app::partnerships::{self, PartnershipView, Terms};
+use interspace_app::partnerships::{self, PartnershipId, PartnershipView, Terms};
 use interspace_app::sessions::SignedIn;
-use interspace_app::visits::{self, HostRef, VisitView};
+use interspace_app::visits::{self, HostRef, VisitId, VisitView};
 use interspace_app::{Account, AppContext, User};
 use interspace_core::roles::Role;
 use interspace_core::visits::{PartnershipState, VisitState};
@@ -196,7 +196,7 @@ pub async fn request(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> W
 pub async fn cancel(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<VisitId>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;
@@ -329,7 +329,7 @@ pub async fn desk(ctx: web::Data<AppContext>, viewer: Viewer, q: Params) -> WebR
 pub async fn host_act(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(VisitId, String)>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;
@@ -545,7 +545,7 @@ pub async fn propose(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> W
 pub async fn partnership_act(
     ctx: web::Data<AppContext>,
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnershipId, String)>,
     p: Params,
 ) -> WebResult {
     viewer.check(&p)?;

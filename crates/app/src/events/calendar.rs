@@ -1,7 +1,7 @@
 //! Events as iCalendar (one event, a space's upcoming events, a member's private feed of the
 //! events they joined) and the reminders participants get before the start.
 
-use super::{place_of, Event};
+use super::{place_of, Event, EventId};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::html::to_text;
 use interspace_core::ical::{self, IcsEvent};
@@ -55,7 +55,7 @@ async fn render(conn: &mut DbConn, name: &str, events: &[Event]) -> AppResult<St
 }
 
 /// One event `viewer` may see.
-pub async fn event_ics(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<String> {
+pub async fn event_ics(ctx: &AppContext, id: &EventId, viewer: Option<&str>) -> AppResult<String> {
     let e = super::get(ctx, id, viewer).await?.event;
     let mut conn = ctx.db.get().await?;
     let title = e.title.clone();

@@ -30,6 +30,7 @@ use interspace_core::events::{
 };
 use interspace_core::html::{escape, sanitize};
 use interspace_core::ids::new_id;
+pub use interspace_core::ids::{EventId, ParticipationId};
 use interspace_core::roles::Role;
 use interspace_core::text::optional_text;
 use interspace_core::ValidationError;
@@ -398,7 +399,7 @@ fn material_change(a: &Event, b: &Event) -> bool {
 pub async fn update(
     ctx: &AppContext,
     writer: &(User, Account),
-    id: &str,
+    id: &EventId,
     input: EventInput,
 ) -> AppResult<EventView> {
     let current = writable(ctx, writer, id).await?;
@@ -441,7 +442,7 @@ pub async fn update(
 pub async fn cancel(
     ctx: &AppContext,
     writer: &(User, Account),
-    id: &str,
+    id: &EventId,
     reason: Option<String>,
 ) -> AppResult<EventView> {
     let current = writable(ctx, writer, id).await?;
@@ -470,7 +471,7 @@ async fn save_change(ctx: &AppContext, before: Event, mut e: Event) -> AppResult
     view(ctx, e, Some(&organizer.id)).await
 }
 
-pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &str) -> AppResult<()> {
+pub async fn delete(ctx: &AppContext, writer: &(User, Account), id: &EventId) -> AppResult<()> {
     let mut e = writable(ctx, writer, id).await?;
     let organizer = crate::accounts::get_any(ctx, &e.organizer_id).await?;
     ctx.write(async |tx, events| {

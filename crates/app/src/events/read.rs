@@ -69,7 +69,7 @@ async fn view_with(
 }
 
 /// An event `viewer` may see (deleted ones are gone).
-pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<EventView> {
+pub async fn get(ctx: &AppContext, id: &EventId, viewer: Option<&str>) -> AppResult<EventView> {
     let mut conn = ctx.db.get().await?;
     let e = db_events::find_event(&mut conn, id)
         .await?
@@ -103,7 +103,7 @@ pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppRes
                 .ok_or(AppError::NotFound("event"))?
         }
     };
-    get(ctx, &e.id, viewer).await
+    get(ctx, &EventId::new(e.id), viewer).await
 }
 
 /// A page of events `viewer` may see.

@@ -2,7 +2,7 @@
 //! and for remote ones (their Join, Leave, and our Accept, Reject or TentativeAccept).
 //! Seats are decided with the event's row locked, so two joins never take the last seat twice.
 
-use super::{is_staff, sync_post, writable, Event};
+use super::{is_staff, sync_post, writable, Event, EventId, ParticipationId};
 use crate::notify::notify;
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
@@ -187,7 +187,7 @@ pub(super) async fn settle(
 pub async fn join(
     ctx: &AppContext,
     account: &Account,
-    id: &str,
+    id: &EventId,
     message: Option<String>,
 ) -> AppResult<Participation> {
     let current = super::get(ctx, id, Some(&account.id)).await?.event;
@@ -241,7 +241,7 @@ pub async fn join(
 }
 
 /// A local account leaves; its seat goes to the first waitlisted person.
-pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<Participation> {
+pub async fn leave(ctx: &AppContext, account: &Account, id: &EventId) -> AppResult<Participation> {
     let current = super::get(ctx, id, Some(&account.id)).await?.event;
     ctx.write(async |tx, events| {
         let e = db_events::lock_event(tx, &current.id)
@@ -276,8 +276,8 @@ pub async fn leave(ctx: &AppContext, account: &Account, id: &str) -> AppResult<P
 pub async fn decide(
     ctx: &AppContext,
     writer: &(User, Account),
-    event_id: &str,
-    participation_id: &str,
+    event_id: &EventId,
+    participation_id: &ParticipationId,
     approve: bool,
     reason: Option<String>,
 ) -> AppResult<Participation> {
@@ -335,7 +335,7 @@ pub async fn decide(
 pub async fn participants(
     ctx: &AppContext,
     viewer: Option<(&User, &Account)>,
-    event_id: &str,
+    event_id: &EventId,
     state: Option<&str>,
 ) -> AppResult<Vec<(Participation, Account)>> {
     let e = super::get(ctx, event_id, viewer.map(|(_, a)| a.id.as_str()))

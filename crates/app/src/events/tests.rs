@@ -1,6 +1,6 @@
 //! RSVPs as members live them, through the use-cases alone.
 
-use crate::events::{self, EventInput};
+use crate::events::{self, EventId, EventInput};
 use crate::testing::TestApp;
 use crate::AppError;
 use interspace_core::events::ParticipationState;
@@ -32,7 +32,7 @@ async fn a_freed_seat_goes_to_the_first_on_the_waitlist() {
     let e = events::create(&app.ctx, &host, breakfast(1, true))
         .await
         .expect("event");
-    let id = e.event.id;
+    let id = EventId::new(e.event.id);
     let joined = events::join(&app.ctx, &bob, &id, None).await.expect("bob");
     assert_eq!(joined.state, ParticipationState::Accepted);
     let waiting = events::join(&app.ctx, &carol, &id, None)
@@ -58,10 +58,10 @@ async fn a_full_event_without_waitlist_says_so_and_a_past_one_cannot_be_made() {
     let e = events::create(&app.ctx, &host, breakfast(1, false))
         .await
         .expect("event");
-    events::join(&app.ctx, &bob, &e.event.id, None)
+    events::join(&app.ctx, &bob, &EventId::from(&e.event.id), None)
         .await
         .expect("bob");
-    match events::join(&app.ctx, &carol, &e.event.id, None).await {
+    match events::join(&app.ctx, &carol, &EventId::from(&e.event.id), None).await {
         Err(AppError::Refused(code, _)) => assert_eq!(code, "capacity_reached"),
         other => panic!("a join beyond capacity was not refused: {other:?}"),
     }
@@ -87,7 +87,7 @@ async fn a_remote_join_is_decided_like_a_members_and_always_answered() {
     let e = events::create(&app.ctx, &host, breakfast(1, false))
         .await
         .expect("event");
-    events::join(&app.ctx, &bob, &e.event.id, None)
+    events::join(&app.ctx, &bob, &EventId::from(&e.event.id), None)
         .await
         .expect("bob");
     let rejections = || async {
@@ -110,7 +110,7 @@ async fn a_remote_join_is_decided_like_a_members_and_always_answered() {
         events::receive_join(&app.ctx, &rita, join, &e.event.uri, None)
             .await
             .expect("answered, not an error");
-        let mine = events::get(&app.ctx, &e.event.id, Some(&rita.id))
+        let mine = events::get(&app.ctx, &EventId::from(&e.event.id), Some(&rita.id))
             .await
             .expect("view")
             .mine

@@ -3,8 +3,8 @@
 //! has sent its signed consent, to the applicant and to the poster, so nobody is named in a
 //! team without agreeing.
 
-use super::Opportunity;
 use super::{get, invalid, today, Budget};
+use super::{ApplicationId, Opportunity, OpportunityId};
 use crate::signals::Events;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;
@@ -180,7 +180,7 @@ async fn teammate(ctx: &AppContext, raw: &str) -> AppResult<Account> {
 pub async fn apply(
     ctx: &AppContext,
     applicant: &Account,
-    opportunity_id: &str,
+    opportunity_id: &OpportunityId,
     input: ApplicationInput,
 ) -> AppResult<ApplicationView> {
     let o = get(ctx, opportunity_id, Some(&applicant.id))
@@ -404,7 +404,7 @@ pub(super) async fn notify_team(
 pub async fn decide(
     ctx: &AppContext,
     poster: &Account,
-    application_id: &str,
+    application_id: &ApplicationId,
     decision: Decision,
     message: Option<String>,
 ) -> AppResult<ApplicationView> {
@@ -461,7 +461,7 @@ pub async fn decide(
 pub async fn withdraw(
     ctx: &AppContext,
     applicant: &Account,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> AppResult<ApplicationView> {
     let app = ctx
         .write(async |tx, events| {
@@ -521,7 +521,7 @@ pub async fn withdraw(
 pub async fn answer_invitation(
     ctx: &AppContext,
     invitee: &Account,
-    application_id: &str,
+    application_id: &ApplicationId,
     accept: bool,
 ) -> AppResult<ApplicationView> {
     let app = ctx

@@ -45,6 +45,7 @@ use crate::spaces::{self, Money};
 use crate::{AppContext, AppError, AppResult};
 use chrono::NaiveDate;
 use interspace_core::ids::new_id;
+pub use interspace_core::ids::{ApplicationId, OpportunityId};
 use interspace_core::opportunities::{
     self as rules, BudgetPeriod, Kind, Status, Visibility, WorkMode,
 };
@@ -378,7 +379,7 @@ async fn writable(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<Opp
 pub async fn update(
     ctx: &AppContext,
     writer: &Account,
-    id: &str,
+    id: &OpportunityId,
     input: OpportunityInput,
 ) -> AppResult<OpportunityView> {
     let current = writable(ctx, writer, id).await?;
@@ -406,7 +407,7 @@ pub async fn update(
 pub async fn set_status(
     ctx: &AppContext,
     writer: &Account,
-    id: &str,
+    id: &OpportunityId,
     status: Status,
 ) -> AppResult<OpportunityView> {
     let mut o = writable(ctx, writer, id).await?;
@@ -462,7 +463,7 @@ async fn save_change(
     .await
 }
 
-pub async fn delete(ctx: &AppContext, writer: &Account, id: &str) -> AppResult<()> {
+pub async fn delete(ctx: &AppContext, writer: &Account, id: &OpportunityId) -> AppResult<()> {
     let o = writable(ctx, writer, id).await?;
     let tags = {
         let mut conn = ctx.db.get().await?;

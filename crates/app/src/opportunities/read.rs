@@ -1,6 +1,6 @@
 //! Reading opportunities: one, the board, a lookup by id, and what the wire needs.
 
-use super::{budget_of, invalid, Budget};
+use super::{budget_of, invalid, Budget, OpportunityId};
 use crate::spaces::{self, SpaceDetails};
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::opportunities::{self as rules, Visibility};
@@ -78,7 +78,11 @@ async fn view(
 
 /// An opportunity `viewer` may see: public ones for anyone, the rest for members and the
 /// author. Deleted ones are gone.
-pub async fn get(ctx: &AppContext, id: &str, viewer: Option<&str>) -> AppResult<OpportunityView> {
+pub async fn get(
+    ctx: &AppContext,
+    id: &OpportunityId,
+    viewer: Option<&str>,
+) -> AppResult<OpportunityView> {
     let mut conn = ctx.db.get().await?;
     let o = db::find_opportunity(&mut conn, id)
         .await?
@@ -121,7 +125,7 @@ pub async fn lookup(
                 .ok_or(AppError::NotFound("opportunity"))?
         }
     };
-    get(ctx, &o.id, viewer).await
+    get(ctx, &OpportunityId::new(o.id), viewer).await
 }
 
 /// A page of the board as `viewer` may see it.

@@ -1,7 +1,9 @@
 //! Applications as posters and applicants live them, through the use-cases alone. The space
 //! relays, it never selects: only the poster decides.
 
-use crate::opportunities::{self, ApplicationInput, Decision, OpportunityInput};
+use crate::opportunities::{
+    self, ApplicationId, ApplicationInput, Decision, OpportunityId, OpportunityInput,
+};
 use crate::testing::TestApp;
 use crate::AppError;
 use interspace_core::opportunities::ApplicationState;
@@ -35,11 +37,16 @@ async fn the_poster_shortlists_then_accepts_and_nobody_else_decides() {
     let o = opportunities::create(&app.ctx, &poster, job())
         .await
         .expect("opportunity");
-    let applied = opportunities::apply(&app.ctx, &ines, &o.opportunity.id, note("My portfolio"))
-        .await
-        .expect("application");
+    let applied = opportunities::apply(
+        &app.ctx,
+        &ines,
+        &OpportunityId::from(&o.opportunity.id),
+        note("My portfolio"),
+    )
+    .await
+    .expect("application");
     assert_eq!(applied.application.state, ApplicationState::Submitted);
-    let id = applied.application.id.clone();
+    let id = ApplicationId::from(&applied.application.id);
     // Not even the space's operator selects for the poster.
     match opportunities::decide(&app.ctx, &operator, &id, Decision::Accept, None).await {
         Err(AppError::NotFound(_) | AppError::Forbidden(_)) => {}
@@ -79,7 +86,7 @@ async fn one_live_application_per_applicant_and_none_to_oneself() {
     let o = opportunities::create(&app.ctx, &poster, job())
         .await
         .expect("opportunity");
-    let id = &o.opportunity.id;
+    let id = &OpportunityId::from(&o.opportunity.id);
     match opportunities::apply(&app.ctx, &poster.1, id, note("Me")).await {
         Err(AppError::Forbidden(_)) => {}
         other => panic!("the poster applied to their own post: {other:?}"),
@@ -91,9 +98,10 @@ async fn one_live_application_per_applicant_and_none_to_oneself() {
         Err(AppError::Conflict(_)) => {}
         other => panic!("a second live application: {other:?}"),
     }
-    let withdrawn = opportunities::withdraw(&app.ctx, &ines, &first.application.id)
-        .await
-        .expect("withdraw");
+    let withdrawn =
+        opportunities::withdraw(&app.ctx, &ines, &ApplicationId::from(&first.application.id))
+            .await
+            .expect("withdraw");
     assert_eq!(withdrawn.application.state, ApplicationState::Withdrawn);
     let again = opportunities::apply(&app.ctx, &ines, id, note("Again"))
         .await

@@ -1,6 +1,7 @@
 //! Applications as the people involved see them: the poster, the applicant, the teammates.
 
 use super::apply::{build_view, ApplicationView, SOURCE_INVITE};
+use super::{ApplicationId, OpportunityId};
 use crate::{AppContext, AppError, AppResult};
 use interspace_db::accounts::Account;
 use interspace_db::opportunities::{self as db, TeamMember};
@@ -9,7 +10,7 @@ use interspace_db::opportunities::{self as db, TeamMember};
 pub async fn applications_for(
     ctx: &AppContext,
     poster: &Account,
-    opportunity_id: &str,
+    opportunity_id: &OpportunityId,
 ) -> AppResult<Vec<ApplicationView>> {
     let list = {
         let mut conn = ctx.db.get().await?;
@@ -73,7 +74,7 @@ pub async fn invitations(
 pub async fn get_application(
     ctx: &AppContext,
     who: &Account,
-    id: &str,
+    id: &ApplicationId,
 ) -> AppResult<ApplicationView> {
     let app = {
         let mut conn = ctx.db.get().await?;

@@ -263,7 +263,7 @@ pub async fn front_desk(
 pub async fn act_as_host(
     ctx: &AppContext,
     member: &(User, Account),
-    id: &str,
+    id: &VisitId,
     action: &str,
     reason: Option<String>,
 ) -> AppResult<VisitView> {

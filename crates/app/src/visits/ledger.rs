@@ -27,7 +27,7 @@ pub fn ledger_csv(ctx: &AppContext, l: &Ledger) -> String {
 pub async fn ledger(
     ctx: &AppContext,
     member: &(User, Account),
-    partnership_id: &str,
+    partnership_id: &PartnershipId,
     month: Option<&str>,
 ) -> AppResult<Ledger> {
     let p = partnerships::get(ctx, &member.0, partnership_id)

@@ -15,6 +15,7 @@ use crate::{AppContext, AppError, AppResult};
 use chrono::{Datelike, NaiveDate};
 use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
+pub use interspace_core::ids::{PartnershipId, VisitId};
 use interspace_core::notifications::NotificationKind;
 use interspace_core::roles::Role;
 use interspace_core::text::{code_word, optional_text};
@@ -279,7 +280,7 @@ fn may_see(member: &(User, Account), v: &Visit, our_space_id: &str) -> bool {
             && (v.home_space_id == our_space_id || v.host_space_id == our_space_id))
 }
 
-pub async fn get(ctx: &AppContext, member: &(User, Account), id: &str) -> AppResult<VisitView> {
+pub async fn get(ctx: &AppContext, member: &(User, Account), id: &VisitId) -> AppResult<VisitView> {
     let ours = spaces::show(ctx).await?;
     let v = {
         let mut conn = ctx.db.get().await?;
@@ -341,7 +342,7 @@ pub async fn list(
 pub async fn cancel_own(
     ctx: &AppContext,
     member: &(User, Account),
-    id: &str,
+    id: &VisitId,
 ) -> AppResult<VisitView> {
     let (_, account) = member;
     let v = ctx
