@@ -138,6 +138,35 @@ pub fn takes_applications(status: Status, deadline: Option<NaiveDate>, today: Na
     status == Status::Open && deadline.is_none_or(|d| d >= today)
 }
 
+/// Why an opportunity takes no application (`closed`, `filled`, `expired`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotOpen(pub &'static str);
+
+/// The state an application starts in on the poster's side, decided once for an applicant
+/// here and for one from another instance: none while the opportunity takes no applications
+/// (an expired one says `expired`), waiting for the team until every named teammate agreed,
+/// then submitted to the poster.
+pub fn admission(
+    status: Status,
+    deadline: Option<NaiveDate>,
+    today: NaiveDate,
+    teammates: usize,
+    agreed: usize,
+) -> Result<ApplicationState, NotOpen> {
+    if !takes_applications(status, deadline, today) {
+        return Err(NotOpen(if status == Status::Open {
+            "expired"
+        } else {
+            status.as_str()
+        }));
+    }
+    Ok(if agreed >= teammates {
+        ApplicationState::Submitted
+    } else {
+        ApplicationState::AwaitingTeam
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +222,22 @@ mod tests {
             today
         ));
         assert!(!takes_applications(Status::Filled, None, today));
+    }
+    #[test]
+    fn an_application_starts_submitted_once_its_whole_team_agreed() {
+        let today = d("2026-12-07");
+        let open = |team, agreed| admission(Status::Open, None, today, team, agreed);
+        assert_eq!(open(0, 0), Ok(ApplicationState::Submitted));
+        assert_eq!(open(2, 1), Ok(ApplicationState::AwaitingTeam));
+        assert_eq!(open(2, 2), Ok(ApplicationState::Submitted));
+        let past = Some(d("2026-12-06"));
+        assert_eq!(
+            admission(Status::Open, past, today, 0, 0),
+            Err(NotOpen("expired"))
+        );
+        assert_eq!(
+            admission(Status::InReview, None, today, 0, 0),
+            Err(NotOpen("in_review"))
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
 use interspace_core::notifications::NotificationKind;
-use interspace_core::opportunities::{self as rules, ApplicationState, Status, TeamState};
+use interspace_core::opportunities::{self as rules, ApplicationState, NotOpen, Status, TeamState};
 use interspace_core::text::optional_text;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::opportunities::{self as db, Application, TeamMember};
@@ -162,6 +162,43 @@ pub(super) async fn build_view(
     })
 }
 
+/// What the applicant wrote, as it is kept.
+pub(super) struct Draft {
+    pub cover_note: Option<String>,
+    pub proposed_budget: Option<Budget>,
+    /// Checked `http(s)` addresses.
+    pub links: Vec<String>,
+}
+
+/// A new application's row, on the applicant's instance and on the poster's alike.
+pub(super) fn application_row(
+    id: String,
+    uri: String,
+    o: &Opportunity,
+    applicant: &Account,
+    state: ApplicationState,
+    draft: Draft,
+    message: Option<String>,
+) -> Application {
+    let ts = now();
+    Application {
+        id,
+        uri,
+        opportunity_id: o.id.clone(),
+        applicant_id: applicant.id.clone(),
+        state,
+        cover_note: optional_text(draft.cover_note, MAX_COVER).unwrap_or_default(),
+        proposed_budget: draft
+            .proposed_budget
+            .map(|b| serde_json::to_string(&b).unwrap_or_default()),
+        links: serde_json::to_string(&draft.links).unwrap_or_else(|_| "[]".into()),
+        message,
+        created_at: ts,
+        updated_at: ts,
+        source: SOURCE_APPLICATION.into(),
+    }
+}
+
 /// Finds a teammate by handle or id, here or on their own server.
 async fn teammate(ctx: &AppContext, raw: &str) -> AppResult<Account> {
     let raw = raw.trim().trim_start_matches('@');
@@ -189,21 +226,18 @@ pub async fn apply(
     if o.author_id == applicant.id {
         return Err(AppError::Forbidden("you posted this opportunity".into()));
     }
-    let status = Status::parse(&o.status)?;
-    if !rules::takes_applications(status, o.deadline, today()) {
-        let why = if status == Status::Open {
-            "expired"
-        } else {
-            status.as_str()
-        };
-        return Err(AppError::Refused(
-            "not_open",
-            format!(
-                "this opportunity is {} and takes no applications",
-                why.replace('_', " ")
-            ),
-        ));
-    }
+    // Decided before teammates are looked up: a closed opportunity costs no fetch.
+    let teammates = input.team.iter().filter(|t| !t.trim().is_empty()).count();
+    let state = rules::admission(Status::parse(&o.status)?, o.deadline, today(), teammates, 0)
+        .map_err(|NotOpen(why)| {
+            AppError::Refused(
+                "not_open",
+                format!(
+                    "this opportunity is {} and takes no applications",
+                    why.replace('_', " ")
+                ),
+            )
+        })?;
     if input.links.len() > MAX_LINKS {
         return Err(invalid("links", format!("at most {MAX_LINKS}")));
     }
@@ -234,26 +268,19 @@ pub async fn apply(
     }
     let id = new_id();
     let ts = now();
-    let app = Application {
-        uri: ctx.urls().path(&format!("/applications/{id}")).to_string(),
-        id,
-        opportunity_id: o.id.clone(),
-        applicant_id: applicant.id.clone(),
-        state: if team.is_empty() {
-            ApplicationState::Submitted
-        } else {
-            ApplicationState::AwaitingTeam
+    let app = application_row(
+        id.clone(),
+        ctx.urls().path(&format!("/applications/{id}")).to_string(),
+        &o,
+        applicant,
+        state,
+        Draft {
+            cover_note: input.cover_note,
+            proposed_budget: input.proposed_budget,
+            links,
         },
-        cover_note: optional_text(input.cover_note, MAX_COVER).unwrap_or_default(),
-        proposed_budget: input
-            .proposed_budget
-            .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-        links: serde_json::to_string(&links).unwrap_or_else(|_| "[]".into()),
-        message: None,
-        created_at: ts,
-        updated_at: ts,
-        source: SOURCE_APPLICATION.into(),
-    };
+        None,
+    );
     ctx.write(async |tx, events| {
         if db::find_application_of(tx, &o.id, &applicant.id)
             .await?
@@ -298,7 +325,7 @@ pub async fn apply(
                 .await?;
             }
         }
-        if team.is_empty() {
+        if app.state == ApplicationState::Submitted {
             submit(tx, events, &app, &o).await?;
         }
         Ok(())

@@ -3,8 +3,8 @@
 //! interest from direct replies. Signatures and origins were checked by the federation layer.
 
 use super::apply::{
-    http_url, is_live, notify, notify_team, progress, recount, Decision, RemoteApplication,
-    MAX_COVER, MAX_LINKS, SOURCE_APPLICATION, SOURCE_INVITE, SOURCE_REPLY,
+    application_row, http_url, is_live, notify, notify_team, progress, recount, Decision, Draft,
+    RemoteApplication, MAX_COVER, MAX_LINKS, SOURCE_INVITE, SOURCE_REPLY,
 };
 use super::{today, Opportunity};
 use crate::signals::Events;
@@ -58,8 +58,7 @@ pub async fn receive_offer(
         }
     }
     let ts = now();
-    let open =
-        Status::parse(&o.status).is_ok_and(|s| rules::takes_applications(s, o.deadline, today()));
+    let status = Status::parse(&o.status).unwrap_or(Status::Closed);
     ctx.write(async |tx, events| {
         // A row from an invitation of a teammate who is a member here waits for this Offer;
         // anything else is a replay.
@@ -72,36 +71,28 @@ pub async fn receive_offer(
         for mate in &team {
             consents.push(db::find_consent(tx, &r.uri, &mate.id).await?);
         }
-        let all_agreed = consents.iter().all(Option::is_some);
-        let app = Application {
-            id: invited_here.as_ref().map_or_else(new_id, |a| a.id.clone()),
-            uri: r.uri.clone(),
-            opportunity_id: o.id.clone(),
-            applicant_id: applicant.id.clone(),
-            state: if !open {
-                ApplicationState::Declined
-            } else if all_agreed {
-                ApplicationState::Submitted
-            } else {
-                ApplicationState::AwaitingTeam
-            },
-            cover_note: optional_text(r.cover_note, MAX_COVER).unwrap_or_default(),
-            proposed_budget: r
-                .proposed_budget
-                .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-            links: serde_json::to_string(
-                &r.links
+        let agreed = consents.iter().flatten().count();
+        let admitted = rules::admission(status, o.deadline, today(), team.len(), agreed);
+        let app = application_row(
+            invited_here.as_ref().map_or_else(new_id, |a| a.id.clone()),
+            r.uri.clone(),
+            &o,
+            applicant,
+            admitted.clone().unwrap_or(ApplicationState::Declined),
+            Draft {
+                cover_note: r.cover_note.clone(),
+                proposed_budget: r.proposed_budget.clone(),
+                links: r
+                    .links
                     .iter()
                     .take(MAX_LINKS)
                     .filter_map(|l| http_url(l).ok())
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap_or_else(|_| "[]".into()),
-            message: (!open).then(|| "This opportunity no longer takes applications.".to_string()),
-            created_at: ts,
-            updated_at: ts,
-            source: SOURCE_APPLICATION.into(),
-        };
+                    .collect(),
+            },
+            admitted
+                .is_err()
+                .then(|| "This opportunity no longer takes applications.".to_string()),
+        );
         if invited_here.is_some() {
             db::save_application(tx, &app).await?;
         } else if !db::insert_application(tx, &app).await? {
@@ -135,7 +126,7 @@ pub async fn receive_offer(
             )
             .await?;
         }
-        if !open {
+        if admitted.is_err() {
             crate::outbox::enqueue(
                 tx,
                 OutboxKind::ApplicationAnswer,
@@ -144,7 +135,7 @@ pub async fn receive_offer(
                 None,
             )
             .await?;
-        } else if all_agreed {
+        } else if app.state == ApplicationState::Submitted {
             recount(tx, &o.id).await?;
             notify(
                 tx,
