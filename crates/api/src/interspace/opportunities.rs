@@ -78,12 +78,21 @@ pub struct OpportunityEntity {
     pub updated_at: String,
 }
 
-pub async fn opportunity_json(
-    page: &mut Page<'_>,
+/// One opportunity, with the viewer's own application when there is one.
+async fn one(
+    ctx: &AppContext,
     v: &OpportunityView,
     me: Option<&Account>,
 ) -> Result<OpportunityEntity, InterspaceError> {
-    let ctx = page.ctx;
+    let mine = opps::mine_among(ctx, me, std::slice::from_ref(v)).await?;
+    opportunity_json(&mut Page::new(ctx), v, mine.get(&v.opportunity.id)).await
+}
+
+pub async fn opportunity_json(
+    page: &mut Page<'_>,
+    v: &OpportunityView,
+    mine: Option<&ApplicationView>,
+) -> Result<OpportunityEntity, InterspaceError> {
     let o = &v.opportunity;
     let space = match &v.space {
         Some(s) => Some(page.space(s).await?),
@@ -93,12 +102,9 @@ pub async fn opportunity_json(
         Some(s) => Some(page.space(s).await?),
         None => None,
     };
-    let my_application = match (&v.mine, me) {
-        (Some(m), Some(a)) if m.applicant_id == a.id => {
-            let view = opps::get_application(ctx, a, &ApplicationId::from(&m.id)).await?;
-            Some(application_json(page, &view).await?)
-        }
-        _ => None,
+    let my_application = match mine {
+        Some(view) => Some(application_json(page, view).await?),
+        None => None,
     };
     Ok(OpportunityEntity {
         id: o.id.clone(),
@@ -429,11 +435,12 @@ pub async fn list(
         ..BoardFilter::default()
     };
     let list = opps::list(&ctx, me.map(|a| a.id.as_str()), filter).await?;
+    let mine = opps::mine_among(&ctx, me, &list).await?;
     let mut page = Page::new(&ctx);
     page.preload(list.iter().map(|v| &v.author)).await?;
     let mut out = Vec::with_capacity(list.len());
     for v in &list {
-        out.push(opportunity_json(&mut page, v, me).await?);
+        out.push(opportunity_json(&mut page, v, mine.get(&v.opportunity.id)).await?);
     }
     if by_deadline {
         // One page, soonest deadline first: `max_id` pages the newest-first order only.
@@ -450,7 +457,7 @@ pub async fn lookup(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let v = opps::lookup(&ctx, &q.uri()?, me.map(|a| a.id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, me).await?))
+    Ok(HttpResponse::Ok().json(one(&ctx, &v, me).await?))
 }
 
 pub async fn get(
@@ -460,7 +467,7 @@ pub async fn get(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
     let v = opps::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, me).await?))
+    Ok(HttpResponse::Ok().json(one(&ctx, &v, me).await?))
 }
 
 pub async fn create(
@@ -470,7 +477,7 @@ pub async fn create(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.user()?;
     let v = opps::create(&ctx, me, form.into_input()?).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(&me.1)).await?))
+    Ok(HttpResponse::Ok().json(one(&ctx, &v, Some(&me.1)).await?))
 }
 
 pub async fn update(
@@ -481,7 +488,7 @@ pub async fn update(
 ) -> Result<HttpResponse, InterspaceError> {
     let me = writer(&auth)?.account()?;
     let v = opps::update(&ctx, me, &id, form.into_input()?).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(me)).await?))
+    Ok(HttpResponse::Ok().json(one(&ctx, &v, Some(me)).await?))
 }
 
 pub async fn delete(
@@ -509,7 +516,7 @@ pub async fn set_status(
     };
     let me = writer(&auth)?.account()?;
     let v = opps::set_status(&ctx, me, &id, status).await?;
-    Ok(HttpResponse::Ok().json(opportunity_json(&mut Page::new(&ctx), &v, Some(me)).await?))
+    Ok(HttpResponse::Ok().json(one(&ctx, &v, Some(me)).await?))
 }
 
 pub async fn apply(

@@ -37,7 +37,7 @@ pub use remote::{
 };
 pub use views::{
     applications_for, applications_of, for_delivery as application_for_delivery, get_application,
-    invitation_uri, invitations, knows as knows_application,
+    invitation_uri, invitations, knows as knows_application, mine_among,
 };
 
 use crate::signals::Events;

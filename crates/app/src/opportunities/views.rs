@@ -1,10 +1,11 @@
 //! Applications as the people involved see them: the poster, the applicant, the teammates.
 
 use super::apply::{build_view, ApplicationView, SOURCE_INVITE};
-use super::{ApplicationId, OpportunityId};
+use super::{ApplicationId, OpportunityId, OpportunityView};
 use crate::{AppContext, AppError, AppResult};
 use interspace_db::accounts::Account;
 use interspace_db::opportunities::{self as db, TeamMember};
+use std::collections::HashMap;
 
 /// The poster's own applications for an opportunity (only the author sees them).
 pub async fn applications_for(
@@ -65,6 +66,25 @@ pub async fn invitations(
         };
         if let Some(app) = app {
             out.push((m, build_view(ctx, app).await?));
+        }
+    }
+    Ok(out)
+}
+
+/// The viewer's own applications among `list`, by opportunity id: what a page of the board
+/// shows as "your application", loaded before it is rendered.
+pub async fn mine_among(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    list: &[OpportunityView],
+) -> AppResult<HashMap<String, ApplicationView>> {
+    let mut out = HashMap::new();
+    let Some(me) = viewer else {
+        return Ok(out);
+    };
+    for v in list {
+        if let Some(a) = v.mine.as_ref().filter(|a| a.applicant_id == me.id) {
+            out.insert(v.opportunity.id.clone(), build_view(ctx, a.clone()).await?);
         }
     }
     Ok(out)
