@@ -112,6 +112,21 @@ pub fn parse_form(bytes: &[u8], map: &mut Map<String, Value>) {
     }
 }
 
+/// A yes/no as clients write it: JSON booleans and numbers, `true/false`, `1/0`, `on/off`,
+/// `yes/no`, `t/f` (an empty text is no).
+pub fn flag(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_i64().map(|n| n != 0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "on" | "yes" | "t" => Some(true),
+            "0" | "false" | "off" | "no" | "f" | "" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl Params {
     pub fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, ApiError> {
         let mut params = Params::default();
@@ -193,17 +208,7 @@ impl Params {
             None | Some(Value::Null) => return Ok(None),
             Some(v) => v,
         };
-        let parsed = match v {
-            Value::Bool(b) => Some(*b),
-            Value::Number(n) => n.as_i64().map(|n| n != 0),
-            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "on" | "yes" | "t" => Some(true),
-                "0" | "false" | "off" | "no" | "f" | "" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        };
-        parsed.map(Some).ok_or_else(|| {
+        flag(v).map(Some).ok_or_else(|| {
             AppError::Unprocessable(format!("Validation failed: {key} must be a boolean")).into()
         })
     }

@@ -28,28 +28,7 @@ pub(crate) async fn insert_boost(
     let uri = ctx
         .urls()
         .actor_sub(&actor, &format!("statuses/{boost_id}/activity"));
-    let boost = Status {
-        id: boost_id,
-        uri: uri.to_string(),
-        url: None,
-        account_id: account.id.clone(),
-        in_reply_to_id: None,
-        in_reply_to_account_id: None,
-        reblog_of_id: Some(original.id.clone()),
-        content: String::new(),
-        source_text: String::new(),
-        spoiler_text: String::new(),
-        sensitive: false,
-        visibility: visibility.as_str().to_string(),
-        language: None,
-        is_local: true,
-        replies_count: 0,
-        reblogs_count: 0,
-        favourites_count: 0,
-        created_at: now(),
-        edited_at: None,
-        deleted_at: None,
-    };
+    let boost = row(boost_id, uri.to_string(), account, original, visibility);
     db_statuses::insert_status(tx, &boost, &[], &[]).await?;
     db_statuses::bump_count(tx, &original.id, Counter::Reblogs, 1).await?;
     notify(
@@ -71,4 +50,36 @@ pub(crate) async fn insert_boost(
     )
     .await?;
     Ok(boost)
+}
+
+/// A boost's row: `account` re-shares `original` (`is_local` follows the account).
+pub(crate) fn row(
+    id: String,
+    uri: String,
+    account: &Account,
+    original: &Status,
+    visibility: Visibility,
+) -> Status {
+    Status {
+        id,
+        uri,
+        url: None,
+        account_id: account.id.clone(),
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: Some(original.id.clone()),
+        content: String::new(),
+        source_text: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: visibility.as_str().to_string(),
+        language: None,
+        is_local: account.is_local(),
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: now(),
+        edited_at: None,
+        deleted_at: None,
+    }
 }

@@ -314,29 +314,13 @@ pub async fn receive_announce(
                 });
             }
         } else if matches!(original.visibility.as_str(), "public" | "unlisted") {
-            let ts = now();
-            let boost = Status {
-                id: new_id(),
-                uri: uri.to_string(),
-                url: None,
-                account_id: actor.id.clone(),
-                in_reply_to_id: None,
-                in_reply_to_account_id: None,
-                reblog_of_id: Some(original.id.clone()),
-                content: String::new(),
-                source_text: String::new(),
-                spoiler_text: String::new(),
-                sensitive: false,
-                visibility: "public".into(),
-                language: None,
-                is_local: false,
-                replies_count: 0,
-                reblogs_count: 0,
-                favourites_count: 0,
-                created_at: ts,
-                edited_at: None,
-                deleted_at: None,
-            };
+            let boost = crate::boosts::row(
+                new_id(),
+                uri.to_string(),
+                actor,
+                &original,
+                interspace_core::statuses::Visibility::Public,
+            );
             if db_statuses::insert_remote_status(tx, &boost, &[], &[]).await? {
                 db_statuses::bump_count(tx, &original.id, Counter::Reblogs, 1).await?;
                 notify(

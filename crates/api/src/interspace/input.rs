@@ -123,14 +123,7 @@ pub mod lenient {
     pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
         let parsed = match Value::deserialize(d)? {
             Value::Null => return Ok(None),
-            Value::Bool(b) => Some(b),
-            Value::Number(n) => n.as_i64().map(|n| n != 0),
-            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "on" | "yes" | "t" => Some(true),
-                "0" | "false" | "off" | "no" | "f" | "" => Some(false),
-                _ => None,
-            },
-            _ => None,
+            v => crate::extract::flag(&v),
         };
         parsed
             .map(Some)
