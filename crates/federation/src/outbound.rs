@@ -1,7 +1,6 @@
 //! Outgoing activities, built from outbox events at delivery time (what `delivery` sends):
 //! the activity's JSON from the database-backed objects, and the inboxes it goes to.
 
-use crate::protocol::context::AS_CONTEXT;
 use crate::protocol::Built;
 use interspace_app::outbox::OutboxEvent;
 use interspace_app::{accounts, follows, outbox, remote, Account, AppContext, AppError, AppResult};
@@ -12,15 +11,20 @@ fn follow_json(id: &str, actor: &str, object: &str) -> Value {
     json!({ "id": id, "type": "Follow", "actor": actor, "object": object })
 }
 
+/// The activity an outbox event becomes, as it goes on the wire (one context, no `null`,
+/// see [`crate::protocol::context::document`]), and the inboxes it goes to.
 pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>> {
+    Ok(activity(ctx, e).await?.map(|b| Built {
+        json: crate::protocol::context::document(b.json),
+        ..b
+    }))
+}
+
+async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>> {
     let actor = accounts::get_any(ctx, &e.actor_id).await?;
     let target = match &e.target_id {
         Some(t) => Some(accounts::get_any(ctx, t).await?),
         None => None,
-    };
-    let with_context = |mut v: Value| {
-        v["@context"] = json!(AS_CONTEXT);
-        v
     };
     let to_target = |target: &Option<interspace_app::Account>| -> Vec<String> {
         target
@@ -34,7 +38,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let id = follows::follow_activity_id(ctx, &e.subject_id);
             Some(Built {
-                json: with_context(follow_json(&id, &actor.uri, &target.uri)),
+                json: (follow_json(&id, &actor.uri, &target.uri)),
                 inboxes: to_target(&Some(target.clone())),
                 id,
             })
@@ -44,7 +48,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let follow_id = follows::follow_activity_id(ctx, &e.subject_id);
             let id = format!("{follow_id}/undo");
             Some(Built {
-                json: with_context(json!({
+                json: (json!({
                     "id": id, "type": "Undo", "actor": actor.uri,
                     "object": follow_json(&follow_id, &actor.uri, &target.uri),
                 })),
@@ -64,7 +68,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 .path(&format!("/accepts/{}", follow.id))
                 .to_string();
             Some(Built {
-                json: with_context(json!({
+                json: (json!({
                     "id": id, "type": "Accept", "actor": actor.uri,
                     "object": follow_json(&follow_id, &follower.uri, &actor.uri),
                 })),
@@ -79,7 +83,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 .path(&format!("/rejects/{}", interspace_core::ids::new_id()))
                 .to_string();
             Some(Built {
-                json: with_context(json!({
+                json: (json!({
                     "id": id, "type": "Reject", "actor": actor.uri,
                     "object": follow_json(&e.subject_id, &follower.uri, &actor.uri),
                 })),
@@ -121,7 +125,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 }
             };
             Some(Built {
-                json: with_context(json),
+                json: (json),
                 inboxes,
                 id,
             })
@@ -147,7 +151,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 )
             };
             Some(Built {
-                json: with_context(json),
+                json: (json),
                 inboxes: vec![shared_or_own(&author)],
                 id,
             })
@@ -180,7 +184,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 )
             };
             Some(Built {
-                json: with_context(json),
+                json: (json),
                 inboxes,
                 id,
             })
@@ -202,7 +206,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 )
             };
             Some(Built {
-                json: with_context(json),
+                json: (json),
                 inboxes: to_target(&Some(target.clone())),
                 id,
             })
@@ -217,7 +221,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 .chain(status_uris)
                 .collect();
             Some(Built {
-                json: with_context(json!({
+                json: (json!({
                     "id": id, "type": "Flag", "actor": actor.uri, "object": objects,
                     "content": report.comment,
                 })),
@@ -231,7 +235,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let contact = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let id = format!("{}#delete", actor.uri);
             Some(Built {
-                json: with_context(json!({
+                json: (json!({
                     "id": id, "type": "Delete", "actor": actor.uri, "to": [PUBLIC],
                     "object": actor.uri,
                 })),
@@ -257,7 +261,7 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
             let id = format!("{}/relays/{}", actor.uri, status.id);
             let followers = actor.followers_url.clone().unwrap_or_default();
             Some(Built {
-                json: with_context(json!({
+                json: (json!({
                     "id": id, "type": "Announce", "actor": actor.uri, "to": [PUBLIC],
                     "cc": [followers], "object": create,
                 })),
@@ -272,21 +276,19 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>
                 return Ok(None);
             };
             let view = interspace_app::actors::get_local(ctx, &which).await?;
-            let mut object = serde_json::to_value(
+            let object = serde_json::to_value(
                 crate::objects::actor::local_actor_json(&view)
                     .map_err(|e| AppError::Internal(e.to_string()))?,
             )
             .map_err(|e| AppError::Internal(e.to_string()))?;
-            object["@context"] = crate::protocol::context::actor_context();
             let id = format!(
                 "{}#update-{}",
                 actor.uri,
                 actor.updated_at.and_utc().timestamp_millis()
             );
-            let mut json = json!({
+            let json = json!({
                 "id": id, "type": "Update", "actor": actor.uri, "to": [PUBLIC], "object": object,
             });
-            json["@context"] = crate::protocol::context::actor_context();
             let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             Some(Built { json, inboxes, id })
         }
@@ -440,7 +442,7 @@ async fn note(
 /// `Announce(Create(Event))` re-share. Updates and deletions also reach every participant's
 /// and the space's followers' instances.
 async fn event_activity(ctx: &AppContext, e: &OutboxEvent, actor: &Account) -> AppResult<Built> {
-    use crate::objects::event::{event_context, event_json};
+    use crate::objects::event::event_json;
     let (view, participants) = interspace_app::events::for_delivery(ctx, &e.subject_id).await?;
     let organizer = &view.organizer;
     let mut inboxes = follows::remote_follower_inboxes(ctx, &organizer.id).await?;
@@ -496,8 +498,6 @@ async fn event_activity(ctx: &AppContext, e: &OutboxEvent, actor: &Account) -> A
     };
     inboxes.sort();
     inboxes.dedup();
-    let mut json = json;
-    json["@context"] = event_context();
     Ok(Built { id, json, inboxes })
 }
 
@@ -554,8 +554,6 @@ async fn participation_activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<
             )
         }
     };
-    let mut json = json;
-    json["@context"] = crate::objects::event::event_context();
     Ok(Built {
         id,
         json,

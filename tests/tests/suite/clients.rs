@@ -7,7 +7,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn venv() -> Option<PathBuf> {
+pub(crate) fn venv() -> Option<PathBuf> {
     match std::env::var("INTERSPACE_TEST_VENV") {
         Ok(v) if !v.is_empty() => Some(PathBuf::from(v)),
         _ => {
@@ -30,7 +30,7 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn run_python(venv: &std::path::Path, name: &str, env: &[(&str, String)]) -> String {
+pub(crate) fn run_python(venv: &std::path::Path, name: &str, env: &[(&str, String)]) -> String {
     let mut cmd = Command::new(venv.join("bin/python"));
     cmd.arg(script(name));
     for (k, v) in env {

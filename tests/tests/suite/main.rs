@@ -22,4 +22,5 @@ mod relations;
 mod resolve;
 mod streaming;
 mod visits;
+mod vocabulary;
 mod web;

@@ -9,45 +9,6 @@ use interspace_core::events::{self as rules, EventStatus};
 use serde_json::{json, Value};
 use url::Url;
 
-/// The JSON-LD context of events: ActivityStreams, then Mobilizon's (`mz:`), schema.org's
-/// and iCalendar's terms, then ours.
-pub fn event_context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        {
-            "sc": "http://schema.org#",
-            "mz": "https://joinmobilizon.org/ns#",
-            "ical": "http://www.w3.org/2002/12/cal/ical#",
-            "is": crate::protocol::context::NS,
-            "PostalAddress": "sc:PostalAddress",
-            "address": { "@id": "sc:address", "@type": "sc:PostalAddress" },
-            "streetAddress": "sc:streetAddress",
-            "postalCode": "sc:postalCode",
-            "addressLocality": "sc:addressLocality",
-            "addressRegion": "sc:addressRegion",
-            "addressCountry": "sc:addressCountry",
-            "location": { "@id": "sc:location", "@type": "sc:Place" },
-            "category": "sc:category",
-            "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
-            "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
-            "eventStatus": { "@id": "sc:eventStatus", "@type": "@id" },
-            "previousStartDate": "sc:previousStartDate",
-            "timezone": { "@id": "mz:timezone", "@type": "sc:Text" },
-            "isOnline": { "@id": "mz:isOnline", "@type": "sc:Boolean" },
-            "joinMode": { "@id": "mz:joinMode", "@type": "mz:joinModeType" },
-            "joinModeType": { "@id": "mz:joinModeType", "@type": "rdfs:Class" },
-            "participantCount": { "@id": "mz:participantCount", "@type": "sc:Integer" },
-            "participationMessage": { "@id": "mz:participationMessage", "@type": "sc:Text" },
-            "externalParticipationUrl": { "@id": "mz:externalParticipationUrl", "@type": "sc:URL" },
-            "anonymousParticipationEnabled": { "@id": "mz:anonymousParticipationEnabled", "@type": "sc:Boolean" },
-            "waitlist": { "@id": "is:waitlist", "@type": "sc:Boolean" },
-            "waitlistCount": { "@id": "is:waitlistCount", "@type": "sc:Integer" },
-            "reasonCode": "is:reasonCode",
-            "cancelReason": "is:cancelReason"
-        }
-    ])
-}
-
 /// schema.org's EventStatusType for ours.
 fn schema_status(s: &str) -> &'static str {
     match s {

@@ -15,47 +15,6 @@ use interspace_core::delivery::OutboxKind;
 use interspace_core::opportunities::{ApplicationState, Visibility};
 use serde_json::{json, Value};
 
-/// ActivityStreams, Valueflows' and the units ontology's terms (FEP-0837), then ours.
-pub fn context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        {
-            "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",
-            "vf": "https://w3id.org/valueflows/ont/vf#",
-            "Proposal": "vf:Proposal",
-            "Intent": "vf:Intent",
-            "Agreement": "vf:Agreement",
-            "Commitment": "vf:Commitment",
-            "action": "vf:action",
-            "purpose": "vf:purpose",
-            "unitBased": "vf:unitBased",
-            "publishes": "vf:publishes",
-            "reciprocal": "vf:reciprocal",
-            "stipulates": "vf:stipulates",
-            "satisfies": "vf:satisfies",
-            "resourceConformsTo": "vf:resourceConformsTo",
-            "resourceQuantity": "vf:resourceQuantity",
-            "hasUnit": "om2:hasUnit",
-            "hasNumericalValue": "om2:hasNumericalValue",
-            "is": crate::protocol::context::NS,
-            "opportunityKind": "is:opportunityKind",
-            "skills": "is:skills",
-            "workMode": "is:workMode",
-            "budgetPeriod": "is:budgetPeriod",
-            "deadline": "is:deadline",
-            "teamSize": "is:teamSize",
-            "status": "is:status",
-            "visibility": "is:visibility",
-            "applicationsCount": "is:applicationsCount",
-            "proposedBudget": "is:proposedBudget",
-            "links": "is:links",
-            "team": { "@id": "is:team", "@type": "@id" },
-            "opportunity": { "@id": "is:opportunity", "@type": "@id" },
-            "state": "is:state"
-        }
-    ])
-}
-
 fn fresh_id(ctx: &AppContext) -> String {
     ctx.urls()
         .path(&format!("/activities/{}", interspace_core::ids::new_id()))
@@ -468,8 +427,6 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
             }
         }
     };
-    let mut json = json;
-    json["@context"] = context();
     Ok(Built { id, json, inboxes })
 }
 

@@ -13,28 +13,6 @@ use interspace_app::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;
 use serde_json::{json, Value};
 
-/// The context of these activities: ActivityStreams and our namespace.
-pub fn context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        {
-            "is": crate::protocol::context::NS,
-            "Partnership": "is:Partnership",
-            "Visit": "is:Visit",
-            "terms": "is:terms",
-            "homeSpace": { "@id": "is:homeSpace", "@type": "@id" },
-            "hostSpace": { "@id": "is:hostSpace", "@type": "@id" },
-            "state": "is:state",
-            "checkedInAt": "is:checkedInAt",
-            "checkedOutAt": "is:checkedOutAt",
-            "reasonCode": "is:reasonCode",
-            "sc": "http://schema.org#",
-            "startDate": "sc:startDate",
-            "endDate": "sc:endDate"
-        }
-    ])
-}
-
 fn fresh_id(ctx: &AppContext) -> String {
     ctx.urls()
         .path(&format!("/activities/{}", interspace_core::ids::new_id()))
@@ -163,8 +141,6 @@ pub async fn build(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Built> {
             "a space activity addressed to ourselves".into(),
         ));
     }
-    let mut json = json;
-    json["@context"] = context();
     Ok(Built {
         id,
         json,

@@ -3,7 +3,6 @@
 use super::auth::authorize_fetch;
 use super::ACTIVITY_JSON;
 use crate::objects::actor::local_actor_json;
-use crate::protocol::context::{actor_context, collection_context};
 use crate::{Data, FederationError};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -13,13 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Serves an ActivityStreams document with `@context` first (people read these too).
-pub fn activity_response(body: Value, context: Value) -> HttpResponse {
-    let mut map = serde_json::Map::new();
-    map.insert("@context".into(), context);
-    if let Value::Object(fields) = body {
-        map.extend(fields);
-    }
-    let body = Value::Object(map);
+pub fn activity_response(body: Value) -> HttpResponse {
+    let body = crate::protocol::context::document(body);
     HttpResponse::Ok()
         .content_type(ACTIVITY_JSON)
         .insert_header((header::VARY, "Accept"))
@@ -37,7 +31,7 @@ async fn actor(
     }
     let view = actors::get_local(data.app_data(), &which).await?;
     let json = serde_json::to_value(local_actor_json(&view)?)?;
-    Ok(activity_response(json, actor_context()))
+    Ok(activity_response(json))
 }
 
 pub async fn user(
@@ -65,10 +59,7 @@ pub async fn note(
     authorize_fetch(&data, &req).await?;
     let (name, id) = path.into_inner();
     let json = crate::outbound::note_document(data.app_data(), &name, &id).await?;
-    Ok(activity_response(
-        json,
-        json!(crate::protocol::context::AS_CONTEXT),
-    ))
+    Ok(activity_response(json))
 }
 
 /// `/spaces/{handle}/events`: the space's upcoming public events (its `upcomingEvents`), the
@@ -97,15 +88,12 @@ pub async fn space_events(
     )
     .await?;
     let items: Vec<&str> = list.iter().map(|v| v.event.uri.as_str()).collect();
-    Ok(activity_response(
-        json!({
+    Ok(activity_response(json!({
             "id": format!("{}/events", space.account.uri),
             "type": "OrderedCollection",
             "totalItems": items.len(),
             "orderedItems": items,
-        }),
-        json!(crate::protocol::context::AS_CONTEXT),
-    ))
+    })))
 }
 
 /// A local public event as an FEP-8a8e `Event` (410 once deleted).
@@ -124,10 +112,7 @@ pub async fn event(
     if view.event.deleted_at.is_some() {
         return Err(interspace_app::AppError::Gone("event").into());
     }
-    Ok(activity_response(
-        crate::objects::event::event_json(&view),
-        crate::objects::event::event_context(),
-    ))
+    Ok(activity_response(crate::objects::event::event_json(&view)))
 }
 
 /// A local public opportunity as its Note with the FEP-0837 Proposal (410 once deleted).
@@ -147,10 +132,18 @@ pub async fn opportunity(
     if view.opportunity.deleted_at.is_some() {
         return Err(interspace_app::AppError::Gone("opportunity").into());
     }
-    Ok(activity_response(
-        crate::objects::opportunity::note_json(ctx, &view, &partners),
-        crate::objects::opportunity::context(),
-    ))
+    Ok(activity_response(crate::objects::opportunity::note_json(
+        ctx, &view, &partners,
+    )))
+}
+
+/// Our JSON-LD terms, versioned (`protocol::context::TERMS_PATH`), readable from any origin.
+pub async fn terms() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/ld+json; charset=utf-8")
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(json!({ "@context": crate::protocol::context::terms() }).to_string())
 }
 
 pub async fn instance(data: Data, req: HttpRequest) -> Result<HttpResponse, FederationError> {
@@ -225,7 +218,7 @@ async fn collection(
             page
         }
     };
-    Ok(activity_response(body, collection_context()))
+    Ok(activity_response(body))
 }
 
 pub async fn user_collection(

@@ -84,6 +84,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/actor", web::get().to(actors::instance))
     .route(
+        crate::protocol::context::TERMS_PATH,
+        web::get().to(actors::terms),
+    )
+    .route(
         "/users/{name}/{collection}",
         web::get().to(actors::user_collection),
     )
