@@ -80,7 +80,8 @@ pub enum CollectionKind {
     Followers,
     Following,
     Outbox,
-    /// A space's active members.
+    /// A space's active members: all of them counted, those who opted into the directory
+    /// listed.
     Members,
     /// A space's staff: hosts and operators (its `attributedTo`).
     Moderators,
@@ -133,6 +134,11 @@ pub async fn collection(
     };
     let page = page.max(1);
     let offset = (page - 1) * PAGE_SIZE;
+    // Every member counts; only those who chose the directory are named.
+    let listed = match kind {
+        CollectionKind::Members => db_users::count_listed_users(&mut conn).await?,
+        _ => total,
+    };
     let items: Vec<String> = match kind {
         CollectionKind::Followers => {
             db_follows::list_followers(&mut conn, &account.id, offset, PAGE_SIZE).await?
@@ -142,7 +148,7 @@ pub async fn collection(
         }
         CollectionKind::Outbox => vec![],
         CollectionKind::Members => {
-            db_users::list_active_accounts(&mut conn, offset, PAGE_SIZE).await?
+            db_users::list_listed_accounts(&mut conn, offset, PAGE_SIZE).await?
         }
         CollectionKind::Moderators => db_users::list_accounts_with_roles(&mut conn, STAFF)
             .await?
@@ -157,7 +163,7 @@ pub async fn collection(
     Ok(CollectionPage {
         total,
         page: Some(page),
-        has_next: offset + (items.len() as i64) < total,
+        has_next: offset + (items.len() as i64) < listed,
         items,
     })
 }

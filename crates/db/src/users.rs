@@ -121,6 +121,18 @@ pub async fn count_active_users(conn: &mut DbConn) -> DbResult<i64> {
     Ok(n)
 }
 
+/// How many members in good standing chose to be listed.
+pub async fn count_listed_users(conn: &mut DbConn) -> DbResult<i64> {
+    let n = run!(conn, |c| users::table
+        .filter(users::approved.eq(true))
+        .filter(users::disabled.eq(false))
+        .filter(users::directory_opt_in.eq(true))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n)
+}
+
 /// Role, approval and suspension of a user; `None` keeps a value.
 #[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = users)]
@@ -166,7 +178,9 @@ pub async fn delete_user(conn: &mut DbConn, id: &str) -> DbResult<()> {
 }
 
 /// One page of the accounts of active users, oldest first.
-pub async fn list_active_accounts(
+/// Members in good standing who chose to be listed in the directory (and the space's
+/// `members` collection), oldest first.
+pub async fn list_listed_accounts(
     conn: &mut DbConn,
     offset: i64,
     limit: i64,
@@ -175,6 +189,7 @@ pub async fn list_active_accounts(
         .inner_join(accounts::table)
         .filter(users::approved.eq(true))
         .filter(users::disabled.eq(false))
+        .filter(users::directory_opt_in.eq(true))
         .order(users::id.asc())
         .offset(offset)
         .limit(limit)

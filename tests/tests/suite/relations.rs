@@ -170,14 +170,28 @@ async fn the_space_relays_posts_addressed_to_it() {
             .contains("anyone for lunch"));
         assert_eq!(original["account"]["acct"], format!("alice@{}", a.domain));
     }
-    // The space's members are a real collection.
+    // The space's members are a real collection: every member counted, only those who chose
+    // the directory named.
     let (_, group) = fetch_ap(&a.at("/spaces/space")).await;
     let members_url = group["members"].as_str().expect("members").to_string();
-    let (_, page) = fetch_ap(&format!("{members_url}?page=1")).await;
-    assert!(page["orderedItems"]
-        .as_array()
-        .expect("items")
-        .contains(&json!(a.at("/users/alice"))));
+    let listed = || async {
+        let (_, page) = fetch_ap(&format!("{members_url}?page=1")).await;
+        page["orderedItems"].as_array().expect("items").clone()
+    };
+    assert_eq!(listed().await, Vec::<Value>::new(), "nobody opted in yet");
+    let (_, all) = fetch_ap(&members_url).await;
+    let counted = all["totalItems"].as_i64().expect("count");
+    assert!(counted >= 2, "the administrator and alice count: {all}");
+    let (status, _) = a
+        .patch(
+            &alice.token,
+            "/api/interspace/v1/me",
+            json!({"directory_opt_in": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed().await, vec![json!(a.at("/users/alice"))]);
+    assert_eq!(fetch_ap(&members_url).await.1["totalItems"], counted);
     let (_, followers) = fetch_ap(&a.at("/spaces/space/followers")).await;
     assert_eq!(followers["totalItems"], 2);
     cluster.shutdown().await;
