@@ -84,10 +84,11 @@ pub fn note_json(ctx: &AppContext, v: &OpportunityView, partners: &[Account]) ->
         .iter()
         .map(|t| json!({ "type": "Hashtag", "href": ctx.urls().path(&format!("/tags/{t}")), "name": format!("#{t}") }))
         .collect();
+    // No `name` on a Note: snac and Mastodon read a named Note as a poll vote and hide it. The
+    // content begins with the title, and the Proposal carries it as its `name`.
     json!({
         "id": o.uri,
         "type": "Note",
-        "name": o.title,
         "attributedTo": v.author.uri,
         "url": link,
         "content": opportunities::post_html(v, &link),
