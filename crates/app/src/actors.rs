@@ -7,6 +7,7 @@ use interspace_core::roles::Role;
 use interspace_core::urls::LocalActor;
 use interspace_db::accounts::{self as db_accounts, Account};
 use interspace_db::follows as db_follows;
+use interspace_db::statuses as db_statuses;
 use interspace_db::users as db_users;
 
 /// Items per page of a collection.
@@ -92,7 +93,7 @@ pub enum CollectionKind {
 pub struct CollectionPage {
     pub total: i64,
     pub page: Option<i64>,
-    /// Ids of the items on the page.
+    /// Ids of the items on the page: actor ids, or for the outbox our status ids.
     pub items: Vec<String>,
     pub has_next: bool,
 }
@@ -110,8 +111,7 @@ pub async fn collection(
     let total = match kind {
         CollectionKind::Followers => db_follows::count_followers(&mut conn, &account.id).await?,
         CollectionKind::Following => db_follows::count_following(&mut conn, &account.id).await?,
-        // Posts arrive with the Mastodon API; until then the outbox is empty but real.
-        CollectionKind::Outbox => 0,
+        CollectionKind::Outbox => db_statuses::count_outbox(&mut conn, &account.id).await?,
         CollectionKind::Members if account.actor_type == "Group" => {
             db_users::count_active_users(&mut conn).await?
         }
@@ -146,7 +146,15 @@ pub async fn collection(
         CollectionKind::Following => {
             db_follows::list_following(&mut conn, &account.id, offset, PAGE_SIZE).await?
         }
-        CollectionKind::Outbox => vec![],
+        CollectionKind::Outbox => {
+            // Status ids: the wire turns each into its Create or Announce.
+            return Ok(CollectionPage {
+                items: db_statuses::list_outbox(&mut conn, &account.id, offset, PAGE_SIZE).await?,
+                has_next: offset + PAGE_SIZE < total,
+                total,
+                page: Some(page),
+            });
+        }
         CollectionKind::Members => {
             db_users::list_listed_accounts(&mut conn, offset, PAGE_SIZE).await?
         }

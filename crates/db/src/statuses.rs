@@ -619,6 +619,36 @@ pub async fn count_statuses_of(conn: &mut DbConn, ids: &[String]) -> DbResult<Ve
         .await)?)
 }
 
+/// An account's public activities (its `outbox`): live public and unlisted posts and boosts.
+pub async fn count_outbox(conn: &mut DbConn, account_id: &str) -> DbResult<i64> {
+    Ok(run!(conn, |c| statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.eq_any(["public", "unlisted"]))
+        .count()
+        .get_result(c)
+        .await)?)
+}
+
+/// One page of [`count_outbox`]'s posts and boosts, newest first, as status ids.
+pub async fn list_outbox(
+    conn: &mut DbConn,
+    account_id: &str,
+    offset: i64,
+    limit: i64,
+) -> DbResult<Vec<String>> {
+    Ok(run!(conn, |c| statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.eq_any(["public", "unlisted"]))
+        .order(statuses::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(statuses::id)
+        .load(c)
+        .await)?)
+}
+
 /// Local, live posts (NodeInfo).
 pub async fn count_local_statuses(conn: &mut DbConn) -> DbResult<i64> {
     Ok(run!(conn, |c| statuses::table

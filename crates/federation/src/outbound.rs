@@ -117,10 +117,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                     } else {
                         (format!("{}/activity", status.uri), "Create")
                     };
-                    let json = json!({
-                        "id": id, "type": activity_type, "actor": author.uri, "to": to, "cc": cc,
-                        "published": iso(status.created_at), "object": note,
-                    });
+                    let json = post_activity(&id, activity_type, &status, &author, note, &to, &cc);
                     (id, json)
                 }
             };
@@ -163,11 +160,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 .as_deref()
                 .ok_or(AppError::NotFound("status"))?;
             let (original, original_author, _, _) = remote::status_for_delivery(ctx, of).await?;
-            let followers = actor.followers_url.clone().unwrap_or_default();
-            let announce = json!({
-                "id": boost.uri, "type": "Announce", "actor": actor.uri, "published": iso(boost.created_at),
-                "to": [PUBLIC], "cc": [original_author.uri, followers], "object": original.uri,
-            });
+            let announce = announce_json(&boost, &actor, &original, &original_author);
             let mut inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             if !original_author.is_local() {
                 inboxes.push(shared_or_own(&original_author));
@@ -329,6 +322,64 @@ use crate::protocol::values::{iso, shared_or_own};
 
 /// The Note that a local post's id serves: public and unlisted posts only (others are not
 /// found, deleted ones gone).
+/// The `Create` or `Update` of a post.
+fn post_activity(
+    id: &str,
+    activity_type: &str,
+    status: &interspace_app::statuses::StatusRow,
+    author: &Account,
+    note: Value,
+    to: &[String],
+    cc: &[String],
+) -> Value {
+    json!({
+        "id": id, "type": activity_type, "actor": author.uri, "to": to, "cc": cc,
+        "published": iso(status.created_at), "object": note,
+    })
+}
+
+/// A local account's boost as its `Announce`.
+fn announce_json(
+    boost: &interspace_app::statuses::StatusRow,
+    booster: &Account,
+    original: &interspace_app::statuses::StatusRow,
+    original_author: &Account,
+) -> Value {
+    let followers = booster.followers_url.clone().unwrap_or_default();
+    json!({
+        "id": boost.uri, "type": "Announce", "actor": booster.uri,
+        "published": iso(boost.created_at), "to": [PUBLIC],
+        "cc": [original_author.uri, followers], "object": original.uri,
+    })
+}
+
+/// One item of a local actor's `outbox`: the `Create` of a post (with its Note), or the
+/// `Announce` of a boost; `None` when it went meanwhile.
+pub async fn outbox_item(ctx: &AppContext, status_id: &str) -> AppResult<Option<Value>> {
+    let Ok((status, author, mentioned, tags)) = remote::status_for_delivery(ctx, status_id).await
+    else {
+        return Ok(None);
+    };
+    if let Some(of) = status.reblog_of_id.as_deref() {
+        let Ok((original, original_author, _, _)) = remote::status_for_delivery(ctx, of).await
+        else {
+            return Ok(None);
+        };
+        return Ok(Some(announce_json(
+            &status,
+            &author,
+            &original,
+            &original_author,
+        )));
+    }
+    let (to, cc) = addressing(&status.visibility, &author, &mentioned);
+    let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
+    let id = format!("{}/activity", status.uri);
+    Ok(Some(post_activity(
+        &id, "Create", &status, &author, note, &to, &cc,
+    )))
+}
+
 pub async fn note_document(ctx: &AppContext, username: &str, id: &str) -> AppResult<Value> {
     let (status, author, mentioned, tags) = remote::status_for_delivery(ctx, id)
         .await

@@ -198,3 +198,66 @@ async fn collections_are_paged_ordered_collections() {
     }
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outbox_holds_the_public_activities_with_a_true_count() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let mut ids = vec![];
+    for (text, visibility) in [
+        ("for everyone", "public"),
+        ("quietly public", "unlisted"),
+        ("followers only", "private"),
+        ("just for bob @bob", "direct"),
+    ] {
+        let (status, post) = a
+            .post(
+                &alice.token,
+                "/api/v1/statuses",
+                serde_json::json!({"status": text, "visibility": visibility}),
+            )
+            .await;
+        assert_eq!(status, 200, "{post}");
+        ids.push(post["id"].as_str().expect("id").to_string());
+    }
+    let (status, _) = a
+        .post(
+            &bob.token,
+            &format!("/api/v1/statuses/{}/reblog", ids[0]),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let outbox = a.at("/users/alice/outbox");
+    let (_, doc) = get_json(&outbox, AP).await;
+    assert_eq!(doc["totalItems"], 2, "public and unlisted posts: {doc}");
+    let (_, page) = get_json(doc["first"].as_str().expect("first"), AP).await;
+    let items = page["orderedItems"].as_array().expect("items");
+    let texts: Vec<&str> = items
+        .iter()
+        .map(|i| {
+            assert_eq!(i["type"], "Create");
+            assert_eq!(i["actor"], a.at("/users/alice"));
+            i["object"]["content"].as_str().expect("the Note itself")
+        })
+        .collect();
+    assert_eq!(texts.len(), 2);
+    assert!(
+        texts[0].contains("quietly public"),
+        "newest first: {texts:?}"
+    );
+    assert!(texts[1].contains("for everyone"));
+
+    let (_, doc) = get_json(&a.at("/users/bob/outbox"), AP).await;
+    assert_eq!(doc["totalItems"], 1, "bob's boost: {doc}");
+    let (_, page) = get_json(doc["first"].as_str().expect("first"), AP).await;
+    assert_eq!(page["orderedItems"][0]["type"], "Announce");
+    assert_eq!(
+        page["orderedItems"][0]["object"],
+        format!("{}/users/alice/statuses/{}", a.url, ids[0])
+    );
+    cluster.shutdown().await;
+}

@@ -185,7 +185,10 @@ async fn what_we_serve_and_send_expands_as_we_mean_it() {
         let mut notes = vec![];
         notes_in(doc, &mut notes);
         for note in notes {
-            assert!(note.get("name").is_none(), "{name}: a Note with a name: {note}");
+            assert!(
+                note.get("name").is_none(),
+                "{name}: a Note with a name: {note}"
+            );
         }
     }
 

@@ -202,12 +202,25 @@ async fn collection(
             "first": page_url(1),
         }),
         Some(n) => {
+            // The outbox holds whole activities (Lemmy reads a community's recent posts from
+            // its first page); the other collections, actor ids.
+            let items: Vec<Value> = if kind == CollectionKind::Outbox {
+                let mut activities = Vec::with_capacity(result.items.len());
+                for status_id in &result.items {
+                    if let Some(a) = crate::outbound::outbox_item(ctx, status_id).await? {
+                        activities.push(a);
+                    }
+                }
+                activities
+            } else {
+                result.items.iter().map(|i| json!(i)).collect()
+            };
             let mut page = json!({
                 "id": page_url(n),
                 "type": "OrderedCollectionPage",
                 "partOf": id,
                 "totalItems": result.total,
-                "orderedItems": result.items,
+                "orderedItems": items,
             });
             if result.has_next {
                 page["next"] = json!(page_url(n + 1));
