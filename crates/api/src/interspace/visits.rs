@@ -132,9 +132,10 @@ impl PartnershipForm {
     }
 }
 
-/// `?date=YYYY-MM-DD` (front desk, visits) and `?month=YYYY-MM` (ledger).
+/// What the visit lists read from the query: `date=YYYY-MM-DD` (front desk, visits), `role`
+/// and `state` (visits), `month=YYYY-MM` (a partnership's ledger).
 #[derive(Debug, Deserialize)]
-pub struct DayQuery {
+pub struct VisitQuery {
     #[serde(default, deserialize_with = "lenient::id")]
     date: Option<String>,
     #[serde(default, deserialize_with = "lenient::id")]
@@ -145,7 +146,7 @@ pub struct DayQuery {
     state: Option<String>,
 }
 
-impl DayQuery {
+impl VisitQuery {
     fn date(&self) -> Result<Option<chrono::NaiveDate>, InterspaceError> {
         Ok(self.date.as_deref().map(visits::parse_day).transpose()?)
     }
@@ -263,7 +264,7 @@ pub async fn ledger(
     req: HttpRequest,
     auth: Authed,
     id: web::Path<PartnershipId>,
-    Input(q): Input<DayQuery>,
+    Input(q): Input<VisitQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let member = auth.0.user()?;
@@ -312,7 +313,7 @@ async fn visits_json(
 pub async fn visits_list(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    Input(q): Input<DayQuery>,
+    Input(q): Input<VisitQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let role = q.role.clone().unwrap_or_else(|| "visitor".into());
@@ -380,7 +381,7 @@ pub async fn visit_act(
 pub async fn front_desk(
     ctx: web::Data<AppContext>,
     auth: Authed,
-    Input(q): Input<DayQuery>,
+    Input(q): Input<VisitQuery>,
 ) -> Result<HttpResponse, InterspaceError> {
     auth.0.require("read:visits")?;
     let (day, list) = visits::front_desk(&ctx, auth.0.user()?, q.date()?).await?;
