@@ -295,7 +295,7 @@ pub async fn list(
     };
     let after = match &paging.max_id {
         Some(id) => {
-            let last = events::get(&ctx, &EventId::from(id), me.map(|a| a.id.as_str())).await?;
+            let last = events::get(&ctx, &EventId::from(id), me).await?;
             Some((last.event.starts_at, last.event.id))
         }
         None => None,
@@ -309,7 +309,7 @@ pub async fn list(
         limit: paging.limit,
         ..EventFilter::default()
     };
-    let list = events::list(&ctx, me.map(|a| a.id.as_str()), filter).await?;
+    let list = events::list(&ctx, me, filter).await?;
     let mut page = Page::new(&ctx);
     page.preload(list.iter().map(|v| &v.organizer)).await?;
     let mut out = Vec::with_capacity(list.len());
@@ -326,7 +326,7 @@ pub async fn lookup(
     Input(q): Input<Lookup>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let v = events::lookup(&ctx, &q.uri()?, me.map(|a| a.id.as_str())).await?;
+    let v = events::lookup(&ctx, &q.uri()?, me).await?;
     Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
@@ -336,7 +336,7 @@ pub async fn get(
     id: web::Path<EventId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let v = events::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
+    let v = events::get(&ctx, &id, me).await?;
     Ok(HttpResponse::Ok().json(event_json(&mut Page::new(&ctx), &v, me).await?))
 }
 
@@ -458,6 +458,6 @@ pub async fn ics(
     id: web::Path<EventId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let body = events::event_ics(&ctx, &id, me.map(|a| a.id.as_str())).await?;
+    let body = events::event_ics(&ctx, &id, me).await?;
     Ok(calendar_response(body, "event"))
 }

@@ -413,7 +413,7 @@ pub async fn list(
     };
     let before = match (&paging.max_id, by_deadline) {
         (Some(id), false) => {
-            let last = opps::get(&ctx, &OpportunityId::from(id), me.map(|a| a.id.as_str())).await?;
+            let last = opps::get(&ctx, &OpportunityId::from(id), me).await?;
             Some((last.opportunity.created_at, last.opportunity.id))
         }
         _ => None,
@@ -434,7 +434,7 @@ pub async fn list(
         limit: paging.limit,
         ..BoardFilter::default()
     };
-    let list = opps::list(&ctx, me.map(|a| a.id.as_str()), filter).await?;
+    let list = opps::list(&ctx, me, filter).await?;
     let mine = opps::mine_among(&ctx, me, &list).await?;
     let mut page = Page::new(&ctx);
     page.preload(list.iter().map(|v| &v.author)).await?;
@@ -456,7 +456,7 @@ pub async fn lookup(
     Input(q): Input<Lookup>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let v = opps::lookup(&ctx, &q.uri()?, me.map(|a| a.id.as_str())).await?;
+    let v = opps::lookup(&ctx, &q.uri()?, me).await?;
     Ok(HttpResponse::Ok().json(one(&ctx, &v, me).await?))
 }
 
@@ -466,7 +466,7 @@ pub async fn get(
     id: web::Path<OpportunityId>,
 ) -> Result<HttpResponse, InterspaceError> {
     let me = reader(&auth)?;
-    let v = opps::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
+    let v = opps::get(&ctx, &id, me).await?;
     Ok(HttpResponse::Ok().json(one(&ctx, &v, me).await?))
 }
 

@@ -123,7 +123,7 @@ async fn review_page(
 ) -> WebResult {
     let me = viewer.require()?;
     let account = &me.member.account;
-    let v = opps::get(ctx, id, Some(&account.id)).await?;
+    let v = opps::get(ctx, id, Some(account)).await?;
     let list = opps::applications_for(ctx, account, id).await?;
     let o = &v.opportunity;
     let frame = viewer.frame();

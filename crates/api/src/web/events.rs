@@ -94,7 +94,7 @@ pub async fn event(
     q: web::Query<Done>,
 ) -> WebResult {
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
-    let v = events::get(&ctx, &id, me.map(|a| a.id.as_str())).await?;
+    let v = events::get(&ctx, &id, me).await?;
     let e = &v.event;
     let frame = viewer.frame();
     let going = events::participants(
@@ -174,10 +174,7 @@ pub async fn upcoming(
     space_id: &str,
     limit: i64,
 ) -> Result<Vec<EventView>, WebError> {
-    let me = viewer
-        .signed_in
-        .as_ref()
-        .map(|s| s.member.account.id.as_str());
+    let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
     Ok(events::list(
         ctx,
         me,
@@ -227,10 +224,7 @@ pub async fn ics(
     viewer: Viewer,
     id: web::Path<EventId>,
 ) -> Result<HttpResponse, WebError> {
-    let me = viewer
-        .signed_in
-        .as_ref()
-        .map(|s| s.member.account.id.as_str());
+    let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
     let body = events::event_ics(&ctx, &id, me).await?;
     Ok(calendar_response(body, "event"))
 }
@@ -305,10 +299,7 @@ async fn events_page(
     p: &Params,
     error: Option<&str>,
 ) -> WebResult {
-    let me = viewer
-        .signed_in
-        .as_ref()
-        .map(|s| s.member.account.id.as_str());
+    let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
     let list = events::list(
         ctx,
         me,

@@ -209,10 +209,7 @@ async fn board_page(
     form: &Params,
     error: Option<Problem>,
 ) -> WebResult {
-    let me = viewer
-        .signed_in
-        .as_ref()
-        .map(|s| s.member.account.id.as_str());
+    let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
     let mut filter_error = None;
     let list = match board_filter(filter) {
         Err(m) => {
@@ -424,7 +421,7 @@ pub(super) async fn opportunity_page(
     error: Option<Problem>,
 ) -> WebResult {
     let me = viewer.signed_in.as_ref().map(|s| &s.member.account);
-    let v = opps::get(ctx, id, me.map(|a| a.id.as_str())).await?;
+    let v = opps::get(ctx, id, me).await?;
     let o = &v.opportunity;
     let frame = viewer.frame();
     let is_author = me.is_some_and(|a| a.id == o.author_id);

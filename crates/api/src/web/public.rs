@@ -300,8 +300,7 @@ pub async fn authorize_interaction(
     let account = if uri.starts_with("http://") || uri.starts_with("https://") {
         // An event (ours or another server's) opens its page here, with the Join button.
         if let Ok(event) =
-            interspace_app::events::lookup(&ctx, uri, Some(&viewer.require()?.member.account.id))
-                .await
+            interspace_app::events::lookup(&ctx, uri, Some(&viewer.require()?.member.account)).await
         {
             return Ok(redirect(&event_page(&event)));
         }

@@ -55,7 +55,11 @@ async fn render(conn: &mut DbConn, name: &str, events: &[Event]) -> AppResult<St
 }
 
 /// One event `viewer` may see.
-pub async fn event_ics(ctx: &AppContext, id: &EventId, viewer: Option<&str>) -> AppResult<String> {
+pub async fn event_ics(
+    ctx: &AppContext,
+    id: &EventId,
+    viewer: Option<&Account>,
+) -> AppResult<String> {
     let e = super::get(ctx, id, viewer).await?.event;
     let mut conn = ctx.db.get().await?;
     let title = e.title.clone();

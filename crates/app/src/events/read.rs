@@ -69,7 +69,8 @@ async fn view_with(
 }
 
 /// An event `viewer` may see (deleted ones are gone).
-pub async fn get(ctx: &AppContext, id: &EventId, viewer: Option<&str>) -> AppResult<EventView> {
+pub async fn get(ctx: &AppContext, id: &EventId, viewer: Option<&Account>) -> AppResult<EventView> {
+    let viewer = viewer.map(|a| a.id.as_str());
     let mut conn = ctx.db.get().await?;
     let e = db_events::find_event(&mut conn, id)
         .await?
@@ -86,7 +87,7 @@ pub async fn get(ctx: &AppContext, id: &EventId, viewer: Option<&str>) -> AppRes
 
 /// The local copy of an event by its ActivityPub id, fetched from its origin if unknown and
 /// `viewer` is signed in (anonymous lookups store nothing: they read what is known).
-pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppResult<EventView> {
+pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&Account>) -> AppResult<EventView> {
     let known = {
         let mut conn = ctx.db.get().await?;
         db_events::find_event_by_uri(&mut conn, uri).await?
@@ -109,9 +110,10 @@ pub async fn lookup(ctx: &AppContext, uri: &str, viewer: Option<&str>) -> AppRes
 /// A page of events `viewer` may see.
 pub async fn list(
     ctx: &AppContext,
-    viewer: Option<&str>,
+    viewer: Option<&Account>,
     mut filter: EventFilter,
 ) -> AppResult<Vec<EventView>> {
+    let viewer = viewer.map(|a| a.id.as_str());
     let mut conn = ctx.db.get().await?;
     filter.viewer = viewer.map(String::from);
     filter.viewer_is_member = match viewer {

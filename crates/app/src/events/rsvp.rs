@@ -190,7 +190,7 @@ pub async fn join(
     id: &EventId,
     message: Option<String>,
 ) -> AppResult<Participation> {
-    let current = super::get(ctx, id, Some(&account.id)).await?.event;
+    let current = super::get(ctx, id, Some(account)).await?.event;
     let message = optional_text(message, 1000);
     ctx.write(async |tx, events| {
         let e = db_events::lock_event(tx, &current.id)
@@ -242,7 +242,7 @@ pub async fn join(
 
 /// A local account leaves; its seat goes to the first waitlisted person.
 pub async fn leave(ctx: &AppContext, account: &Account, id: &EventId) -> AppResult<Participation> {
-    let current = super::get(ctx, id, Some(&account.id)).await?.event;
+    let current = super::get(ctx, id, Some(account)).await?.event;
     ctx.write(async |tx, events| {
         let e = db_events::lock_event(tx, &current.id)
             .await?
@@ -338,7 +338,7 @@ pub async fn participants(
     event_id: &EventId,
     state: Option<&str>,
 ) -> AppResult<Vec<(Participation, Account)>> {
-    let e = super::get(ctx, event_id, viewer.map(|(_, a)| a.id.as_str()))
+    let e = super::get(ctx, event_id, viewer.map(|(_, a)| a))
         .await?
         .event;
     let manager =

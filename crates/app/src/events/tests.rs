@@ -41,7 +41,7 @@ async fn a_freed_seat_goes_to_the_first_on_the_waitlist() {
     assert_eq!(waiting.state, ParticipationState::Waitlisted);
     let left = events::leave(&app.ctx, &bob, &id).await.expect("leave");
     assert_eq!(left.state, ParticipationState::Left);
-    let mine = events::get(&app.ctx, &id, Some(&carol.id))
+    let mine = events::get(&app.ctx, &id, Some(&carol))
         .await
         .expect("view")
         .mine
@@ -110,7 +110,7 @@ async fn a_remote_join_is_decided_like_a_members_and_always_answered() {
         events::receive_join(&app.ctx, &rita, join, &e.event.uri, None)
             .await
             .expect("answered, not an error");
-        let mine = events::get(&app.ctx, &EventId::from(&e.event.id), Some(&rita.id))
+        let mine = events::get(&app.ctx, &EventId::from(&e.event.id), Some(&rita))
             .await
             .expect("view")
             .mine

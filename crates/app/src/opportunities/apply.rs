@@ -220,9 +220,7 @@ pub async fn apply(
     opportunity_id: &OpportunityId,
     input: ApplicationInput,
 ) -> AppResult<ApplicationView> {
-    let o = get(ctx, opportunity_id, Some(&applicant.id))
-        .await?
-        .opportunity;
+    let o = get(ctx, opportunity_id, Some(applicant)).await?.opportunity;
     if o.author_id == applicant.id {
         return Err(AppError::Forbidden("you posted this opportunity".into()));
     }

@@ -81,8 +81,9 @@ async fn view(
 pub async fn get(
     ctx: &AppContext,
     id: &OpportunityId,
-    viewer: Option<&str>,
+    viewer: Option<&Account>,
 ) -> AppResult<OpportunityView> {
+    let viewer = viewer.map(|a| a.id.as_str());
     let mut conn = ctx.db.get().await?;
     let o = db::find_opportunity(&mut conn, id)
         .await?
@@ -111,7 +112,7 @@ pub async fn of_status(ctx: &AppContext, status_uri: &str) -> AppResult<Option<O
 pub async fn lookup(
     ctx: &AppContext,
     uri: &str,
-    viewer: Option<&str>,
+    viewer: Option<&Account>,
 ) -> AppResult<OpportunityView> {
     let known = of_status(ctx, uri).await?;
     let o = match known {
@@ -131,9 +132,10 @@ pub async fn lookup(
 /// A page of the board as `viewer` may see it.
 pub async fn list(
     ctx: &AppContext,
-    viewer: Option<&str>,
+    viewer: Option<&Account>,
     mut filter: BoardFilter,
 ) -> AppResult<Vec<OpportunityView>> {
+    let viewer = viewer.map(|a| a.id.as_str());
     let mut conn = ctx.db.get().await?;
     filter.viewer = viewer.map(String::from);
     filter.viewer_is_member = is_member(&mut conn, viewer).await?;

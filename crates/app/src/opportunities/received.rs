@@ -162,7 +162,7 @@ pub async fn receive_invite(
     if !invitee.is_local() {
         return Err(AppError::NotFound("account"));
     }
-    let o = super::lookup(ctx, &r.opportunity_uri, Some(&invitee.id))
+    let o = super::lookup(ctx, &r.opportunity_uri, Some(invitee))
         .await?
         .opportunity;
     let ts = now();
