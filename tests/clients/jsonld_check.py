@@ -20,8 +20,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from bovine.jsonld import activitystreams_context
-from pyld import jsonld
+# bovine writes a context cache into the working directory when imported: keep it beside the
+# documents, out of the checkout.
+os.chdir(os.environ["DOCS"])
+
+from bovine.jsonld import activitystreams_context  # noqa: E402
+from pyld import jsonld  # noqa: E402
 
 AS = "https://www.w3.org/ns/activitystreams"
 SECURITY = "https://w3id.org/security/v1"
