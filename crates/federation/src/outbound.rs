@@ -38,7 +38,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let id = follows::follow_activity_id(ctx, &e.subject_id);
             Some(Built {
-                json: (follow_json(&id, &actor.uri, &target.uri)),
+                json: follow_json(&id, &actor.uri, &target.uri),
                 inboxes: to_target(&Some(target.clone())),
                 id,
             })
@@ -48,10 +48,10 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             let follow_id = follows::follow_activity_id(ctx, &e.subject_id);
             let id = format!("{follow_id}/undo");
             Some(Built {
-                json: (json!({
+                json: json!({
                     "id": id, "type": "Undo", "actor": actor.uri,
                     "object": follow_json(&follow_id, &actor.uri, &target.uri),
-                })),
+                }),
                 inboxes: to_target(&Some(target.clone())),
                 id,
             })
@@ -68,10 +68,10 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 .path(&format!("/accepts/{}", follow.id))
                 .to_string();
             Some(Built {
-                json: (json!({
+                json: json!({
                     "id": id, "type": "Accept", "actor": actor.uri,
                     "object": follow_json(&follow_id, &follower.uri, &actor.uri),
-                })),
+                }),
                 inboxes: to_target(&target),
                 id,
             })
@@ -83,10 +83,10 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 .path(&format!("/rejects/{}", interspace_core::ids::new_id()))
                 .to_string();
             Some(Built {
-                json: (json!({
+                json: json!({
                     "id": id, "type": "Reject", "actor": actor.uri,
                     "object": follow_json(&e.subject_id, &follower.uri, &actor.uri),
-                })),
+                }),
                 inboxes: to_target(&target),
                 id,
             })
@@ -121,11 +121,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                     (id, json)
                 }
             };
-            Some(Built {
-                json: (json),
-                inboxes,
-                id,
-            })
+            Some(Built { json, inboxes, id })
         }
         OutboxKind::Like | OutboxKind::UndoLike => {
             let (status, author, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
@@ -148,7 +144,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 )
             };
             Some(Built {
-                json: (json),
+                json,
                 inboxes: vec![shared_or_own(&author)],
                 id,
             })
@@ -176,11 +172,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                     json!({ "id": id, "type": "Undo", "actor": actor.uri, "to": [PUBLIC], "object": announce }),
                 )
             };
-            Some(Built {
-                json: (json),
-                inboxes,
-                id,
-            })
+            Some(Built { json, inboxes, id })
         }
         OutboxKind::Block | OutboxKind::UndoBlock => {
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
@@ -199,7 +191,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 )
             };
             Some(Built {
-                json: (json),
+                json,
                 inboxes: to_target(&Some(target.clone())),
                 id,
             })
@@ -214,10 +206,10 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 .chain(status_uris)
                 .collect();
             Some(Built {
-                json: (json!({
+                json: json!({
                     "id": id, "type": "Flag", "actor": actor.uri, "object": objects,
                     "content": report.comment,
-                })),
+                }),
                 inboxes: to_target(&Some(target.clone())),
                 id,
             })
@@ -228,10 +220,10 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             let contact = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let id = format!("{}#delete", actor.uri);
             Some(Built {
-                json: (json!({
+                json: json!({
                     "id": id, "type": "Delete", "actor": actor.uri, "to": [PUBLIC],
                     "object": actor.uri,
-                })),
+                }),
                 inboxes: vec![shared_or_own(contact)],
                 id,
             })
@@ -254,10 +246,10 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             let id = format!("{}/relays/{}", actor.uri, status.id);
             let followers = actor.followers_url.clone().unwrap_or_default();
             Some(Built {
-                json: (json!({
+                json: json!({
                     "id": id, "type": "Announce", "actor": actor.uri, "to": [PUBLIC],
                     "cc": [followers], "object": create,
-                })),
+                }),
                 inboxes: follows::remote_follower_inboxes(ctx, &actor.id).await?,
                 id,
             })

@@ -84,7 +84,7 @@ pub struct SpaceForm {
     opportunity_hashtag: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct LocationForm {
     #[serde(default, deserialize_with = "lenient::text")]
     name: Option<String>,
@@ -118,16 +118,7 @@ pub async fn update(
         );
     }
     let (user, _) = auth.0.user()?;
-    let location = form.location.unwrap_or(LocationForm {
-        name: None,
-        street: None,
-        postal_code: None,
-        locality: None,
-        region: None,
-        country: None,
-        latitude: None,
-        longitude: None,
-    });
+    let location = form.location.unwrap_or_default();
     let coordinates = match (location.latitude, location.longitude) {
         (Some(None), _) | (_, Some(None)) => Some(None),
         (Some(Some(lat)), Some(Some(lon))) => Some(Some((lat, lon))),
