@@ -158,12 +158,11 @@ pub async fn collection(
         CollectionKind::Members => {
             db_users::list_listed_accounts(&mut conn, offset, PAGE_SIZE).await?
         }
-        CollectionKind::Moderators => db_users::list_accounts_with_roles(&mut conn, STAFF)
-            .await?
-            .into_iter()
-            .skip(offset as usize)
-            .take(PAGE_SIZE as usize)
-            .collect(),
+        // Staff is short and read whole (Lemmy reads no page of moderators): one page.
+        CollectionKind::Moderators if page == 1 => {
+            db_users::list_accounts_with_roles(&mut conn, STAFF).await?
+        }
+        CollectionKind::Moderators => vec![],
     }
     .into_iter()
     .map(|a| a.uri)

@@ -13,6 +13,16 @@ use interspace_db::accounts::Account;
 use interspace_db::statuses::{self as db_statuses, Counter, Status};
 use interspace_db::{now, DbConn};
 
+/// How a boost goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// As a plain `Announce` to every follower (and the author's server).
+    Announce,
+    /// The space's re-share of a post addressed to it (FEP-1b12): a plain `Announce` to the
+    /// servers that read boosts, and the wrapped `Create` to the others (`RelayCreate`).
+    Relay,
+}
+
 /// Writes a local account's boost of `original`, counts and notifies it, and queues its
 /// Announce, in the caller's transaction.
 pub(crate) async fn insert_boost(
@@ -22,6 +32,7 @@ pub(crate) async fn insert_boost(
     account: &Account,
     original: &Status,
     visibility: Visibility,
+    sent: Sent,
 ) -> AppResult<Status> {
     let boost_id = new_id();
     let actor = url::Url::parse(&account.uri).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -41,15 +52,45 @@ pub(crate) async fn insert_boost(
     )
     .await?;
     events.push(AppEvent::of_post(&boost, &[], false));
-    crate::outbox::enqueue(
+    let kind = match sent {
+        Sent::Announce => OutboxKind::Announce,
+        Sent::Relay => OutboxKind::RelayAnnounce,
+    };
+    crate::outbox::enqueue(tx, kind, &account.id, &boost.id, Some(&original.account_id)).await?;
+    Ok(boost)
+}
+
+/// The space re-shares a public post addressed to it with its followers (FEP-1b12): its boost
+/// (for timelines here, and the servers that read boosts) and the wrapped `Create` (for group
+/// software). `create_id` is the id of the `Create` that brought a remote post (none for ours:
+/// its id follows from the post's).
+pub(crate) async fn relay(
+    tx: &mut DbConn,
+    events: &mut Events,
+    ctx: &AppContext,
+    space: &Account,
+    post: &Status,
+    create_id: Option<&str>,
+) -> AppResult<()> {
+    insert_boost(
         tx,
-        OutboxKind::Announce,
-        &account.id,
-        &boost.id,
-        Some(&original.account_id),
+        events,
+        ctx,
+        space,
+        post,
+        Visibility::Public,
+        Sent::Relay,
     )
     .await?;
-    Ok(boost)
+    crate::outbox::enqueue_about(
+        tx,
+        OutboxKind::RelayCreate,
+        &space.id,
+        &post.id,
+        None,
+        create_id,
+    )
+    .await
 }
 
 /// A boost's row: `account` re-shares `original` (`is_local` follows the account).

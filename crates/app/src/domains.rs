@@ -167,6 +167,69 @@ pub async fn answered(ctx: &AppContext, domain: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// How long what a server's NodeInfo said holds before it is asked again.
+const SOFTWARE_TTL_DAYS: i64 = 7;
+/// NodeInfo documents asked at once.
+const SOFTWARE_FETCHES_AT_ONCE: usize = 8;
+
+/// The software (NodeInfo's `software.name`, lowercase) that each of `domains` runs: what we
+/// learned, asking the NodeInfo of those never asked or not for a week. A server that does
+/// not answer counts as unknown until it is asked again.
+pub async fn software_of(
+    ctx: &AppContext,
+    domains: &[String],
+) -> AppResult<std::collections::HashMap<String, Option<String>>> {
+    let ts = now();
+    let known = {
+        let mut conn = ctx.db.get().await?;
+        db_domains::find_many(&mut conn, domains).await?
+    };
+    let mut out = std::collections::HashMap::new();
+    let mut ask = Vec::new();
+    for d in domains {
+        match known.iter().find(|k| &k.domain == d) {
+            Some(k)
+                if k.software_checked_at
+                    .is_some_and(|at| ts - at < chrono::Duration::days(SOFTWARE_TTL_DAYS)) =>
+            {
+                out.insert(d.clone(), k.software.clone());
+            }
+            _ => ask.push(d.clone()),
+        }
+    }
+    if ask.is_empty() {
+        return Ok(out);
+    }
+    let resolver = ctx.resolver()?;
+    for chunk in ask.chunks(SOFTWARE_FETCHES_AT_ONCE) {
+        let mut asked = tokio::task::JoinSet::new();
+        for d in chunk {
+            let (resolver, d) = (resolver.clone(), d.clone());
+            asked.spawn(async move {
+                let answer = resolver.software(&d).await;
+                (d, answer)
+            });
+        }
+        while let Some(Ok((domain, answer))) = asked.join_next().await {
+            let software = answer.unwrap_or_else(|e| {
+                tracing::info!(domain, error = %e, "no readable NodeInfo");
+                None
+            });
+            let software = software.map(|(name, version)| (name.to_ascii_lowercase(), version));
+            let mut conn = ctx.db.get().await?;
+            db_domains::set_software(
+                &mut conn,
+                &domain,
+                software.as_ref().map(|(n, v)| (n.as_str(), v.as_deref())),
+                ts,
+            )
+            .await?;
+            out.insert(domain, software.map(|(name, _)| name));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

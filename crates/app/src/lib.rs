@@ -107,6 +107,9 @@ pub trait Resolver: Send + Sync {
     /// A post, an event or an opportunity by its ActivityPub id (signed fetch from its
     /// origin), checked and stored.
     async fn resolve_object(&self, ctx: &AppContext, uri: &url::Url) -> AppResult<()>;
+    /// What software a server runs and its version, from its NodeInfo (`None`: it does not
+    /// say). `domain` is a host, with `:port` when there is one.
+    async fn software(&self, domain: &str) -> AppResult<Option<(String, Option<String>)>>;
     /// Where the person `acct` follows or answers `target` on their own server (the
     /// remote-interaction template of its WebFinger).
     async fn interaction_url(

@@ -28,6 +28,10 @@ pub struct RemoteNote {
     /// Ids (or profile URLs) of mentioned actors.
     pub mentions: Vec<String>,
     pub hashtags: Vec<String>,
+    /// Its `audience` (FEP-1b12: the group it is posted in).
+    pub audience: Vec<String>,
+    /// The id of the `Create` that brought it (none when it was fetched).
+    pub create_id: Option<String>,
 }
 
 const MAX_CONTENT: usize = 100_000;
@@ -51,6 +55,10 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
     };
     let mentioned = known_accounts(&mut conn, &note.mentions).await?;
     drop(conn);
+    let addressed = Addressed {
+        audience: note.audience.clone(),
+        create_id: note.create_id.clone(),
+    };
     let content: String = note.content.chars().take(MAX_CONTENT).collect();
     let ts = now();
     let status = Status {
@@ -94,7 +102,11 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
                 db_statuses::bump_count(tx, &p.id, Counter::Replies, 1).await?;
                 crate::opportunities::note_interest(tx, events, &status, p).await?;
             }
-            crate::opportunities::relay_tagged(tx, events, ctx, &status, &mentioned, &tags).await?;
+            let relayed = relay_addressed(tx, events, ctx, &status, &mentioned, &addressed).await?;
+            crate::opportunities::relay_tagged(
+                tx, events, ctx, &status, &mentioned, &tags, relayed,
+            )
+            .await?;
             for m in &mentioned {
                 notify(
                     tx,
@@ -118,6 +130,40 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
         Ok(())
     })
     .await
+}
+
+/// How a remote post reached us, for [`relay_addressed`].
+struct Addressed {
+    audience: Vec<String>,
+    create_id: Option<String>,
+}
+
+/// FEP-1b12: a public post or comment from one of the space's followers, addressed to the space
+/// (`to`, `cc`, a mention, or `audience`), is re-shared by the space with all its followers, as
+/// Lemmy's communities do. Returns whether it was.
+async fn relay_addressed(
+    tx: &mut interspace_db::DbConn,
+    events: &mut crate::signals::Events,
+    ctx: &AppContext,
+    post: &Status,
+    mentioned: &[String],
+    note: &Addressed,
+) -> AppResult<bool> {
+    if post.visibility != "public" {
+        return Ok(false);
+    }
+    let Some((_, space)) = interspace_db::spaces::find_local_space(tx).await? else {
+        return Ok(false);
+    };
+    if !mentioned.contains(&space.id) && !note.audience.contains(&space.uri) {
+        return Ok(false);
+    }
+    let follows = interspace_db::follows::find_follow(tx, &post.account_id, &space.id).await?;
+    if !follows.is_some_and(|f| f.accepted) {
+        return Ok(false);
+    }
+    crate::boosts::relay(tx, events, ctx, &space, post, note.create_id.as_deref()).await?;
+    Ok(true)
 }
 
 /// Ids of the accounts we know among mentioned actor ids or profile URLs (at most 50).
@@ -313,7 +359,13 @@ pub async fn receive_announce(
                     account_id: actor.id.clone(),
                 });
             }
-        } else if matches!(original.visibility.as_str(), "public" | "unlisted") {
+        } else if matches!(original.visibility.as_str(), "public" | "unlisted")
+            // One boost per actor and post, however many shapes it came in (a group's plain
+            // Announce and its Announce of the Create).
+            && db_statuses::find_reblog(tx, &actor.id, &original.id)
+                .await?
+                .is_none()
+        {
             let boost = crate::boosts::row(
                 new_id(),
                 uri.to_string(),

@@ -392,22 +392,11 @@ pub async fn create(
         }
         events.push(AppEvent::of_post(&status, &tags, false));
         crate::outbox::enqueue(tx, OutboxKind::StatusCreate, &account.id, &id, None).await?;
-        // FEP-1b12: a member's public post addressed to the space is re-shared by the space, to
-        // its followers, both as Announce(Note) and as Announce(Create(Note)).
+        // FEP-1b12: a member's public post addressed to the space is re-shared by the space.
         if visibility == Visibility::Public && !mention_ids.is_empty() {
             if let Some((_, space)) = interspace_db::spaces::find_local_space(tx).await? {
                 if mention_ids.contains(&space.id) && space.id != account.id {
-                    crate::boosts::insert_boost(
-                        tx,
-                        events,
-                        ctx,
-                        &space,
-                        &status,
-                        Visibility::Public,
-                    )
-                    .await?;
-                    crate::outbox::enqueue(tx, OutboxKind::RelayCreate, &space.id, &id, None)
-                        .await?;
+                    crate::boosts::relay(tx, events, ctx, &space, &status, None).await?;
                 }
             }
         }
@@ -585,9 +574,16 @@ pub async fn reblog(
     }
     let boost = ctx
         .write(async |tx, events| {
-            let boost =
-                crate::boosts::insert_boost(tx, events, ctx, account, &original, visibility)
-                    .await?;
+            let boost = crate::boosts::insert_boost(
+                tx,
+                events,
+                ctx,
+                account,
+                &original,
+                visibility,
+                crate::boosts::Sent::Announce,
+            )
+            .await?;
             Ok(boost)
         })
         .await?;

@@ -18,6 +18,11 @@ pub struct Domain {
     pub unavailable_at: Option<NaiveDateTime>,
     pub last_success_at: Option<NaiveDateTime>,
     pub last_failure_at: Option<NaiveDateTime>,
+    /// NodeInfo's `software.name`, lowercase (none when it did not say or could not be read).
+    pub software: Option<String>,
+    pub software_version: Option<String>,
+    /// When NodeInfo was last asked (answered or not).
+    pub software_checked_at: Option<NaiveDateTime>,
 }
 
 fn blank(domain: &str) -> Domain {
@@ -29,6 +34,9 @@ fn blank(domain: &str) -> Domain {
         unavailable_at: None,
         last_success_at: None,
         last_failure_at: None,
+        software: None,
+        software_version: None,
+        software_checked_at: None,
     }
 }
 
@@ -145,4 +153,35 @@ pub async fn record_success(conn: &mut DbConn, domain: &str, now: NaiveDateTime)
         .execute(c)
         .await)?;
     Ok(unavailable.is_some())
+}
+
+/// The domains among `names` that we know, with what we learned of their software.
+pub async fn find_many(conn: &mut DbConn, names: &[String]) -> DbResult<Vec<Domain>> {
+    if names.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(run!(conn, |c| domains::table
+        .filter(domains::domain.eq_any(names))
+        .select(Domain::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Records what a domain's NodeInfo said (`None`: nothing readable), asked at `now`.
+pub async fn set_software(
+    conn: &mut DbConn,
+    domain: &str,
+    software: Option<(&str, Option<&str>)>,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    ensure(conn, domain).await?;
+    run!(conn, |c| diesel::update(domains::table.find(domain))
+        .set((
+            domains::software.eq(software.map(|(name, _)| name)),
+            domains::software_version.eq(software.and_then(|(_, version)| version)),
+            domains::software_checked_at.eq(Some(now)),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(())
 }

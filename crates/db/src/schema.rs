@@ -333,6 +333,9 @@ diesel::table! {
         unavailable_at -> Nullable<Timestamp>,
         last_success_at -> Nullable<Timestamp>,
         last_failure_at -> Nullable<Timestamp>,
+        software -> Nullable<Text>,
+        software_version -> Nullable<Text>,
+        software_checked_at -> Nullable<Timestamp>,
     }
 }
 

@@ -3,8 +3,10 @@
 
 use crate::protocol::Built;
 use interspace_app::outbox::OutboxEvent;
-use interspace_app::{accounts, follows, outbox, remote, Account, AppContext, AppError, AppResult};
-use interspace_core::delivery::OutboxKind;
+use interspace_app::{
+    accounts, domains, follows, outbox, remote, Account, AppContext, AppError, AppResult,
+};
+use interspace_core::delivery::{refuses_group_boosts, relay_shape, OutboxKind, RelayShape};
 use serde_json::{json, Value};
 
 fn follow_json(id: &str, actor: &str, object: &str) -> Value {
@@ -149,7 +151,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 id,
             })
         }
-        OutboxKind::Announce | OutboxKind::UndoAnnounce => {
+        OutboxKind::Announce | OutboxKind::UndoAnnounce | OutboxKind::RelayAnnounce => {
             let (boost, _, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
             let of = boost
                 .reblog_of_id
@@ -163,14 +165,24 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             }
             inboxes.sort();
             inboxes.dedup();
-            let (id, json) = if e.kind == OutboxKind::Announce {
-                (boost.uri.clone(), announce)
+            // A group's plain boost goes only where it is read (FEP-1b12): a relayed post's
+            // to the servers that read boosts (the others get its `RelayCreate`), and none to
+            // group software, which refuses it.
+            let inboxes = if e.kind == OutboxKind::RelayAnnounce {
+                reading(ctx, inboxes, RelayShape::Boost).await?
+            } else if actor.actor_type == "Group" {
+                not_refusing_group_boosts(ctx, inboxes).await?
             } else {
+                inboxes
+            };
+            let (id, json) = if e.kind == OutboxKind::UndoAnnounce {
                 let id = format!("{}/undo", boost.uri);
                 (
                     id.clone(),
                     json!({ "id": id, "type": "Undo", "actor": actor.uri, "to": [PUBLIC], "object": announce }),
                 )
+            } else {
+                (boost.uri.clone(), announce)
             };
             Some(Built { json, inboxes, id })
         }
@@ -229,29 +241,18 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             })
         }
         OutboxKind::RelayCreate => {
-            // FEP-1b12: the space re-shares a member's Create, embedded, to its followers.
-            let (status, author, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
-            let create_event = OutboxEvent {
-                kind: OutboxKind::StatusCreate,
-                actor_id: author.id.clone(),
-                ..e.clone()
-            };
-            let Some(create) = Box::pin(build(ctx, &create_event)).await? else {
+            // FEP-1b12: the space re-shares the Create of a post addressed to it, whole, to
+            // the servers that read it so (the others get the space's boost, `RelayAnnounce`).
+            let Some(json) =
+                relay_json(ctx, &actor, &e.subject_id, e.object_uri.as_deref()).await?
+            else {
                 return Ok(None);
             };
-            let mut create = create.json;
-            if let Some(o) = create.as_object_mut() {
-                o.remove("@context");
-            }
-            let id = format!("{}/relays/{}", actor.uri, status.id);
-            let followers = actor.followers_url.clone().unwrap_or_default();
+            let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             Some(Built {
-                json: json!({
-                    "id": id, "type": "Announce", "actor": actor.uri, "to": [PUBLIC],
-                    "cc": [followers], "object": create,
-                }),
-                inboxes: follows::remote_follower_inboxes(ctx, &actor.id).await?,
-                id,
+                id: json["id"].as_str().unwrap_or_default().to_string(),
+                json,
+                inboxes: reading(ctx, inboxes, RelayShape::Activity).await?,
             })
         }
         OutboxKind::ActorUpdate => {
@@ -348,8 +349,7 @@ fn announce_json(
 /// One item of a local actor's `outbox`: the `Create` of a post (with its Note), or the
 /// `Announce` of a boost; `None` when it went meanwhile.
 pub async fn outbox_item(ctx: &AppContext, status_id: &str) -> AppResult<Option<Value>> {
-    let Ok((status, author, mentioned, tags)) = remote::status_for_delivery(ctx, status_id).await
-    else {
+    let Ok((status, author, _, _)) = remote::status_for_delivery(ctx, status_id).await else {
         return Ok(None);
     };
     if let Some(of) = status.reblog_of_id.as_deref() {
@@ -357,6 +357,11 @@ pub async fn outbox_item(ctx: &AppContext, status_id: &str) -> AppResult<Option<
         else {
             return Ok(None);
         };
+        // A group's re-shares are listed as group software reads them (Lemmy loads a
+        // community's recent posts from its outbox).
+        if author.actor_type == "Group" {
+            return relay_json(ctx, &author, &original.id, None).await;
+        }
         return Ok(Some(announce_json(
             &status,
             &author,
@@ -364,12 +369,102 @@ pub async fn outbox_item(ctx: &AppContext, status_id: &str) -> AppResult<Option<
             &original_author,
         )));
     }
+    create_json(ctx, status_id, None).await
+}
+
+/// A group's `Announce` of a post's whole `Create`, both marked with the group as their
+/// `audience` (FEP-1b12); `None` when the post went meanwhile.
+async fn relay_json(
+    ctx: &AppContext,
+    group: &Account,
+    status_id: &str,
+    create_id: Option<&str>,
+) -> AppResult<Option<Value>> {
+    let Some(mut create) = create_json(ctx, status_id, create_id).await? else {
+        return Ok(None);
+    };
+    create["audience"] = json!(group.uri);
+    create["object"]["audience"] = json!(group.uri);
+    let id = format!("{}/relays/{status_id}", group.uri);
+    let followers = group.followers_url.clone().unwrap_or_default();
+    Ok(Some(json!({
+        "id": id, "type": "Announce", "actor": group.uri, "to": [PUBLIC],
+        "cc": [followers], "audience": group.uri, "object": create,
+    })))
+}
+
+/// The `Create` of a post, with its Note: ours as we sent it, or one from elsewhere as its
+/// author's server sent it (`create_id`, the id of the activity that brought it; a remote
+/// post we fetched has none and gets `{post}#create`); `None` when the post went meanwhile.
+async fn create_json(
+    ctx: &AppContext,
+    status_id: &str,
+    create_id: Option<&str>,
+) -> AppResult<Option<Value>> {
+    let Ok((status, author, mentioned, tags)) = remote::status_for_delivery(ctx, status_id).await
+    else {
+        return Ok(None);
+    };
     let (to, cc) = addressing(&status.visibility, &author, &mentioned);
     let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
-    let id = format!("{}/activity", status.uri);
+    let id = match create_id {
+        Some(id) => id.to_string(),
+        None if author.is_local() => format!("{}/activity", status.uri),
+        None => format!("{}#create", status.uri),
+    };
     Ok(Some(post_activity(
         &id, "Create", &status, &author, note, &to, &cc,
     )))
+}
+
+/// The inboxes among `inboxes` whose server reads a relayed post in `shape`.
+async fn reading(
+    ctx: &AppContext,
+    inboxes: Vec<String>,
+    shape: RelayShape,
+) -> AppResult<Vec<String>> {
+    Ok(with_software(ctx, inboxes)
+        .await?
+        .into_iter()
+        .filter(|(_, software)| relay_shape(software.as_deref()) == shape)
+        .map(|(inbox, _)| inbox)
+        .collect())
+}
+
+/// The inboxes among `inboxes` whose server takes a group's plain boost.
+async fn not_refusing_group_boosts(
+    ctx: &AppContext,
+    inboxes: Vec<String>,
+) -> AppResult<Vec<String>> {
+    Ok(with_software(ctx, inboxes)
+        .await?
+        .into_iter()
+        .filter(|(_, software)| !refuses_group_boosts(software.as_deref()))
+        .map(|(inbox, _)| inbox)
+        .collect())
+}
+
+/// Each inbox with the software its server runs (see [`domains::software_of`]).
+async fn with_software(
+    ctx: &AppContext,
+    inboxes: Vec<String>,
+) -> AppResult<Vec<(String, Option<String>)>> {
+    let domain = |inbox: &str| {
+        url::Url::parse(inbox)
+            .ok()
+            .and_then(|u| interspace_core::urls::domain_of(&u))
+    };
+    let mut names: Vec<String> = inboxes.iter().filter_map(|i| domain(i)).collect();
+    names.sort();
+    names.dedup();
+    let known = domains::software_of(ctx, &names).await?;
+    Ok(inboxes
+        .into_iter()
+        .map(|inbox| {
+            let software = domain(&inbox).and_then(|d| known.get(&d).cloned().flatten());
+            (inbox, software)
+        })
+        .collect())
 }
 
 pub async fn note_document(ctx: &AppContext, username: &str, id: &str) -> AppResult<Value> {

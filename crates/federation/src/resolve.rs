@@ -34,6 +34,18 @@ struct JrdLink {
     template: Option<String>,
 }
 
+/// NodeInfo 2.x: the part we read.
+#[derive(Deserialize)]
+struct NodeInfo {
+    software: NodeInfoSoftware,
+}
+
+#[derive(Deserialize)]
+struct NodeInfoSoftware {
+    name: String,
+    version: Option<String>,
+}
+
 /// The `rel` of the link to a server's remote-interaction page (OStatus' name, kept by Mastodon).
 pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
 
@@ -46,10 +58,10 @@ impl FederationResolver {
         }
     }
 
-    /// The JRD that WebFinger answers for `user@domain`.
-    async fn webfinger(&self, acct: &str, domain: &str) -> AppResult<Jrd> {
+    /// `https://domain/` (`http` where allowed), refusing anything that is not a bare host.
+    fn base(&self, domain: &str) -> AppResult<Url> {
         let scheme = if self.allow_http { "http" } else { "https" };
-        let base = Url::parse(&format!("{scheme}://{domain}/"))
+        Url::parse(&format!("{scheme}://{domain}/"))
             .ok()
             .filter(|u| {
                 u.path() == "/"
@@ -57,44 +69,62 @@ impl FederationResolver {
                     && u.query().is_none()
                     && u.host_str().is_some()
             })
-            .ok_or_else(|| ValidationError::new("acct", format!("'{domain}' is not a domain")))?;
-        let mut url = base
+            .ok_or_else(|| {
+                ValidationError::new("acct", format!("'{domain}' is not a domain")).into()
+            })
+    }
+
+    /// A small JSON document (at most [`MAX_JRD_BYTES`]) by a plain GET; `None` when the
+    /// server answers 404 or 410. `what` names it in errors.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: Url,
+        accept: &str,
+        what: &str,
+    ) -> AppResult<Option<T>> {
+        let mut res = self
+            .client
+            .get(url)
+            .header("Accept", accept)
+            .send()
+            .await
+            .map_err(|e| AppError::Remote(format!("{what} failed: {e}")))?;
+        match res.status().as_u16() {
+            200..=299 => {}
+            404 | 410 => return Ok(None),
+            other => return Err(AppError::Remote(format!("{what} answered {other}"))),
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = res
+            .chunk()
+            .await
+            .map_err(|e| AppError::Remote(format!("{what}: {e}")))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_JRD_BYTES {
+                return Err(AppError::Remote(format!("{what} is too large")));
+            }
+        }
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| AppError::Remote(format!("{what} is not what it should be: {e}")))
+    }
+
+    /// The JRD that WebFinger answers for `user@domain`.
+    async fn webfinger(&self, acct: &str, domain: &str) -> AppResult<Jrd> {
+        let mut url = self
+            .base(domain)?
             .join("/.well-known/webfinger")
             .map_err(|e| AppError::Internal(e.to_string()))?;
         url.query_pairs_mut()
             .append_pair("resource", &format!("acct:{acct}"));
-        let res = self
-            .client
-            .get(url)
-            .header("Accept", "application/jrd+json, application/json")
-            .send()
-            .await
-            .map_err(|e| AppError::Remote(format!("WebFinger of {domain} failed: {e}")))?;
-        match res.status().as_u16() {
-            200..=299 => {}
-            404 | 410 => return Err(AppError::NotFound("remote account")),
-            other => {
-                return Err(AppError::Remote(format!(
-                    "WebFinger of {domain} answered {other}"
-                )))
-            }
-        }
-        let mut body = Vec::new();
-        let mut res = res;
-        while let Some(chunk) = res
-            .chunk()
-            .await
-            .map_err(|e| AppError::Remote(format!("WebFinger of {domain}: {e}")))?
-        {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_JRD_BYTES {
-                return Err(AppError::Remote(format!(
-                    "WebFinger answer of {domain} is too large"
-                )));
-            }
-        }
-        serde_json::from_slice(&body)
-            .map_err(|e| AppError::Remote(format!("WebFinger answer of {domain} is not JRD: {e}")))
+        self.get_json(
+            url,
+            "application/jrd+json, application/json",
+            &format!("WebFinger of {domain}"),
+        )
+        .await?
+        .ok_or(AppError::NotFound("remote account"))
     }
 
     /// The actor id that `user@domain` names, by WebFinger.
@@ -145,6 +175,42 @@ fn split_acct(acct: &str) -> AppResult<(&str, &str)> {
 
 #[async_trait::async_trait]
 impl Resolver for FederationResolver {
+    async fn software(&self, domain: &str) -> AppResult<Option<(String, Option<String>)>> {
+        let base = self.base(domain)?;
+        let well_known = base
+            .join("/.well-known/nodeinfo")
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let what = format!("NodeInfo of {domain}");
+        let Some(index) = self
+            .get_json::<Jrd>(well_known, "application/json", &what)
+            .await?
+        else {
+            return Ok(None);
+        };
+        // The newest 2.x schema it links, on its own host.
+        let Some(href) = index
+            .links
+            .iter()
+            .filter(|l| {
+                l.rel.as_deref().is_some_and(|r| {
+                    r.starts_with("http://nodeinfo.diaspora.software/ns/schema/2.")
+                })
+            })
+            .filter_map(|l| Some((l.rel.clone()?, Url::parse(l.href.as_deref()?).ok()?)))
+            .filter(|(_, u)| u.host_str() == base.host_str() && u.port() == base.port())
+            .max_by(|a, b| a.0.cmp(&b.0))
+            .map(|(_, u)| u)
+        else {
+            return Ok(None);
+        };
+        let info = self
+            .get_json::<NodeInfo>(href, "application/json", &what)
+            .await?;
+        Ok(info
+            .map(|i| (i.software.name, i.software.version))
+            .filter(|(name, _)| !name.is_empty() && name.len() <= 100))
+    }
+
     async fn interaction_url(
         &self,
         ctx: &AppContext,

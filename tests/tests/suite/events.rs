@@ -575,12 +575,13 @@ async fn events_are_served_as_activitypub_and_as_pages() {
     assert_eq!(ap["maximumAttendeeCapacity"], 12);
     assert_eq!(ap["remainingAttendeeCapacity"], 12);
     assert!(
-        ap["summary"]
+        ap["content"]
             .as_str()
             .unwrap_or_default()
             .contains("12 seats left"),
         "{ap}"
     );
+    assert!(ap.get("summary").is_none(), "no content warning: {ap}");
     let page = http().get(uri).send().await.expect("page");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");

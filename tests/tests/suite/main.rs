@@ -10,6 +10,7 @@ mod delivery;
 mod discovery;
 mod events;
 mod federation;
+mod groups;
 mod hostile;
 mod inbox;
 mod interspace_api;

@@ -345,6 +345,7 @@ pub async fn create(
                         &space.account,
                         &post,
                         interspace_core::statuses::Visibility::Public,
+                        crate::boosts::Sent::Announce,
                     )
                     .await?;
                     crate::outbox::enqueue(

@@ -261,6 +261,7 @@ async fn federate(
                     &space.account,
                     &post,
                     interspace_core::statuses::Visibility::Public,
+                    crate::boosts::Sent::Announce,
                 )
                 .await?;
             }

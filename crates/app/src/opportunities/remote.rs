@@ -221,7 +221,8 @@ pub async fn note_interest(
 /// A public post from elsewhere that mentions this space with the space's opportunity
 /// hashtag (a Mastodon user's call for help, say): the space relays it to its followers as
 /// it is, and the board lists it, its first line as the title and its other hashtags as
-/// skills. Off unless the operator set the hashtag.
+/// skills. Off unless the operator set the hashtag. `relayed`: the space already re-shares it
+/// (it came from one of its followers), so it is not boosted a second time.
 pub async fn relay_tagged(
     tx: &mut DbConn,
     events: &mut Events,
@@ -229,6 +230,7 @@ pub async fn relay_tagged(
     post: &Post,
     mentioned: &[String],
     tags: &[String],
+    relayed: bool,
 ) -> AppResult<()> {
     // Most posts stop here, before any query: the inbox's pace depends on it.
     if post.visibility != "public"
@@ -305,14 +307,17 @@ pub async fn relay_tagged(
     if !db::insert_opportunity(tx, &o, &skills).await? {
         return Ok(());
     }
-    crate::boosts::insert_boost(
-        tx,
-        events,
-        ctx,
-        &group,
-        post,
-        interspace_core::statuses::Visibility::Public,
-    )
-    .await?;
+    if !relayed {
+        crate::boosts::insert_boost(
+            tx,
+            events,
+            ctx,
+            &group,
+            post,
+            interspace_core::statuses::Visibility::Public,
+            crate::boosts::Sent::Announce,
+        )
+        .await?;
+    }
     notify_followers(tx, events, &skills, &author.id, Some(&post.id)).await
 }

@@ -13,7 +13,8 @@ use interspace_app::{opportunities, remote, AppError};
 use serde_json::Value;
 
 pub(super) async fn create(r: &Received<'_>, object: &Value) -> Result<(), FederationError> {
-    let note = parse_note(r.actor, object)?;
+    let mut note = parse_note(r.actor, object)?;
+    note.create_id = Some(r.id.to_string());
     Ok(remote::receive_note(r.ctx(), r.actor, note).await?)
 }
 
@@ -42,10 +43,10 @@ pub(super) async fn like(r: &Received<'_>, object: &Reference) -> Result<(), Fed
     Ok(remote::receive_like(r.ctx(), r.actor, r.id, target, false).await?)
 }
 
-/// A boost of a post, or a group relaying an activity. The plain Announce of the post is the
-/// one recorded; a wrapped Create of something new (an opportunity relayed to a partner space
-/// that does not follow) is fetched by its id, never taken from the embed; other wrapped
-/// activities are the same news again.
+/// A boost of a post, or a group relaying an activity (FEP-1b12). A wrapped Create of
+/// something new is fetched by its id, never taken from the embed; a group's Announce of a
+/// post's Create is then recorded as the group's boost, as its plain Announce is (once, in
+/// whichever shape it came). Other wrapped activities are the same news again.
 pub(super) async fn announce(
     r: &Received<'_>,
     object: Node<Announced>,
@@ -64,6 +65,9 @@ pub(super) async fn announce(
                         }
                         Ok(()) => {}
                     }
+                }
+                if r.actor.actor_type == "Group" {
+                    remote::receive_announce(ctx, r.actor, r.id, target, false).await?;
                 }
             }
             Ok(())

@@ -98,6 +98,8 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         },
         home_space: None,
         members: None,
+        moderators: None,
+        posting_restricted_to_mods: None,
         upcoming_events: None,
         visit_policy: None,
         timezone: None,
@@ -154,7 +156,11 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
                 &escape(&space.visit_policy.mode.replace('_', " ")),
             ));
             // Its staff (hosts and operators), as a collection that group software reads.
-            actor.attributed_to = vec![Value::String(format!("{}/moderators", space.account.uri))];
+            let moderators = Url::parse(&format!("{}/moderators", space.account.uri))?;
+            actor.attributed_to = vec![Value::String(moderators.to_string())];
+            actor.moderators = Some(moderators);
+            // Its followers post in it: what they address to it is re-shared.
+            actor.posting_restricted_to_mods = Some(false);
             actor.visit_policy = Some(serde_json::to_value(&space.visit_policy)?);
             actor.timezone = Some(space.space.timezone.clone());
         }

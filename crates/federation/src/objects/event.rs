@@ -19,9 +19,35 @@ fn schema_status(s: &str) -> &'static str {
     }
 }
 
-/// The lines Mastodon shows for an Event (it reads `name` and `summary`, not `content`).
-pub fn summary_text(v: &EventView) -> String {
-    interspace_app::events::info_lines(&v.event, &v.place).join("\n")
+/// The class of the paragraph that opens an Event's `content` with when and where; a reader
+/// of our own Events takes it off again, so the description round-trips.
+const INFO_CLASS: &str = "event-info";
+
+/// An Event's `content`: when (in the event's zone), where, its status and the seats left,
+/// then the description. Servers that do not know Events (Mitra, snac) show `content` alone;
+/// `summary` is not used, as they would fold it behind a content warning.
+pub fn content_html(v: &EventView) -> String {
+    let lines: Vec<String> = interspace_app::events::info_lines(&v.event, &v.place)
+        .iter()
+        .map(|l| interspace_core::html::escape(l))
+        .collect();
+    format!(
+        "<p class=\"{INFO_CLASS}\">{}</p>{}",
+        lines.join("<br>"),
+        v.event.description
+    )
+}
+
+/// The description in an Event's `content`: without the paragraph [`content_html`] opens it with.
+fn description(content: &str) -> String {
+    let opening = format!("<p class=\"{INFO_CLASS}\">");
+    match content
+        .strip_prefix(&opening)
+        .and_then(|rest| rest.split_once("</p>"))
+    {
+        Some((_, description)) => description.trim_start().to_string(),
+        None => content.to_string(),
+    }
 }
 
 /// Our Event object, addressed to the public and the organiser's followers.
@@ -56,9 +82,8 @@ pub fn event_json(v: &EventView) -> Value {
         "actor": o.uri,
         "to": [PUBLIC],
         "cc": [o.followers_url.clone().unwrap_or_default()],
-        "content": e.description,
+        "content": content_html(v),
         "mediaType": "text/html",
-        "summary": summary_text(v),
         "startTime": iso(e.starts_at),
         "endTime": iso(e.ends_at),
         "timezone": e.timezone,
@@ -195,7 +220,9 @@ pub fn parse_event(
                 .get("url")
                 .and_then(crate::protocol::actor::first_href),
             title: text(object, "name").unwrap_or_else(|| "Event".into()),
-            description: text(object, "content").unwrap_or_default(),
+            description: text(object, "content")
+                .map(|c| description(&c))
+                .unwrap_or_default(),
             starts_at,
             ends_at: time(object, "endTime"),
             timezone: text(object, "timezone"),
@@ -351,7 +378,7 @@ pub(crate) mod tests {
         serde_json::from_str(&text).expect("reparse")
     }
 
-    fn fixture(relative: &str) -> Value {
+    pub(crate) fn fixture(relative: &str) -> Value {
         let path = format!(
             "{}/../../../shared/fixtures/fediverse/{relative}",
             env!("CARGO_MANIFEST_DIR")
@@ -401,15 +428,24 @@ pub(crate) mod tests {
         assert_eq!(json["location"]["name"], "La Ruche");
         assert_eq!(json["location"]["address"]["postalCode"], "75020");
 
-        // Mastodon shows `name` and `summary` of an Event: when (in the event's zone),
-        // where, its status and the seats left.
-        let summary = json["summary"].as_str().expect("summary");
+        // `content` opens with when (in the event's zone), where, its status and the seats
+        // left, for servers that show `content` alone; no `summary` (a content warning there).
+        assert!(json.get("summary").is_none(), "{json}");
+        let summary = json["content"].as_str().expect("content");
+        assert!(
+            summary.starts_with("<p class=\"event-info\">\u{1F4C5} Tue 1 Dec"),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with("<p>Talks and <strong>pizza</strong>.</p>"),
+            "{summary}"
+        );
         assert!(
             summary.contains("Tue 1 Dec 2026, 18:00\u{2013}20:00 (Europe/Paris)"),
             "{summary}"
         );
         assert!(
-            summary.contains("La Ruche, 24 rue de l'Est, 75020, Paris, France"),
+            summary.contains("La Ruche, 24 rue de l&#39;Est, 75020, Paris, France"),
             "{summary}"
         );
         assert!(summary.contains("Postponed"), "{summary}");
@@ -453,9 +489,9 @@ pub(crate) mod tests {
         assert!(json["remainingAttendeeCapacity"].is_null());
         assert_eq!(json["eventStatus"], "https://schema.org/EventScheduled");
         assert_eq!(json["ical:status"], "CONFIRMED");
-        assert!(!json["summary"]
+        assert!(!json["content"]
             .as_str()
-            .expect("summary")
+            .expect("content")
             .contains("seats left"));
         let (_, r) = parse_event(&v.organizer, &json).expect("parses");
         assert_eq!(r.capacity, None);
@@ -475,7 +511,7 @@ pub(crate) mod tests {
                 json["attachment"][0]["href"], "https://meet.example.org/rust-meetup",
                 "{name:?}"
             );
-            let summary = json["summary"].as_str().expect("summary");
+            let summary = json["content"].as_str().expect("content");
             if name.is_none() {
                 assert!(
                     summary.contains("Online: https://meet.example.org/rust-meetup"),

@@ -66,11 +66,7 @@ pub fn parse_note(actor: &Account, object: &Value) -> Result<RemoteNote, Federat
         url: object
             .get("url")
             .and_then(crate::protocol::actor::first_href),
-        content: object
-            .get("content")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        content: with_title(object),
         summary: object
             .get("summary")
             .and_then(Value::as_str)
@@ -93,5 +89,66 @@ pub fn parse_note(actor: &Account, object: &Value) -> Result<RemoteNote, Federat
         visibility: visibility.to_string(),
         mentions,
         hashtags,
+        audience: strings(object.get("audience")),
+        create_id: None,
     })
+}
+
+/// The HTML of a post: a `Page` or an `Article` (a Lemmy post, a blog entry) has its title in
+/// `name`, shown first as Mastodon does; a `Note`'s `name` is not a title (a poll's vote).
+fn with_title(object: &Value) -> String {
+    let content = object
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let kind = object.get("type").and_then(Value::as_str);
+    let title = object
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && matches!(kind, Some("Page" | "Article")));
+    match title {
+        Some(t) => format!(
+            "<p><strong>{}</strong></p>{content}",
+            interspace_core::html::escape(t)
+        ),
+        None => content.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_page_shows_its_title_and_a_note_its_content_alone() {
+        let page = json!({"type": "Page", "name": "Desks <for> all", "content": "<p>Who?</p>"});
+        assert_eq!(
+            with_title(&page),
+            "<p><strong>Desks &lt;for&gt; all</strong></p><p>Who?</p>"
+        );
+        // A Note's `name` is a poll's vote, not a title.
+        let vote = json!({"type": "Note", "name": "Yes", "content": "<p>Hi</p>"});
+        assert_eq!(with_title(&vote), "<p>Hi</p>");
+        let untitled = json!({"type": "Article", "name": " ", "content": "<p>Body</p>"});
+        assert_eq!(with_title(&untitled), "<p>Body</p>");
+    }
+
+    #[test]
+    fn a_lemmy_post_names_its_community_as_audience() {
+        use crate::objects::event::tests::{account, fixture};
+        let create = fixture("from-lemmy/lemmy/activities/create_or_update/create_page.json");
+        let author = account("http://ds9.lemmy.ml/u/lemmy_alpha", "lemmy_alpha", "Person");
+        let note = parse_note(&author, &create["object"]).expect("a Page is a post");
+        assert_eq!(note.audience, vec!["https://enterprise.lemmy.ml/c/main"]);
+        assert_eq!(note.visibility, "public");
+        assert!(note
+            .mentions
+            .contains(&"http://enterprise.lemmy.ml/c/main".to_string()));
+        assert!(note
+            .content
+            .starts_with("<p><strong>test post</strong></p>"));
+        assert_eq!(note.create_id, None, "set by the inbox, not the object");
+    }
 }

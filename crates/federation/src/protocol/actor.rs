@@ -75,6 +75,13 @@ pub struct Actor {
     pub skills: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_space: Option<Url>,
+    /// A space's moderators collection again, under the name group software reads
+    /// (Lemmy's `moderators`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderators: Option<Url>,
+    /// Whether only moderators may post in the group (Lemmy's); false for a space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting_restricted_to_mods: Option<bool>,
     /// A space's members (an OrderedCollection of Person ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Url>,

@@ -36,6 +36,7 @@ pub fn terms() -> Value {
         "ical": "http://www.w3.org/2002/12/cal/ical#",
         "vf": "https://w3id.org/valueflows/ont/vf#",
         "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",
+        "lemmy": "https://join-lemmy.org/ns#",
         "is": NS,
         }),
         json!({
@@ -44,6 +45,10 @@ pub fn terms() -> Value {
         "sensitive": "as:sensitive",
         "Hashtag": "as:Hashtag",
         "discoverable": "toot:discoverable",
+
+        // Groups as Lemmy defines them (FEP-1b12).
+        "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+        "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
 
         // Profile fields and addresses.
         "PropertyValue": "schema:PropertyValue",
@@ -203,7 +208,7 @@ mod tests {
         let terms = terms();
         let map = terms.as_object().expect("a map");
         let prefixes = [
-            "schema", "toot", "mz", "pt", "vf", "om2", "is", "as", "rdfs",
+            "schema", "toot", "mz", "pt", "vf", "om2", "lemmy", "is", "as", "rdfs",
         ];
         for (term, def) in map {
             let iri = def

@@ -348,6 +348,30 @@ mod tests {
     }
 
     #[test]
+    fn lemmy_posts_in_a_community_and_its_announces_read_as_posts() {
+        use crate::objects::event::tests::fixture;
+        let Activity::Create(c) = read(fixture(
+            "from-lemmy/lemmy/activities/create_or_update/create_page.json",
+        )) else {
+            panic!("a Create")
+        };
+        assert!(matches!(c.object, Node::Typed(Created::Page(_))));
+        let Activity::Announce(a) = read(fixture(
+            "from-lemmy/lemmy/activities/community/announce_create_page.json",
+        )) else {
+            panic!("an Announce")
+        };
+        let Node::Typed(Announced::Create(create)) = a.object else {
+            panic!("the announced Create")
+        };
+        assert_eq!(
+            create.object.id(),
+            Some("http://enterprise.lemmy.ml/post/7"),
+            "what is fetched and boosted"
+        );
+    }
+
+    #[test]
     fn references_are_strings_or_objects_with_ids() {
         let Activity::Follow(f) = read(json!({"type": "Follow", "object": "https://b/u/x"})) else {
             panic!("a Follow")

@@ -195,6 +195,28 @@ async fn collection(
     let result = actors::collection(ctx, account, kind, page).await?;
     let page_url = |n: i64| format!("{id}?page={n}");
     let body = match result.page {
+        // A group's staff is short: listed whole, as Lemmy reads its moderators.
+        _ if kind == CollectionKind::Moderators => {
+            let all = actors::collection(ctx, account, kind, Some(1)).await?;
+            json!({
+                "id": id,
+                "type": "OrderedCollection",
+                "totalItems": all.total,
+                "orderedItems": all.items,
+            })
+        }
+        // A group's outbox also holds its first page's activities inline: Lemmy loads a
+        // community's recent posts from the collection itself.
+        None if kind == CollectionKind::Outbox && account.actor_type == "Group" => {
+            let first = actors::collection(ctx, account, kind, Some(1)).await?;
+            json!({
+                "id": id,
+                "type": "OrderedCollection",
+                "totalItems": result.total,
+                "first": page_url(1),
+                "orderedItems": outbox_items(ctx, &first.items).await?,
+            })
+        }
         None => json!({
             "id": id,
             "type": "OrderedCollection",
@@ -205,13 +227,7 @@ async fn collection(
             // The outbox holds whole activities (Lemmy reads a community's recent posts from
             // its first page); the other collections, actor ids.
             let items: Vec<Value> = if kind == CollectionKind::Outbox {
-                let mut activities = Vec::with_capacity(result.items.len());
-                for status_id in &result.items {
-                    if let Some(a) = crate::outbound::outbox_item(ctx, status_id).await? {
-                        activities.push(a);
-                    }
-                }
-                activities
+                outbox_items(ctx, &result.items).await?
             } else {
                 result.items.iter().map(|i| json!(i)).collect()
             };
@@ -232,6 +248,20 @@ async fn collection(
         }
     };
     Ok(activity_response(body))
+}
+
+/// The activities of an outbox page, from its status ids.
+async fn outbox_items(
+    ctx: &interspace_app::AppContext,
+    status_ids: &[String],
+) -> Result<Vec<Value>, FederationError> {
+    let mut activities = Vec::with_capacity(status_ids.len());
+    for status_id in status_ids {
+        if let Some(a) = crate::outbound::outbox_item(ctx, status_id).await? {
+            activities.push(a);
+        }
+    }
+    Ok(activities)
 }
 
 pub async fn user_collection(

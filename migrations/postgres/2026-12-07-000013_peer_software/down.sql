@@ -1,0 +1,3 @@
+ALTER TABLE domains DROP COLUMN software_checked_at;
+ALTER TABLE domains DROP COLUMN software_version;
+ALTER TABLE domains DROP COLUMN software;

@@ -1,0 +1,214 @@
+//! The space as a group (FEP-1b12) with group software and microblogs side by side: each
+//! follower's server gets a relayed post once, in the shape it reads; a Lemmy user's post in
+//! the space reaches every follower; the Group reads as Lemmy reads a community.
+
+use interspace_tests::peer::FakePeer;
+use interspace_tests::{http, wait_until, TestCluster};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// A peer whose NodeInfo says it runs `software`, with one Person, `name`.
+async fn peer_running(software: &str, name: &str) -> (FakePeer, String) {
+    let peer = FakePeer::start().await;
+    peer.put(
+        "/.well-known/nodeinfo",
+        "application/json",
+        &json!({ "links": [{
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+            "href": format!("{}/nodeinfo/2.0", peer.base),
+        }]}),
+    );
+    peer.put(
+        "/nodeinfo/2.0",
+        "application/json",
+        &json!({ "version": "2.0", "software": { "name": software, "version": "1.0" } }),
+    );
+    let actor = peer.add_person(name)["id"]
+        .as_str()
+        .expect("actor id")
+        .to_string();
+    (peer, actor)
+}
+
+/// The activities a peer received in its inboxes.
+fn received(peer: &FakePeer) -> Vec<Value> {
+    peer.requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .filter_map(|r| serde_json::from_str(&r.body).ok())
+        .collect()
+}
+
+/// The Announces a peer received of `object` (an id), plain or as the object of a wrapped
+/// activity.
+fn announces_of(peer: &FakePeer, object: &str) -> Vec<Value> {
+    received(peer)
+        .into_iter()
+        .filter(|a| a["type"] == "Announce")
+        .filter(|a| a["object"] == object || a["object"]["object"]["id"] == object)
+        .collect()
+}
+
+async fn fetch_ap(url: &str) -> Value {
+    http()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_follower_gets_a_relayed_post_once_in_the_shape_it_reads() {
+    let cluster = TestCluster::spawn(2).await;
+    let (a, b) = (&cluster[0], &cluster[1]);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let space = a.at("/spaces/space");
+    b.follow(&bob.token, &format!("space@{}", a.domain)).await;
+    let (lemmy, lemmy_alpha) = peer_running("lemmy", "lemmy_alpha").await;
+    let (masto, gargron) = peer_running("mastodon", "gargron").await;
+    for (peer, actor) in [(&lemmy, &lemmy_alpha), (&masto, &gargron)] {
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/follows/1"), "type": "Follow",
+            "actor": actor, "object": space,
+        });
+        assert_eq!(peer.deliver(actor, a, "/inbox", &follow).await, 202);
+    }
+    cluster.settle().await;
+
+    // A member's post addressed to the space.
+    let (status, post) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": "hello @space, who is in tomorrow?"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{post}");
+    let note = post["uri"].as_str().expect("uri").to_string();
+    cluster.settle().await;
+    // Lemmy gets the wrapped Create only (it refuses a plain Announce with 400), with the
+    // space as audience; Mastodon a plain boost only.
+    let to_lemmy = wait_until("Lemmy to get the relayed post", DEADLINE, || async {
+        let got = announces_of(&lemmy, &note);
+        (!got.is_empty()).then_some(got)
+    })
+    .await;
+    assert_eq!(to_lemmy.len(), 1, "once: {to_lemmy:?}");
+    let relay = &to_lemmy[0];
+    assert_eq!(relay["actor"], space);
+    assert_eq!(relay["audience"], space);
+    assert_eq!(relay["object"]["type"], "Create");
+    assert_eq!(relay["object"]["actor"], a.at("/users/alice"));
+    assert_eq!(relay["object"]["audience"], space);
+    assert_eq!(relay["object"]["object"]["type"], "Note");
+    assert_eq!(relay["object"]["object"]["audience"], space);
+    let to_masto = announces_of(&masto, &note);
+    assert_eq!(to_masto.len(), 1, "once: {to_masto:?}");
+    assert_eq!(to_masto[0]["object"], note, "a plain boost");
+    // Interspace reads the wrapped Create, and shows it as the space's boost, once.
+    let (_, home) = b.get(&bob.token, "/api/v1/timelines/home").await;
+    let boosts: Vec<&Value> = home
+        .as_array()
+        .expect("home")
+        .iter()
+        .filter(|p| p["reblog"]["uri"] == note)
+        .collect();
+    assert_eq!(boosts.len(), 1, "{home}");
+    assert_eq!(boosts[0]["account"]["acct"], format!("space@{}", a.domain));
+
+    // A Lemmy user's post in the space (to the space, `audience` the space) reaches every
+    // follower: Interspace, Mastodon, and Lemmy again with the Create as Lemmy sent it.
+    let page_id = format!("{}/post/1", lemmy.base);
+    let page = json!({
+        "type": "Page", "id": page_id, "attributedTo": lemmy_alpha,
+        "to": [space, PUBLIC], "audience": space,
+        "name": "Standing desks for the loft?",
+        "content": "<p>Who would use one?</p>", "mediaType": "text/html",
+        "published": "2026-12-01T10:00:00Z",
+    });
+    lemmy.put("/post/1", "application/activity+json", &page);
+    let create_id = format!("{}/activities/create/1", lemmy.base);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": create_id, "type": "Create", "actor": lemmy_alpha,
+        "to": [PUBLIC], "cc": [space], "audience": space, "object": page,
+    });
+    assert_eq!(lemmy.deliver(&lemmy_alpha, a, "/inbox", &create).await, 202);
+    cluster.settle().await;
+    let to_masto = wait_until("Mastodon to get the Lemmy post", DEADLINE, || async {
+        let got = announces_of(&masto, &page_id);
+        (!got.is_empty()).then_some(got)
+    })
+    .await;
+    assert_eq!(to_masto.len(), 1, "{to_masto:?}");
+    assert_eq!(to_masto[0]["object"], page_id);
+    let back_to_lemmy = announces_of(&lemmy, &page_id);
+    assert_eq!(back_to_lemmy.len(), 1, "{back_to_lemmy:?}");
+    assert_eq!(
+        back_to_lemmy[0]["object"]["id"], create_id,
+        "Lemmy's own Create"
+    );
+    assert_eq!(back_to_lemmy[0]["audience"], space);
+    let (_, home) = b.get(&bob.token, "/api/v1/timelines/home").await;
+    let relayed = home
+        .as_array()
+        .expect("home")
+        .iter()
+        .find(|p| p["reblog"]["uri"] == page_id)
+        .unwrap_or_else(|| panic!("the Lemmy post reaches bob through the space: {home}"));
+    let content = relayed["reblog"]["content"].as_str().expect("content");
+    assert!(
+        content.contains("Standing desks for the loft?") && content.contains("Who would use one?"),
+        "a Page shows its title and its text: {content}"
+    );
+    // Someone who does not follow the space is not relayed, even when addressing it.
+    let (stranger_peer, stranger) = peer_running("lemmy", "stranger").await;
+    let spam_id = format!("{}/post/9", stranger_peer.base);
+    let spam = json!({
+        "type": "Page", "id": spam_id, "attributedTo": stranger,
+        "to": [space, PUBLIC], "audience": space, "name": "Buy now", "content": "<p>!</p>",
+    });
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/create/9", stranger_peer.base), "type": "Create",
+        "actor": stranger, "to": [PUBLIC], "cc": [space], "object": spam,
+    });
+    assert_eq!(
+        stranger_peer.deliver(&stranger, a, "/inbox", &create).await,
+        202
+    );
+    cluster.settle().await;
+    assert!(announces_of(&masto, &spam_id).is_empty());
+
+    // The Group as Lemmy reads a community: moderators inline, posting open to followers,
+    // recent posts in the outbox itself as Announces of Creates.
+    let group = fetch_ap(&space).await;
+    assert_eq!(group["moderators"], format!("{space}/moderators"));
+    assert_eq!(group["attributedTo"], group["moderators"]);
+    assert_eq!(group["postingRestrictedToMods"], false);
+    let moderators = fetch_ap(&format!("{space}/moderators")).await;
+    let listed = moderators["orderedItems"].as_array().expect("inline");
+    assert_eq!(moderators["totalItems"], listed.len(), "{moderators}");
+    assert!(moderators.get("first").is_none(), "not paged: {moderators}");
+    let outbox = fetch_ap(&format!("{space}/outbox")).await;
+    let items = outbox["orderedItems"].as_array().expect("items inline");
+    assert_eq!(outbox["totalItems"], 2, "{outbox}");
+    for item in items {
+        assert_eq!(item["type"], "Announce", "{item}");
+        assert_eq!(item["object"]["type"], "Create", "{item}");
+        assert_eq!(item["object"]["object"]["audience"], space, "{item}");
+    }
+    for peer in [lemmy, masto, stranger_peer] {
+        peer.stop().await;
+    }
+    cluster.shutdown().await;
+}
