@@ -212,9 +212,11 @@ pub struct AccountStats {
     pub followers: i64,
     pub following: i64,
     pub statuses: i64,
+    /// The owner hides who follows them and whom they follow.
+    pub hides_collections: bool,
 }
 
-/// The counters of many accounts at once: three queries whatever their number (what a page of
+/// The counters of many accounts at once: four queries whatever their number (what a page of
 /// posts or notifications needs before it is rendered).
 pub async fn stats_of(
     ctx: &AppContext,
@@ -236,6 +238,9 @@ pub async fn stats_of(
     }
     for (id, n) in interspace_db::statuses::count_statuses_of(&mut conn, ids).await? {
         out.entry(id).or_default().statuses = n;
+    }
+    for id in interspace_db::users::hiding_collections_among(&mut conn, ids).await? {
+        out.entry(id).or_default().hides_collections = true;
     }
     Ok(out)
 }
@@ -341,6 +346,8 @@ pub struct ProfileUpdate {
     pub privacy: Option<String>,
     pub sensitive: Option<bool>,
     pub language: Option<String>,
+    /// Hide who follows them and whom they follow (Mastodon's `hide_collections`).
+    pub hide_collections: Option<bool>,
 }
 
 pub const MAX_FIELDS: usize = 4;
@@ -500,6 +507,7 @@ pub async fn update_profile(
                 default_privacy: privacy,
                 default_sensitive: u.sensitive,
                 default_language: language,
+                hide_collections: u.hide_collections,
             },
         )
         .await?;
@@ -510,6 +518,12 @@ pub async fn update_profile(
         Ok((user, updated))
     })
     .await
+}
+
+/// Whether the account's owner hides who follows them and whom they follow.
+pub async fn hides_collections(ctx: &AppContext, account_id: &str) -> AppResult<bool> {
+    let mut conn = ctx.db.get().await?;
+    Ok(interspace_db::users::hides_collections(&mut conn, account_id).await?)
 }
 
 /// Any account by id, whatever its type or state (the delivery worker signs as it).

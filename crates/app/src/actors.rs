@@ -96,6 +96,8 @@ pub struct CollectionPage {
     /// Ids of the items on the page: actor ids, or for the outbox our status ids.
     pub items: Vec<String>,
     pub has_next: bool,
+    /// The owner hides who follows them and whom they follow: the count alone is shown.
+    pub hidden: bool,
 }
 
 /// Roles whose holders are a space's staff.
@@ -124,12 +126,15 @@ pub async fn collection(
             return Err(AppError::NotFound("collection"))
         }
     };
-    let Some(page) = page else {
+    let hidden = matches!(kind, CollectionKind::Followers | CollectionKind::Following)
+        && db_users::hides_collections(&mut conn, &account.id).await?;
+    let Some(page) = page.filter(|_| !hidden) else {
         return Ok(CollectionPage {
             total,
             page: None,
             items: vec![],
             has_next: false,
+            hidden,
         });
     };
     let page = page.max(1);
@@ -153,6 +158,7 @@ pub async fn collection(
                 has_next: offset + PAGE_SIZE < total,
                 total,
                 page: Some(page),
+                hidden: false,
             });
         }
         CollectionKind::Members => {
@@ -172,5 +178,6 @@ pub async fn collection(
         page: Some(page),
         has_next: offset + (items.len() as i64) < listed,
         items,
+        hidden: false,
     })
 }

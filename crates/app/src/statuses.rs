@@ -32,6 +32,8 @@ pub struct StatusView {
     pub favourited: bool,
     pub reblogged: bool,
     pub bookmarked: bool,
+    /// The viewer pinned it (only an author pins).
+    pub pinned: bool,
     pub media: Vec<interspace_db::media::Media>,
     pub reblog: Option<Box<StatusView>>,
 }
@@ -67,9 +69,13 @@ pub async fn hydrate(
         .into_iter()
         .map(|a| (a.id.clone(), a))
         .collect();
-    let (favs, marks, boosts) = match viewer {
-        Some(v) => db_statuses::viewer_flags(conn, v, &all_ids).await?,
-        None => (vec![], vec![], vec![]),
+    let (favs, marks, boosts, pins) = match viewer {
+        Some(v) => {
+            let (favs, marks, boosts) = db_statuses::viewer_flags(conn, v, &all_ids).await?;
+            let pins = db_statuses::pinned_among(conn, v, &all_ids).await?;
+            (favs, marks, boosts, pins)
+        }
+        None => (vec![], vec![], vec![], vec![]),
     };
     let build = |s: Status| -> Option<StatusView> {
         let account = accounts.get(&s.account_id)?.clone();
@@ -87,6 +93,7 @@ pub async fn hydrate(
             favourited: favs.contains(&s.id),
             reblogged: boosts.contains(&s.id),
             bookmarked: marks.contains(&s.id),
+            pinned: pins.contains(&s.id),
             media: media
                 .iter()
                 .filter(|m| m.status_id.as_deref() == Some(s.id.as_str()))
@@ -538,6 +545,57 @@ pub async fn bookmark(
     }
     drop(conn);
     get(ctx, id, Some(&account.id)).await
+}
+
+/// Pins one's own post to one's profile (`on`) or unpins it; pinning a public or unlisted post
+/// tells followers' servers (`Add` to, `Remove` from, the `featured` collection).
+pub async fn pin(ctx: &AppContext, account: &Account, id: &str, on: bool) -> AppResult<StatusView> {
+    let status = get_visible(ctx, id, Some(&account.id)).await?;
+    let visibility = Visibility::try_from(status.visibility.clone())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    ctx.write(async |tx, _| {
+        let changed = if on {
+            let pinned = db_statuses::list_pinned(tx, &account.id, false).await?;
+            if pinned.iter().any(|p| p.id == status.id) {
+                return Ok(());
+            }
+            let own = status.account_id == account.id;
+            if let Some(refusal) = interspace_core::statuses::pin_refusal(
+                own,
+                status.reblog_of_id.is_some(),
+                visibility,
+                pinned.len(),
+            ) {
+                return Err(AppError::Unprocessable(refusal.into()));
+            }
+            db_statuses::insert_pin(tx, &account.id, &status.id, now()).await?
+        } else {
+            db_statuses::delete_pin(tx, &account.id, &status.id).await?
+        };
+        if changed && matches!(visibility, Visibility::Public | Visibility::Unlisted) {
+            let kind = if on {
+                OutboxKind::Pin
+            } else {
+                OutboxKind::Unpin
+            };
+            crate::outbox::enqueue(tx, kind, &account.id, &status.id, None).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    get(ctx, id, Some(&account.id)).await
+}
+
+/// An account's pinned posts as `viewer` may see them.
+pub async fn pinned(
+    ctx: &AppContext,
+    account_id: &str,
+    viewer: Option<&str>,
+) -> AppResult<Vec<StatusView>> {
+    let mut conn = ctx.db.get().await?;
+    let own = viewer == Some(account_id);
+    let list = db_statuses::list_pinned(&mut conn, account_id, !own).await?;
+    hydrate(&mut conn, list, viewer).await
 }
 
 /// Boosts a status; returns the boost (its `reblog` is the original).

@@ -33,6 +33,8 @@ vocabulary!(
         ActorDelete => "actor.delete",
         RelayCreate => "relay.create",
         RelayAnnounce => "relay.announce",
+        Pin => "pin",
+        Unpin => "unpin",
         EventCreate => "event.create",
         EventUpdate => "event.update",
         EventDelete => "event.delete",

@@ -52,6 +52,15 @@ diesel::table! {
         default_language -> Nullable<Text>,
         calendar_token -> Nullable<Text>,
         directory_opt_in -> Bool,
+        hide_collections -> Bool,
+    }
+}
+
+diesel::table! {
+    pins (account_id, status_id) {
+        account_id -> Text,
+        status_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -573,6 +582,7 @@ diesel::joinable!(oauth_tokens -> users (user_id));
 diesel::joinable!(statuses -> accounts (account_id));
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
+diesel::joinable!(pins -> statuses (status_id));
 diesel::joinable!(spaces -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -588,6 +598,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_tags,
     favourites,
     bookmarks,
+    pins,
     notifications,
     idempotency_keys,
     invites,

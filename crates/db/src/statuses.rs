@@ -5,7 +5,7 @@
 //! mentioned; `direct` ones to the author and the mentioned.
 
 use crate::schema::{
-    blocks, bookmarks, favourites, follows, mentions, mutes, status_tags, statuses,
+    blocks, bookmarks, favourites, follows, mentions, mutes, pins, status_tags, statuses,
 };
 use crate::{run, DbConn, DbResult, OptionalExt};
 use chrono::NaiveDateTime;
@@ -575,6 +575,77 @@ pub async fn delete_bookmark(conn: &mut DbConn, account_id: &str, status_id: &st
     .execute(c)
     .await)?;
     Ok(())
+}
+
+/// Pins `status_id` to its author's profile; false when it already was.
+pub async fn insert_pin(
+    conn: &mut DbConn,
+    account_id: &str,
+    status_id: &str,
+    at: NaiveDateTime,
+) -> DbResult<bool> {
+    Ok(run!(conn, |c| diesel::insert_into(pins::table)
+        .values((
+            pins::account_id.eq(account_id),
+            pins::status_id.eq(status_id),
+            pins::created_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)
+        .await)?
+        > 0)
+}
+
+/// Unpins; false when it was not pinned.
+pub async fn delete_pin(conn: &mut DbConn, account_id: &str, status_id: &str) -> DbResult<bool> {
+    Ok(run!(conn, |c| diesel::delete(
+        pins::table
+            .filter(pins::account_id.eq(account_id))
+            .filter(pins::status_id.eq(status_id))
+    )
+    .execute(c)
+    .await)?
+        > 0)
+}
+
+/// An account's pinned posts that still exist, most recently pinned first; with
+/// `public_only`, those of `public` and `unlisted` visibility.
+pub async fn list_pinned(
+    conn: &mut DbConn,
+    account_id: &str,
+    public_only: bool,
+) -> DbResult<Vec<Status>> {
+    let visible: &[&str] = if public_only {
+        &["public", "unlisted"]
+    } else {
+        &["public", "unlisted", "private", "direct"]
+    };
+    Ok(run!(conn, |c| pins::table
+        .inner_join(statuses::table)
+        .filter(pins::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.eq_any(visible))
+        .order(pins::created_at.desc())
+        .select(Status::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Which of `status_ids` the viewer pinned.
+pub async fn pinned_among(
+    conn: &mut DbConn,
+    viewer: &str,
+    status_ids: &[String],
+) -> DbResult<Vec<String>> {
+    if status_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(run!(conn, |c| pins::table
+        .filter(pins::account_id.eq(viewer))
+        .filter(pins::status_id.eq_any(status_ids))
+        .select(pins::status_id)
+        .load(c)
+        .await)?)
 }
 
 /// Accounts that favourited a status, newest first.

@@ -33,6 +33,7 @@ pub struct UserPreferenceChanges {
     pub default_privacy: Option<String>,
     pub default_sensitive: Option<bool>,
     pub default_language: Option<Option<String>>,
+    pub hide_collections: Option<bool>,
 }
 
 pub async fn update_user_preferences(
@@ -43,6 +44,7 @@ pub async fn update_user_preferences(
     if changes.default_privacy.is_none()
         && changes.default_sensitive.is_none()
         && changes.default_language.is_none()
+        && changes.hide_collections.is_none()
     {
         return Ok(());
     }
@@ -194,6 +196,41 @@ pub async fn list_listed_accounts(
         .offset(offset)
         .limit(limit)
         .select(Account::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Whether the account's owner hides their followers and follows (Mastodon's
+/// `hide_collections`); false for accounts that are not local users.
+pub async fn hides_collections(conn: &mut DbConn, account_id: &str) -> DbResult<bool> {
+    Ok(run!(conn, |c| users::table
+        .filter(users::account_id.eq(account_id))
+        .select(users::hide_collections)
+        .first::<bool>(c)
+        .await
+        .optional())?
+    .unwrap_or(false))
+}
+
+pub async fn set_hide_collections(conn: &mut DbConn, account_id: &str, on: bool) -> DbResult<()> {
+    run!(conn, |c| diesel::update(
+        users::table.filter(users::account_id.eq(account_id))
+    )
+    .set(users::hide_collections.eq(on))
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Which of `account_ids` hide their followers and follows.
+pub async fn hiding_collections_among(
+    conn: &mut DbConn,
+    account_ids: &[String],
+) -> DbResult<Vec<String>> {
+    Ok(run!(conn, |c| users::table
+        .filter(users::account_id.eq_any(account_ids))
+        .filter(users::hide_collections.eq(true))
+        .select(users::account_id)
         .load(c)
         .await)?)
 }

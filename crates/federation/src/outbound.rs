@@ -186,6 +186,25 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             };
             Some(Built { json, inboxes, id })
         }
+        OutboxKind::Pin | OutboxKind::Unpin => {
+            // Mastodon's way: Add to (Remove from) the author's `featured` collection.
+            let (status, _, _, _) = remote::status_for_delivery(ctx, &e.subject_id).await?;
+            let (kind, word) = match e.kind {
+                OutboxKind::Pin => ("Add", "add"),
+                _ => ("Remove", "remove"),
+            };
+            let at = e.created_at.and_utc().timestamp_millis();
+            let id = format!("{}#{word}-{at}", status.uri);
+            Some(Built {
+                json: json!({
+                    "id": id, "type": kind, "actor": actor.uri, "to": [PUBLIC],
+                    "object": status.uri,
+                    "target": crate::objects::actor::featured_url(&actor.uri),
+                }),
+                inboxes: follows::remote_follower_inboxes(ctx, &actor.id).await?,
+                id,
+            })
+        }
         OutboxKind::Block | OutboxKind::UndoBlock => {
             let target = target.as_ref().ok_or(AppError::NotFound("account"))?;
             let block_id = ctx
@@ -370,6 +389,17 @@ pub async fn outbox_item(ctx: &AppContext, status_id: &str) -> AppResult<Option<
         )));
     }
     create_json(ctx, status_id, None).await
+}
+
+/// The Notes of an account's public and unlisted pinned posts, for its `featured` collection.
+pub async fn featured(ctx: &AppContext, account_id: &str) -> AppResult<Vec<Value>> {
+    let mut notes = Vec::new();
+    for post in interspace_app::statuses::pinned(ctx, account_id, None).await? {
+        if let Some(create) = create_json(ctx, &post.status.id, None).await? {
+            notes.push(create["object"].clone());
+        }
+    }
+    Ok(notes)
 }
 
 /// A group's `Announce` of a post's whole `Create`, both marked with the group as their

@@ -226,10 +226,7 @@ async fn toot_integration_suite() {
                     .iter()
                     .flat_map(|(flag, what)| [*flag, *what]),
             )
-            .args([
-                "-k",
-                "not scheduled and not poll and not thumbnail and not pin",
-            ])
+            .args(["-k", "not scheduled and not poll and not thumbnail"])
             .current_dir(src)
             .env("TOOT_TEST_BASE_URL", "http://localhost:3000")
             .output()

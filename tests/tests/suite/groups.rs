@@ -1,6 +1,7 @@
-//! The space as a group (FEP-1b12) with group software and microblogs side by side: each
-//! follower's server gets a relayed post once, in the shape it reads; a Lemmy user's post in
-//! the space reaches every follower; the Group reads as Lemmy reads a community.
+//! Collections as other servers read them. The space as a group (FEP-1b12), with group
+//! software and microblogs side by side: each follower's server gets a relayed post once, in
+//! the shape it reads; a Lemmy user's post in the space reaches every follower; the Group reads
+//! as Lemmy reads a community. A member's pinned posts (`featured`) and hidden followers.
 
 use interspace_tests::peer::FakePeer;
 use interspace_tests::{http, wait_until, TestCluster};
@@ -210,5 +211,133 @@ async fn each_follower_gets_a_relayed_post_once_in_the_shape_it_reads() {
     for peer in [lemmy, masto, stranger_peer] {
         peer.stop().await;
     }
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinned_posts_are_featured_and_followers_can_be_hidden() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let carol = a.user("carol").await;
+    let (peer, follower) = peer_running("mastodon", "gargron").await;
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{follower}/follows/1"), "type": "Follow",
+        "actor": follower, "object": a.at("/users/alice"),
+    });
+    assert_eq!(peer.deliver(&follower, a, "/inbox", &follow).await, 202);
+    let mut posts = Vec::new();
+    for n in 0..6 {
+        let (_, p) = a
+            .post(
+                &alice.token,
+                "/api/v1/statuses",
+                json!({"status": format!("post {n}")}),
+            )
+            .await;
+        posts.push(p);
+    }
+    let (_, direct) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": "@carol psst", "visibility": "direct"}),
+        )
+        .await;
+    let pin = |token: String, id: Value, on: bool| async move {
+        let id = id.as_str().expect("id").to_string();
+        let action = if on { "pin" } else { "unpin" };
+        a.post(
+            &token,
+            &format!("/api/v1/statuses/{id}/{action}"),
+            json!({}),
+        )
+        .await
+    };
+    let (status, pinned) = pin(alice.token.clone(), posts[0]["id"].clone(), true).await;
+    assert_eq!((status, &pinned["pinned"]), (200, &json!(true)), "{pinned}");
+    // Refusals are Mastodon's 422 with its error JSON.
+    for (token, post, why) in [
+        (&carol.token, &posts[1], "your own"),
+        (&alice.token, &direct, "Direct"),
+    ] {
+        let (status, body) = pin(token.clone(), post["id"].clone(), true).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| e.contains(why)),
+            "{body}"
+        );
+    }
+    for p in &posts[1..5] {
+        assert_eq!(pin(alice.token.clone(), p["id"].clone(), true).await.0, 200);
+    }
+    let (status, body) = pin(alice.token.clone(), posts[5]["id"].clone(), true).await;
+    assert_eq!(status, 422, "a sixth pin: {body}");
+    assert_eq!(
+        pin(alice.token.clone(), posts[4]["id"].clone(), false)
+            .await
+            .0,
+        200
+    );
+
+    // The profile's pinned tab, and the actor's `featured` collection of Notes.
+    let id = alice.id.clone();
+    let (_, tab) = a
+        .get("", &format!("/api/v1/accounts/{id}/statuses?pinned=true"))
+        .await;
+    let tab: Vec<&Value> = tab
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| &p["uri"])
+        .collect();
+    assert_eq!(tab.len(), 4);
+    assert_eq!(tab[0], &posts[3]["uri"], "most recently pinned first");
+    let actor = fetch_ap(&a.at("/users/alice")).await;
+    let featured = fetch_ap(actor["featured"].as_str().expect("featured")).await;
+    assert_eq!(featured["totalItems"], 4, "{featured}");
+    assert_eq!(featured["orderedItems"][0]["type"], "Note");
+    assert_eq!(featured["orderedItems"][0]["id"], posts[3]["uri"]);
+    // Followers' servers hear of each pin and unpin (Mastodon's Add and Remove).
+    let featured_url = actor["featured"].clone();
+    let said = wait_until("the follower to hear of the pins", DEADLINE, || async {
+        let got: Vec<Value> = received(&peer)
+            .into_iter()
+            .filter(|x| x["target"] == featured_url)
+            .collect();
+        (got.len() >= 6).then_some(got)
+    })
+    .await;
+    let adds = said.iter().filter(|x| x["type"] == "Add").count();
+    let removes: Vec<&Value> = said.iter().filter(|x| x["type"] == "Remove").collect();
+    assert_eq!((adds, removes.len()), (5, 1), "{said:?}");
+    assert_eq!(removes[0]["object"], posts[4]["uri"]);
+
+    // Hidden followers: the count stays, the names go, except for the owner.
+    let (status, me) = a
+        .patch(
+            &alice.token,
+            "/api/v1/accounts/update_credentials",
+            json!({"hide_collections": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, &me["hide_collections"]),
+        (200, &json!(true)),
+        "{me}"
+    );
+    let followers = fetch_ap(&a.at("/users/alice/followers")).await;
+    assert_eq!(followers["totalItems"], 1, "{followers}");
+    assert!(followers.get("first").is_none(), "{followers}");
+    let page = fetch_ap(&a.at("/users/alice/followers?page=1")).await;
+    assert!(page.get("orderedItems").is_none(), "{page}");
+    let (_, to_others) = a.get("", &format!("/api/v1/accounts/{id}/followers")).await;
+    assert_eq!(to_others, json!([]));
+    let (_, to_her) = a
+        .get(&alice.token, &format!("/api/v1/accounts/{id}/followers"))
+        .await;
+    assert_eq!(to_her.as_array().map(Vec::len), Some(1), "{to_her}");
+    peer.stop().await;
     cluster.shutdown().await;
 }

@@ -62,9 +62,10 @@ pub async fn statuses(
         &pg,
     )
     .await?;
-    // Pinned posts do not exist yet: the pinned tab is empty.
+    // The pinned tab: pinned posts, no paging (there are at most five).
     let list = if p.bool("pinned")?.unwrap_or(false) {
-        vec![]
+        let viewer_id = viewer.map(|v| v.id.as_str());
+        interspace_app::statuses::pinned(&ctx, &account.id, viewer_id).await?
     } else {
         list
     };
@@ -112,16 +113,23 @@ pub async fn relationships(
     Ok(HttpResponse::Ok().json(list.iter().map(relationship).collect::<Vec<_>>()))
 }
 
-/// `GET /api/v1/accounts/:id/followers` and `.../following`
+/// `GET /api/v1/accounts/:id/followers` and `.../following`: empty to others when the owner
+/// hides them (Mastodon's `hide_collections`).
 pub async fn follow_list(
     ctx: web::Data<AppContext>,
-    _auth: MaybeAuthed,
+    auth: MaybeAuthed,
     path: web::Path<(String, String)>,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let (id, which) = path.into_inner();
     let account = accounts::get(&ctx, &id).await?;
     let limit = page(&p, 40, 80)?.limit;
+    let viewer = auth.0.as_ref().and_then(|a| a.account().ok());
+    if viewer.is_none_or(|v| v.id != account.id)
+        && accounts::hides_collections(&ctx, &account.id).await?
+    {
+        return Ok(HttpResponse::Ok().json(Vec::<Value>::new()));
+    }
     let list = match which.as_str() {
         "followers" => accounts::followers(&ctx, &account, limit).await?,
         "following" => accounts::following(&ctx, &account, limit).await?,
@@ -249,6 +257,7 @@ pub async fn update_credentials(
         privacy: source("privacy"),
         sensitive,
         language: source("language"),
+        hide_collections: p.bool("hide_collections")?,
     };
     let (user, account) = interspace_app::accounts::update_profile(&ctx, me, update).await?;
     let requests = follows::follow_requests(&ctx, &account, 80).await?.len();

@@ -302,7 +302,7 @@ impl<'a> Renderer<'a> {
             group: a.actor_type == "Group",
             discoverable: a.discoverable,
             indexable: a.discoverable,
-            hide_collections: false,
+            hide_collections: stats.hides_collections,
             noindex: !a.discoverable,
             created_at: datetime(created),
             last_status_at: None,
@@ -401,7 +401,7 @@ impl<'a> Renderer<'a> {
             reblogged: flags.reblogged,
             muted: false,
             bookmarked: flags.bookmarked,
-            pinned: false,
+            pinned: flags.pinned,
             filtered: [],
         })
     }

@@ -78,7 +78,7 @@ pub async fn context(
     })))
 }
 
-/// `POST /api/v1/statuses/:id/{favourite,unfavourite,reblog,unreblog,bookmark,unbookmark}`
+/// `POST /api/v1/statuses/:id/{favourite,unfavourite,reblog,unreblog,bookmark,unbookmark,pin,unpin}`
 pub async fn action(
     ctx: web::Data<AppContext>,
     auth: Authed,
@@ -90,6 +90,7 @@ pub async fn action(
         "favourite" | "unfavourite" => "write:favourites",
         "reblog" | "unreblog" => "write:statuses",
         "bookmark" | "unbookmark" => "write:bookmarks",
+        "pin" | "unpin" => "write:accounts",
         _ => return Err(ApiError::NotFound),
     };
     auth.0.require(scope)?;
@@ -102,7 +103,9 @@ pub async fn action(
         }
         "unreblog" => statuses::unreblog(&ctx, account, &id).await?,
         "bookmark" => statuses::bookmark(&ctx, account, &id, true).await?,
-        _ => statuses::bookmark(&ctx, account, &id, false).await?,
+        "unbookmark" => statuses::bookmark(&ctx, account, &id, false).await?,
+        "pin" => statuses::pin(&ctx, account, &id, true).await?,
+        _ => statuses::pin(&ctx, account, &id, false).await?,
     };
     Ok(HttpResponse::Ok().json(Renderer::new(&ctx).status(&view).await?))
 }

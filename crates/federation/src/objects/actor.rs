@@ -100,6 +100,7 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         members: None,
         moderators: None,
         posting_restricted_to_mods: None,
+        featured: None,
         upcoming_events: None,
         visit_policy: None,
         timezone: None,
@@ -108,6 +109,7 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
     match view {
         LocalActorView::Person { home_space, .. } => {
             actor.home_space = Some(Url::parse(&home_space.account.uri)?);
+            actor.featured = Some(Url::parse(&featured_url(&account.uri))?);
         }
         LocalActorView::Group(space) => {
             actor.members = Some(Url::parse(&format!("{}/members", space.account.uri))?);
@@ -168,6 +170,11 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
     }
     actor.attachment = attachment;
     Ok(actor)
+}
+
+/// Where an actor's pinned posts are listed (Mastodon's `featured`).
+pub fn featured_url(actor_uri: &str) -> String {
+    format!("{actor_uri}/collections/featured")
 }
 
 /// Same scheme, host and port.

@@ -75,6 +75,9 @@ pub struct Actor {
     pub skills: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_space: Option<Url>,
+    /// A person's pinned posts (Mastodon's `featured`), an OrderedCollection of Notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub featured: Option<Url>,
     /// A space's moderators collection again, under the name group software reads
     /// (Lemmy's `moderators`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

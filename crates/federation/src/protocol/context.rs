@@ -45,6 +45,7 @@ pub fn terms() -> Value {
         "sensitive": "as:sensitive",
         "Hashtag": "as:Hashtag",
         "discoverable": "toot:discoverable",
+        "featured": { "@id": "toot:featured", "@type": "@id" },
 
         // Groups as Lemmy defines them (FEP-1b12).
         "moderators": { "@id": "lemmy:moderators", "@type": "@id" },

@@ -195,6 +195,12 @@ async fn collection(
     let result = actors::collection(ctx, account, kind, page).await?;
     let page_url = |n: i64| format!("{id}?page={n}");
     let body = match result.page {
+        // The owner shows how many, not who.
+        _ if result.hidden => json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": result.total,
+        }),
         // A group's staff is short: listed whole, as Lemmy reads its moderators.
         _ if kind == CollectionKind::Moderators => {
             let all = actors::collection(ctx, account, kind, Some(1)).await?;
@@ -262,6 +268,26 @@ async fn outbox_items(
         }
     }
     Ok(activities)
+}
+
+/// `/users/{name}/collections/featured`: the member's pinned public posts, as Notes (Mastodon
+/// reads them whole from the collection).
+pub async fn featured(
+    data: Data,
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, FederationError> {
+    authorize_fetch(&data, &req).await?;
+    let ctx = data.app_data();
+    let view = actors::get_local(ctx, &LocalActor::User(name.into_inner())).await?;
+    let account = view.account();
+    let notes = crate::outbound::featured(ctx, &account.id).await?;
+    Ok(activity_response(json!({
+        "id": crate::objects::actor::featured_url(&account.uri),
+        "type": "OrderedCollection",
+        "totalItems": notes.len(),
+        "orderedItems": notes,
+    })))
 }
 
 pub async fn user_collection(

@@ -88,6 +88,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::get().to(actors::terms),
     )
     .route(
+        "/users/{name}/collections/featured",
+        web::get().to(actors::featured),
+    )
+    .route(
         "/users/{name}/{collection}",
         web::get().to(actors::user_collection),
     )

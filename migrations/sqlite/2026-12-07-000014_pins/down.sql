@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN hide_collections;
+DROP TABLE pins;
