@@ -78,6 +78,33 @@ pub fn sign(
     sign_with_digest(key_id, private_key_pem, host, path, &digest, date, covered)
 }
 
+/// The headers of a GET of `path` on `host` signed with `key_id` (covering `(request-target)
+/// host date`), as servers sign their fetches.
+pub fn sign_get(
+    key_id: &str,
+    private_key_pem: &str,
+    host: &str,
+    path: &str,
+) -> Vec<(String, String)> {
+    let date = http_date(0);
+    let lines = [
+        format!("(request-target): get {path}"),
+        format!("host: {host}"),
+        format!("date: {date}"),
+    ];
+    let key = PKey::private_key_from_pem(private_key_pem.as_bytes()).expect("key");
+    let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &key).expect("signer");
+    signer.update(lines.join("\n").as_bytes()).expect("update");
+    let signature = openssl::base64::encode_block(&signer.sign_to_vec().expect("sign"));
+    vec![
+        ("Date".into(), date),
+        (
+            "Signature".into(),
+            format!("keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{signature}\""),
+        ),
+    ]
+}
+
 /// [`sign`] with a `Digest` header of the caller's choosing (to test how it is compared).
 pub fn sign_with_digest(
     key_id: &str,

@@ -497,16 +497,28 @@ async fn with_software(
         .collect())
 }
 
-pub async fn note_document(ctx: &AppContext, username: &str, id: &str) -> AppResult<Value> {
+/// A local post's Note for `reader` (the verified signer of the GET, if any): public and
+/// unlisted posts for anyone, others only for an actor who may see them (a follower of the
+/// author for followers-only posts, the mentioned); 404 otherwise, as if it did not exist.
+pub async fn note_document(
+    ctx: &AppContext,
+    username: &str,
+    id: &str,
+    reader: Option<&Account>,
+) -> AppResult<Value> {
     let (status, author, mentioned, tags) = remote::status_for_delivery(ctx, id)
         .await
         .map_err(|_| AppError::NotFound("status"))?;
-    if !author.is_local()
-        || author.username != username
-        || status.reblog_of_id.is_some()
-        || !matches!(status.visibility.as_str(), "public" | "unlisted")
-    {
+    if !author.is_local() || author.username != username || status.reblog_of_id.is_some() {
         return Err(AppError::NotFound("status"));
+    }
+    if !matches!(status.visibility.as_str(), "public" | "unlisted") {
+        let Some(reader) = reader else {
+            return Err(AppError::NotFound("status"));
+        };
+        interspace_app::statuses::get_visible(ctx, id, Some(&reader.id))
+            .await
+            .map_err(|_| AppError::NotFound("status"))?;
     }
     if status.deleted_at.is_some() || author.deleted_at.is_some() {
         return Err(AppError::Gone("status"));

@@ -341,3 +341,93 @@ async fn pinned_posts_are_featured_and_followers_can_be_hidden() {
     peer.stop().await;
     cluster.shutdown().await;
 }
+
+/// A GET of `url` on `a`, signed by `actor` of `peer` (or unsigned).
+async fn fetch_as(
+    a: &interspace_tests::TestInstance,
+    peer: &FakePeer,
+    actor: Option<&str>,
+    url: &str,
+) -> (u16, Value) {
+    let path = url.strip_prefix(&a.url).expect("a URL of the instance");
+    let mut req = http()
+        .get(url)
+        .header("Accept", "application/activity+json");
+    if let Some(actor) = actor {
+        for (k, v) in interspace_tests::signatures::sign_get(
+            &format!("{actor}#main-key"),
+            &peer.private_key_pem,
+            &a.domain,
+            path,
+        ) {
+            req = req.header(k, v);
+        }
+    }
+    let res = req.send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_posts_are_fetched_only_by_their_audience() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let (peer, fan) = peer_running("mastodon", "fan").await;
+    let stranger = peer.add_person("stranger")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{fan}/follows/1"), "type": "Follow",
+        "actor": fan, "object": a.at("/users/alice"),
+    });
+    assert_eq!(peer.deliver(&fan, a, "/inbox", &follow).await, 202);
+    cluster.settle().await;
+    let (_, private) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": "followers only", "visibility": "private"}),
+        )
+        .await;
+    let (_, direct) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": format!("@stranger@{} just you", peer.domain), "visibility": "direct"}),
+        )
+        .await;
+    let private = private["uri"].as_str().expect("uri").to_string();
+    let direct = direct["uri"].as_str().expect("uri").to_string();
+    for (url, allowed, refused) in [(&private, &fan, &stranger), (&direct, &stranger, &fan)] {
+        assert_eq!(
+            fetch_as(a, &peer, None, url).await.0,
+            404,
+            "unsigned: {url}"
+        );
+        assert_eq!(
+            fetch_as(a, &peer, Some(refused), url).await.0,
+            404,
+            "not addressed to {refused}: {url}"
+        );
+        let (status, note) = fetch_as(a, &peer, Some(allowed), url).await;
+        assert_eq!(status, 200, "{allowed} reads {url}: {note}");
+        assert_eq!(note["id"], *url);
+    }
+    let (_, note) = fetch_as(a, &peer, Some(&fan), &private).await;
+    assert_eq!(
+        note["to"],
+        json!([a.at("/users/alice/followers")]),
+        "{note}"
+    );
+    // A signature that does not verify is refused, not read as anonymous.
+    let (other_peer, _) = peer_running("mastodon", "x").await;
+    let forged = fetch_as(a, &other_peer, Some(&fan), &private).await.0;
+    assert_eq!(forged, 401);
+    for p in [peer, other_peer] {
+        p.stop().await;
+    }
+    cluster.shutdown().await;
+}

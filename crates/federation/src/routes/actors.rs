@@ -50,15 +50,17 @@ pub async fn space(
     actor(&data, &req, LocalActor::Space(path.into_inner())).await
 }
 
-/// A local post as a Note (`/users/{name}/statuses/{id}`).
+/// A local post as a Note (`/users/{name}/statuses/{id}`): public and unlisted ones to anyone
+/// (signed when authorized fetch is on), followers-only and direct ones to a signed GET by an
+/// actor they are addressed to (404 to everyone else).
 pub async fn note(
     data: Data,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, FederationError> {
-    authorize_fetch(&data, &req).await?;
+    let reader = super::auth::reader(&data, &req).await?;
     let (name, id) = path.into_inner();
-    let json = crate::outbound::note_document(data.app_data(), &name, &id).await?;
+    let json = crate::outbound::note_document(data.app_data(), &name, &id, reader.as_ref()).await?;
     Ok(activity_response(json))
 }
 

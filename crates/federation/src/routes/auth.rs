@@ -100,6 +100,23 @@ pub async fn authorize_fetch(data: &Data, req: &HttpRequest) -> Result<(), Feder
     if !ctx.settings.federation.authorized_fetch {
         return Ok(());
     }
+    fetched_by(data, req).await.map(drop)
+}
+
+/// Who signed a GET: `None` when it is not signed and authorized fetch is off (a public
+/// reader); the verified actor when it is signed (a signature that does not verify is 401, and
+/// a blocked server 403, as for [`authorize_fetch`]).
+pub async fn reader(data: &Data, req: &HttpRequest) -> Result<Option<Account>, FederationError> {
+    let ctx = data.app_data();
+    if !ctx.settings.federation.authorized_fetch && !req.headers().contains_key("signature") {
+        return Ok(None);
+    }
+    fetched_by(data, req).await.map(Some)
+}
+
+/// The verified signer of a GET.
+async fn fetched_by(data: &Data, req: &HttpRequest) -> Result<Account, FederationError> {
+    let ctx = data.app_data();
     let headers = headers_of(req);
     let signed = SignedRequest::parse_get(&headers, path_of(req), chrono::Utc::now())
         .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
@@ -112,6 +129,5 @@ pub async fn authorize_fetch(data: &Data, req: &HttpRequest) -> Result<(), Feder
             "this server is blocked".into(),
         )));
     }
-    verified_signer(ctx, &signed, &actor_url).await?;
-    Ok(())
+    verified_signer(ctx, &signed, &actor_url).await
 }
