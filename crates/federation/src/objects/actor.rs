@@ -98,6 +98,13 @@ pub fn local_actor_json(view: &LocalActorView) -> Result<Actor, FederationError>
         },
         home_space: None,
         members: None,
+        assertion_method: crate::protocol::actor::rsa_multikey(
+            UrlScheme::key_id(&id).as_str(),
+            id.as_str(),
+            &account.public_key_pem,
+        )
+        .into_iter()
+        .collect(),
         moderators: None,
         posting_restricted_to_mods: None,
         featured: None,

@@ -38,6 +38,9 @@ pub struct Actor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
     pub public_key: PublicKey,
+    /// The same key as a FEP-521a `Multikey` (what servers that read Multikeys verify with).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertion_method: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manually_approves_followers: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,4 +152,55 @@ pub fn property_values(attachments: &[Value]) -> Vec<(String, String)> {
 
 pub fn property_value(name: &str, value: &str) -> Value {
     serde_json::json!({ "type": "PropertyValue", "name": name, "value": value })
+}
+
+/// The multicodec of an RSA public key (`rsa-pub`, 0x1205), as an unsigned varint.
+const RSA_PUB: [u8; 2] = [0x85, 0x24];
+
+/// An actor's RSA key (SPKI PEM) as a FEP-521a `Multikey`: `publicKeyMultibase` is `z`, then
+/// base58btc of the `rsa-pub` multicodec and the key's PKCS#1 DER. Its id is the key's id.
+pub fn rsa_multikey(key_id: &str, owner: &str, public_key_pem: &str) -> Option<Value> {
+    let key = openssl::pkey::PKey::public_key_from_pem(public_key_pem.as_bytes()).ok()?;
+    let der = key.rsa().ok()?.public_key_to_der_pkcs1().ok()?;
+    let bytes: Vec<u8> = RSA_PUB.iter().copied().chain(der).collect();
+    Some(serde_json::json!({
+        "id": key_id,
+        "type": "Multikey",
+        "controller": owner,
+        "publicKeyMultibase": format!("z{}", bs58::encode(bytes).into_string()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_rsa_key_reads_back_from_its_multikey() {
+        let rsa = openssl::rsa::Rsa::generate(2048).expect("rsa");
+        let pem = String::from_utf8(
+            openssl::pkey::PKey::from_rsa(rsa.clone())
+                .expect("pkey")
+                .public_key_to_pem()
+                .expect("pem"),
+        )
+        .expect("utf8");
+        let key = rsa_multikey(
+            "https://a.example/users/x#main-key",
+            "https://a.example/users/x",
+            &pem,
+        )
+        .expect("a multikey");
+        assert_eq!(key["type"], "Multikey");
+        assert_eq!(key["controller"], "https://a.example/users/x");
+        let multibase = key["publicKeyMultibase"].as_str().expect("multibase");
+        let bytes = bs58::decode(multibase.strip_prefix('z').expect("base58btc"))
+            .into_vec()
+            .expect("base58");
+        assert_eq!(&bytes[..2], &RSA_PUB);
+        let back = openssl::rsa::Rsa::public_key_from_der_pkcs1(&bytes[2..]).expect("PKCS#1");
+        assert_eq!(back.n(), rsa.n());
+        assert_eq!(back.e(), rsa.e());
+        assert!(rsa_multikey("k", "o", "not a key").is_none());
+    }
 }

@@ -47,6 +47,12 @@ pub fn terms() -> Value {
         "discoverable": "toot:discoverable",
         "featured": { "@id": "toot:featured", "@type": "@id" },
 
+        // Keys as FEP-521a publishes them (the terms of the W3C Multikey context).
+        "assertionMethod": { "@id": "sec:assertionMethod", "@type": "@id", "@container": "@set" },
+        "Multikey": "sec:Multikey",
+        "controller": { "@id": "sec:controller", "@type": "@id" },
+        "publicKeyMultibase": { "@id": "sec:publicKeyMultibase", "@type": "sec:multibase" },
+
         // Groups as Lemmy defines them (FEP-1b12).
         "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
         "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
@@ -209,7 +215,7 @@ mod tests {
         let terms = terms();
         let map = terms.as_object().expect("a map");
         let prefixes = [
-            "schema", "toot", "mz", "pt", "vf", "om2", "lemmy", "is", "as", "rdfs",
+            "schema", "toot", "mz", "pt", "vf", "om2", "lemmy", "is", "as", "sec", "rdfs",
         ];
         for (term, def) in map {
             let iri = def
