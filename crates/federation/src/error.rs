@@ -73,6 +73,14 @@ impl ResponseError for FederationError {
             (_, Self::App(e)) => e.client_message(),
             _ => self.to_string(),
         };
-        HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::UNAUTHORIZED {
+            // What a signer should send us: RFC 9421 (draft-cavage is read as well).
+            response.insert_header((
+                "Accept-Signature",
+                crate::signatures::rfc9421::ACCEPT_SIGNATURE,
+            ));
+        }
+        response.json(serde_json::json!({ "error": message }))
     }
 }

@@ -156,6 +156,14 @@ proptest! {
         let now = chrono::Utc::now();
         let _ = SignedRequest::parse_post(&headers, &path, &body, now);
         let _ = SignedRequest::parse_get(&headers, &path, now);
+        // The same text as RFC 9421's fields: refused or read, never a panic.
+        let mut rfc9421 = headers.clone();
+        rfc9421.insert("signature-input".into(), headers["signature"].clone());
+        rfc9421.insert("content-digest".into(), headers["digest"].clone());
+        if let Ok(uri) = url::Url::parse("https://hive.example/inbox") {
+            let _ = SignedRequest::of_request(&rfc9421, "POST", &uri, Some(&body), now);
+            let _ = SignedRequest::of_request(&rfc9421, "GET", &uri, None, now);
+        }
     }
 }
 

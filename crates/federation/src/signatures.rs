@@ -1,5 +1,7 @@
 //! HTTP Signatures (draft-cavage, rsa-sha256) as Mastodon speaks them: signing our POSTs and
-//! checking those we receive.
+//! checking those we receive; RFC 9421 Message Signatures are checked too ([`rfc9421`]).
+
+pub mod rfc9421;
 
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
@@ -103,15 +105,73 @@ impl std::fmt::Display for SignatureError {
     }
 }
 
-/// A parsed `Signature` of a POST, checked for form (headers covered, date, digest) but not
-/// yet for the key.
+/// How a signature is checked against an RSA key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// RSASSA-PKCS1-v1_5 with SHA-256: draft-cavage's `rsa-sha256`, RFC 9421's
+    /// `rsa-v1_5-sha256`.
+    RsaSha256,
+    /// RFC 9421's `rsa-pss-sha512`.
+    RsaPssSha512,
+}
+
+/// A parsed signature of a request, checked for form (what it covers, its time, the body's
+/// digest) but not yet for the key.
 pub struct SignedRequest {
     pub key_id: String,
     signing_string: String,
     signature: Vec<u8>,
+    verification: Verification,
+}
+
+/// A signed `Digest` (draft-cavage's) that matches the body: SHA-256, its name in any case, its
+/// value exactly (base64 is case-sensitive).
+pub(crate) fn check_digest(
+    headers: &BTreeMap<String, String>,
+    body: &[u8],
+) -> Result<(), SignatureError> {
+    let sent_digest = headers
+        .get("digest")
+        .ok_or(SignatureError::DigestMismatch)?;
+    let ours = digest(body);
+    let (_, our_value) = ours.split_once('=').unwrap_or_default();
+    if sent_digest.split(',').any(|d| {
+        d.trim()
+            .split_once('=')
+            .is_some_and(|(alg, value)| alg.eq_ignore_ascii_case("SHA-256") && value == our_value)
+    }) {
+        Ok(())
+    } else {
+        Err(SignatureError::DigestMismatch)
+    }
 }
 
 impl SignedRequest {
+    /// The signature of a request, RFC 9421 when it has a `Signature-Input`, draft-cavage
+    /// otherwise. `target_uri`: where it was sent (our URL, with its path and query).
+    pub fn of_request(
+        headers: &BTreeMap<String, String>,
+        method: &str,
+        target_uri: &url::Url,
+        body: Option<&[u8]>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self, SignatureError> {
+        if headers.contains_key("signature-input") {
+            let request = rfc9421::Request {
+                headers,
+                method,
+                target_uri,
+                body,
+            };
+            return rfc9421::parse(&request, now);
+        }
+        let path = match target_uri.query() {
+            Some(q) => format!("{}?{q}", target_uri.path()),
+            None => target_uri.path().to_string(),
+        };
+        Self::parse(headers, &method.to_ascii_lowercase(), &path, body, now)
+    }
+
     /// A signed GET (authorized fetch): `(request-target)`, `host` and `date` covered.
     pub fn parse_get(
         headers: &BTreeMap<String, String>,
@@ -167,19 +227,7 @@ impl SignedRequest {
             return Err(SignatureError::DateOutOfWindow);
         }
         if let Some(body) = body {
-            let sent_digest = headers
-                .get("digest")
-                .ok_or(SignatureError::DigestMismatch)?;
-            // The algorithm's name in any case, the value exactly (base64 is case-sensitive).
-            let ours = digest(body);
-            let (_, our_value) = ours.split_once('=').unwrap_or_default();
-            if !sent_digest.split(',').any(|d| {
-                d.trim().split_once('=').is_some_and(|(alg, value)| {
-                    alg.eq_ignore_ascii_case("SHA-256") && value == our_value
-                })
-            }) {
-                return Err(SignatureError::DigestMismatch);
-            }
+            check_digest(headers, body)?;
         }
         let mut lines = Vec::new();
         for name in &signed {
@@ -201,14 +249,26 @@ impl SignedRequest {
             key_id,
             signing_string: lines.join("\n"),
             signature,
+            verification: Verification::RsaSha256,
         })
     }
 
     pub fn verify(&self, public_key_pem: &str) -> Result<(), SignatureError> {
         let key = PKey::public_key_from_pem(public_key_pem.as_bytes())
             .map_err(|_| SignatureError::Invalid)?;
-        let mut verifier =
-            Verifier::new(MessageDigest::sha256(), &key).map_err(|_| SignatureError::Invalid)?;
+        let digest = match self.verification {
+            Verification::RsaSha256 => MessageDigest::sha256(),
+            Verification::RsaPssSha512 => MessageDigest::sha512(),
+        };
+        let mut verifier = Verifier::new(digest, &key).map_err(|_| SignatureError::Invalid)?;
+        if self.verification == Verification::RsaPssSha512 {
+            verifier
+                .set_rsa_padding(openssl::rsa::Padding::PKCS1_PSS)
+                .and_then(|()| {
+                    verifier.set_rsa_pss_saltlen(openssl::sign::RsaPssSaltlen::DIGEST_LENGTH)
+                })
+                .map_err(|_| SignatureError::Invalid)?;
+        }
         verifier
             .update(self.signing_string.as_bytes())
             .map_err(|_| SignatureError::Invalid)?;

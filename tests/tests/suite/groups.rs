@@ -431,3 +431,67 @@ async fn private_posts_are_fetched_only_by_their_audience() {
     }
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc9421_signatures_are_accepted_and_a_401_says_what_we_accept() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    a.user("alice").await;
+    let (peer, fan) = peer_running("mastodon", "fan").await;
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{fan}/follows/9421"), "type": "Follow",
+        "actor": fan, "object": a.at("/users/alice"),
+    });
+    let body = follow.to_string().into_bytes();
+    let send = |headers: Vec<(String, String)>, body: Vec<u8>| async move {
+        let mut req = http()
+            .post(a.at("/users/alice/inbox"))
+            .header("Content-Type", "application/activity+json");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.body(body).send().await.expect("post")
+    };
+    let unsigned = send(vec![], body.clone()).await;
+    assert_eq!(unsigned.status(), 401);
+    let accept = unsigned
+        .headers()
+        .get("accept-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        accept.contains("\"@target-uri\"") && accept.contains("\"content-digest\""),
+        "{accept}"
+    );
+    let headers = interspace_tests::signatures::sign_rfc9421(
+        &format!("{fan}#main-key"),
+        &peer.private_key_pem,
+        &a.at("/users/alice/inbox"),
+        &body,
+    );
+    // Another body under the same signature: refused.
+    let mut other = follow.clone();
+    other["object"] = json!(a.at("/spaces/space"));
+    let tampered = send(headers.clone(), other.to_string().into_bytes()).await;
+    assert_eq!(tampered.status(), 401);
+    let res = send(headers, body).await;
+    assert_eq!(res.status(), 202, "{:?}", res.text().await);
+    let (_, followers) = a
+        .get(
+            "",
+            &format!("/api/v1/accounts/{}/followers", {
+                let (_, me) = a.get("", "/api/v1/accounts/lookup?acct=alice").await;
+                me["id"].as_str().expect("id").to_string()
+            }),
+        )
+        .await;
+    assert_eq!(
+        followers[0]["url"].as_str().map(|u| u.contains("fan")),
+        Some(true),
+        "{followers}"
+    );
+    peer.stop().await;
+    cluster.shutdown().await;
+}

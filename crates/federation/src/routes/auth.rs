@@ -20,6 +20,15 @@ pub fn headers_of(req: &HttpRequest) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The URI a request was sent to: our base URL with its path and query (what RFC 9421's
+/// `@target-uri` covers).
+pub fn target_uri(ctx: &AppContext, req: &HttpRequest) -> Result<Url, FederationError> {
+    ctx.urls()
+        .base()
+        .join(path_of(req))
+        .map_err(|_| FederationError::BadRequest("bad request target".into()))
+}
+
 pub fn path_of(req: &HttpRequest) -> &str {
     req.uri()
         .path_and_query()
@@ -118,8 +127,14 @@ pub async fn reader(data: &Data, req: &HttpRequest) -> Result<Option<Account>, F
 async fn fetched_by(data: &Data, req: &HttpRequest) -> Result<Account, FederationError> {
     let ctx = data.app_data();
     let headers = headers_of(req);
-    let signed = SignedRequest::parse_get(&headers, path_of(req), chrono::Utc::now())
-        .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    let signed = SignedRequest::of_request(
+        &headers,
+        "GET",
+        &target_uri(ctx, req)?,
+        None,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
     signed_for_us(ctx, &headers)?;
     let mut actor_url = Url::parse(&signed.key_id)
         .map_err(|_| FederationError::Unauthorized("bad keyId".into()))?;

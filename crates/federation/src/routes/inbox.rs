@@ -61,9 +61,14 @@ pub async fn post(
     }
     // The signature: well formed, covering what it must, by a key of the claimed actor.
     let headers = auth::headers_of(&req);
-    let signed =
-        SignedRequest::parse_post(&headers, auth::path_of(&req), &body, chrono::Utc::now())
-            .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
+    let signed = SignedRequest::of_request(
+        &headers,
+        "POST",
+        &auth::target_uri(ctx, &req)?,
+        Some(&body),
+        chrono::Utc::now(),
+    )
+    .map_err(|e| FederationError::Unauthorized(e.to_string()))?;
     auth::signed_for_us(ctx, &headers)?;
     let actor = auth::verified_signer(ctx, &signed, &actor_url).await?;
     if actor.deleted_at.is_some() {
