@@ -93,6 +93,45 @@ pub(crate) async fn relay(
     .await
 }
 
+/// A post the space re-shared was edited (`RelayUpdate`) or deleted (`RelayDelete`): the space
+/// announces the change to the servers that read activities (FEP-1b12), and a deleted post's
+/// boost is withdrawn (`Undo` of the `Announce`, for the servers that read boosts).
+/// `activity_id`: the id of the author's `Update` or `Delete`, for a post from elsewhere.
+pub(crate) async fn relay_change(
+    tx: &mut DbConn,
+    events: &mut Events,
+    post: &Status,
+    kind: OutboxKind,
+    activity_id: Option<&str>,
+) -> AppResult<()> {
+    if post.reblog_of_id.is_some() {
+        return Ok(());
+    }
+    let Some((_, space)) = interspace_db::spaces::find_local_space(tx).await? else {
+        return Ok(());
+    };
+    let Some(boost) = db_statuses::find_reblog(tx, &space.id, &post.id).await? else {
+        return Ok(());
+    };
+    crate::outbox::enqueue_about(tx, kind, &space.id, &post.id, None, activity_id).await?;
+    if kind == OutboxKind::RelayDelete {
+        db_statuses::mark_deleted(tx, &boost.id, interspace_db::now()).await?;
+        events.push(AppEvent::Deleted {
+            id: boost.id.clone(),
+            account_id: space.id.clone(),
+        });
+        crate::outbox::enqueue(
+            tx,
+            OutboxKind::UndoAnnounce,
+            &space.id,
+            &boost.id,
+            Some(&post.account_id),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// A boost's row: `account` re-shares `original` (`is_local` follows the account).
 pub(crate) fn row(
     id: String,

@@ -30,8 +30,8 @@ pub struct RemoteNote {
     pub hashtags: Vec<String>,
     /// Its `audience` (FEP-1b12: the group it is posted in).
     pub audience: Vec<String>,
-    /// The id of the `Create` that brought it (none when it was fetched).
-    pub create_id: Option<String>,
+    /// The id of the `Create` or `Update` that brought it (none when it was fetched).
+    pub activity_id: Option<String>,
 }
 
 const MAX_CONTENT: usize = 100_000;
@@ -57,7 +57,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
     drop(conn);
     let addressed = Addressed {
         audience: note.audience.clone(),
-        create_id: note.create_id.clone(),
+        activity_id: note.activity_id.clone(),
     };
     let content: String = note.content.chars().take(MAX_CONTENT).collect();
     let ts = now();
@@ -135,7 +135,7 @@ pub async fn receive_note(ctx: &AppContext, author: &Account, note: RemoteNote) 
 /// How a remote post reached us, for [`relay_addressed`].
 struct Addressed {
     audience: Vec<String>,
-    create_id: Option<String>,
+    activity_id: Option<String>,
 }
 
 /// FEP-1b12: a public post or comment from one of the space's followers, addressed to the space
@@ -162,7 +162,7 @@ async fn relay_addressed(
     if !follows.is_some_and(|f| f.accepted) {
         return Ok(false);
     }
-    crate::boosts::relay(tx, events, ctx, &space, post, note.create_id.as_deref()).await?;
+    crate::boosts::relay(tx, events, ctx, &space, post, note.activity_id.as_deref()).await?;
     Ok(true)
 }
 
@@ -226,8 +226,16 @@ pub async fn receive_update(ctx: &AppContext, author: &Account, note: RemoteNote
         now(),
     )
     .await?;
-    tx.commit().await?;
     let mut events = Events::default();
+    crate::boosts::relay_change(
+        &mut tx,
+        &mut events,
+        &current,
+        interspace_core::delivery::OutboxKind::RelayUpdate,
+        note.activity_id.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
     events.push(AppEvent::Status {
         id: current.id,
         account_id: author.id.clone(),
@@ -256,8 +264,14 @@ pub async fn receive_actor_delete(ctx: &AppContext, actor: &Account) -> AppResul
     .await
 }
 
-/// The author deleted a post (or anything else of theirs we might have by that id).
-pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> AppResult<()> {
+/// The author deleted a post (or anything else of theirs we might have by that id);
+/// `activity_id`: the id of their `Delete`, when it came as one.
+pub async fn receive_delete(
+    ctx: &AppContext,
+    author: &Account,
+    uri: &str,
+    activity_id: Option<&str>,
+) -> AppResult<()> {
     if crate::events::receive_delete(ctx, author, uri).await?
         || crate::opportunities::receive_delete(ctx, author, uri).await?
     {
@@ -284,8 +298,16 @@ pub async fn receive_delete(ctx: &AppContext, author: &Account, uri: &str) -> Ap
     if let Some(of) = &status.reblog_of_id {
         db_statuses::bump_count(&mut tx, of, Counter::Reblogs, -1).await?;
     }
-    tx.commit().await?;
     let mut events = Events::default();
+    crate::boosts::relay_change(
+        &mut tx,
+        &mut events,
+        &status,
+        interspace_core::delivery::OutboxKind::RelayDelete,
+        activity_id,
+    )
+    .await?;
+    tx.commit().await?;
     events.push(AppEvent::Deleted {
         id: status.id,
         account_id: author.id.clone(),
@@ -425,6 +447,22 @@ pub async fn status_for_delivery(
 }
 
 /// Whether we have a post with this id (deleted ones count: their tombstone stays).
+/// A post from elsewhere that its origin no longer serves (a group announced its Delete, and
+/// the origin confirmed): deleted here as if its author had said so.
+pub async fn receive_gone(ctx: &AppContext, uri: &str) -> AppResult<()> {
+    let author = {
+        let mut conn = ctx.db.get().await?;
+        let Some(status) = db_statuses::find_status_by_uri(&mut conn, uri).await? else {
+            return Ok(());
+        };
+        if status.is_local {
+            return Ok(());
+        }
+        db_accounts::get_account_by_id(&mut conn, &status.account_id).await?
+    };
+    receive_delete(ctx, &author, uri, None).await
+}
+
 pub async fn knows_status(ctx: &AppContext, uri: &str) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;
     Ok(db_statuses::find_status_by_uri(&mut conn, uri)

@@ -448,7 +448,10 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
     refuse_companion_post(ctx, id).await?;
     let shown = view(ctx, status.clone(), Some(&account.id)).await?;
     let mut tx = ctx.db.begin().await?;
+    let mut events = Events::default();
     db_statuses::mark_deleted(&mut tx, &status.id, now()).await?;
+    crate::boosts::relay_change(&mut tx, &mut events, &status, OutboxKind::RelayDelete, None)
+        .await?;
     if let Some(parent) = &status.in_reply_to_id {
         db_statuses::bump_count(&mut tx, parent, Counter::Replies, -1).await?;
     }
@@ -464,14 +467,11 @@ pub async fn delete(ctx: &AppContext, account: &Account, id: &str) -> AppResult<
     )
     .await?;
     tx.commit().await?;
-    ctx.publish({
-        let mut e = Events::default();
-        e.push(AppEvent::Deleted {
-            id: status.id.clone(),
-            account_id: account.id.clone(),
-        });
-        e
+    events.push(AppEvent::Deleted {
+        id: status.id.clone(),
+        account_id: account.id.clone(),
     });
+    ctx.publish(events);
     Ok(shown)
 }
 
@@ -835,6 +835,7 @@ pub async fn edit(
         }
         events.push(AppEvent::of_post(&status, &tags, true));
         crate::outbox::enqueue(tx, OutboxKind::StatusUpdate, &account.id, &status.id, None).await?;
+        crate::boosts::relay_change(tx, events, &status, OutboxKind::RelayUpdate, None).await?;
         Ok(())
     })
     .await?;

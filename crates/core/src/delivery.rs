@@ -33,6 +33,8 @@ vocabulary!(
         ActorDelete => "actor.delete",
         RelayCreate => "relay.create",
         RelayAnnounce => "relay.announce",
+        RelayUpdate => "relay.update",
+        RelayDelete => "relay.delete",
         Pin => "pin",
         Unpin => "unpin",
         EventCreate => "event.create",

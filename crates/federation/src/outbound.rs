@@ -259,19 +259,42 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
                 id,
             })
         }
-        OutboxKind::RelayCreate => {
-            // FEP-1b12: the space re-shares the Create of a post addressed to it, whole, to
-            // the servers that read it so (the others get the space's boost, `RelayAnnounce`).
-            let Some(json) =
-                relay_json(ctx, &actor, &e.subject_id, e.object_uri.as_deref()).await?
+        OutboxKind::RelayCreate | OutboxKind::RelayUpdate | OutboxKind::RelayDelete => {
+            // FEP-1b12: the space re-shares the Create of a post addressed to it, whole, and
+            // later its Update or Delete, to the servers that read activities (the others get
+            // the space's boost, `RelayAnnounce`, and its Undo).
+            let at = e.created_at.and_utc().timestamp_millis();
+            let (what, announce_id) = match e.kind {
+                OutboxKind::RelayCreate => (
+                    PostActivity::Create,
+                    format!("{}/relays/{}", actor.uri, e.subject_id),
+                ),
+                OutboxKind::RelayUpdate => (
+                    PostActivity::Update,
+                    format!("{}/relays/{}/update-{at}", actor.uri, e.subject_id),
+                ),
+                _ => (
+                    PostActivity::Delete,
+                    format!("{}/relays/{}/delete", actor.uri, e.subject_id),
+                ),
+            };
+            let Some(json) = relay_json(
+                ctx,
+                &actor,
+                &e.subject_id,
+                what,
+                e.object_uri.as_deref(),
+                announce_id.clone(),
+            )
+            .await?
             else {
                 return Ok(None);
             };
             let inboxes = follows::remote_follower_inboxes(ctx, &actor.id).await?;
             Some(Built {
-                id: json["id"].as_str().unwrap_or_default().to_string(),
                 json,
                 inboxes: reading(ctx, inboxes, RelayShape::Activity).await?,
+                id: announce_id,
             })
         }
         OutboxKind::ActorUpdate => {
@@ -379,7 +402,8 @@ pub async fn outbox_item(ctx: &AppContext, status_id: &str) -> AppResult<Option<
         // A group's re-shares are listed as group software reads them (Lemmy loads a
         // community's recent posts from its outbox).
         if author.actor_type == "Group" {
-            return relay_json(ctx, &author, &original.id, None).await;
+            let id = format!("{}/relays/{}", author.uri, original.id);
+            return relay_json(ctx, &author, &original.id, PostActivity::Create, None, id).await;
         }
         return Ok(Some(announce_json(
             &status,
@@ -402,48 +426,92 @@ pub async fn featured(ctx: &AppContext, account_id: &str) -> AppResult<Vec<Value
     Ok(notes)
 }
 
-/// A group's `Announce` of a post's whole `Create`, both marked with the group as their
-/// `audience` (FEP-1b12); `None` when the post went meanwhile.
+/// What a group re-shares of a post: its `Create`, its `Update` or its `Delete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PostActivity {
+    Create,
+    Update,
+    Delete,
+}
+
+/// A group's `Announce` of the whole `Create`, `Update` or `Delete` of a post, all marked with
+/// the group as their `audience` (FEP-1b12); `None` when the post is gone from our database.
+/// `announce_id`: the Announce's id, under the group's.
 async fn relay_json(
     ctx: &AppContext,
     group: &Account,
     status_id: &str,
-    create_id: Option<&str>,
+    what: PostActivity,
+    activity_id: Option<&str>,
+    announce_id: String,
 ) -> AppResult<Option<Value>> {
-    let Some(mut create) = create_json(ctx, status_id, create_id).await? else {
+    let Some(mut inner) = post_json(ctx, status_id, what, activity_id).await? else {
         return Ok(None);
     };
-    create["audience"] = json!(group.uri);
-    create["object"]["audience"] = json!(group.uri);
-    let id = format!("{}/relays/{status_id}", group.uri);
+    inner["audience"] = json!(group.uri);
+    if what != PostActivity::Delete {
+        inner["object"]["audience"] = json!(group.uri);
+    }
     let followers = group.followers_url.clone().unwrap_or_default();
     Ok(Some(json!({
-        "id": id, "type": "Announce", "actor": group.uri, "to": [PUBLIC],
-        "cc": [followers], "audience": group.uri, "object": create,
+        "id": announce_id, "type": "Announce", "actor": group.uri, "to": [PUBLIC],
+        "cc": [followers], "audience": group.uri, "object": inner,
     })))
 }
 
 /// The `Create` of a post, with its Note: ours as we sent it, or one from elsewhere as its
-/// author's server sent it (`create_id`, the id of the activity that brought it; a remote
-/// post we fetched has none and gets `{post}#create`); `None` when the post went meanwhile.
+/// author's server sent it; `None` when the post went meanwhile.
 async fn create_json(
     ctx: &AppContext,
     status_id: &str,
     create_id: Option<&str>,
 ) -> AppResult<Option<Value>> {
+    post_json(ctx, status_id, PostActivity::Create, create_id).await
+}
+
+/// The `Create` or `Update` of a post (with its Note) or its `Delete` (of a `Tombstone`), with
+/// the id its author's server gave it (`activity_id`, for a post from elsewhere), else the id
+/// ours gives it (for a post from elsewhere that we fetched: `{post}#create`, ...).
+async fn post_json(
+    ctx: &AppContext,
+    status_id: &str,
+    what: PostActivity,
+    activity_id: Option<&str>,
+) -> AppResult<Option<Value>> {
     let Ok((status, author, mentioned, tags)) = remote::status_for_delivery(ctx, status_id).await
     else {
         return Ok(None);
     };
+    if status.deleted_at.is_some() && what != PostActivity::Delete {
+        return Ok(None);
+    }
     let (to, cc) = addressing(&status.visibility, &author, &mentioned);
+    let edited = status
+        .edited_at
+        .unwrap_or(status.created_at)
+        .and_utc()
+        .timestamp();
+    let id = match (activity_id, what) {
+        (Some(id), _) => id.to_string(),
+        (None, PostActivity::Create) if author.is_local() => format!("{}/activity", status.uri),
+        (None, PostActivity::Create) => format!("{}#create", status.uri),
+        (None, PostActivity::Update) => format!("{}#update-{edited}", status.uri),
+        (None, PostActivity::Delete) => format!("{}#delete", status.uri),
+    };
+    if what == PostActivity::Delete {
+        return Ok(Some(json!({
+            "id": id, "type": "Delete", "actor": author.uri, "to": to, "cc": cc,
+            "object": { "id": status.uri, "type": "Tombstone" },
+        })));
+    }
     let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
-    let id = match create_id {
-        Some(id) => id.to_string(),
-        None if author.is_local() => format!("{}/activity", status.uri),
-        None => format!("{}#create", status.uri),
+    let kind = if what == PostActivity::Update {
+        "Update"
+    } else {
+        "Create"
     };
     Ok(Some(post_activity(
-        &id, "Create", &status, &author, note, &to, &cc,
+        &id, kind, &status, &author, note, &to, &cc,
     )))
 }
 

@@ -190,6 +190,62 @@ async fn each_follower_gets_a_relayed_post_once_in_the_shape_it_reads() {
     cluster.settle().await;
     assert!(announces_of(&masto, &spam_id).is_empty());
 
+    // The member edits, then deletes, the relayed post: group software hears of each through
+    // the space (an Announce of the Update, of the Delete); the boost is withdrawn where boosts
+    // are read; Interspace checks each with the post's origin.
+    let post_id = post["id"].as_str().expect("id").to_string();
+    let (status, _) = a
+        .put(
+            &alice.token,
+            &format!("/api/v1/statuses/{post_id}"),
+            json!({"status": "hello @space, who is in on Friday?"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    cluster.settle().await;
+    let wrapped = |kind: &'static str| {
+        received(&lemmy)
+            .into_iter()
+            .filter(|x| x["type"] == "Announce" && x["object"]["type"] == kind)
+            .filter(|x| x["object"]["object"]["id"] == note || x["object"]["object"] == note)
+            .collect::<Vec<Value>>()
+    };
+    let updates = wrapped("Update");
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0]["audience"], space);
+    assert!(updates[0]["object"]["object"]["content"]
+        .as_str()
+        .is_some_and(|c| c.contains("Friday")));
+    let bobs_copy = || async {
+        let (_, home) = b.get(&bob.token, "/api/v1/timelines/home").await;
+        home.as_array()
+            .expect("home")
+            .iter()
+            .find(|p| p["reblog"]["uri"] == note)
+            .map(|p| {
+                p["reblog"]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+    };
+    let copy = bobs_copy().await.expect("bob still has it");
+    assert!(copy.contains("Friday"), "B refreshed it from A: {copy}");
+    let (status, _) = a
+        .delete(&alice.token, &format!("/api/v1/statuses/{post_id}"))
+        .await;
+    assert_eq!(status, 200);
+    cluster.settle().await;
+    let deletes = wrapped("Delete");
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0]["object"]["object"]["type"], "Tombstone");
+    let undone: Vec<Value> = received(&masto)
+        .into_iter()
+        .filter(|x| x["type"] == "Undo" && x["object"]["object"] == note)
+        .collect();
+    assert_eq!(undone.len(), 1, "Mastodon's boost is withdrawn: {undone:?}");
+    assert_eq!(bobs_copy().await, None, "gone from bob's home too");
+
     // The Group as Lemmy reads a community: moderators inline, posting open to followers,
     // recent posts in the outbox itself as Announces of Creates.
     let group = fetch_ap(&space).await;
@@ -202,7 +258,15 @@ async fn each_follower_gets_a_relayed_post_once_in_the_shape_it_reads() {
     assert!(moderators.get("first").is_none(), "not paged: {moderators}");
     let outbox = fetch_ap(&format!("{space}/outbox")).await;
     let items = outbox["orderedItems"].as_array().expect("items inline");
-    assert_eq!(outbox["totalItems"], 2, "{outbox}");
+    assert_eq!(outbox["totalItems"], 1, "alice's post is gone: {outbox}");
+    let lemmy_post = &items[0]["object"]["object"];
+    assert_eq!(lemmy_post["id"], page_id);
+    assert!(
+        lemmy_post["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("Standing desks")),
+        "A shows a Page's title as B does: {lemmy_post}"
+    );
     for item in items {
         assert_eq!(item["type"], "Announce", "{item}");
         assert_eq!(item["object"]["type"], "Create", "{item}");

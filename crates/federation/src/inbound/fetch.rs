@@ -57,6 +57,45 @@ pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), Federatio
     Ok(remote::receive_note(ctx, &author, note).await?)
 }
 
+/// A post we have, fetched again from its origin (a group announced its `Update`; the embedded
+/// copy is not trusted): the origin's version replaces ours.
+pub(crate) async fn refetch_post(data: &Data, uri: &str) -> Result<(), FederationError> {
+    let ctx = data.app_data();
+    let url = Url::parse(uri)?;
+    let fetched = activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
+    let object = fetched.object;
+    limits::check(&object)
+        .map_err(|reason| FederationError::BadRequest(format!("the fetched object {reason}")))?;
+    if id_of(&object) != Some(uri) {
+        return Err(FederationError::BadRequest(
+            "the fetched object has another id".into(),
+        ));
+    }
+    let author = strings(object.get("attributedTo"))
+        .into_iter()
+        .next()
+        .map(|a| Url::parse(&a))
+        .transpose()?
+        .ok_or_else(|| FederationError::BadRequest("a post without author".into()))?;
+    let author = ctx.resolver()?.resolve_actor(ctx, &author).await?;
+    let note = parse_note(&author, &object)?;
+    Ok(remote::receive_update(ctx, &author, note).await?)
+}
+
+/// Whether a post's origin says it is gone (410, or a document that is not the post: a
+/// `Tombstone`, an error page); `false` while it still serves it. Whether it could not be
+/// reached is an error (transient or not, see [`is_transient`]).
+pub(crate) async fn gone_at_origin(data: &Data, uri: &str) -> Result<bool, FederationError> {
+    use activitypub_federation::error::Error as E;
+    let url = Url::parse(uri)?;
+    match activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await {
+        Err(E::ObjectDeleted(_) | E::NotFound) => Ok(true),
+        Err(e) => Err(e.into()),
+        Ok(fetched) => Ok(id_of(&fetched.object) != Some(uri)
+            || fetched.object.get("type").and_then(Value::as_str) == Some("Tombstone")),
+    }
+}
+
 /// Whether a failed fetch may succeed later (the origin could not be reached or timed out):
 /// the activity that needs it is then not acknowledged, so its sender retries. What our guard
 /// refused, and whatever the origin answered, is final.

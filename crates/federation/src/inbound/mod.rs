@@ -85,9 +85,9 @@ pub async fn receive(
             Node::Typed(Created::Note(n)) if opportunity::is_one(&n) => {
                 opportunity::published(&r, &n).await
             }
-            Node::Typed(
-                Created::Note(n) | Created::Article(n) | Created::Page(n) | Created::Question(n),
-            ) => note::create(&r, &n).await,
+            Node::Typed(Created::Note(n) | Created::Question(n)) => note::create(&r, &n).await,
+            Node::Typed(Created::Article(n)) => note::create(&r, &with_type(n, "Article")).await,
+            Node::Typed(Created::Page(n)) => note::create(&r, &with_type(n, "Page")).await,
             Node::Other(_) => ignored(&r, "a Create of something else"),
         },
         Activity::Update(u) => match u.object {
@@ -121,6 +121,15 @@ fn ignored(r: &Received<'_>, what: &str) -> Result<(), FederationError> {
 }
 
 /// The id an activity cannot do without, or a 400 that says so.
+/// An object routed by its `type` has lost it (serde takes the tag); a post's reader needs it
+/// back (a Page's or an Article's `name` is its title).
+fn with_type(mut object: Value, kind: &str) -> Value {
+    if let Some(o) = object.as_object_mut() {
+        o.insert("type".into(), Value::String(kind.into()));
+    }
+    object
+}
+
 fn required<'a>(id: Option<&'a str>, missing: &str) -> Result<&'a str, FederationError> {
     id.ok_or_else(|| FederationError::BadRequest(missing.to_string()))
 }
@@ -223,9 +232,9 @@ async fn update(
         Updated::Visit(v) => visit::updated(r, &v).await,
         Updated::Event(e) => event::published(r, &e).await,
         Updated::Note(n) if opportunity::is_one(&n) => opportunity::published(r, &n).await,
-        Updated::Note(n) | Updated::Article(n) | Updated::Page(n) | Updated::Question(n) => {
-            note::update(r, &n).await
-        }
+        Updated::Note(n) | Updated::Question(n) => note::update(r, &n).await,
+        Updated::Article(n) => note::update(r, &with_type(n, "Article")).await,
+        Updated::Page(n) => note::update(r, &with_type(n, "Page")).await,
         actor @ (Updated::Person(_)
         | Updated::Group(_)
         | Updated::Service(_)

@@ -3,7 +3,7 @@
 //! by [`parse_note`]: on its author's host, attributed to the sender. Embedded copies of
 //! others' posts are never trusted: a post we do not have is fetched from its origin.
 
-use super::fetch::{fetch_object, is_transient, retry_later};
+use super::fetch::{fetch_object, gone_at_origin, is_transient, refetch_post, retry_later};
 use super::{required, Received};
 use crate::objects::note::parse_note;
 use crate::protocol::inbound::{Announced, Embedded, Node, Reference};
@@ -14,12 +14,13 @@ use serde_json::Value;
 
 pub(super) async fn create(r: &Received<'_>, object: &Value) -> Result<(), FederationError> {
     let mut note = parse_note(r.actor, object)?;
-    note.create_id = Some(r.id.to_string());
+    note.activity_id = Some(r.id.to_string());
     Ok(remote::receive_note(r.ctx(), r.actor, note).await?)
 }
 
 pub(super) async fn update(r: &Received<'_>, object: &Value) -> Result<(), FederationError> {
-    let note = parse_note(r.actor, object)?;
+    let mut note = parse_note(r.actor, object)?;
+    note.activity_id = Some(r.id.to_string());
     match remote::receive_update(r.ctx(), r.actor, note).await {
         Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
         other => Ok(other?),
@@ -31,7 +32,7 @@ pub(super) async fn delete(r: &Received<'_>, target: &str) -> Result<(), Federat
     if !r.on_senders_host(target)? {
         return Err(FederationError::BadRequest("only the owner deletes".into()));
     }
-    match remote::receive_delete(r.ctx(), r.actor, target).await {
+    match remote::receive_delete(r.ctx(), r.actor, target, Some(r.id)).await {
         Err(AppError::Forbidden(m)) => Err(FederationError::BadRequest(m)),
         other => Ok(other?),
     }
@@ -68,6 +69,35 @@ pub(super) async fn announce(
                 }
                 if r.actor.actor_type == "Group" {
                     remote::receive_announce(ctx, r.actor, r.id, target, false).await?;
+                }
+            }
+            Ok(())
+        }
+        // A group's news of a post we have: checked with the post's origin, never taken from
+        // the embed.
+        Node::Typed(Announced::Update(update)) if r.actor.actor_type == "Group" => {
+            let Some(target) = update.object.id() else {
+                return Ok(());
+            };
+            if remote::knows_status(ctx, target).await? {
+                match refetch_post(r.data, target).await {
+                    Err(e) if is_transient(&e) => return Err(retry_later(target, e)),
+                    Err(e) => tracing::info!(error = %e, object = target, "cannot refresh a post"),
+                    Ok(()) => {}
+                }
+            }
+            Ok(())
+        }
+        Node::Typed(Announced::Delete(delete)) if r.actor.actor_type == "Group" => {
+            let Some(target) = delete.object.id() else {
+                return Ok(());
+            };
+            if remote::knows_status(ctx, target).await? {
+                match gone_at_origin(r.data, target).await {
+                    Ok(true) => remote::receive_gone(ctx, target).await?,
+                    Ok(false) => {}
+                    Err(e) if is_transient(&e) => return Err(retry_later(target, e)),
+                    Err(e) => tracing::info!(error = %e, object = target, "cannot check a post"),
                 }
             }
             Ok(())

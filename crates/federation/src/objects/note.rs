@@ -90,7 +90,7 @@ pub fn parse_note(actor: &Account, object: &Value) -> Result<RemoteNote, Federat
         mentions,
         hashtags,
         audience: strings(object.get("audience")),
-        create_id: None,
+        activity_id: None,
     })
 }
 
@@ -149,6 +149,6 @@ mod tests {
         assert!(note
             .content
             .starts_with("<p><strong>test post</strong></p>"));
-        assert_eq!(note.create_id, None, "set by the inbox, not the object");
+        assert_eq!(note.activity_id, None, "set by the inbox, not the object");
     }
 }
