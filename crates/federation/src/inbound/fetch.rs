@@ -12,13 +12,10 @@ use interspace_app::{accounts, domains, events, remote, AppError};
 use serde_json::Value;
 use url::Url;
 
-/// Fetches a post, an opportunity or an event by its id, checks it and stores it.
-pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), FederationError> {
-    let ctx = data.app_data();
+/// An object by a signed GET from its origin: within our bounds, and with the id it was asked
+/// by.
+async fn fetch_checked(data: &Data, uri: &str) -> Result<Value, FederationError> {
     let url = Url::parse(uri)?;
-    if domains::is_blocked(ctx, &accounts::domain_of(&url)?).await? {
-        return Err(FederationError::NotFound);
-    }
     let fetched = activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
     let object = fetched.object;
     limits::check(&object)
@@ -28,6 +25,17 @@ pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), Federatio
             "the fetched object has another id".into(),
         ));
     }
+    Ok(object)
+}
+
+/// Fetches a post, an opportunity or an event by its id, checks it and stores it.
+pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), FederationError> {
+    let ctx = data.app_data();
+    let url = Url::parse(uri)?;
+    if domains::is_blocked(ctx, &accounts::domain_of(&url)?).await? {
+        return Err(FederationError::NotFound);
+    }
+    let object = fetch_checked(data, uri).await?;
     let kind = object.get("type").and_then(Value::as_str);
     let author = strings(object.get("attributedTo"))
         .into_iter()
@@ -61,16 +69,7 @@ pub(crate) async fn fetch_object(data: &Data, uri: &str) -> Result<(), Federatio
 /// copy is not trusted): the origin's version replaces ours.
 pub(crate) async fn refetch_post(data: &Data, uri: &str) -> Result<(), FederationError> {
     let ctx = data.app_data();
-    let url = Url::parse(uri)?;
-    let fetched = activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, data).await?;
-    let object = fetched.object;
-    limits::check(&object)
-        .map_err(|reason| FederationError::BadRequest(format!("the fetched object {reason}")))?;
-    if id_of(&object) != Some(uri) {
-        return Err(FederationError::BadRequest(
-            "the fetched object has another id".into(),
-        ));
-    }
+    let object = fetch_checked(data, uri).await?;
     let author = strings(object.get("attributedTo"))
         .into_iter()
         .next()
