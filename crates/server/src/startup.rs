@@ -208,6 +208,8 @@ impl Application {
                 .wrap(from_fn(interspace_api::limits::enforce))
                 .wrap(from_fn(interspace_api::middleware::retry_after))
                 .wrap(from_fn(interspace_api::metrics::track))
+                // Outside the limits, so that a 429 or 503 reaches a web client too.
+                .wrap(from_fn(interspace_api::middleware::cors))
                 // Clients send `/api/v1/instance/` and `/oauth/authorize/`: trailing slashes go.
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
         });

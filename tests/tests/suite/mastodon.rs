@@ -845,3 +845,75 @@ async fn accounts_are_found_whatever_the_case() {
     assert_eq!(found["accounts"][0]["id"], nina.id.as_str(), "{found}");
     cluster.shutdown().await;
 }
+
+/// A web client served from another origin (Elk, Phanpy) may call the API, the token
+/// endpoints and discovery, errors included; the HTML pages and the authorization form stay
+/// ours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_clients_on_other_origins_may_call_the_api() {
+    let a = interspace_tests::TestInstance::spawn(0).await;
+    let origin = "http://127.0.0.1:5173";
+    let preflight = interspace_tests::http()
+        .request(reqwest::Method::OPTIONS, a.at("/api/v1/statuses"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type,idempotency-key",
+        )
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 200);
+    let h = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(h(&preflight, "access-control-allow-origin"), "*");
+    assert!(h(&preflight, "access-control-allow-methods").contains("POST"));
+    assert!(h(&preflight, "access-control-allow-methods").contains("PATCH"));
+    assert!(h(&preflight, "access-control-allow-headers").contains("idempotency-key"));
+    for (method, path) in [
+        ("GET", "/api/v1/instance"),
+        ("GET", "/api/v1/timelines/home"),
+        ("POST", "/oauth/token"),
+        ("GET", "/.well-known/nodeinfo"),
+    ] {
+        let res = interspace_tests::http()
+            .request(method.parse().expect("method"), a.at(path))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            h(&res, "access-control-allow-origin"),
+            "*",
+            "{method} {path}: {}",
+            res.status()
+        );
+        assert!(
+            h(&res, "access-control-expose-headers").contains("Link"),
+            "{path}"
+        );
+    }
+    for path in [
+        "/oauth/authorize?client_id=x&response_type=code",
+        "/",
+        "/login",
+    ] {
+        let res = interspace_tests::http()
+            .get(a.at(path))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("page");
+        assert!(
+            res.headers().get("access-control-allow-origin").is_none(),
+            "{path} is not for other origins"
+        );
+    }
+    a.stop().await;
+}
