@@ -6,16 +6,31 @@ use tokio::net::TcpStream;
 
 pub struct WsClient {
     stream: TcpStream,
+    /// The server's answer to the upgrade: status line and headers.
+    pub head: String,
 }
 
 impl WsClient {
     /// Connects to `host:port` and upgrades `path_and_query`; returns the HTTP status line on
     /// failure.
     pub async fn connect(addr: &str, path_and_query: &str) -> Result<Self, String> {
+        Self::connect_offering(addr, path_and_query, None).await
+    }
+
+    /// [`Self::connect`], offering `protocol` in `Sec-WebSocket-Protocol` (masto.js offers the
+    /// access token there).
+    pub async fn connect_offering(
+        addr: &str,
+        path_and_query: &str,
+        protocol: Option<&str>,
+    ) -> Result<Self, String> {
         let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        let offered = protocol
+            .map(|p| format!("Sec-WebSocket-Protocol: {p}\r\n"))
+            .unwrap_or_default();
         let request = format!(
             "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{offered}\r\n"
         );
         stream
             .write_all(request.as_bytes())
@@ -34,7 +49,7 @@ impl WsClient {
         if !head.starts_with("HTTP/1.1 101") {
             return Err(head.lines().next().unwrap_or_default().to_string());
         }
-        Ok(Self { stream })
+        Ok(Self { stream, head })
     }
 
     pub async fn send_text(&mut self, text: &str) {

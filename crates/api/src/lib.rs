@@ -26,7 +26,13 @@ use actix_web::web as aw;
 pub fn configure(cfg: &mut aw::ServiceConfig) {
     cfg.route("/healthz", aw::get().to(ops::healthz))
         .route("/metrics", aw::get().to(ops::metrics))
-        .route("/static/{file}", aw::get().to(ops::static_file));
+        .route("/static/{file}", aw::get().to(ops::static_file))
+        // Browsers and web clients ask for it on every origin they show.
+        .route(
+            "/favicon.ico",
+            aw::get()
+                .to(|| ops::static_file(actix_web::web::Path::from("favicon.png".to_string()))),
+        );
     mastodon::configure(cfg);
     interspace::configure(cfg);
     web::configure(cfg);

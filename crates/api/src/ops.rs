@@ -57,7 +57,7 @@ const PLACEHOLDER_PNG: &[u8] = &[
 
 pub async fn static_file(name: web::Path<String>) -> HttpResponse {
     match name.as_str() {
-        "avatar.png" | "header.png" => HttpResponse::Ok()
+        "avatar.png" | "header.png" | "favicon.png" => HttpResponse::Ok()
             .content_type("image/png")
             .insert_header(("Cache-Control", "public, max-age=86400"))
             .body(PLACEHOLDER_PNG),

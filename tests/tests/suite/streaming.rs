@@ -151,6 +151,26 @@ async fn websocket_streams_with_subscriptions() {
         .err()
         .expect("needs a token");
     assert!(err.contains("401"), "{err}");
+    // masto.js (Elk, Phanpy) offers the token as the subprotocol; browsers need it named back.
+    let by_protocol =
+        WsClient::connect_offering(&addr, "/api/v1/streaming?stream=user", Some(&cy.token))
+            .await
+            .expect("the token as subprotocol");
+    assert!(
+        by_protocol.head.to_lowercase().contains(&format!(
+            "sec-websocket-protocol: {}",
+            cy.token.to_lowercase()
+        )),
+        "{}",
+        by_protocol.head
+    );
+    drop(by_protocol);
+    let favicon = http()
+        .get(a.at("/favicon.ico"))
+        .send()
+        .await
+        .expect("favicon");
+    assert_eq!(favicon.status(), 200);
     let mut ws = WsClient::connect(
         &addr,
         &format!("/api/v1/streaming?stream=user&access_token={}", cy.token),

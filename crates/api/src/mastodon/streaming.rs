@@ -163,8 +163,15 @@ pub async fn websocket(
         streams.push(s);
     }
     let place = slot(&req, viewer.is_none())?;
-    let (response, mut session, mut messages) = actix_ws::handle(&req, body)
+    let (mut response, mut session, mut messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("not a WebSocket request: {e}")))?;
+    // A browser closes a WebSocket whose answer does not name the protocol it offered (the
+    // token, as masto.js sends it).
+    if let Some(offered) = req.headers().get("Sec-WebSocket-Protocol") {
+        response
+            .headers_mut()
+            .insert(header::SEC_WEBSOCKET_PROTOCOL, offered.clone());
+    }
     let ctx = ctx.into_inner();
     let mut rx = ctx.subscribe();
     actix_web::rt::spawn(async move {
