@@ -150,6 +150,19 @@ async fn bad_input_gets_clear_errors() {
             Some(r#"{"status": "x", "visibility": "secret"}"#),
             422,
         ),
+        // Not accepted and dropped: refused, since they do not exist here yet.
+        (
+            "POST",
+            "/api/v1/statuses",
+            Some(r#"{"status": "x", "poll": {"options": ["a", "b"], "expires_in": 3600}}"#),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/statuses",
+            Some(r#"{"status": "x", "scheduled_at": "2030-01-01T10:00:00Z"}"#),
+            422,
+        ),
         (
             "POST",
             "/api/v1/statuses",

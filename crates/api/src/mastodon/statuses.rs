@@ -5,7 +5,7 @@ use crate::extract::{Authed, MaybeAuthed, Params};
 use crate::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use interspace_app::statuses::{self, NewStatus};
-use interspace_app::AppContext;
+use interspace_app::{AppContext, AppError};
 use serde_json::json;
 
 pub async fn create(
@@ -16,6 +16,23 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("write:statuses")?;
     let author = auth.0.user()?;
+    // Nothing is accepted and dropped: what does not exist here yet is refused.
+    // (`"poll": null`, as some apps send it, is no poll.)
+    if p.map
+        .iter()
+        .any(|(k, v)| (k == "poll" || k.starts_with("poll[")) && !v.is_null())
+    {
+        return Err(AppError::Unprocessable(
+            "Validation failed: polls are not supported on this server".into(),
+        )
+        .into());
+    }
+    if p.str("scheduled_at").is_some_and(|s| !s.trim().is_empty()) {
+        return Err(AppError::Unprocessable(
+            "Validation failed: scheduled posts are not supported on this server".into(),
+        )
+        .into());
+    }
     let new = NewStatus {
         text: p.string("status")?.unwrap_or_default(),
         visibility: p.string("visibility")?,
