@@ -317,16 +317,18 @@ pub async fn search(
     Ok(db_accounts::search_accounts(&mut conn, handle, limit).await?)
 }
 
-/// Accepted followers of an account, newest first.
-pub async fn followers(ctx: &AppContext, account: &Account, limit: i64) -> AppResult<Vec<Account>> {
-    let mut conn = ctx.db.get().await?;
-    Ok(interspace_db::follows::list_followers(&mut conn, &account.id, 0, limit).await?)
-}
+pub use interspace_db::follows::Side as FollowSide;
 
-/// Accounts an account follows, newest first.
-pub async fn following(ctx: &AppContext, account: &Account, limit: i64) -> AppResult<Vec<Account>> {
+/// A page of those who follow `account` (`Followers`) or whom it follows (`Following`),
+/// newest follow first, each with the follow's id for paging.
+pub async fn follow_page(
+    ctx: &AppContext,
+    account: &Account,
+    side: FollowSide,
+    page: &crate::Page,
+) -> AppResult<Vec<(String, Account)>> {
     let mut conn = ctx.db.get().await?;
-    Ok(interspace_db::follows::list_following(&mut conn, &account.id, 0, limit).await?)
+    Ok(interspace_db::follows::page_of(&mut conn, &account.id, side, page).await?)
 }
 
 /// Changes a member makes to their own profile; `None` keeps a value.

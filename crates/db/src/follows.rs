@@ -70,6 +70,75 @@ pub async fn list_followers(
     Ok(rows)
 }
 
+/// Which side of a follow a list is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Those who follow the account.
+    Followers,
+    /// Those the account follows.
+    Following,
+}
+
+/// A Mastodon page of accepted followers or followees, newest follow first, each with the
+/// follow's id (what `max_id`, `since_id` and `min_id` name).
+pub async fn page_of(
+    conn: &mut DbConn,
+    account_id: &str,
+    side: Side,
+    page: &crate::statuses::Page,
+) -> DbResult<Vec<(String, Account)>> {
+    let rows: Vec<(String, String, String)> = run!(conn, |c| {
+        let mut q = follows::table
+            .into_boxed()
+            .filter(follows::accepted.eq(true));
+        q = match side {
+            Side::Followers => q.filter(follows::target_account_id.eq(account_id)),
+            Side::Following => q.filter(follows::account_id.eq(account_id)),
+        };
+        if let Some(max) = &page.max_id {
+            q = q.filter(follows::id.lt(max.clone()));
+        }
+        if let Some(since) = &page.since_id {
+            q = q.filter(follows::id.gt(since.clone()));
+        }
+        let columns = (follows::id, follows::account_id, follows::target_account_id);
+        // `min_id`: the page just after it, read oldest first, shown newest first.
+        if let Some(min) = &page.min_id {
+            let mut rows: Vec<(String, String, String)> = q
+                .filter(follows::id.gt(min.clone()))
+                .order(follows::id.asc())
+                .limit(page.limit)
+                .select(columns)
+                .load(c)
+                .await?;
+            rows.reverse();
+            Ok::<_, diesel::result::Error>(rows)
+        } else {
+            q.order(follows::id.desc())
+                .limit(page.limit)
+                .select(columns)
+                .load(c)
+                .await
+        }
+    })?;
+    let other = |(_, follower, followee): &(String, String, String)| match side {
+        Side::Followers => follower.clone(),
+        Side::Following => followee.clone(),
+    };
+    let ids: Vec<String> = rows.iter().map(other).collect();
+    let accounts = crate::accounts::list_accounts_by_ids(conn, &ids).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let id = other(row);
+            accounts
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| (row.0.clone(), a.clone()))
+        })
+        .collect())
+}
+
 /// One page of accepted followees, newest follow first.
 pub async fn list_following(
     conn: &mut DbConn,

@@ -930,3 +930,77 @@ async fn web_clients_on_other_origins_may_call_the_api() {
     }
     a.stop().await;
 }
+
+/// Followers and follows page like every Mastodon list: `limit`, `max_id`/`min_id` and a
+/// `Link` header to the next and previous pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_lists_page_with_link_headers() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let mut fans = Vec::new();
+    for name in ["fan1", "fan2", "fan3"] {
+        let fan = a.user(name).await;
+        a.follow(&fan.token, "alice").await;
+        fans.push(fan);
+    }
+    let base = a.at(&format!("/api/v1/accounts/{}/followers", alice.id));
+    let list = |query: String| {
+        let url = format!("{base}{query}");
+        async move {
+            let res = http().get(url).send().await.expect("followers");
+            let link = res
+                .headers()
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let names: Vec<String> = res
+                .json::<Value>()
+                .await
+                .expect("json")
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|a| a["username"].as_str().unwrap_or_default().to_string())
+                .collect();
+            (names, link)
+        }
+    };
+    let (first, link) = list("?limit=2".into()).await;
+    assert_eq!(first, vec!["fan3", "fan2"], "newest follow first");
+    let next = link
+        .split(',')
+        .find(|l| l.contains("rel=\"next\""))
+        .and_then(|l| l.split_once('<').and_then(|(_, r)| r.split_once('>')))
+        .map(|(url, _)| url.to_string())
+        .expect("a next link");
+    let query = next
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .expect("query");
+    assert!(query.contains("limit=2"), "{query}");
+    let (second, link) = list(query).await;
+    assert_eq!(second, vec!["fan1"]);
+    let prev = link
+        .split(',')
+        .find(|l| l.contains("rel=\"prev\""))
+        .and_then(|l| l.split_once('<').and_then(|(_, r)| r.split_once('>')))
+        .map(|(url, _)| {
+            url.split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default()
+        })
+        .expect("a prev link");
+    let (back, _) = list(prev).await;
+    assert_eq!(
+        back,
+        vec!["fan3", "fan2"],
+        "min_id pages back, newest first"
+    );
+    let (_, following) = a
+        .get("", &format!("/api/v1/accounts/{}/following", fans[0].id))
+        .await;
+    assert_eq!(following[0]["username"], "alice");
+    cluster.shutdown().await;
+}

@@ -117,25 +117,29 @@ pub async fn relationships(
 /// hides them (Mastodon's `hide_collections`).
 pub async fn follow_list(
     ctx: web::Data<AppContext>,
+    req: HttpRequest,
     auth: MaybeAuthed,
     path: web::Path<(String, String)>,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let (id, which) = path.into_inner();
     let account = accounts::get(&ctx, &id).await?;
-    let limit = page(&p, 40, 80)?.limit;
+    let pg = page(&p, 40, 80)?;
     let viewer = auth.0.as_ref().and_then(|a| a.account().ok());
     if viewer.is_none_or(|v| v.id != account.id)
         && accounts::hides_collections(&ctx, &account.id).await?
     {
         return Ok(HttpResponse::Ok().json(Vec::<Value>::new()));
     }
-    let list = match which.as_str() {
-        "followers" => accounts::followers(&ctx, &account, limit).await?,
-        "following" => accounts::following(&ctx, &account, limit).await?,
+    let side = match which.as_str() {
+        "followers" => accounts::FollowSide::Followers,
+        "following" => accounts::FollowSide::Following,
         _ => return Err(ApiError::NotFound),
     };
-    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+    let rows = accounts::follow_page(&ctx, &account, side, &pg).await?;
+    let (ids, list): (Vec<String>, Vec<_>) = rows.into_iter().unzip();
+    let json = Renderer::new(&ctx).accounts(&list).await?;
+    Ok(paged_response(&req, ctx.urls().base(), json, &ids))
 }
 
 pub async fn search(
