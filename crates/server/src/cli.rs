@@ -51,6 +51,16 @@ pub enum Command {
     /// Visits to this space: the front desk and the host's decisions.
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Parse the configuration, reach the database, warn about what would go wrong, and print
+    /// the effective configuration (without secrets).
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,6 +289,9 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
     let mut out = String::new();
     match cli.command {
         Command::Serve => {
+            if let Some(why) = config.public_bind_with_local_domain() {
+                return Err(StartupError::Config(why));
+            }
             let app = Application::build(config.clone(), true).await?;
             if let Some(first) = &app.first_run {
                 print!(
@@ -290,6 +303,19 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
             app.run_until_stopped()
                 .await
                 .map_err(|e| StartupError::Config(format!("server stopped: {e}")))?;
+        }
+        Command::Config(ConfigCommand::Check) => {
+            let db = interspace_db::DbPool::connect(&config.database.url, 1).await?;
+            let backend = match db.backend() {
+                interspace_db::Backend::Sqlite => "SQLite",
+                interspace_db::Backend::Postgres => "PostgreSQL",
+            };
+            let _ = writeln!(out, "configuration: parsed");
+            let _ = writeln!(out, "database: reachable ({backend})");
+            if let Some(why) = config.public_bind_with_local_domain() {
+                let _ = writeln!(out, "warning: {why} (serve refuses to start)");
+            }
+            let _ = writeln!(out, "{}", config.effective());
         }
         Command::Migrate => {
             let settings = startup::settings(&config, &config.server.domain)?;

@@ -1,7 +1,7 @@
 //! Configuration: a TOML file, then `INTERSPACE__SECTION__KEY` environment overrides, validated
 //! once at start.
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use thiserror::Error;
@@ -19,7 +19,7 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -33,7 +33,7 @@ pub struct Config {
     pub rate_limits: RateLimitsConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitsConfig {
     /// Per-address rate limits (docs/security.md). Off only for test suites that make many
@@ -48,7 +48,7 @@ impl Default for RateLimitsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventsConfig {
     /// Minutes before an event's start when participants get a reminder; 0 turns reminders
@@ -65,7 +65,7 @@ impl Default for EventsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaConfig {
     /// Folder for uploaded files.
@@ -80,7 +80,7 @@ impl Default for MediaConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Address to listen on; a name binds every address it resolves to.
@@ -96,7 +96,7 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     pub url: String,
@@ -104,7 +104,7 @@ pub struct DatabaseConfig {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FederationConfig {
     #[serde(deserialize_with = "lenient_bool")]
@@ -135,7 +135,7 @@ impl Default for FederationConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SpaceConfig {
     pub name: String,
@@ -144,13 +144,13 @@ pub struct SpaceConfig {
     pub operator: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InstanceConfig {
     pub registrations: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     /// A tracing filter such as `info` or `interspace=debug,info`; `RUST_LOG` wins.
@@ -278,6 +278,61 @@ fn string_list<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error
 }
 
 impl Config {
+    /// Whether `server.bind` is reachable from other machines while `server.domain` names this
+    /// machine only (`localhost`, a loopback address): every id and link the instance
+    /// published would point nowhere. The reason, when so.
+    pub fn public_bind_with_local_domain(&self) -> Option<String> {
+        let host_of = |s: &str| -> String {
+            let s = s.trim();
+            if let Some(rest) = s.strip_prefix('[') {
+                return rest.split(']').next().unwrap_or_default().to_string();
+            }
+            match s.rsplit_once(':') {
+                Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => {
+                    h.to_string()
+                }
+                _ => s.to_string(),
+            }
+        };
+        let local = |host: &str| {
+            host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        };
+        let bind = host_of(&self.server.bind);
+        let domain = host_of(&self.server.domain);
+        // An empty domain is `localhost:<port>`, for tests on loopback.
+        let domain_is_local = domain.is_empty() || local(&domain);
+        (!local(&bind) && domain_is_local).then(|| {
+            format!(
+                "server.bind {} is reachable from other machines but server.domain is '{}': set server.domain to the name people reach this server by",
+                self.server.bind, self.server.domain
+            )
+        })
+    }
+
+    /// The effective configuration as `section.key = value` lines, secrets left out (the
+    /// database password).
+    pub fn effective(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(url) = value
+            .pointer_mut("/database/url")
+            .and_then(|u| u.as_str().map(String::from))
+        {
+            value["database"]["url"] = serde_json::Value::String(without_password(&url));
+        }
+        let mut lines = Vec::new();
+        if let Some(sections) = value.as_object() {
+            for (section, keys) in sections {
+                for (key, v) in keys.as_object().into_iter().flatten() {
+                    lines.push(format!("{section}.{key} = {v}"));
+                }
+            }
+        }
+        lines.join("\n")
+    }
+
     /// Reads the file (if any), applies `INTERSPACE__SECTION__KEY` overrides from `env`, then
     /// falls back to `DATABASE_URL` and the default SQLite file for the database.
     pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
@@ -408,5 +463,69 @@ mod tests {
             &env(&[("INTERSPACE__FEDERATION__ALLOW_HTTP", "maybe")]),
         );
         assert!(e.is_err());
+    }
+}
+
+/// A database URL with its password replaced by `***`.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod checks {
+    use super::*;
+
+    fn with(bind: &str, domain: &str) -> Config {
+        let mut c = Config::default();
+        c.server.bind = bind.into();
+        c.server.domain = domain.into();
+        c
+    }
+
+    #[test]
+    fn a_public_bind_needs_a_public_domain() {
+        for (bind, domain) in [
+            ("0.0.0.0:8080", "localhost:8080"),
+            ("[::]:8080", "127.0.0.1:8080"),
+            ("203.0.113.5:80", ""),
+        ] {
+            assert!(
+                with(bind, domain).public_bind_with_local_domain().is_some(),
+                "{bind} {domain}"
+            );
+        }
+        for (bind, domain) in [
+            ("127.0.0.1:8080", "localhost:8080"),
+            ("localhost:8080", "localhost:8080"),
+            ("[::1]:8080", ""),
+            ("0.0.0.0:8080", "space.example.org"),
+        ] {
+            assert!(
+                with(bind, domain).public_bind_with_local_domain().is_none(),
+                "{bind} {domain}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_effective_configuration_names_every_key_and_no_password() {
+        let mut c = with("127.0.0.1:8080", "space.example.org");
+        c.database.url = "postgres://interspace:s3cret@db:5432/interspace".into();
+        let text = c.effective();
+        assert!(
+            text.contains("server.domain = \"space.example.org\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("database.url = \"postgres://interspace:***@db:5432/interspace\""),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
     }
 }

@@ -36,6 +36,30 @@ async fn member_and_space_commands() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("migration(s) applied"));
 
+    // `config check`: parsed, the database reached, the effective configuration printed
+    // without the database password; a warning for a public bind with a local domain.
+    let public = [
+        env[0],
+        env[1],
+        env[2],
+        ("INTERSPACE__SERVER__BIND", "0.0.0.0:8080"),
+    ];
+    let out = run_cli(&["config", "check"], &public);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("database: reachable"), "{text}");
+    assert!(
+        text.contains("server.domain = \"localhost:8080\""),
+        "{text}"
+    );
+    assert!(text.contains("warning: server.bind 0.0.0.0:8080"), "{text}");
+    if let Some(password) = url::Url::parse(&db.url)
+        .ok()
+        .and_then(|u| u.password().map(String::from))
+    {
+        assert!(!text.contains(&password), "no secret: {text}");
+    }
+
     // The first command on an empty database sets up the instance and prints the operator's
     // password; no later command prints it again.
     let out = run_cli(
@@ -278,6 +302,11 @@ fn configuration_and_database_errors_are_one_line() {
             &[],
         ),
         "cannot read config file",
+    );
+    // A server reachable from other machines under `localhost` would publish dead links.
+    assert_one_line_error(
+        &run_cli(&["serve"], &[("INTERSPACE__SERVER__BIND", "0.0.0.0:0")]),
+        "set server.domain",
     );
     let out = run_cli(&["member", "frobnicate"], &[]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
