@@ -235,6 +235,39 @@ pub async fn act(
             "Operators cannot demote or suspend themselves".into(),
         ));
     }
+    apply(ctx, &target, action).await
+}
+
+/// The operator at the console (the `interspace member` commands) acts on a member by name.
+/// The instance keeps an operator: the last one is neither demoted nor suspended.
+pub async fn act_from_console(
+    ctx: &AppContext,
+    username: &str,
+    action: MemberAction,
+) -> AppResult<Member> {
+    let target = get(ctx, username).await?;
+    let demotes = matches!(
+        action,
+        MemberAction::Suspend | MemberAction::SetRole(Role::Member | Role::Host)
+    );
+    if demotes && target.user.role == Role::Operator.as_str() {
+        let mut conn = ctx.db.get().await?;
+        let operators = db_users::list_accounts_with_roles(&mut conn, &[Role::Operator.as_str()])
+            .await?
+            .into_iter()
+            .filter(|a| a.suspended_at.is_none())
+            .count();
+        if operators <= 1 {
+            return Err(AppError::Forbidden(format!(
+                "'{username}' is the last operator of this instance"
+            )));
+        }
+    }
+    apply(ctx, &target, action).await
+}
+
+/// Applies `action` to a member; suspension ends their app tokens and web sessions.
+async fn apply(ctx: &AppContext, target: &Member, action: MemberAction) -> AppResult<Member> {
     let ts = now();
     let mut changes = interspace_db::users::UserStateChanges::default();
     ctx.write(async |tx, _| {
@@ -245,6 +278,7 @@ pub async fn act(
                 changes.disabled = Some(true);
                 db_accounts::set_suspended(tx, &target.account.id, Some(ts)).await?;
                 interspace_db::oauth::revoke_user_tokens(tx, &target.user.id, ts).await?;
+                interspace_db::sessions::delete_user_sessions(tx, &target.user.id).await?;
             }
             MemberAction::Unsuspend => {
                 changes.disabled = Some(false);

@@ -148,6 +148,48 @@ pub async fn issue_reset(
     Ok(ctx.urls().path(&format!("/reset/{token}")).to_string())
 }
 
+/// The operator at the console resets a member's password: with `password`, it is set at once
+/// (and every session and app token of the member ends); without, a single-use reset link is
+/// returned (valid for the same time as an operator's link from the web).
+pub async fn reset_from_console(
+    ctx: &AppContext,
+    username: &str,
+    password: Option<&str>,
+) -> AppResult<Option<String>> {
+    let target = members::get(ctx, username).await?;
+    let ts = now();
+    if let Some(password) = password {
+        validate_password(password)?;
+        let hash = ctx.passwords.hash(password).await?;
+        ctx.write(async |tx, _| {
+            db::set_password(tx, &target.user.id, &hash, ts).await?;
+            db::delete_user_sessions(tx, &target.user.id).await?;
+            interspace_db::oauth::revoke_user_tokens(tx, &target.user.id, ts).await?;
+            Ok(())
+        })
+        .await?;
+        return Ok(None);
+    }
+    let token = random_hex(24);
+    let mut conn = ctx.db.get().await?;
+    db::insert_reset(
+        &mut conn,
+        &db::PasswordReset {
+            id: new_id(),
+            token_hash: hash_secret(&token),
+            user_id: target.user.id,
+            created_by: None,
+            expires_at: ts + RESET_LIFETIME,
+            used_at: None,
+            created_at: ts,
+        },
+    )
+    .await?;
+    Ok(Some(
+        ctx.urls().path(&format!("/reset/{token}")).to_string(),
+    ))
+}
+
 /// Whether a reset link still works (the page shows the form only then).
 pub async fn reset_is_live(ctx: &AppContext, token: &str) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;

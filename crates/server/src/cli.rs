@@ -155,6 +155,19 @@ pub enum MemberCommand {
     List,
     /// Remove a member and their account.
     Remove { username: String },
+    /// Print a single-use link for the member to choose a new password, or set it with
+    /// --password (their sessions and app tokens end).
+    PasswordReset {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Give a member a role: member, host or operator.
+    Role { username: String, role: String },
+    /// Suspend a member: they cannot sign in, and their sessions and app tokens end.
+    Suspend { username: String },
+    /// Lift a suspension.
+    Unsuspend { username: String },
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +388,47 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                 MemberCommand::Remove { username } => {
                     let m = members::remove(&ctx, &username).await?;
                     let _ = writeln!(out, "removed {}", m.account.username);
+                }
+                MemberCommand::PasswordReset { username, password } => {
+                    match interspace_app::sessions::reset_from_console(
+                        &ctx,
+                        &username,
+                        password.as_deref(),
+                    )
+                    .await?
+                    {
+                        Some(link) => {
+                            let _ = writeln!(out, "{link}");
+                        }
+                        None => {
+                            let _ = writeln!(out, "password of {username} set");
+                        }
+                    }
+                }
+                MemberCommand::Role { username, role } => {
+                    let role = Role::parse(&role).map_err(interspace_app::AppError::from)?;
+                    let m = members::act_from_console(
+                        &ctx,
+                        &username,
+                        members::MemberAction::SetRole(role),
+                    )
+                    .await?;
+                    let _ = writeln!(out, "{} is now {}", m.account.username, m.user.role);
+                }
+                MemberCommand::Suspend { username } => {
+                    let m =
+                        members::act_from_console(&ctx, &username, members::MemberAction::Suspend)
+                            .await?;
+                    let _ = writeln!(out, "suspended {}", m.account.username);
+                }
+                MemberCommand::Unsuspend { username } => {
+                    let m = members::act_from_console(
+                        &ctx,
+                        &username,
+                        members::MemberAction::Unsuspend,
+                    )
+                    .await?;
+                    let _ = writeln!(out, "unsuspended {}", m.account.username);
                 }
             }
             ctx.shutdown();

@@ -189,6 +189,54 @@ async fn member_and_space_commands() {
         "{list}"
     );
 
+    // Administration from the console: roles, suspension, password resets.
+    let out = run_cli(&["member", "role", "alice", "host"], &env);
+    assert_eq!(stdout(&out).trim(), "alice is now host", "{}", stderr(&out));
+    assert_one_line_error(&run_cli(&["member", "role", "alice", "king"], &env), "role");
+    assert_one_line_error(
+        &run_cli(&["member", "role", "admin", "member"], &env),
+        "last operator",
+    );
+    assert_one_line_error(
+        &run_cli(&["member", "suspend", "admin"], &env),
+        "last operator",
+    );
+    let out = run_cli(&["member", "suspend", "alice"], &env);
+    assert_eq!(stdout(&out).trim(), "suspended alice", "{}", stderr(&out));
+    let list = stdout(&run_cli(&["member", "list"], &env));
+    assert!(
+        list.contains("alice\talice@example.org\thost\tdisabled"),
+        "{list}"
+    );
+    let out = run_cli(&["member", "unsuspend", "alice"], &env);
+    assert_eq!(stdout(&out).trim(), "unsuspended alice", "{}", stderr(&out));
+    let out = run_cli(&["member", "password-reset", "alice"], &env);
+    let link = stdout(&out);
+    assert!(link.trim().contains("/reset/"), "{link} {}", stderr(&out));
+    let out = run_cli(
+        &[
+            "member",
+            "password-reset",
+            "alice",
+            "--password",
+            "a-new-password-1",
+        ],
+        &env,
+    );
+    assert_eq!(
+        stdout(&out).trim(),
+        "password of alice set",
+        "{}",
+        stderr(&out)
+    );
+    assert_one_line_error(
+        &run_cli(
+            &["member", "password-reset", "alice", "--password", "short"],
+            &env,
+        ),
+        "password",
+    );
+
     let out = run_cli(&["member", "remove", "alice"], &env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&run_cli(&["member", "list"], &env)).contains("alice"));
