@@ -176,6 +176,12 @@ pub async fn depth(ctx: &AppContext) -> AppResult<(i64, i64, i64)> {
     Ok(db_outbox::queue_depth(&mut conn).await?)
 }
 
+/// When the oldest delivery still pending was queued.
+pub async fn oldest_pending(ctx: &AppContext) -> AppResult<Option<chrono::NaiveDateTime>> {
+    let mut conn = ctx.db.get().await?;
+    Ok(db_outbox::oldest_pending(&mut conn).await?)
+}
+
 pub async fn undelivered(ctx: &AppContext, limit: i64) -> AppResult<Vec<Delivery>> {
     let mut conn = ctx.db.get().await?;
     Ok(db_outbox::list_undelivered(&mut conn, limit).await?)

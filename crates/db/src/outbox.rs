@@ -253,6 +253,15 @@ pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64, i64)> {
     Ok((pending, failed, events))
 }
 
+/// When the oldest delivery still pending was queued (none when nothing is pending).
+pub async fn oldest_pending(conn: &mut DbConn) -> DbResult<Option<NaiveDateTime>> {
+    Ok(run!(conn, |c| deliveries::table
+        .filter(deliveries::state.eq(DeliveryState::Pending.as_str()))
+        .select(diesel::dsl::min(deliveries::created_at))
+        .first::<Option<NaiveDateTime>>(c)
+        .await)?)
+}
+
 /// Pending and failed deliveries, newest first (for `interspace queue`).
 pub async fn list_undelivered(conn: &mut DbConn, limit: i64) -> DbResult<Vec<Delivery>> {
     Ok(run!(conn, |c| deliveries::table

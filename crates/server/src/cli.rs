@@ -54,6 +54,15 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// How federation is going.
+    #[command(subcommand)]
+    Federation(FederationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Queue depth, the oldest pending delivery, failing and unavailable peers.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -555,6 +564,51 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                     let v = visits::act_as_host(&ctx, &me, &id, &action, reason).await?;
                     let _ = writeln!(out, "{}", line(&v));
                 }
+            }
+            ctx.shutdown();
+        }
+        Command::Federation(FederationCommand::Status) => {
+            let ctx = prepared(&config, &mut out).await?;
+            let (pending, failed, events) = interspace_app::outbox::depth(&ctx).await?;
+            let oldest = interspace_app::outbox::oldest_pending(&ctx)
+                .await?
+                .map(|t| format!("{} UTC", t.format("%Y-%m-%d %H:%M:%S")))
+                .unwrap_or_else(|| "none".into());
+            let _ = writeln!(
+                out,
+                "pending deliveries: {pending}\nfailed deliveries: {failed}\nnot yet expanded: {events}\noldest pending delivery: {oldest}"
+            );
+            let overview = domains::overview(&ctx).await?;
+            let failing: Vec<_> = overview
+                .iter()
+                .filter_map(|o| Some((o, o.state.as_ref()?)))
+                .filter(|(_, s)| s.failures > 0 || s.unavailable_at.is_some())
+                .collect();
+            let blocked = overview
+                .iter()
+                .filter(|o| o.state.as_ref().is_some_and(|s| s.blocked_at.is_some()))
+                .count();
+            let _ = writeln!(out, "blocked domains: {blocked}");
+            if failing.is_empty() {
+                let _ = writeln!(out, "failing peers: none");
+            }
+            for (o, s) in failing {
+                let last_failure = s
+                    .last_failure_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".into());
+                let _ = writeln!(
+                    out,
+                    "failing\t{}\t{} failure(s)\tlast failure {}\t{}\t{} pending",
+                    o.domain,
+                    s.failures,
+                    last_failure,
+                    match s.unavailable_at {
+                        Some(t) => format!("unavailable since {}", t.format("%Y-%m-%d %H:%M:%S")),
+                        None => "retrying".into(),
+                    },
+                    o.pending_deliveries
+                );
             }
             ctx.shutdown();
         }

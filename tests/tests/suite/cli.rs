@@ -189,6 +189,15 @@ async fn member_and_space_commands() {
         "{list}"
     );
 
+    let status = stdout(&run_cli(&["federation", "status"], &env));
+    for line in [
+        "pending deliveries: 0",
+        "oldest pending delivery: none",
+        "failing peers: none",
+    ] {
+        assert!(status.contains(line), "{status}");
+    }
+
     // Administration from the console: roles, suspension, password resets.
     let out = run_cli(&["member", "role", "alice", "host"], &env);
     assert_eq!(stdout(&out).trim(), "alice is now host", "{}", stderr(&out));
