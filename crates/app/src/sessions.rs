@@ -129,6 +129,15 @@ pub async fn issue_reset(
 ) -> AppResult<String> {
     members::require_operator(operator)?;
     let target = members::get_by_account(ctx, account_id).await?;
+    reset_link(ctx, &target.user.id, Some(&operator.id)).await
+}
+
+/// A single-use link for `user_id` to choose a new password; only the token's hash is kept.
+async fn reset_link(
+    ctx: &AppContext,
+    user_id: &str,
+    created_by: Option<&str>,
+) -> AppResult<String> {
     let token = random_hex(24);
     let ts = now();
     let mut conn = ctx.db.get().await?;
@@ -137,8 +146,8 @@ pub async fn issue_reset(
         &db::PasswordReset {
             id: new_id(),
             token_hash: hash_secret(&token),
-            user_id: target.user.id,
-            created_by: Some(operator.id.clone()),
+            user_id: user_id.to_string(),
+            created_by: created_by.map(String::from),
             expires_at: ts + RESET_LIFETIME,
             used_at: None,
             created_at: ts,
@@ -157,10 +166,10 @@ pub async fn reset_from_console(
     password: Option<&str>,
 ) -> AppResult<Option<String>> {
     let target = members::get(ctx, username).await?;
-    let ts = now();
     if let Some(password) = password {
         validate_password(password)?;
         let hash = ctx.passwords.hash(password).await?;
+        let ts = now();
         ctx.write(async |tx, _| {
             db::set_password(tx, &target.user.id, &hash, ts).await?;
             db::delete_user_sessions(tx, &target.user.id).await?;
@@ -170,24 +179,7 @@ pub async fn reset_from_console(
         .await?;
         return Ok(None);
     }
-    let token = random_hex(24);
-    let mut conn = ctx.db.get().await?;
-    db::insert_reset(
-        &mut conn,
-        &db::PasswordReset {
-            id: new_id(),
-            token_hash: hash_secret(&token),
-            user_id: target.user.id,
-            created_by: None,
-            expires_at: ts + RESET_LIFETIME,
-            used_at: None,
-            created_at: ts,
-        },
-    )
-    .await?;
-    Ok(Some(
-        ctx.urls().path(&format!("/reset/{token}")).to_string(),
-    ))
+    reset_link(ctx, &target.user.id, None).await.map(Some)
 }
 
 /// Whether a reset link still works (the page shows the form only then).
