@@ -72,7 +72,14 @@ pub async fn hydrate(
     let (favs, marks, boosts, pins) = match viewer {
         Some(v) => {
             let (favs, marks, boosts) = db_statuses::viewer_flags(conn, v, &all_ids).await?;
-            let pins = db_statuses::pinned_among(conn, v, &all_ids).await?;
+            // Only an author pins: no query for a page without the viewer's own posts.
+            let own: Vec<String> = statuses
+                .iter()
+                .chain(originals.iter())
+                .filter(|s| s.account_id == v)
+                .map(|s| s.id.clone())
+                .collect();
+            let pins = db_statuses::pinned_among(conn, v, &own).await?;
             (favs, marks, boosts, pins)
         }
         None => (vec![], vec![], vec![], vec![]),

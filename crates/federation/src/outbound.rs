@@ -94,35 +94,15 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             })
         }
         OutboxKind::StatusCreate | OutboxKind::StatusUpdate | OutboxKind::StatusDelete => {
-            let (status, author, mentioned, tags) =
-                remote::status_for_delivery(ctx, &e.subject_id).await?;
-            let (to, cc) = addressing(&status.visibility, &author, &mentioned);
-            let inboxes = recipients(ctx, &author, &status, e.kind, &mentioned).await?;
-            let (id, json) = match e.kind {
-                OutboxKind::StatusDelete => {
-                    let id = format!("{}#delete", status.uri);
-                    let json = json!({
-                        "id": id, "type": "Delete", "actor": author.uri, "to": to, "cc": cc,
-                        "object": { "id": status.uri, "type": "Tombstone" },
-                    });
-                    (id, json)
-                }
-                kind => {
-                    let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
-                    let (id, activity_type) = if kind == OutboxKind::StatusUpdate {
-                        let at = status
-                            .edited_at
-                            .unwrap_or(status.created_at)
-                            .and_utc()
-                            .timestamp();
-                        (format!("{}#update-{at}", status.uri), "Update")
-                    } else {
-                        (format!("{}/activity", status.uri), "Create")
-                    };
-                    let json = post_activity(&id, activity_type, &status, &author, note, &to, &cc);
-                    (id, json)
-                }
+            let post = remote::status_for_delivery(ctx, &e.subject_id).await?;
+            let (status, author, mentioned, _) = &post;
+            let inboxes = recipients(ctx, author, status, e.kind, mentioned).await?;
+            let what = match e.kind {
+                OutboxKind::StatusUpdate => PostActivity::Update,
+                OutboxKind::StatusDelete => PostActivity::Delete,
+                _ => PostActivity::Create,
             };
+            let (id, json) = post_activity_of(ctx, &post, what, None).await?;
             Some(Built { json, inboxes, id })
         }
         OutboxKind::Like | OutboxKind::UndoLike => {
@@ -171,7 +151,7 @@ async fn activity(ctx: &AppContext, e: &OutboxEvent) -> AppResult<Option<Built>>
             let inboxes = if e.kind == OutboxKind::RelayAnnounce {
                 reading(ctx, inboxes, RelayShape::Boost).await?
             } else if actor.actor_type == "Group" {
-                not_refusing_group_boosts(ctx, inboxes).await?
+                inboxes_whose_software(ctx, inboxes, |s| !refuses_group_boosts(s)).await?
             } else {
                 inboxes
             };
@@ -469,23 +449,43 @@ async fn create_json(
     post_json(ctx, status_id, PostActivity::Create, create_id).await
 }
 
-/// The `Create` or `Update` of a post (with its Note) or its `Delete` (of a `Tombstone`), with
-/// the id its author's server gave it (`activity_id`, for a post from elsewhere), else the id
-/// ours gives it (for a post from elsewhere that we fetched: `{post}#create`, ...).
+/// The `Create` or `Update` of a post (with its Note) or its `Delete`; `None` when the post went
+/// meanwhile (a `Delete` is still built). See [`post_activity_of`].
 async fn post_json(
     ctx: &AppContext,
     status_id: &str,
     what: PostActivity,
     activity_id: Option<&str>,
 ) -> AppResult<Option<Value>> {
-    let Ok((status, author, mentioned, tags)) = remote::status_for_delivery(ctx, status_id).await
-    else {
+    let Ok(post) = remote::status_for_delivery(ctx, status_id).await else {
         return Ok(None);
     };
-    if status.deleted_at.is_some() && what != PostActivity::Delete {
+    if post.0.deleted_at.is_some() && what != PostActivity::Delete {
         return Ok(None);
     }
-    let (to, cc) = addressing(&status.visibility, &author, &mentioned);
+    Ok(Some(
+        post_activity_of(ctx, &post, what, activity_id).await?.1,
+    ))
+}
+
+/// A post as deliveries need it: the row, its author, the accounts it mentions, its tags.
+type Post = (
+    interspace_app::statuses::StatusRow,
+    Account,
+    Vec<Account>,
+    Vec<String>,
+);
+
+/// The `Create` or `Update` of a post (with its Note) or its `Delete` (of a `Tombstone`), and
+/// its id: the one its author's server gave it (`activity_id`, for a post from elsewhere), else
+/// the one ours gives it (for a post from elsewhere that we fetched: `{post}#create`, ...).
+async fn post_activity_of(
+    ctx: &AppContext,
+    (status, author, mentioned, tags): &Post,
+    what: PostActivity,
+    activity_id: Option<&str>,
+) -> AppResult<(String, Value)> {
+    let (to, cc) = addressing(&status.visibility, author, mentioned);
     let edited = status
         .edited_at
         .unwrap_or(status.created_at)
@@ -499,20 +499,35 @@ async fn post_json(
         (None, PostActivity::Delete) => format!("{}#delete", status.uri),
     };
     if what == PostActivity::Delete {
-        return Ok(Some(json!({
+        let json = json!({
             "id": id, "type": "Delete", "actor": author.uri, "to": to, "cc": cc,
             "object": { "id": status.uri, "type": "Tombstone" },
-        })));
+        });
+        return Ok((id, json));
     }
-    let note = note(ctx, &status, &author, &mentioned, &tags, &to, &cc).await?;
+    let note = note(ctx, status, author, mentioned, tags, &to, &cc).await?;
     let kind = if what == PostActivity::Update {
         "Update"
     } else {
         "Create"
     };
-    Ok(Some(post_activity(
-        &id, kind, &status, &author, note, &to, &cc,
-    )))
+    let json = post_activity(&id, kind, status, author, note, &to, &cc);
+    Ok((id, json))
+}
+
+/// The inboxes among `inboxes` whose server's software (NodeInfo's name, if known) passes
+/// `keep`.
+async fn inboxes_whose_software(
+    ctx: &AppContext,
+    inboxes: Vec<String>,
+    keep: impl Fn(Option<&str>) -> bool,
+) -> AppResult<Vec<String>> {
+    Ok(with_software(ctx, inboxes)
+        .await?
+        .into_iter()
+        .filter(|(_, software)| keep(software.as_deref()))
+        .map(|(inbox, _)| inbox)
+        .collect())
 }
 
 /// The inboxes among `inboxes` whose server reads a relayed post in `shape`.
@@ -521,25 +536,7 @@ async fn reading(
     inboxes: Vec<String>,
     shape: RelayShape,
 ) -> AppResult<Vec<String>> {
-    Ok(with_software(ctx, inboxes)
-        .await?
-        .into_iter()
-        .filter(|(_, software)| relay_shape(software.as_deref()) == shape)
-        .map(|(inbox, _)| inbox)
-        .collect())
-}
-
-/// The inboxes among `inboxes` whose server takes a group's plain boost.
-async fn not_refusing_group_boosts(
-    ctx: &AppContext,
-    inboxes: Vec<String>,
-) -> AppResult<Vec<String>> {
-    Ok(with_software(ctx, inboxes)
-        .await?
-        .into_iter()
-        .filter(|(_, software)| !refuses_group_boosts(software.as_deref()))
-        .map(|(inbox, _)| inbox)
-        .collect())
+    inboxes_whose_software(ctx, inboxes, |s| relay_shape(s) == shape).await
 }
 
 /// Each inbox with the software its server runs (see [`domains::software_of`]).

@@ -194,7 +194,18 @@ async fn collection(
     let view = actors::get_local(ctx, &which).await?;
     let account = view.account();
     let id = ctx.urls().actor_sub(&url::Url::parse(&account.uri)?, name);
-    let result = actors::collection(ctx, account, kind, page).await?;
+    // A group's staff is short: listed whole, as Lemmy reads its moderators. A group's outbox
+    // also holds its first page's activities inline: Lemmy loads a community's recent posts
+    // from the collection itself. Both read the first page, once.
+    let whole = kind == CollectionKind::Moderators;
+    let inline_outbox =
+        page.is_none() && kind == CollectionKind::Outbox && account.actor_type == "Group";
+    let read = if whole || inline_outbox {
+        Some(1)
+    } else {
+        page
+    };
+    let result = actors::collection(ctx, account, kind, read).await?;
     let page_url = |n: i64| format!("{id}?page={n}");
     let body = match result.page {
         // The owner shows how many, not who.
@@ -203,28 +214,19 @@ async fn collection(
             "type": "OrderedCollection",
             "totalItems": result.total,
         }),
-        // A group's staff is short: listed whole, as Lemmy reads its moderators.
-        _ if kind == CollectionKind::Moderators => {
-            let all = actors::collection(ctx, account, kind, Some(1)).await?;
-            json!({
-                "id": id,
-                "type": "OrderedCollection",
-                "totalItems": all.total,
-                "orderedItems": all.items,
-            })
-        }
-        // A group's outbox also holds its first page's activities inline: Lemmy loads a
-        // community's recent posts from the collection itself.
-        None if kind == CollectionKind::Outbox && account.actor_type == "Group" => {
-            let first = actors::collection(ctx, account, kind, Some(1)).await?;
-            json!({
-                "id": id,
-                "type": "OrderedCollection",
-                "totalItems": result.total,
-                "first": page_url(1),
-                "orderedItems": outbox_items(ctx, &first.items).await?,
-            })
-        }
+        _ if whole => json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": result.total,
+            "orderedItems": result.items,
+        }),
+        _ if inline_outbox => json!({
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": result.total,
+            "first": page_url(1),
+            "orderedItems": outbox_items(ctx, &result.items).await?,
+        }),
         None => json!({
             "id": id,
             "type": "OrderedCollection",
