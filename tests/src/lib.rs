@@ -203,6 +203,11 @@ impl TestInstance {
         }
     }
 
+    /// The configuration it runs with (its database, media folder, domain).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// An absolute URL on this instance.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)

@@ -1,4 +1,7 @@
-//! Middleware that counts requests by route pattern and status and times them.
+//! Middleware that counts requests by route pattern and status, times them, and writes the
+//! access log: one line per request (target `access`) with the method, the route pattern,
+//! the status and the duration. The pattern, never the path or the query: paths hold reset
+//! and invitation codes, queries hold streaming tokens.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,18 +32,21 @@ pub async fn track(
     let method = method_label(req.method().as_str());
     let ctx = req.app_data::<web::Data<AppContext>>().cloned();
     let res = next.call(req).await?;
+    // The pattern, not the path, so that labels stay few; unmatched paths share one label.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let (status, seconds) = (res.status().as_u16(), start.elapsed().as_secs_f64());
+    tracing::info!(
+        target: "access",
+        method,
+        route = route.as_str(),
+        status,
+        duration_ms = (seconds * 1000.0 * 10.0).round() / 10.0,
+    );
     if let Some(ctx) = ctx {
-        // The pattern, not the path, so that labels stay few; unmatched paths share one label.
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_string());
-        ctx.metrics.observe_request(
-            method,
-            &route,
-            res.status().as_u16(),
-            start.elapsed().as_secs_f64(),
-        );
+        ctx.metrics.observe_request(method, &route, status, seconds);
     }
     Ok(res)
 }

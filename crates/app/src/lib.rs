@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod backup;
 pub mod blocks;
 mod boosts;
 mod companion;

@@ -155,3 +155,70 @@ async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<
     f.write_all(bytes).await?;
     f.sync_all().await
 }
+
+/// What [`prune`] removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Uploads never attached to a post nor shown as an avatar or header.
+    pub unattached: usize,
+    /// Files in the media folder that no upload refers to (left by a crash or a deleted row).
+    pub orphan_files: usize,
+    pub bytes: u64,
+}
+
+/// Removes what the media folder keeps for nothing, older than `days`: uploads never
+/// attached to a post and not in use as an avatar or header, and files no row refers to.
+/// Remote posts' media are not copied here (their URLs point at their servers), so there is no
+/// remote cache to empty.
+pub async fn prune(ctx: &AppContext, days: u32) -> AppResult<Pruned> {
+    let older_than = chrono::Duration::days(i64::from(days));
+    let before = now() - older_than;
+    let mut pruned = Pruned::default();
+    let dir = &ctx.settings.media_dir;
+    let mut conn = ctx.db.get().await?;
+    for media in db_media::unattached_before(&mut conn, before).await? {
+        if interspace_db::accounts::shows_image(&mut conn, &url(ctx, &media)).await? {
+            continue;
+        }
+        if !db_media::delete_unattached(&mut conn, &media.id).await? {
+            continue;
+        }
+        pruned.unattached += 1;
+        if let Some(file) = &media.file_path {
+            pruned.bytes += remove_file(&dir.join(file)).await;
+        }
+    }
+    let known: std::collections::HashSet<String> =
+        db_media::file_names(&mut conn).await?.into_iter().collect();
+    drop(conn);
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return Ok(pruned);
+    };
+    let cutoff = std::time::SystemTime::now()
+        .checked_sub(older_than.to_std().unwrap_or_default())
+        .unwrap_or(std::time::UNIX_EPOCH);
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let Ok(meta) = entry.metadata().await else {
+            continue;
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let old = meta.modified().is_ok_and(|m| m < cutoff);
+        if meta.is_file() && old && !known.contains(&name) {
+            pruned.bytes += remove_file(&entry.path()).await;
+            pruned.orphan_files += 1;
+        }
+    }
+    Ok(pruned)
+}
+
+/// Removes a file; its size, or 0 when it was not there.
+async fn remove_file(path: &std::path::Path) -> u64 {
+    let size = tokio::fs::metadata(path)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0);
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => size,
+        Err(_) => 0,
+    }
+}

@@ -319,3 +319,17 @@ pub async fn list_remote_domains(conn: &mut DbConn) -> DbResult<Vec<String>> {
         .await)?;
     Ok(rows.into_iter().flatten().collect())
 }
+
+/// Whether an account shows `url` as its avatar or header.
+pub async fn shows_image(conn: &mut DbConn, url: &str) -> DbResult<bool> {
+    let n: i64 = run!(conn, |c| accounts::table
+        .filter(
+            accounts::avatar_url
+                .eq(url)
+                .or(accounts::header_url.eq(url))
+        )
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n > 0)
+}

@@ -24,10 +24,11 @@ pub mod schema;
 pub mod sessions;
 pub mod spaces;
 pub mod statuses;
+pub mod transfer;
 pub mod users;
 pub mod visits;
 
-pub use pool::{AnyConn, Backend, DbConn, DbPool};
+pub use pool::{sqlite_path, AnyConn, Backend, DbConn, DbPool};
 
 use thiserror::Error;
 

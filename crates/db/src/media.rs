@@ -82,3 +82,38 @@ pub async fn list_for_statuses(conn: &mut DbConn, status_ids: &[String]) -> DbRe
         .load(c)
         .await)?)
 }
+
+/// Local uploads never attached to a post, made before `before` (avatars and headers among
+/// them: the caller keeps those in use).
+pub async fn unattached_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<Vec<Media>> {
+    Ok(run!(conn, |c| media_attachments::table
+        .filter(media_attachments::status_id.is_null())
+        .filter(media_attachments::file_path.is_not_null())
+        .filter(media_attachments::created_at.lt(before))
+        .order(media_attachments::id.asc())
+        .select(Media::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Deletes an upload unless it was attached to a post meanwhile; whether it was deleted.
+pub async fn delete_unattached(conn: &mut DbConn, id: &str) -> DbResult<bool> {
+    Ok(run!(conn, |c| diesel::delete(
+        media_attachments::table
+            .find(id)
+            .filter(media_attachments::status_id.is_null())
+    )
+    .execute(c)
+    .await)?
+        > 0)
+}
+
+/// Every file name a row refers to.
+pub async fn file_names(conn: &mut DbConn) -> DbResult<Vec<String>> {
+    let names: Vec<Option<String>> = run!(conn, |c| media_attachments::table
+        .filter(media_attachments::file_path.is_not_null())
+        .select(media_attachments::file_path)
+        .load(c)
+        .await)?;
+    Ok(names.into_iter().flatten().collect())
+}

@@ -103,7 +103,7 @@ pub enum AnyConn<'a> {
 }
 
 /// Turns `sqlite://relative/path`, `sqlite:///abs/path` or `sqlite:path` into a file path.
-fn sqlite_path(url: &str) -> Option<String> {
+pub fn sqlite_path(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -330,6 +330,35 @@ impl DbPool {
 
     /// Runs the pending embedded migrations of this backend.
     pub async fn migrate(&self) -> DbResult<usize> {
+        self.migrate_until(None).await
+    }
+
+    /// Runs the pending migrations up to and including version `until` (all of them without
+    /// it): a restore or a copy fills a database at the schema its rows were read from, then
+    /// runs the rest.
+    pub async fn migrate_until(&self, until: Option<String>) -> DbResult<usize> {
+        fn run_pending<DB, H>(
+            harness: &mut H,
+            source: EmbeddedMigrations,
+            until: Option<&str>,
+        ) -> DbResult<usize>
+        where
+            DB: diesel::backend::Backend,
+            H: MigrationHarness<DB>,
+            EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
+        {
+            let failed =
+                |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+            let mut done = 0;
+            for m in harness.pending_migrations(source).map_err(failed)? {
+                if until.is_some_and(|u| m.name().version().to_string().as_str() > u) {
+                    break;
+                }
+                harness.run_migration(&*m).map_err(failed)?;
+                done += 1;
+            }
+            Ok(done)
+        }
         match &self.kind {
             PoolKind::Sqlite { path, .. } => {
                 let path = path.clone();
@@ -339,10 +368,7 @@ impl DbPool {
                         .map_err(|e| DbError::Unavailable(e.to_string()))?;
                     conn.batch_execute(SQLITE_PRAGMAS)?;
                     repair_edited_migrations(&mut conn)?;
-                    let done = conn
-                        .run_pending_migrations(SQLITE_MIGRATIONS)
-                        .map_err(|e| DbError::Migration(e.to_string()))?;
-                    Ok(done.len())
+                    run_pending(&mut conn, SQLITE_MIGRATIONS, until.as_deref())
                 })
                 .await
                 .map_err(|e| DbError::Migration(e.to_string()))?
@@ -355,15 +381,54 @@ impl DbPool {
                 // async worker threads.
                 tokio::task::spawn_blocking(move || -> DbResult<usize> {
                     let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
-                    let done = harness
-                        .run_pending_migrations(PG_MIGRATIONS)
-                        .map_err(|e| DbError::Migration(e.to_string()))?;
-                    Ok(done.len())
+                    run_pending(&mut harness, PG_MIGRATIONS, until.as_deref())
                 })
                 .await
                 .map_err(|e| DbError::Migration(e.to_string()))?
             }
         }
+    }
+
+    /// The versions of this binary's migrations for this backend, oldest first.
+    pub fn known_migrations(&self) -> Vec<String> {
+        use diesel::migration::MigrationSource;
+        let versions = match self.kind {
+            PoolKind::Sqlite { .. } => {
+                MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                    .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
+            }
+            PoolKind::Pg { .. } => MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS)
+                .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect()),
+        };
+        let mut versions: Vec<String> = versions.unwrap_or_default();
+        versions.sort();
+        versions
+    }
+
+    /// A connection holding a read-only snapshot: every read sees the database as it was at
+    /// the first one, whatever other connections or processes write meanwhile (SQLite's WAL
+    /// reader, PostgreSQL's REPEATABLE READ). Release it with [`DbConn::rollback`].
+    pub async fn snapshot(&self) -> DbResult<DbConn> {
+        let mut conn = self.get().await?;
+        match conn.kind() {
+            ConnKind::Sqlite(c) => {
+                c.spawn_blocking(|inner| {
+                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                        inner, "BEGIN",
+                    )
+                })
+                .await?
+            }
+            ConnKind::Pg(c) => {
+                diesel_async::AnsiTransactionManager::begin_transaction_sql(
+                    &mut **c,
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                )
+                .await?
+            }
+        }
+        conn.in_tx = true;
+        Ok(conn)
     }
 
     /// Whether the database answers a trivial query.

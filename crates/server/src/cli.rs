@@ -57,6 +57,52 @@ pub enum Command {
     /// How federation is going.
     #[command(subcommand)]
     Federation(FederationCommand),
+    /// Write one archive with everything needed to rebuild this instance: the database's rows
+    /// (keys included), the media files, the effective configuration without secrets.
+    /// Consistent while the server runs.
+    Backup {
+        /// The archive to write (gzip-compressed tar, whatever its name); readable by its
+        /// owner only.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Rebuild this instance from an archive, into the configured database (empty: a new
+    /// PostgreSQL database or a SQLite file that does not exist yet) and media folder (empty),
+    /// for the same domain.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Database tools.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Uploaded files.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every row from one database to another (SQLite to PostgreSQL or back) into an
+    /// empty target, migrated first, in one transaction; counts checked per table.
+    Copy {
+        /// sqlite://PATH or postgres://...
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// sqlite://PATH (created) or postgres://... (an empty database)
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Remove uploads never attached to a post nor used as an avatar or header, and files no
+    /// upload refers to, older than DAYS.
+    Prune {
+        #[arg(long, value_name = "DAYS")]
+        older_than: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -304,6 +350,41 @@ async fn prepared(
         )?);
     }
     Ok(ctx)
+}
+
+/// Draws where a long copy is on standard error: a bar on a terminal, a line per finished
+/// table otherwise (a log, cron's mail).
+fn progress_bar() -> impl FnMut(interspace_app::backup::Progress<'_>) {
+    use std::io::{IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
+    move |p| {
+        let finished = p.done >= p.total;
+        if terminal {
+            let width = 30;
+            let filled = (p.done * width).checked_div(p.total).unwrap_or(width) as usize;
+            eprint!(
+                "\r{:<28} [{}{}] {}/{}",
+                p.table,
+                "#".repeat(filled),
+                ".".repeat(width as usize - filled.min(width as usize)),
+                p.done,
+                p.total
+            );
+            if finished {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        } else if finished {
+            eprintln!("{:<28} {} rows", p.table, p.total);
+        }
+    }
+}
+
+fn summary_line(s: &interspace_app::backup::Summary) -> String {
+    format!(
+        "{} tables, {} rows, {} media files",
+        s.tables, s.rows, s.media_files
+    )
 }
 
 /// Runs one command; returns what to print on stdout.
@@ -610,6 +691,82 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                     o.pending_deliveries
                 );
             }
+            ctx.shutdown();
+        }
+        Command::Backup { output } => {
+            let db = interspace_db::DbPool::connect(&config.database.url, 2).await?;
+            let summary = interspace_app::backup::backup(
+                &db,
+                std::path::Path::new(&config.media.path),
+                &config.server.domain,
+                &config.effective(),
+                &output,
+                &mut progress_bar(),
+            )
+            .await?;
+            let _ = writeln!(
+                out,
+                "backup written to {}: {}",
+                output.display(),
+                summary_line(&summary)
+            );
+        }
+        Command::Restore { file } => {
+            let new_sqlite_file = config
+                .database
+                .sqlite_path()
+                .filter(|p| !std::path::Path::new(p).exists());
+            let db = interspace_db::DbPool::connect(&config.database.url, 2).await?;
+            let restored = interspace_app::backup::restore(
+                &db,
+                std::path::Path::new(&config.media.path),
+                &config.server.domain,
+                &file,
+                &mut progress_bar(),
+            )
+            .await;
+            db.close();
+            if let (Err(_), Some(path)) = (&restored, new_sqlite_file) {
+                // Leave no half-made database behind: the next attempt finds none.
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            let summary = restored?;
+            let _ = writeln!(
+                out,
+                "restored from {}: {}; {} newer migration(s) applied",
+                file.display(),
+                summary_line(&summary),
+                summary.migrated_after
+            );
+        }
+        Command::Db(DbCommand::Copy { from, to }) => {
+            if from.trim() == to.trim() {
+                return Err(StartupError::Config(
+                    "--from and --to name the same database".into(),
+                ));
+            }
+            let source = interspace_db::DbPool::connect(&from, 2).await?;
+            let target = interspace_db::DbPool::connect(&to, 2).await?;
+            let summary =
+                interspace_app::backup::copy(&source, &target, &mut progress_bar()).await?;
+            let _ = writeln!(
+                out,
+                "copied {} ({} tables, counts checked); {} newer migration(s) applied",
+                format_args!("{} rows", summary.rows),
+                summary.tables,
+                summary.migrated_after
+            );
+        }
+        Command::Media(MediaCommand::Prune { older_than }) => {
+            let ctx = prepared(&config, &mut out).await?;
+            let pruned = interspace_app::media::prune(&ctx, older_than).await?;
+            let _ = writeln!(
+                out,
+                "removed {} unattached upload(s) and {} orphan file(s), {} bytes",
+                pruned.unattached, pruned.orphan_files, pruned.bytes
+            );
             ctx.shutdown();
         }
         Command::Queue => {

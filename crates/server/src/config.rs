@@ -104,6 +104,13 @@ pub struct DatabaseConfig {
     pub max_connections: usize,
 }
 
+impl DatabaseConfig {
+    /// The SQLite file the URL names (none for PostgreSQL or an in-memory database).
+    pub fn sqlite_path(&self) -> Option<String> {
+        interspace_db::sqlite_path(self.url.trim()).filter(|p| p != ":memory:")
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FederationConfig {
@@ -155,6 +162,8 @@ pub struct InstanceConfig {
 pub struct LogConfig {
     /// A tracing filter such as `info` or `interspace=debug,info`; `RUST_LOG` wins.
     pub level: String,
+    /// `text` (for people) or `json` (one object per line, for log shippers).
+    pub format: String,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/interspace.db";
@@ -202,6 +211,7 @@ impl Default for LogConfig {
     fn default() -> Self {
         Self {
             level: "info".into(),
+            format: "text".into(),
         }
     }
 }
@@ -376,6 +386,12 @@ impl Config {
                 .cloned()
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         }
+        if !matches!(config.log.format.as_str(), "text" | "json") {
+            return Err(ConfigError::Invalid(format!(
+                "log.format: expected \"text\" or \"json\", not \"{}\"",
+                config.log.format
+            )));
+        }
         Ok(config)
     }
 
@@ -407,6 +423,17 @@ mod tests {
         assert_eq!(c.space.operator, "admin");
         assert_eq!(c.instance.registrations, "approval");
         assert!(!c.federation.allow_http);
+        assert_eq!(c.log.format, "text");
+    }
+
+    #[test]
+    fn log_format_is_text_or_json() {
+        let c = Config::load(None, &env(&[("INTERSPACE__LOG__FORMAT", "json")])).expect("json");
+        assert_eq!(c.log.format, "json");
+        let e = Config::load(None, &env(&[("INTERSPACE__LOG__FORMAT", "xml")]))
+            .expect_err("xml")
+            .to_string();
+        assert!(e.contains("log.format"), "{e}");
     }
 
     #[test]

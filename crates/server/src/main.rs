@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         Command::Serve => config.log.level.clone(),
         _ => "warn".to_string(),
     };
-    telemetry::init(&level);
+    telemetry::init(&level, config.log.format == "json");
     match cli::run(cli, config).await {
         Ok(out) => {
             print!("{out}");

@@ -381,7 +381,7 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     std::fs::write(
         &config,
         format!(
-            "[server]\nbind = \"127.0.0.1:0\"\ndomain = \"\"\n[database]\nurl = \"{}\"\n[federation]\nallow_http = true\n[space]\nname = \"Served\"\n[media]\npath = \"{}\"\n",
+            "[server]\nbind = \"127.0.0.1:0\"\ndomain = \"\"\n[database]\nurl = \"{}\"\n[federation]\nallow_http = true\n[space]\nname = \"Served\"\n[media]\npath = \"{}\"\n[log]\nformat = \"json\"\n",
             db.url,
             dir.join("media").display()
         ),
@@ -395,26 +395,52 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn serve");
-    // The log names the URL it serves; read stderr until then.
+    // The log, one JSON object per line, names the URL it serves; read stderr until then.
     let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("url=").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
-            }
+            let parsed = serde_json::from_str(&line).unwrap_or(serde_json::Value::String(line));
+            let _ = tx.send(parsed);
         }
     });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("serve logs its URL");
-    let base = base.trim_end_matches('/').replace("\u{1b}[0m", "");
+    let next_where = |what: &str, pick: &dyn Fn(&serde_json::Value) -> bool| loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no log line with {what}"));
+        assert!(line.is_object(), "a log line that is not JSON: {line}");
+        if pick(&line) {
+            return line;
+        }
+    };
+    let serving = next_where("the URL", &|l| l["url"].is_string());
+    let base = serving["url"]
+        .as_str()
+        .expect("url")
+        .trim_end_matches('/')
+        .to_string();
     let res = interspace_tests::http()
         .get(format!("{base}/healthz"))
         .send()
         .await
         .expect("healthz");
     assert_eq!(res.status(), 200);
+    // The access log: method, route, status, duration; never the token of a query.
+    let res = interspace_tests::http()
+        .get(format!(
+            "{base}/api/v1/timelines/home?access_token=sekrit-token-123"
+        ))
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(res.status(), 401);
+    let access = next_where("the access line", &|l| {
+        l["target"] == "access" && l["route"] == "/api/v1/timelines/home"
+    });
+    assert_eq!(access["method"], "GET");
+    assert_eq!(access["status"], 401);
+    assert!(access["duration_ms"].is_number(), "{access}");
+    assert!(!access.to_string().contains("sekrit"), "{access}");
 
     let pid = child.id().to_string();
     let status = Command::new("kill")
