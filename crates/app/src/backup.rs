@@ -252,6 +252,11 @@ fn open_archive(
     Ok(tar::Archive::new(GzDecoder::new(reader)))
 }
 
+/// What an archive says it holds (its first entry), without reading the rest.
+pub fn manifest(path: &Path) -> AppResult<Manifest> {
+    read_manifest(&mut open_archive(path)?)
+}
+
 /// An archive entry, by what it holds.
 enum Entry {
     Manifest,
@@ -366,7 +371,7 @@ pub async fn restore(
     input: &Path,
     progress: OnProgress<'_>,
 ) -> AppResult<Summary> {
-    let manifest = read_manifest(&mut open_archive(input)?)?;
+    let manifest = manifest(input)?;
     if manifest.domain != domain {
         return Err(AppError::Conflict(format!(
             "the archive is of {}, this instance is configured as {domain}: \

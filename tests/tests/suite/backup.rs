@@ -59,7 +59,7 @@ fn png_form(field: &str) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(i: &TestInstance, token: &str) -> Value {
+pub(crate) async fn upload(i: &TestInstance, token: &str) -> Value {
     let (content_type, body) = png_form("file");
     let res = http()
         .post(i.at("/api/v2/media"))

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set (the test command does both).
 
 mod actors;
+mod upgrade;
 mod backup;
 mod browser;
 mod chaos;
