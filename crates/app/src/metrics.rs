@@ -16,6 +16,9 @@ struct Latency {
     sum: f64,
 }
 
+/// The application's counters (see [`Metrics::increment`]).
+const COUNTERS: [&str; 2] = ["deliveries_ok_total", "deliveries_failed_total"];
+
 #[derive(Default)]
 pub struct Metrics {
     /// (method, route pattern, status) -> count
@@ -107,7 +110,11 @@ impl Metrics {
             }
         }
         if let Ok(m) = self.counters.lock() {
-            for (name, n) in m.iter() {
+            // Known counters are served from the start, at 0: a rate over a series that
+            // appears only with its first event misses that event.
+            let mut all: BTreeMap<&str, u64> = COUNTERS.iter().map(|c| (*c, 0)).collect();
+            all.extend(m.iter().map(|(k, v)| (k.as_str(), *v)));
+            for (name, n) in all {
                 let _ = writeln!(
                     out,
                     "# TYPE interspace_{name} counter\ninterspace_{name} {n}"

@@ -427,6 +427,16 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_parses() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/interspace.example.toml");
+        let c = Config::load(Some(&path), &env(&[])).expect("deploy/interspace.example.toml");
+        assert_eq!(c.server.domain, "space.example.org");
+        assert_eq!(c.media.path, "/var/lib/interspace/media");
+        assert_eq!(c.log.format, "text");
+    }
+
+    #[test]
     fn log_format_is_text_or_json() {
         let c = Config::load(None, &env(&[("INTERSPACE__LOG__FORMAT", "json")])).expect("json");
         assert_eq!(c.log.format, "json");

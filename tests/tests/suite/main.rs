@@ -2,7 +2,6 @@
 //! `TEST_DATABASE_URL` is set (the test command does both).
 
 mod actors;
-mod upgrade;
 mod backup;
 mod browser;
 mod chaos;
@@ -24,6 +23,7 @@ mod profiles;
 mod relations;
 mod resolve;
 mod streaming;
+mod upgrade;
 mod visits;
 mod vocabulary;
 mod web;

@@ -36,6 +36,35 @@ async fn healthz_metrics_and_idempotent_migrations() {
     );
     assert!(text.contains("interspace_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 1"));
     assert!(text.contains("interspace_local_users 1"));
+    // Every series the sample dashboard of the operator's guide plots is served.
+    let dashboard: serde_json::Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/grafana-dashboard.json"
+    )))
+    .expect("deploy/grafana-dashboard.json");
+    let mut plotted = 0;
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("expr");
+            for (i, _) in expr.match_indices("interspace_") {
+                let name: String = expr[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(
+                    text.lines()
+                        .any(|l| l.starts_with(&format!("# TYPE {name} "))
+                            || l.starts_with(&format!(
+                                "# TYPE {} ",
+                                name.trim_end_matches("_bucket")
+                            ))),
+                    "the dashboard plots {name}, which /metrics does not serve"
+                );
+                plotted += 1;
+            }
+        }
+    }
+    assert!(plotted >= 7, "{plotted}");
 
     // When the database goes away the check says so instead of lying.
     a.ctx.db.close();

@@ -41,15 +41,10 @@ async fn released_instances_upgrade_with_their_data() {
         let pool = interspace_db::DbPool::connect(&db.url, 2)
             .await
             .expect("database");
-        let summary = interspace_app::backup::restore(
-            &pool,
-            &db.media,
-            &manifest.domain,
-            &file,
-            &mut |_| {},
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let summary =
+            interspace_app::backup::restore(&pool, &db.media, &manifest.domain, &file, &mut |_| {})
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         pool.close();
         let newer = pool.known_migrations().len() - manifest.migrations.len();
         assert_eq!(summary.migrated_after, newer, "{}", file.display());
@@ -74,7 +69,11 @@ async fn check(a: &TestInstance, file: &Path) {
         .as_array()
         .expect("statuses")
         .iter()
-        .find(|s| s["content"].as_str().is_some_and(|c| c.contains("Desk with a view")))
+        .find(|s| {
+            s["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("Desk with a view"))
+        })
         .cloned()
         .unwrap_or_else(|| panic!("{what}: the post: {statuses}"));
     let photo = post["media_attachments"][0]["url"].as_str().expect("photo");
@@ -89,9 +88,16 @@ async fn check(a: &TestInstance, file: &Path) {
     }
     let events = Value::Array(events);
     let (status, event) = a
-        .get(&token, &format!("{API}/events/{}", fixture_id(&events, "Upgrade party")))
+        .get(
+            &token,
+            &format!("{API}/events/{}", fixture_id(&events, "Upgrade party")),
+        )
         .await;
-    assert_eq!((status, event["title"].as_str()), (200, Some("Upgrade party")), "{what}");
+    assert_eq!(
+        (status, event["title"].as_str()),
+        (200, Some("Upgrade party")),
+        "{what}"
+    );
     let (_, board) = a.get(&token, &format!("{API}/opportunities")).await;
     fixture_id(&board, "Keep my data");
     let (_, visits) = a.get(&token, &format!("{API}/visits?role=visitor")).await;
