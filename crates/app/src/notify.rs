@@ -4,7 +4,7 @@
 use crate::signals::{AppEvent, Events};
 use crate::AppResult;
 use interspace_core::ids::new_id;
-use interspace_core::notifications::NotificationKind;
+use interspace_core::notifications::{group_key, group_prefix, NotificationKind};
 use interspace_db::accounts as db_accounts;
 use interspace_db::follows::list_notify_followers as follows_with_notify;
 use interspace_db::notifications::{self as db_notifications, Notification};
@@ -45,6 +45,18 @@ pub async fn notify(
         }
     }
     let id = new_id();
+    let created_at = now();
+    let group_key = match group_prefix(kind, status_id) {
+        Some(prefix) => {
+            let last = db_notifications::last_group_key(conn, to, &prefix).await?;
+            Some(group_key(
+                &prefix,
+                created_at.and_utc().timestamp(),
+                last.as_deref(),
+            ))
+        }
+        None => None,
+    };
     db_notifications::insert_notification(
         conn,
         &Notification {
@@ -53,7 +65,8 @@ pub async fn notify(
             from_account_id: from.to_string(),
             kind: kind.as_str().to_string(),
             status_id: status_id.map(String::from),
-            created_at: now(),
+            created_at,
+            group_key,
         },
     )
     .await?;

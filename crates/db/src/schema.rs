@@ -204,6 +204,7 @@ diesel::table! {
         kind -> Text,
         status_id -> Nullable<Text>,
         created_at -> Timestamp,
+        group_key -> Nullable<Text>,
     }
 }
 

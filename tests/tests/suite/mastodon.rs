@@ -1004,3 +1004,199 @@ async fn follower_lists_page_with_link_headers() {
     assert_eq!(following[0]["username"], "alice");
     cluster.shutdown().await;
 }
+
+/// Mastodon 4.3's grouped notifications, as Ice Cubes, Phanpy and Elk read them: favourites of
+/// one post and follows grouped, mentions alone, counts, samples, paging, filters, a group's
+/// accounts, dismissal, unread counts past the marker, and the policy and requests endpoints
+/// (nothing is filtered here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_v2_group_as_mastodon_4_3() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let (_, post) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": "Group me"}),
+        )
+        .await;
+    let pid = post["id"].as_str().expect("id").to_string();
+    let mut fans = Vec::new();
+    for name in ["bob", "carol", "dan"] {
+        let u = a.user(name).await;
+        let (status, _) = a
+            .post(
+                &u.token,
+                &format!("/api/v1/statuses/{pid}/favourite"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        fans.push(u);
+    }
+    for u in &fans[..2] {
+        a.follow(&u.token, &format!("alice@{}", a.domain)).await;
+    }
+    let (status, _) = a
+        .post(
+            &fans[2].token,
+            "/api/v1/statuses",
+            json!({"status": format!("@alice@{} hello", a.domain)}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, page) = a.get(&alice.token, "/api/v2/notifications").await;
+    assert_eq!(status, 200, "{page}");
+    let groups = page["notification_groups"]
+        .as_array()
+        .expect("groups")
+        .clone();
+    let kinds: Vec<&str> = groups.iter().filter_map(|g| g["type"].as_str()).collect();
+    assert_eq!(kinds, vec!["mention", "follow", "favourite"], "{page}");
+    let fav = &groups[2];
+    assert_eq!(fav["notifications_count"], 3);
+    assert_eq!(fav["status_id"], pid.as_str());
+    let fan_ids: Vec<&str> = fans.iter().rev().map(|u| u.id.as_str()).collect();
+    assert_eq!(fav["sample_account_ids"], json!(fan_ids), "newest first");
+    assert!(fav["group_key"]
+        .as_str()
+        .is_some_and(|k| k.starts_with(&format!("favourite-{pid}-"))));
+    assert_eq!(groups[1]["notifications_count"], 2);
+    assert!(groups[0]["group_key"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("ungrouped-")));
+    let account_ids: Vec<&str> = page["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert_eq!(account_ids.len(), 3, "each account once: {account_ids:?}");
+    let statuses = page["statuses"].as_array().expect("statuses");
+    assert!(statuses.iter().any(|s| s["id"] == pid.as_str()));
+
+    // v1 shows the same group keys.
+    let (_, v1) = a
+        .get(&alice.token, "/api/v1/notifications?types[]=follow")
+        .await;
+    assert_eq!(v1[0]["group_key"], groups[1]["group_key"]);
+
+    // Paging counts groups; filters and grouped_types apply.
+    let res = http()
+        .get(a.at("/api/v2/notifications?limit=1"))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .expect("page");
+    let link = res
+        .headers()
+        .get("link")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let one: Value = res.json().await.expect("json");
+    assert_eq!(one["notification_groups"].as_array().map(Vec::len), Some(1));
+    assert!(
+        link.contains("max_id=") && link.contains("rel=\"next\""),
+        "{link}"
+    );
+    let (_, follows) = a
+        .get(&alice.token, "/api/v2/notifications?types[]=follow")
+        .await;
+    assert_eq!(
+        follows["notification_groups"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let (_, apart) = a
+        .get(&alice.token, "/api/v2/notifications?grouped_types[]=follow")
+        .await;
+    assert_eq!(
+        apart["notification_groups"].as_array().map(Vec::len),
+        Some(5),
+        "favourites stand alone when not grouped: {apart}"
+    );
+
+    // One group, its accounts, its dismissal.
+    let key = fav["group_key"].as_str().expect("key");
+    let (status, one) = a
+        .get(&alice.token, &format!("/api/v2/notifications/{key}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(one["notification_groups"][0]["notifications_count"], 3);
+    let (_, who) = a
+        .get(
+            &alice.token,
+            &format!("/api/v2/notifications/{key}/accounts"),
+        )
+        .await;
+    assert_eq!(who.as_array().map(Vec::len), Some(3));
+
+    // Unread: past the marker, groups in v2, notifications in v1.
+    let (_, n) = a
+        .get(&alice.token, "/api/v2/notifications/unread_count")
+        .await;
+    assert_eq!(n["count"], 3);
+    let (_, n) = a
+        .get(&alice.token, "/api/v1/notifications/unread_count")
+        .await;
+    assert_eq!(n["count"], 6);
+    let newest = groups[0]["most_recent_notification_id"]
+        .as_str()
+        .expect("id");
+    let (status, _) = a
+        .post(
+            &alice.token,
+            "/api/v1/markers",
+            json!({"notifications": {"last_read_id": newest}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, n) = a
+        .get(&alice.token, "/api/v2/notifications/unread_count")
+        .await;
+    assert_eq!(n["count"], 0);
+
+    let (status, _) = a
+        .post(
+            &alice.token,
+            &format!("/api/v2/notifications/{key}/dismiss"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, v1) = a
+        .get(&alice.token, "/api/v1/notifications?types[]=favourite")
+        .await;
+    assert_eq!(v1, json!([]));
+    let (status, err) = a
+        .get(&alice.token, &format!("/api/v2/notifications/{key}"))
+        .await;
+    assert_eq!(status, 404);
+    assert!(err["error"].is_string(), "{err}");
+
+    // Nothing is filtered here: the policy says so and refuses to pretend otherwise.
+    let (_, policy) = a.get(&alice.token, "/api/v2/notifications/policy").await;
+    assert_eq!(policy["for_not_following"], "accept");
+    assert_eq!(policy["summary"]["pending_requests_count"], 0);
+    let (status, err) = a
+        .patch(
+            &alice.token,
+            "/api/v2/notifications/policy",
+            json!({"for_not_following": "filter"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    let (_, requests) = a.get(&alice.token, "/api/v1/notifications/requests").await;
+    assert_eq!(requests, json!([]));
+    let (_, merged) = a
+        .get(&alice.token, "/api/v1/notifications/requests/merged")
+        .await;
+    assert_eq!(merged["merged"], true);
+    let (status, _) = a
+        .get(&alice.token, "/api/v2/notifications?limit=many")
+        .await;
+    assert_eq!(status, 422);
+    cluster.shutdown().await;
+}

@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use interspace_app::accounts::{self, acct, AccountStats};
 use interspace_app::follows::Relationship;
-use interspace_app::notifications::NotificationView;
+use interspace_app::notifications::{GroupQuery, NotificationGroup, NotificationView};
 use interspace_app::statuses::StatusView;
 use interspace_app::{Account, AppContext, AppResult, User};
+use interspace_core::notifications::{client_group_key, NotificationKind};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -168,6 +169,34 @@ pub struct NotificationEntity {
     pub group_key: String,
     pub account: AccountEntity,
     pub status: Option<StatusEntity>,
+}
+
+/// Mastodon 4.3's NotificationGroup.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationGroupEntity {
+    pub group_key: String,
+    pub notifications_count: usize,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub most_recent_notification_id: String,
+    pub page_min_id: String,
+    pub page_max_id: String,
+    pub latest_page_notification_at: String,
+    pub sample_account_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_id: Option<String>,
+    /// For kinds that Mastodon has not (events, visits, opportunities): what an app that does
+    /// not know them can show (Mastodon 4.5's NotificationFallback).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<serde_json::Value>,
+}
+
+/// Mastodon 4.3's GroupedNotificationsResults.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupedNotificationsEntity {
+    pub accounts: Vec<AccountEntity>,
+    pub statuses: Vec<StatusEntity>,
+    pub notification_groups: Vec<NotificationGroupEntity>,
 }
 
 /// Mastodon's Relationship.
@@ -439,11 +468,91 @@ impl<'a> Renderer<'a> {
             id: n.notification.id.clone(),
             kind: n.notification.kind.clone(),
             created_at: datetime(n.notification.created_at),
-            group_key: format!("ungrouped-{}", n.notification.id),
+            group_key: client_group_key(
+                &n.notification.id,
+                &n.notification.kind,
+                n.notification.group_key.as_deref(),
+                &GroupQuery::grouped_or_default(vec![]),
+            ),
             account: self.account(&n.account).await?,
             status,
         })
     }
+}
+
+impl Renderer<'_> {
+    /// Groups with their accounts and posts, each once.
+    pub async fn notification_groups(
+        &mut self,
+        groups: &[NotificationGroup],
+    ) -> AppResult<GroupedNotificationsEntity> {
+        let samples = groups.iter().flat_map(|g| g.sample_accounts.iter());
+        let heads = groups.iter().map(|g| &g.most_recent.account);
+        let statuses = groups.iter().filter_map(|g| g.most_recent.status.as_ref());
+        self.preload(samples.chain(heads).chain(Self::authors(statuses.clone())))
+            .await?;
+        let mut out = GroupedNotificationsEntity {
+            accounts: vec![],
+            statuses: vec![],
+            notification_groups: Vec::with_capacity(groups.len()),
+        };
+        let mut seen_accounts = std::collections::HashSet::new();
+        for g in groups {
+            for a in g.sample_accounts.iter().chain([&g.most_recent.account]) {
+                if seen_accounts.insert(a.id.clone()) {
+                    out.accounts.push(self.account(a).await?);
+                }
+            }
+            if let Some(s) = &g.most_recent.status {
+                if !out.statuses.iter().any(|e| e.id == s.status.id) {
+                    out.statuses.push(self.status(s).await?);
+                }
+            }
+            out.notification_groups.push(NotificationGroupEntity {
+                group_key: g.key.clone(),
+                notifications_count: g.count,
+                kind: g.kind.clone(),
+                most_recent_notification_id: g.most_recent.notification.id.clone(),
+                page_min_id: g.page_min_id.clone(),
+                page_max_id: g.page_max_id.clone(),
+                latest_page_notification_at: datetime(g.latest_at),
+                sample_account_ids: g.sample_accounts.iter().map(|a| a.id.clone()).collect(),
+                status_id: g.most_recent.status.as_ref().map(|s| s.status.id.clone()),
+                fallback: fallback(g),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// What an app that does not know an Interspace or event kind shows for it.
+fn fallback(g: &NotificationGroup) -> Option<serde_json::Value> {
+    let kind = NotificationKind::parse(&g.kind).ok()?;
+    let who = match g.most_recent.account.display_name.trim() {
+        "" => g.most_recent.account.username.as_str(),
+        name => name,
+    };
+    let title = match kind {
+        NotificationKind::ParticipationRequest => format!("{who} asks to join your event"),
+        NotificationKind::ParticipationAccepted => format!("{who} accepted you at their event"),
+        NotificationKind::ParticipationAnswer => format!("{who} answered your request to join"),
+        NotificationKind::EventUpdate => format!("{who} changed an event you joined"),
+        NotificationKind::EventReminder => "An event you joined starts soon".to_string(),
+        NotificationKind::Visit => format!("News about a visit, from {who}"),
+        NotificationKind::Partnership => format!("News about the partnership with {who}"),
+        NotificationKind::Application => format!("{who} answered your opportunity"),
+        NotificationKind::ApplicationUpdate => format!("{who} answered your application"),
+        NotificationKind::TeamInvitation => format!("{who} invites you to a team"),
+        NotificationKind::Opportunity => {
+            format!("A new opportunity from {who} matches your skills")
+        }
+        _ => return None,
+    };
+    Some(serde_json::json!({
+        "title": title,
+        "summary": "Open this server's web pages to see it: your app does not show this kind of notification.",
+        "details": null,
+    }))
 }
 
 fn fields(a: &Account) -> Vec<FieldEntity> {

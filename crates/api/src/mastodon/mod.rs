@@ -97,6 +97,58 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(notifications::clear),
         )
         .route(
+            "/api/v1/notifications/unread_count",
+            web::get().to(notifications::unread_count),
+        )
+        .route(
+            "/api/v1/notifications/requests",
+            web::get().to(notifications::requests),
+        )
+        .route(
+            "/api/v1/notifications/requests/merged",
+            web::get().to(notifications::requests_merged),
+        )
+        .route(
+            "/api/v1/notifications/requests/{action:accept|dismiss}",
+            web::post().to(notifications::answer_requests),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}",
+            web::get().to(notifications::request),
+        )
+        .route(
+            "/api/v1/notifications/requests/{id}/{action:accept|dismiss}",
+            web::post().to(notifications::answer_request),
+        )
+        .route(
+            "/api/v2/notifications",
+            web::get().to(notifications::list_grouped),
+        )
+        .route(
+            "/api/v2/notifications/unread_count",
+            web::get().to(notifications::unread_count),
+        )
+        .route(
+            "/api/v2/notifications/policy",
+            web::get().to(notifications::policy),
+        )
+        .route(
+            "/api/v2/notifications/policy",
+            web::patch().to(notifications::update_policy),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}",
+            web::get().to(notifications::get_group),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/accounts",
+            web::get().to(notifications::group_accounts),
+        )
+        .route(
+            "/api/v2/notifications/{group_key}/dismiss",
+            web::post().to(notifications::dismiss_group),
+        )
+        .route(
             "/api/v1/notifications/{id}",
             web::get().to(notifications::get),
         )
