@@ -6,10 +6,17 @@ use serde_json::{json, Value};
 /// A 2x1 PNG.
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B,
-    0x55, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x68, 0x00, 0x00, 0x00,
-    0x82, 0x00, 0x81, 0xDD, 0x43, 0x6A, 0xF4,
+    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0xD1, 0x49, 0x20,
+    0x56, 0x00, 0x00, 0x00, 0x0B, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x60, 0xF8, 0x0F, 0x00,
+    0x01, 0x02, 0x01, 0x00, 0xD1, 0x1A, 0xCB, 0x8F, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
+    0xAE, 0x42, 0x60, 0x82,
 ];
+
+/// Whether two image files show the same pixels (uploads are encoded again, without metadata).
+pub(crate) fn same_picture(a: &[u8], b: &[u8]) -> bool {
+    let pixels = |x: &[u8]| image::load_from_memory(x).map(|i| i.to_rgba8());
+    matches!((pixels(a), pixels(b)), (Ok(x), Ok(y)) if x == y)
+}
 
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
     let boundary = "----interspace-test-boundary";
@@ -219,7 +226,7 @@ async fn profile_updates_and_media() {
     let res = http().get(&avatar).send().await.expect("avatar");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
-    assert_eq!(res.bytes().await.expect("bytes").as_ref(), PNG);
+    assert!(same_picture(&res.bytes().await.expect("bytes"), PNG));
     // Posting defaults apply.
     let (_, s) = a
         .post(
@@ -641,5 +648,129 @@ async fn bookmarks_favourites_markers_and_edits() {
     let page = http().get(url).send().await.expect("page");
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").contains("corrected"));
+    cluster.shutdown().await;
+}
+
+/// A JPEG `width` x `height`, left half red, right half blue, with an EXIF segment saying it
+/// must be turned (orientation 6: 90 degrees clockwise) and where it was taken.
+fn jpeg_with_exif(width: u32, height: u32, secret: &str) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
+    });
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut jpeg, 95,
+        ))
+        .expect("encode");
+    // TIFF, big-endian: IFD0 (orientation, description, GPS pointer), then the GPS IFD, then
+    // the description's text.
+    let mut tiff: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    let entry = |tag: u16, kind: u16, count: u32, value: u32| {
+        let mut e = tag.to_be_bytes().to_vec();
+        e.extend_from_slice(&kind.to_be_bytes());
+        e.extend_from_slice(&count.to_be_bytes());
+        e.extend_from_slice(&value.to_be_bytes());
+        e
+    };
+    let gps_at = 8 + 2 + 3 * 12 + 4;
+    let text_at = gps_at + 2 + 12 + 4;
+    tiff.extend_from_slice(&3u16.to_be_bytes());
+    tiff.extend(entry(0x0112, 3, 1, 6 << 16));
+    tiff.extend(entry(0x010E, 2, secret.len() as u32 + 1, text_at));
+    tiff.extend(entry(0x8825, 4, 1, gps_at));
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend(entry(0x0001, 2, 2, u32::from_be_bytes(*b"N\0\0\0")));
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(secret.as_bytes());
+    tiff.push(0);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend(app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A phone photo keeps no metadata once uploaded (its GPS position least of all), is served
+/// upright, and carries its real size and a blurhash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_lose_their_metadata_and_stand_upright() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let u = a.user("pia").await;
+    let secret = "Taken at 48.8566N 2.3522E by Pia's phone";
+    let photo = jpeg_with_exif(40, 20, secret);
+    assert!(photo.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    let (ct, body) = multipart(&[], Some(("file", "photo.jpg", &photo)));
+    let res = http()
+        .post(a.at("/api/v2/media"))
+        .bearer_auth(&u.token)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 200);
+    let media: Value = res.json().await.expect("json");
+    assert_eq!(media["meta"]["original"]["width"], 20, "{media}");
+    assert_eq!(media["meta"]["original"]["height"], 40, "{media}");
+    assert!(
+        media["blurhash"].as_str().is_some_and(|b| b.len() >= 6),
+        "{media}"
+    );
+    let served = http()
+        .get(media["url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("file")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(!served.windows(4).any(|w| w == b"Exif"), "no EXIF left");
+    assert!(!served.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    let upright = image::load_from_memory(&served).expect("a JPEG").to_rgb8();
+    assert_eq!((upright.width(), upright.height()), (20, 40));
+    // Turned clockwise: what was the left (red) is now the top.
+    let top = upright.get_pixel(10, 5);
+    let bottom = upright.get_pixel(10, 35);
+    assert!(top[0] > 200 && top[2] < 60, "top is red: {top:?}");
+    assert!(
+        bottom[2] > 200 && bottom[0] < 60,
+        "bottom is blue: {bottom:?}"
+    );
+
+    // What is not an image is refused with the reason.
+    let (ct, body) = multipart(
+        &[],
+        Some((
+            "file",
+            "x.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        )),
+    );
+    let res = http()
+        .post(a.at("/api/v2/media"))
+        .bearer_auth(&u.token)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 422);
+    let err: Value = res.json().await.expect("json");
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("PNG, JPEG, GIF and WebP")),
+        "{err}"
+    );
     cluster.shutdown().await;
 }
