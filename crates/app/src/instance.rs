@@ -6,6 +6,9 @@ use interspace_db::users as db_users;
 #[derive(Debug, Clone)]
 pub struct InstanceStats {
     pub users_total: i64,
+    /// Members who used an app or the web pages in the last 30 days, and 180 days.
+    pub active_month: i64,
+    pub active_halfyear: i64,
     pub local_posts: i64,
     pub space_name: String,
     pub space_handle: String,
@@ -17,8 +20,13 @@ pub async fn stats(ctx: &AppContext) -> AppResult<InstanceStats> {
     let mut conn = ctx.db.get().await?;
     let users_total = db_users::count_active_users(&mut conn).await?;
     let local_posts = interspace_db::statuses::count_local_statuses(&mut conn).await?;
+    let seen = |days: i64| interspace_db::now() - chrono::Duration::days(days);
+    let active_month = db_users::count_users_seen_since(&mut conn, seen(30)).await?;
+    let active_halfyear = db_users::count_users_seen_since(&mut conn, seen(180)).await?;
     Ok(InstanceStats {
         users_total,
+        active_month,
+        active_halfyear,
         local_posts,
         space_name: space.account.display_name,
         space_handle: space.account.username,

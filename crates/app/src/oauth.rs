@@ -284,6 +284,15 @@ pub async fn authenticate(ctx: &AppContext, bearer: &str) -> AppResult<Auth> {
             ));
         }
     }
+    // When the token was last used (the "authorized apps" page, the active-member counts),
+    // written at most once an hour.
+    let ts = now();
+    if token
+        .last_used_at
+        .is_none_or(|t| ts - t > chrono::Duration::hours(1))
+    {
+        db_oauth::touch_token(&mut conn, &token.id, ts).await?;
+    }
     let scopes = Scopes::parse(&token.scopes).unwrap_or_default();
     Ok(Auth {
         token,

@@ -88,12 +88,15 @@ pub fn sniff(b: &[u8]) -> Option<ImageInfo> {
 
 /// The longest side an upload may have, in pixels.
 pub const MAX_SIDE: u32 = 10_000;
+/// The most pixels an upload may have (Mastodon's own limit, 7680 x 4320): apps shrink larger
+/// photos to fit before they send them.
+pub const MAX_PIXELS: u64 = 33_177_600;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ImageError {
     #[error("only PNG, JPEG, GIF and WebP images are supported")]
     Unsupported,
-    #[error("the image is {0}x{1} pixels; at most {MAX_SIDE} on a side")]
+    #[error("the image is {0}x{1} pixels; at most {MAX_SIDE} on a side and {MAX_PIXELS} in all")]
     TooLarge(u32, u32),
     #[error("the image cannot be read: {0}")]
     Unreadable(String),
@@ -116,7 +119,10 @@ pub struct Cleaned {
 pub fn clean(bytes: &[u8]) -> Result<Cleaned, ImageError> {
     use image::ImageFormat;
     let info = sniff(bytes).ok_or(ImageError::Unsupported)?;
-    if info.width > MAX_SIDE || info.height > MAX_SIDE {
+    if info.width > MAX_SIDE
+        || info.height > MAX_SIDE
+        || u64::from(info.width) * u64::from(info.height) > MAX_PIXELS
+    {
         return Err(ImageError::TooLarge(info.width, info.height));
     }
     let format = match info.extension {

@@ -120,6 +120,15 @@ pub async fn insert_token(conn: &mut DbConn, token: &OauthToken) -> DbResult<()>
     Ok(())
 }
 
+/// Records that a token was used at `at`.
+pub async fn touch_token(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> DbResult<()> {
+    run!(conn, |c| diesel::update(oauth_tokens::table.find(id))
+        .set(oauth_tokens::last_used_at.eq(Some(at)))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
 /// A live (not revoked) token with its user and account, when it has a user.
 pub async fn find_live_token(
     conn: &mut DbConn,

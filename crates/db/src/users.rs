@@ -234,3 +234,31 @@ pub async fn hiding_collections_among(
         .load(c)
         .await)?)
 }
+
+/// How many members in good standing used an app token or a web session since `since`.
+pub async fn count_users_seen_since(conn: &mut DbConn, since: NaiveDateTime) -> DbResult<i64> {
+    use crate::schema::{oauth_tokens, web_sessions};
+    let by_token: Vec<Option<String>> = run!(conn, |c| oauth_tokens::table
+        .filter(oauth_tokens::last_used_at.ge(since))
+        .select(oauth_tokens::user_id)
+        .distinct()
+        .load(c)
+        .await)?;
+    let by_session: Vec<String> = run!(conn, |c| web_sessions::table
+        .filter(web_sessions::last_seen_at.ge(since))
+        .select(web_sessions::user_id)
+        .distinct()
+        .load(c)
+        .await)?;
+    let seen: std::collections::BTreeSet<String> =
+        by_token.into_iter().flatten().chain(by_session).collect();
+    let seen: Vec<String> = seen.into_iter().collect();
+    let n = run!(conn, |c| users::table
+        .filter(users::id.eq_any(&seen))
+        .filter(users::approved.eq(true))
+        .filter(users::disabled.eq(false))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n)
+}

@@ -1,7 +1,5 @@
 //! WebFinger, host-meta and NodeInfo.
 
-use interspace_app::members::{self, NewMember};
-use interspace_core::roles::Role;
 use interspace_tests::{http, TestCluster};
 use serde_json::Value;
 
@@ -120,19 +118,12 @@ async fn host_meta_and_nodeinfo() {
         .expect("json");
     let links = disco["links"].as_array().expect("links");
     assert_eq!(links.len(), 2);
-    members::add(
-        &a.ctx,
-        NewMember {
-            username: "kofi".into(),
-            email: "kofi@example.org".into(),
-            password: None,
-            role: Role::Member,
-            display_name: None,
-            approved: true,
-        },
-    )
-    .await
-    .expect("member");
+    // Active: who used an app or the web pages lately; kofi's app asks something.
+    let kofi = a.user("kofi").await;
+    let (status, _) = a
+        .get(&kofi.token, "/api/v1/accounts/verify_credentials")
+        .await;
+    assert_eq!(status, 200);
     for (link, version) in links.iter().zip(["2.0", "2.1"]) {
         assert_eq!(
             link["rel"],
@@ -151,6 +142,8 @@ async fn host_meta_and_nodeinfo() {
         assert_eq!(doc["protocols"][0], "activitypub");
         assert_eq!(doc["openRegistrations"], true);
         assert_eq!(doc["usage"]["users"]["total"], 2, "the operator and kofi");
+        assert_eq!(doc["usage"]["users"]["activeMonth"], 1, "kofi's app");
+        assert_eq!(doc["usage"]["users"]["activeHalfyear"], 1);
         assert_eq!(doc["metadata"]["nodeName"], "Space A");
     }
     let res = http().get(a.at("/nodeinfo/3.0")).send().await.expect("get");

@@ -22,16 +22,17 @@ fn statuses_config() -> Value {
 fn media_config() -> Value {
     json!({
         "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
-        "image_size_limit": 10_485_760,
-        "image_matrix_limit": 16_777_216,
+        "image_size_limit": interspace_app::media::MAX_BYTES,
+        "image_matrix_limit": interspace_core::images::MAX_PIXELS,
         "video_size_limit": 0,
         "video_frame_rate_limit": 0,
         "video_matrix_limit": 0,
     })
 }
 
+/// Polls do not exist here yet (a post with one is refused with 422): no option is allowed.
 fn polls_config() -> Value {
-    json!({ "max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2_629_746 })
+    json!({ "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 })
 }
 
 async fn contact_json(ctx: &AppContext) -> Result<Value, ApiError> {
@@ -60,7 +61,7 @@ pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse, ApiError> {
         "approval_required": mode == RegistrationMode::Approval,
         "invites_enabled": true,
         "configuration": {
-            "accounts": { "max_featured_tags": 10 },
+            "accounts": { "max_featured_tags": 0 },
             "statuses": statuses_config(),
             "media_attachments": media_config(),
             "polls": polls_config(),
@@ -80,14 +81,14 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse, ApiError> {
         "version": version(),
         "source_url": "https://www.gnu.org/licenses/agpl-3.0.html",
         "description": format!("{}, a coworking space on Interspace", stats.space_name),
-        "usage": { "users": { "active_month": stats.users_total } },
+        "usage": { "users": { "active_month": stats.active_month } },
         "thumbnail": { "url": u.path("/static/header.png") },
         "icon": [],
         "languages": ["en"],
         "configuration": {
             "urls": { "streaming": format!("{}://{}", if u.is_https() { "wss" } else { "ws" }, u.domain()), "status": null },
             "vapid": { "public_key": "" },
-            "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
+            "accounts": { "max_featured_tags": 0, "max_pinned_statuses": interspace_core::statuses::MAX_PINS },
             "statuses": statuses_config(),
             "media_attachments": media_config(),
             "polls": polls_config(),

@@ -38,8 +38,8 @@ pub async fn nodeinfo(
         "usage": {
             "users": {
                 "total": stats.users_total,
-                "activeMonth": stats.users_total,
-                "activeHalfyear": stats.users_total,
+                "activeMonth": stats.active_month,
+                "activeHalfyear": stats.active_halfyear,
             },
             "localPosts": stats.local_posts,
         },
