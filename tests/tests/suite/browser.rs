@@ -391,3 +391,36 @@ async fn browser_opportunity_post_apply_and_accept() {
     );
     cluster.shutdown().await;
 }
+
+/// A web client served from another origin signs a member in with PKCE, reads the timeline and
+/// the v2 notifications and streams, all under the browser's CORS rules (flows/webclient.mjs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_web_client_from_another_origin() {
+    if browser_dir().is_none() {
+        return;
+    }
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let mia = a.user("mia").await;
+    let fan = a.user("fan").await;
+    a.follow(&fan.token, &format!("mia@{}", a.domain)).await;
+    let env = vec![
+        ("BASE", a.url.clone()),
+        ("LOGIN", mia.username.clone()),
+        ("PASSWORD", mia.password.clone()),
+    ];
+    let out = tokio::task::spawn_blocking(move || run_browser("webclient", &env))
+        .await
+        .expect("join");
+    print!("{out}");
+    let (_, statuses) = a
+        .get(&mia.token, &format!("/api/v1/accounts/{}/statuses", mia.id))
+        .await;
+    assert!(
+        statuses[0]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("Hello from a web client")),
+        "{statuses}"
+    );
+    cluster.shutdown().await;
+}
