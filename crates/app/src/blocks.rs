@@ -115,12 +115,22 @@ pub async fn unmute(ctx: &AppContext, viewer: &Account, id: &str) -> AppResult<R
     relationship(ctx, viewer, &target.id).await
 }
 
-pub async fn blocked(ctx: &AppContext, viewer: &Account, limit: i64) -> AppResult<Vec<Account>> {
+/// A page of the accounts the viewer blocks, each with the block's id (the paging key).
+pub async fn blocked(
+    ctx: &AppContext,
+    viewer: &Account,
+    page: &interspace_db::statuses::Page,
+) -> AppResult<Vec<(String, Account)>> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_blocks::list_blocked(&mut conn, &viewer.id, limit).await?)
+    Ok(db_blocks::blocked_page(&mut conn, &viewer.id, page).await?)
 }
 
-pub async fn muted(ctx: &AppContext, viewer: &Account, limit: i64) -> AppResult<Vec<Account>> {
+/// A page of the accounts the viewer mutes, each with the mute's id.
+pub async fn muted(
+    ctx: &AppContext,
+    viewer: &Account,
+    page: &interspace_db::statuses::Page,
+) -> AppResult<Vec<(String, Account)>> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_blocks::list_muted(&mut conn, &viewer.id, limit).await?)
+    Ok(db_blocks::muted_page(&mut conn, &viewer.id, page).await?)
 }

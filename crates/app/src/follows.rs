@@ -298,13 +298,23 @@ pub async fn remote_follower_inboxes(ctx: &AppContext, account_id: &str) -> AppR
     Ok(db_follows::list_remote_follower_inboxes(&mut conn, account_id).await?)
 }
 
+/// A page of pending requests to follow the viewer, each with the follow's id.
 pub async fn follow_requests(
     ctx: &AppContext,
     viewer: &Account,
-    limit: i64,
-) -> AppResult<Vec<Account>> {
+    page: &interspace_db::statuses::Page,
+) -> AppResult<Vec<(String, Account)>> {
     let mut conn = ctx.db.get().await?;
-    Ok(db_follows::list_follow_requests(&mut conn, &viewer.id, limit).await?)
+    Ok(db_follows::requests_page(&mut conn, &viewer.id, page).await?)
+}
+
+/// How many requests to follow the viewer wait (counted up to 80, as the profile shows them).
+pub async fn follow_requests_count(ctx: &AppContext, viewer: &Account) -> AppResult<usize> {
+    let page = interspace_db::statuses::Page {
+        limit: 80,
+        ..Default::default()
+    };
+    Ok(follow_requests(ctx, viewer, &page).await?.len())
 }
 
 /// Accepts or rejects a pending request from `id` to the viewer.

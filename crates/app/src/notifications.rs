@@ -235,24 +235,28 @@ async fn assemble(
     Ok(groups)
 }
 
-/// One group by its key (`ungrouped-ID` for a notification alone), all its notifications.
-pub async fn group(ctx: &AppContext, account: &Account, key: &str) -> AppResult<NotificationGroup> {
-    let mut conn = ctx.db.get().await?;
-    let members = match key.strip_prefix("ungrouped-") {
-        Some(id) => db_notifications::find_notification(&mut conn, &account.id, id)
+/// Every notification of a group (`ungrouped-ID`: that notification alone), newest first.
+async fn members_of(
+    conn: &mut DbConn,
+    account: &Account,
+    key: &str,
+) -> AppResult<Vec<Notification>> {
+    Ok(match key.strip_prefix("ungrouped-") {
+        Some(id) => db_notifications::find_notification(conn, &account.id, id)
             .await?
             .into_iter()
             .collect(),
         None => {
-            db_notifications::group_members(
-                &mut conn,
-                &account.id,
-                &[key.to_string()],
-                (None, None),
-            )
-            .await?
+            db_notifications::group_members(conn, &account.id, &[key.to_string()], (None, None))
+                .await?
         }
-    };
+    })
+}
+
+/// One group by its key (`ungrouped-ID` for a notification alone), all its notifications.
+pub async fn group(ctx: &AppContext, account: &Account, key: &str) -> AppResult<NotificationGroup> {
+    let mut conn = ctx.db.get().await?;
+    let members = members_of(&mut conn, account, key).await?;
     let Some(head) = members.first().cloned() else {
         return Err(AppError::NotFound("notification group"));
     };
@@ -270,21 +274,7 @@ pub async fn group_accounts(
     key: &str,
 ) -> AppResult<Vec<Account>> {
     let mut conn = ctx.db.get().await?;
-    let members = match key.strip_prefix("ungrouped-") {
-        Some(id) => db_notifications::find_notification(&mut conn, &account.id, id)
-            .await?
-            .into_iter()
-            .collect(),
-        None => {
-            db_notifications::group_members(
-                &mut conn,
-                &account.id,
-                &[key.to_string()],
-                (None, None),
-            )
-            .await?
-        }
-    };
+    let members = members_of(&mut conn, account, key).await?;
     if members.is_empty() {
         return Err(AppError::NotFound("notification group"));
     }

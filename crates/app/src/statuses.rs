@@ -729,17 +729,15 @@ pub async fn interacted_by(
     id: &str,
     viewer: Option<&str>,
     favourites: bool,
-) -> AppResult<Vec<Account>> {
+    page: &interspace_db::statuses::Page,
+) -> AppResult<Vec<(String, Account)>> {
     let status = get_visible(ctx, id, viewer).await?;
     let mut conn = ctx.db.get().await?;
-    let ids = if favourites {
-        db_statuses::list_favourited_by(&mut conn, &status.id, 80).await?
+    Ok(if favourites {
+        db_statuses::favourited_by_page(&mut conn, &status.id, page).await?
     } else {
-        db_statuses::list_reblogged_by(&mut conn, &status.id, 80).await?
-    };
-    let mut accounts = db_accounts::list_accounts_by_ids(&mut conn, &ids).await?;
-    accounts.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
-    Ok(accounts)
+        db_statuses::reblogged_by_page(&mut conn, &status.id, page).await?
+    })
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,7 @@
 //! Blocks and mutes.
 
 use crate::accounts::Account;
-use crate::schema::{accounts, blocks, mutes};
+use crate::schema::{blocks, mutes};
 use crate::{run, DbConn, DbResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -155,30 +155,36 @@ pub async fn mutes_notifications(conn: &mut DbConn, recipient: &str, from: &str)
     Ok(n > 0)
 }
 
-pub async fn list_blocked(
+/// A page of the accounts `account_id` blocks (each with the block's id).
+pub async fn blocked_page(
     conn: &mut DbConn,
     account_id: &str,
-    limit: i64,
-) -> DbResult<Vec<Account>> {
-    Ok(run!(conn, |c| blocks::table
-        .inner_join(accounts::table.on(accounts::id.eq(blocks::target_account_id)))
-        .filter(blocks::account_id.eq(account_id))
-        .order(blocks::id.desc())
-        .limit(limit)
-        .select(Account::as_select())
-        .load(c)
-        .await)?)
+    page: &crate::statuses::Page,
+) -> DbResult<Vec<(String, Account)>> {
+    let rows = crate::page_by_id!(
+        conn,
+        blocks,
+        blocks::account_id.eq(account_id),
+        blocks::target_account_id,
+        page
+    )?;
+    crate::with_accounts(conn, rows).await
 }
 
-pub async fn list_muted(conn: &mut DbConn, account_id: &str, limit: i64) -> DbResult<Vec<Account>> {
-    Ok(run!(conn, |c| mutes::table
-        .inner_join(accounts::table.on(accounts::id.eq(mutes::target_account_id)))
-        .filter(mutes::account_id.eq(account_id))
-        .order(mutes::id.desc())
-        .limit(limit)
-        .select(Account::as_select())
-        .load(c)
-        .await)?)
+/// A page of the accounts `account_id` mutes (each with the mute's id).
+pub async fn muted_page(
+    conn: &mut DbConn,
+    account_id: &str,
+    page: &crate::statuses::Page,
+) -> DbResult<Vec<(String, Account)>> {
+    let rows = crate::page_by_id!(
+        conn,
+        mutes,
+        mutes::account_id.eq(account_id),
+        mutes::target_account_id,
+        page
+    )?;
+    crate::with_accounts(conn, rows).await
 }
 
 /// (blocker, blocked) of a block by its Block activity's id.

@@ -87,56 +87,27 @@ pub async fn page_of(
     side: Side,
     page: &crate::statuses::Page,
 ) -> DbResult<Vec<(String, Account)>> {
-    let rows: Vec<(String, String, String)> = run!(conn, |c| {
-        let mut q = follows::table
-            .into_boxed()
-            .filter(follows::accepted.eq(true));
-        q = match side {
-            Side::Followers => q.filter(follows::target_account_id.eq(account_id)),
-            Side::Following => q.filter(follows::account_id.eq(account_id)),
-        };
-        if let Some(max) = &page.max_id {
-            q = q.filter(follows::id.lt(max.clone()));
-        }
-        if let Some(since) = &page.since_id {
-            q = q.filter(follows::id.gt(since.clone()));
-        }
-        let columns = (follows::id, follows::account_id, follows::target_account_id);
-        // `min_id`: the page just after it, read oldest first, shown newest first.
-        if let Some(min) = &page.min_id {
-            let mut rows: Vec<(String, String, String)> = q
-                .filter(follows::id.gt(min.clone()))
-                .order(follows::id.asc())
-                .limit(page.limit)
-                .select(columns)
-                .load(c)
-                .await?;
-            rows.reverse();
-            Ok::<_, diesel::result::Error>(rows)
-        } else {
-            q.order(follows::id.desc())
-                .limit(page.limit)
-                .select(columns)
-                .load(c)
-                .await
-        }
-    })?;
-    let other = |(_, follower, followee): &(String, String, String)| match side {
-        Side::Followers => follower.clone(),
-        Side::Following => followee.clone(),
+    let rows = match side {
+        Side::Followers => crate::page_by_id!(
+            conn,
+            follows,
+            follows::accepted
+                .eq(true)
+                .and(follows::target_account_id.eq(account_id)),
+            follows::account_id,
+            page
+        )?,
+        Side::Following => crate::page_by_id!(
+            conn,
+            follows,
+            follows::accepted
+                .eq(true)
+                .and(follows::account_id.eq(account_id)),
+            follows::target_account_id,
+            page
+        )?,
     };
-    let ids: Vec<String> = rows.iter().map(other).collect();
-    let accounts = crate::accounts::list_accounts_by_ids(conn, &ids).await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            let id = other(row);
-            accounts
-                .iter()
-                .find(|a| a.id == id)
-                .map(|a| (row.0.clone(), a.clone()))
-        })
-        .collect())
+    crate::with_accounts(conn, rows).await
 }
 
 /// One page of accepted followees, newest follow first.
@@ -262,21 +233,22 @@ pub async fn list_follows_to(
         .await)?)
 }
 
-/// Pending follow requests to an account, newest first.
-pub async fn list_follow_requests(
+/// A page of pending follow requests to an account (each with the follow's id).
+pub async fn requests_page(
     conn: &mut DbConn,
     target: &str,
-    limit: i64,
-) -> DbResult<Vec<Account>> {
-    Ok(run!(conn, |c| follows::table
-        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
-        .filter(follows::target_account_id.eq(target))
-        .filter(follows::accepted.eq(false))
-        .order(follows::id.desc())
-        .limit(limit)
-        .select(Account::as_select())
-        .load(c)
-        .await)?)
+    page: &crate::statuses::Page,
+) -> DbResult<Vec<(String, Account)>> {
+    let rows = crate::page_by_id!(
+        conn,
+        follows,
+        follows::accepted
+            .eq(false)
+            .and(follows::target_account_id.eq(target)),
+        follows::account_id,
+        page
+    )?;
+    crate::with_accounts(conn, rows).await
 }
 
 /// Accepted followers who asked to be notified of the account's posts.

@@ -114,6 +114,56 @@ macro_rules! run {
     };
 }
 
+/// One Mastodon page of `$table`'s rows matching `$filter`, by the rows' own `id` (what
+/// `max_id`, `since_id` and `min_id` name): newest first; with `min_id`, the page just after
+/// it, read oldest first and shown newest first. Gives `(row id, $column)` pairs.
+macro_rules! page_by_id {
+    ($conn:expr, $table:ident, $filter:expr, $column:expr, $page:expr) => {{
+        let page: &$crate::statuses::Page = $page;
+        $crate::run!($conn, |c| {
+            let mut q = $table::table.into_boxed().filter($filter);
+            if let Some(max) = &page.max_id {
+                q = q.filter($table::id.lt(max.clone()));
+            }
+            if let Some(since) = &page.since_id {
+                q = q.filter($table::id.gt(since.clone()));
+            }
+            if let Some(min) = &page.min_id {
+                let mut rows: Vec<(String, String)> = q
+                    .filter($table::id.gt(min.clone()))
+                    .order($table::id.asc())
+                    .limit(page.limit)
+                    .select(($table::id, $column))
+                    .load(c)
+                    .await?;
+                rows.reverse();
+                Ok::<_, diesel::result::Error>(rows)
+            } else {
+                q.order($table::id.desc())
+                    .limit(page.limit)
+                    .select(($table::id, $column))
+                    .load(c)
+                    .await
+            }
+        })
+    }};
+}
+pub(crate) use page_by_id;
+
+/// The accounts of `(row id, account id)` pairs, in their order, each with its row's id (an
+/// account gone meanwhile is left out).
+pub(crate) async fn with_accounts(
+    conn: &mut DbConn,
+    rows: Vec<(String, String)>,
+) -> DbResult<Vec<(String, accounts::Account)>> {
+    let ids: Vec<String> = rows.iter().map(|(_, a)| a.clone()).collect();
+    let found = accounts::list_accounts_by_ids(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, id)| Some((row, found.iter().find(|a| a.id == id)?.clone())))
+        .collect())
+}
+
 /// Converts `Option` results of `.optional()` queries and maps errors.
 pub(crate) trait OptionalExt<T> {
     fn opt(self) -> DbResult<Option<T>>;

@@ -648,35 +648,38 @@ pub async fn pinned_among(
         .await)?)
 }
 
-/// Accounts that favourited a status, newest first.
-pub async fn list_favourited_by(
+/// Who favourited a status, a page of favourites (each with the favourite's id).
+pub async fn favourited_by_page(
     conn: &mut DbConn,
     status_id: &str,
-    limit: i64,
-) -> DbResult<Vec<String>> {
-    Ok(run!(conn, |c| favourites::table
-        .filter(favourites::status_id.eq(status_id))
-        .order(favourites::id.desc())
-        .limit(limit)
-        .select(favourites::account_id)
-        .load(c)
-        .await)?)
+    page: &Page,
+) -> DbResult<Vec<(String, crate::accounts::Account)>> {
+    let rows = crate::page_by_id!(
+        conn,
+        favourites,
+        favourites::status_id.eq(status_id),
+        favourites::account_id,
+        page
+    )?;
+    crate::with_accounts(conn, rows).await
 }
 
-/// Accounts that boosted a status, newest first.
-pub async fn list_reblogged_by(
+/// Who boosted a status, a page of boosts (each with the boost's id).
+pub async fn reblogged_by_page(
     conn: &mut DbConn,
     status_id: &str,
-    limit: i64,
-) -> DbResult<Vec<String>> {
-    Ok(run!(conn, |c| statuses::table
-        .filter(statuses::reblog_of_id.eq(status_id))
-        .filter(statuses::deleted_at.is_null())
-        .order(statuses::id.desc())
-        .limit(limit)
-        .select(statuses::account_id)
-        .load(c)
-        .await)?)
+    page: &Page,
+) -> DbResult<Vec<(String, crate::accounts::Account)>> {
+    let rows = crate::page_by_id!(
+        conn,
+        statuses,
+        statuses::reblog_of_id
+            .eq(status_id)
+            .and(statuses::deleted_at.is_null()),
+        statuses::account_id,
+        page
+    )?;
+    crate::with_accounts(conn, rows).await
 }
 
 /// Live posts of each of `ids`, in one query (ids without any are absent).

@@ -1210,3 +1210,101 @@ async fn notifications_v2_group_as_mastodon_4_3() {
     assert_eq!(status, 422);
     cluster.shutdown().await;
 }
+
+/// Lists of accounts page as Mastodon's do: `limit`, a `Link` with `max_id` of the row (the
+/// favourite, boost, block, mute or follow request), and the next page from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_lists_page_with_link_headers() {
+    let cluster = TestCluster::spawn(1).await;
+    let a = &cluster[0];
+    let alice = a.user("alice").await;
+    let (status, _) = a
+        .patch(
+            &alice.token,
+            "/api/v1/accounts/update_credentials",
+            json!({"locked": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, post) = a
+        .post(
+            &alice.token,
+            "/api/v1/statuses",
+            json!({"status": "Page me"}),
+        )
+        .await;
+    let pid = post["id"].as_str().expect("id").to_string();
+    let mut others = Vec::new();
+    for name in ["bob", "carol"] {
+        let u = a.user(name).await;
+        for action in ["favourite", "reblog"] {
+            let (status, _) = a
+                .post(
+                    &u.token,
+                    &format!("/api/v1/statuses/{pid}/{action}"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+        a.follow(&u.token, &format!("alice@{}", a.domain)).await;
+        others.push(u);
+    }
+    for u in &others {
+        for action in ["block", "mute"] {
+            let (status, _) = a
+                .post(
+                    &alice.token,
+                    &format!("/api/v1/accounts/{}/{action}", u.id),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+    }
+    // Blocking ends the requests: ask again for those after the lists are read.
+    for path in [
+        format!("/api/v1/statuses/{pid}/favourited_by"),
+        format!("/api/v1/statuses/{pid}/reblogged_by"),
+        "/api/v1/blocks".to_string(),
+        "/api/v1/mutes".to_string(),
+    ] {
+        let first = http()
+            .get(a.at(&format!("{path}?limit=1")))
+            .bearer_auth(&alice.token)
+            .send()
+            .await
+            .expect("first page");
+        assert_eq!(first.status(), 200, "{path}");
+        let link = first
+            .headers()
+            .get("link")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let page1: Value = first.json().await.expect("json");
+        assert_eq!(page1.as_array().map(Vec::len), Some(1), "{path}: {page1}");
+        assert_eq!(
+            page1[0]["id"],
+            others[1].id.as_str(),
+            "{path}: newest first"
+        );
+        let next = link
+            .split(',')
+            .find(|l| l.contains("rel=\"next\""))
+            .and_then(|l| l.split(['<', '>']).nth(1))
+            .unwrap_or_else(|| panic!("{path}: no next link in {link:?}"))
+            .to_string();
+        let page2: Value = http()
+            .get(next)
+            .bearer_auth(&alice.token)
+            .send()
+            .await
+            .expect("next page")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(ids(&page2), vec![others[0].id.clone()], "{path}: {page2}");
+    }
+    cluster.shutdown().await;
+}

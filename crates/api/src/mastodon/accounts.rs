@@ -14,7 +14,7 @@ pub async fn verify_credentials(
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:accounts")?;
     let (user, account) = auth.0.user()?;
-    let requests = follows::follow_requests(&ctx, account, 80).await?.len();
+    let requests = follows::follow_requests_count(&ctx, account).await?;
     Ok(HttpResponse::Ok().json(
         Renderer::new(&ctx)
             .credential_account(user, account, requests)
@@ -137,9 +137,7 @@ pub async fn follow_list(
         _ => return Err(ApiError::NotFound),
     };
     let rows = accounts::follow_page(&ctx, &account, side, &pg).await?;
-    let (ids, list): (Vec<String>, Vec<_>) = rows.into_iter().unzip();
-    let json = Renderer::new(&ctx).accounts(&list).await?;
-    Ok(paged_response(&req, ctx.urls().base(), json, &ids))
+    paged_accounts(&ctx, &req, rows).await
 }
 
 pub async fn search(
@@ -156,13 +154,25 @@ pub async fn search(
 
 pub async fn follow_requests(
     ctx: web::Data<AppContext>,
+    req: HttpRequest,
     auth: Authed,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require("read:follows")?;
-    let limit = page(&p, 40, 80)?.limit;
-    let list = follows::follow_requests(&ctx, auth.0.account()?, limit).await?;
-    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+    let list = follows::follow_requests(&ctx, auth.0.account()?, &page(&p, 40, 80)?).await?;
+    paged_accounts(&ctx, &req, list).await
+}
+
+/// A page of accounts with the `Link` header of the rows (follows, blocks, favourites, ...)
+/// that list them.
+pub(super) async fn paged_accounts(
+    ctx: &AppContext,
+    req: &HttpRequest,
+    list: Vec<(String, interspace_app::Account)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ids, accounts): (Vec<String>, Vec<_>) = list.into_iter().unzip();
+    let json = Renderer::new(ctx).accounts(&accounts).await?;
+    Ok(paged_response(req, ctx.urls().base(), json, &ids))
 }
 
 pub async fn answer_request(
@@ -264,7 +274,7 @@ pub async fn update_credentials(
         hide_collections: p.bool("hide_collections")?,
     };
     let (user, account) = interspace_app::accounts::update_profile(&ctx, me, update).await?;
-    let requests = follows::follow_requests(&ctx, &account, 80).await?.len();
+    let requests = follows::follow_requests_count(&ctx, &account).await?;
     Ok(HttpResponse::Ok().json(
         Renderer::new(&ctx)
             .credential_account(&user, &account, requests)
@@ -312,13 +322,13 @@ pub async fn blocked_or_muted(
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let me = auth.0.account()?;
-    let limit = page(&p, 40, 80)?.limit;
+    let page = page(&p, 40, 80)?;
     let list = if req.path().ends_with("/blocks") {
         auth.0.require("read:blocks")?;
-        interspace_app::blocks::blocked(&ctx, me, limit).await?
+        interspace_app::blocks::blocked(&ctx, me, &page).await?
     } else {
         auth.0.require("read:mutes")?;
-        interspace_app::blocks::muted(&ctx, me, limit).await?
+        interspace_app::blocks::muted(&ctx, me, &page).await?
     };
-    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+    paged_accounts(&ctx, &req, list).await
 }

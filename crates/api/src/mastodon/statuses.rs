@@ -130,8 +130,10 @@ pub async fn action(
 /// `GET /api/v1/statuses/:id/{favourited_by,reblogged_by}`
 pub async fn interactions(
     ctx: web::Data<AppContext>,
+    req: HttpRequest,
     auth: MaybeAuthed,
     path: web::Path<(String, String)>,
+    p: Params,
 ) -> Result<HttpResponse, ApiError> {
     let (id, which) = path.into_inner();
     match which.as_str() {
@@ -144,8 +146,10 @@ pub async fn interactions(
         "reblogged_by" => false,
         _ => return Err(ApiError::NotFound),
     };
-    let list = statuses::interacted_by(&ctx, &id, viewer_id(&auth).as_deref(), favourites).await?;
-    Ok(HttpResponse::Ok().json(Renderer::new(&ctx).accounts(&list).await?))
+    let page = crate::paging::page(&p, 40, 80)?;
+    let list =
+        statuses::interacted_by(&ctx, &id, viewer_id(&auth).as_deref(), favourites, &page).await?;
+    super::accounts::paged_accounts(&ctx, &req, list).await
 }
 
 pub async fn edit(
