@@ -1,22 +1,13 @@
 //! The operator's path: `interspace backup`, `restore`, `db copy` and `media prune` on real
 //! instances, their data and their identity on the federation.
 
-use crate::profiles::same_picture;
+use crate::profiles::{multipart, same_picture, PNG};
 use crate::visits::{partner, terms};
 use interspace_tests::{http, postgres_admin_url, run_cli, TestCluster, TestDb, TestInstance};
 use serde_json::{json, Value};
 use std::path::Path;
 
 const API: &str = "/api/interspace/v1";
-
-/// A 2x1 PNG.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0xD1, 0x49, 0x20,
-    0x56, 0x00, 0x00, 0x00, 0x0B, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x60, 0xF8, 0x0F, 0x00,
-    0x01, 0x02, 0x01, 0x00, 0xD1, 0x1A, 0xCB, 0x8F, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
-    0xAE, 0x42, 0x60, 0x82,
-];
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -49,20 +40,8 @@ fn fails_with(o: &std::process::Output, needle: &str) {
     assert!(err.contains(needle), "expected '{needle}' in: {err}");
 }
 
-fn png_form(field: &str) -> (String, Vec<u8>) {
-    let boundary = "----backup-test";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"x.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(PNG);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 pub(crate) async fn upload(i: &TestInstance, token: &str) -> Value {
-    let (content_type, body) = png_form("file");
+    let (content_type, body) = multipart(&[], Some(("file", "x.png", PNG)));
     let res = http()
         .post(i.at("/api/v2/media"))
         .bearer_auth(token)
@@ -426,7 +405,7 @@ async fn media_prune_removes_only_what_nothing_uses() {
         .await;
     assert_eq!(status, 200);
     let unattached = upload(a, &mia.token).await;
-    let (content_type, body) = png_form("avatar");
+    let (content_type, body) = multipart(&[], Some(("avatar", "me.png", PNG)));
     let res = http()
         .patch(a.at("/api/v1/accounts/update_credentials"))
         .bearer_auth(&mia.token)
