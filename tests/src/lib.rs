@@ -7,6 +7,7 @@ pub mod peer;
 pub mod pg_cluster;
 pub mod process;
 pub mod signatures;
+pub mod smtp;
 pub mod ws;
 
 use interspace_app::setup::FirstRun;

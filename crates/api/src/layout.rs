@@ -184,6 +184,9 @@ pub fn notice(done: Option<&str>) -> Markup {
         "revoked" => "Access revoked.",
         "changed" => "Your password is changed. Your apps and other browsers are signed out.",
         "password" => "Your password is changed. Sign in with it now.",
+        "mail" => "Your e-mail choices are saved.",
+        "email_sent" => "A link to confirm the new address is on its way to it; the address changes once you open it.",
+        "email" => "Your e-mail address is changed.",
         "registered" => "Welcome! Your account is ready.",
         "pending" => {
             "Thank you. An operator will review your sign-up; you can sign in once it is approved."

@@ -8,6 +8,7 @@
 //! | sign-up | `POST /api/v1/accounts`, `/register`, `/invite/*` | 5, then one every 6 min |
 //! | resolve | search with `resolve`, the lookups, `POST /remote-follow`, `POST /follow` | 60, then one every 5 s |
 //! | anonymous API | `/api/*` without a token | 300, then one every second |
+//! | mail | `POST /password/forgot` | 5, then one every 12 min |
 //!
 //! Failed sign-ins are also counted per address and name (`app::oauth::LoginLimiter`), so the
 //! owner of a name is never locked out from another address.
@@ -34,13 +35,15 @@ enum Class {
     SignUp,
     Resolve,
     Anonymous,
+    Mail,
 }
 
-const CLASSES: [(Class, u32, Duration); 4] = [
+const CLASSES: [(Class, u32, Duration); 5] = [
     (Class::SignIn, 30, Duration::from_secs(10)),
     (Class::SignUp, 5, Duration::from_secs(360)),
     (Class::Resolve, 60, Duration::from_secs(5)),
     (Class::Anonymous, 300, Duration::from_secs(1)),
+    (Class::Mail, 5, Duration::from_secs(720)),
 ];
 
 /// Concurrent streaming connections: all of them, and those without a token (in total and
@@ -218,6 +221,10 @@ fn classify(req: &ServiceRequest) -> Vec<Class> {
     if post && (matches!(path, "/api/v1/accounts" | "/register") || path.starts_with("/invite/")) {
         classes.push(Class::SignUp);
     }
+    // Each one may send a mail to someone else's address.
+    if post && path == "/password/forgot" {
+        classes.push(Class::Mail);
+    }
     let resolving = req
         .query_string()
         .split('&')
@@ -383,6 +390,17 @@ mod tests {
             l.take(a, &[Class::SignIn]).is_ok(),
             "another class is not affected"
         );
+    }
+
+    #[test]
+    fn forgotten_passwords_allow_a_few_an_hour_per_address() {
+        let l = limits(&[]);
+        let a = ip("192.0.2.1");
+        for _ in 0..5 {
+            assert!(l.take(a, &[Class::Mail]).is_ok());
+        }
+        let wait = l.take(a, &[Class::Mail]).expect_err("exhausted");
+        assert!(wait > Duration::from_secs(600), "{wait:?}");
     }
 
     #[test]

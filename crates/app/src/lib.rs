@@ -17,6 +17,7 @@ pub mod follows;
 pub mod housekeeping;
 pub mod instance;
 pub mod keys;
+pub mod mail;
 pub mod markers;
 pub mod media;
 pub mod members;
@@ -72,6 +73,8 @@ pub struct InstanceSettings {
     /// How long before an event's start participants are reminded (zero: never).
     pub event_reminder: std::time::Duration,
     pub federation: FederationSettings,
+    /// How mail is sent; `None`: this instance sends none.
+    pub mail: Option<mail::MailSettings>,
 }
 
 /// How this instance federates.
@@ -221,9 +224,21 @@ impl AppContext {
         let mut tx = self.db.begin().await?;
         let mut events = signals::Events::default();
         let out = f(&mut tx, &mut events).await?;
+        self.commit(tx, events).await?;
+        Ok(out)
+    }
+
+    /// Ends a use-case's transaction: the mails it gathered are queued in it, it commits, and
+    /// its live events are published.
+    pub async fn commit(
+        &self,
+        mut tx: interspace_db::DbConn,
+        mut events: signals::Events,
+    ) -> AppResult<()> {
+        mail::compose::queue(self, &mut tx, events.take_mails()).await?;
         tx.commit().await?;
         self.publish(events);
-        Ok(out)
+        Ok(())
     }
 
     /// Publishes what a committed use-case gathered (no-one listening is fine).

@@ -84,7 +84,10 @@ pub async fn register_member(ctx: &AppContext, r: Registration) -> AppResult<Mem
             username: r.username,
             email: r.email,
             password: Some(r.password),
-            role: Role::Member,
+            role: invite
+                .as_ref()
+                .and_then(|i| Role::parse(&i.role).ok())
+                .unwrap_or(Role::Member),
             display_name: None,
             approved,
         },
@@ -106,22 +109,29 @@ pub async fn register_member(ctx: &AppContext, r: Registration) -> AppResult<Mem
     Ok(added.member)
 }
 
-/// A new invite code; `max_uses` and `expires_in` are optional limits, `email` the address
-/// the operator means to send the link to.
-pub async fn create_invite(
-    ctx: &AppContext,
-    created_by: Option<&str>,
-    max_uses: Option<i32>,
-    expires_in: Option<Duration>,
-    email: Option<&str>,
-) -> AppResult<Invite> {
-    let email = email.map(str::trim).filter(|e| !e.is_empty());
-    if email.is_some_and(|e| !e.contains('@') || e.len() > 254) {
-        return Err(
-            interspace_core::ValidationError::new("email", "is not an e-mail address").into(),
-        );
-    }
-    if max_uses.is_some_and(|m| m < 1) {
+/// What an operator asks of a new invite code.
+#[derive(Debug, Clone)]
+pub struct NewInvite<'a> {
+    pub created_by: Option<&'a str>,
+    /// At least 1 when given.
+    pub max_uses: Option<i32>,
+    pub expires_in_days: Option<i64>,
+    /// The address the link is for: mailed to it when this instance sends mail.
+    pub email: Option<&'a str>,
+    /// What the member who signs up with it becomes.
+    pub role: Role,
+}
+
+/// A new invite code; mailed to its address (when it has one and mail is on) in the same
+/// transaction.
+pub async fn create_invite(ctx: &AppContext, new: NewInvite<'_>) -> AppResult<Invite> {
+    let email = new
+        .email
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(interspace_core::names::Email::parse)
+        .transpose()?;
+    if new.max_uses.is_some_and(|m| m < 1) {
         return Err(AppError::Unprocessable(
             "max uses must be at least 1".into(),
         ));
@@ -130,15 +140,25 @@ pub async fn create_invite(
     let invite = Invite {
         id: new_id(),
         code: random_hex(8),
-        created_by: created_by.map(String::from),
-        max_uses,
+        created_by: new.created_by.map(String::from),
+        max_uses: new.max_uses,
         uses: 0,
-        expires_at: expires_in.map(|d| ts + d),
+        expires_at: new.expires_in_days.map(|d| ts + Duration::days(d)),
         created_at: ts,
-        email: email.map(str::to_lowercase),
+        email: email.as_ref().map(|e| e.as_str().to_string()),
+        role: new.role.as_str().to_string(),
     };
-    let mut conn = ctx.db.get().await?;
-    db_invites::insert_invite(&mut conn, &invite).await?;
+    let link = invite_url(ctx, &invite);
+    ctx.write(async |tx, _| {
+        db_invites::insert_invite(tx, &invite).await?;
+        if let Some(email) = &email {
+            let space = crate::spaces::name_in(ctx, tx).await?;
+            let message = crate::mail::compose::invitation(&link, &space, new.role);
+            crate::mail::to_address(ctx, tx, email.as_str(), None, &message).await?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(invite)
 }
 

@@ -2,6 +2,7 @@
 //! operators resolve them, with an action when one is needed.
 
 use crate::members::{self, MemberAction};
+use crate::signals::Moment;
 use crate::{accounts, domains, outbox, Account, AppContext, AppError, AppResult, User};
 use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
@@ -88,8 +89,11 @@ pub async fn file(ctx: &AppContext, reporter: &Account, new: NewReport) -> AppRe
         resolution: None,
         created_at: now(),
     };
-    ctx.write(async |tx, _| {
+    ctx.write(async |tx, events| {
         db::insert_report(tx, &report).await?;
+        events.mail(Moment::Report {
+            report_id: report.id.clone(),
+        });
         if forward {
             // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
             let instance =
@@ -148,25 +152,29 @@ pub async fn receive_flag(
         .chars()
         .take(MAX_COMMENT)
         .collect();
-    db::insert_report(
-        &mut conn,
-        &Report {
-            id: new_id(),
-            account_id: actor.id.clone(),
-            target_account_id: target.id,
-            status_ids: ids.join(" "),
-            comment,
-            category: "other".into(),
-            forwarded: false,
-            uri: Some(flag_id.to_string()),
-            action_taken_at: None,
-            action_taken_by: None,
-            resolution: None,
-            created_at: now(),
-        },
-    )
-    .await?;
-    Ok(())
+    drop(conn);
+    let report = Report {
+        id: new_id(),
+        account_id: actor.id.clone(),
+        target_account_id: target.id,
+        status_ids: ids.join(" "),
+        comment,
+        category: "other".into(),
+        forwarded: false,
+        uri: Some(flag_id.to_string()),
+        action_taken_at: None,
+        action_taken_by: None,
+        resolution: None,
+        created_at: now(),
+    };
+    ctx.write(async |tx, events| {
+        db::insert_report(tx, &report).await?;
+        events.mail(Moment::Report {
+            report_id: report.id.clone(),
+        });
+        Ok(())
+    })
+    .await
 }
 
 pub async fn list(

@@ -14,6 +14,8 @@ pub use interspace_db::sessions::{AuthorizedApp, WebSession};
 pub const IDLE_LIFETIME: Duration = Duration::days(30);
 /// How long a reset link works.
 pub const RESET_LIFETIME: Duration = Duration::days(2);
+/// How long a reset link mailed to a member who forgot their password works.
+pub const FORGOT_LIFETIME: Duration = Duration::hours(1);
 const MIN_PASSWORD: usize = 8;
 
 /// A signed-in browser.
@@ -129,32 +131,74 @@ pub async fn issue_reset(
 ) -> AppResult<String> {
     members::require_operator(operator)?;
     let target = members::get_by_account(ctx, account_id).await?;
-    reset_link(ctx, &target.user.id, Some(&operator.id)).await
+    let mut conn = ctx.db.get().await?;
+    reset_link(
+        ctx,
+        &mut conn,
+        &target.user.id,
+        Some(&operator.id),
+        RESET_LIFETIME,
+    )
+    .await
 }
 
-/// A single-use link for `user_id` to choose a new password; only the token's hash is kept.
+/// A single-use link for `user_id` to choose a new password, valid for `lifetime`; only the
+/// token's hash is kept.
 async fn reset_link(
     ctx: &AppContext,
+    conn: &mut interspace_db::DbConn,
     user_id: &str,
     created_by: Option<&str>,
+    lifetime: Duration,
 ) -> AppResult<String> {
     let token = random_hex(24);
     let ts = now();
-    let mut conn = ctx.db.get().await?;
     db::insert_reset(
-        &mut conn,
+        conn,
         &db::PasswordReset {
             id: new_id(),
             token_hash: hash_secret(&token),
             user_id: user_id.to_string(),
             created_by: created_by.map(String::from),
-            expires_at: ts + RESET_LIFETIME,
+            expires_at: ts + lifetime,
             used_at: None,
             created_at: ts,
         },
     )
     .await?;
     Ok(ctx.urls().path(&format!("/reset/{token}")).to_string())
+}
+
+/// Someone who forgot their password gives their address: when a member in good standing has
+/// it and this instance sends mail, a single-use link valid for [`FORGOT_LIFETIME`] is mailed
+/// to it. The caller learns nothing either way (the page answers alike).
+pub async fn forgot_password(ctx: &AppContext, email: &str) -> AppResult<()> {
+    let Ok(email) = interspace_core::names::Email::parse(email) else {
+        return Ok(());
+    };
+    if !crate::mail::enabled(ctx) {
+        return Ok(());
+    }
+    ctx.write(async |tx, _| {
+        let Some(user) = interspace_db::users::find_user_by_email(tx, email.as_str()).await? else {
+            return Ok(());
+        };
+        if user.disabled || !user.approved {
+            return Ok(());
+        }
+        let link = reset_link(ctx, tx, &user.id, None, FORGOT_LIFETIME).await?;
+        let message = crate::mail::compose::password_reset(&link, FORGOT_LIFETIME.num_hours());
+        crate::mail::to_user(
+            ctx,
+            tx,
+            &user,
+            interspace_core::mail::MailCategory::Account,
+            &message,
+            None,
+        )
+        .await
+    })
+    .await
 }
 
 /// The operator at the console resets a member's password: with `password`, it is set at once
@@ -179,7 +223,10 @@ pub async fn reset_from_console(
         .await?;
         return Ok(None);
     }
-    reset_link(ctx, &target.user.id, None).await.map(Some)
+    let mut conn = ctx.db.get().await?;
+    reset_link(ctx, &mut conn, &target.user.id, None, RESET_LIFETIME)
+        .await
+        .map(Some)
 }
 
 /// Whether a reset link still works (the page shows the form only then).

@@ -35,17 +35,60 @@ impl AppEvent {
     }
 }
 
-/// Events gathered during a use-case, published once its transaction has committed.
+/// Something that happened that people hear of by mail (`mail::compose` says what, to whom).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moment {
+    /// A request to visit this instance's space: to its hosts and operators.
+    VisitRequested { visit_id: String },
+    /// The host space approved, declined or cancelled a local member's visit: to the visitor.
+    VisitDecided { visit_id: String },
+    /// An event starts soon: to a participant.
+    EventReminder {
+        event_id: String,
+        account_id: String,
+    },
+    /// What became of a participation (`promoted`: it left the waitlist): to the participant.
+    Participation {
+        event_id: String,
+        account_id: String,
+        promoted: bool,
+    },
+    /// An application reached its opportunity: to the poster.
+    ApplicationReceived { application_id: String },
+    /// An applicant asks someone to join their team: to the invitee.
+    TeamInvitation {
+        application_id: String,
+        account_id: String,
+    },
+    /// A report to moderate: to the operators.
+    Report { report_id: String },
+}
+
+/// What a use-case gathers besides its writes: live events, published once its transaction
+/// has committed, and the moments people hear of by mail, queued just before it commits.
 #[derive(Debug, Default)]
-pub struct Events(Vec<AppEvent>);
+pub struct Events {
+    live: Vec<AppEvent>,
+    mails: Vec<Moment>,
+}
 
 impl Events {
     pub fn push(&mut self, e: AppEvent) {
-        self.0.push(e);
+        self.live.push(e);
+    }
+
+    /// Someone hears of `moment` by mail (queued with the change, through
+    /// [`crate::AppContext::commit`] or [`crate::AppContext::write`]).
+    pub fn mail(&mut self, moment: Moment) {
+        self.mails.push(moment);
+    }
+
+    pub(crate) fn take_mails(&mut self) -> Vec<Moment> {
+        std::mem::take(&mut self.mails)
     }
 
     pub fn into_vec(self) -> Vec<AppEvent> {
-        self.0
+        self.live
     }
 }
 

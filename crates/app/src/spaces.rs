@@ -108,6 +108,15 @@ fn details(
     }
 }
 
+/// The name of the instance's own space (what mails and pages call the instance).
+pub async fn name_in(ctx: &AppContext, conn: &mut interspace_db::DbConn) -> AppResult<String> {
+    Ok(db_spaces::find_local_space(conn)
+        .await?
+        .map(|(_, account)| account.display_name)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| ctx.settings.space_name.clone()))
+}
+
 /// The instance's own space.
 pub async fn show(ctx: &AppContext) -> AppResult<SpaceDetails> {
     let mut conn = ctx.db.get().await?;

@@ -675,8 +675,7 @@ pub async fn unreblog(ctx: &AppContext, account: &Account, id: &str) -> AppResul
         db_statuses::mark_deleted(&mut tx, &boost.id, now()).await?;
         db_statuses::bump_count(&mut tx, &original.id, Counter::Reblogs, -1).await?;
     }
-    tx.commit().await?;
-    ctx.publish(gone);
+    ctx.commit(tx, gone).await?;
     get(ctx, id, Some(&account.id)).await
 }
 

@@ -48,6 +48,7 @@ impl TestApp {
             media_dir: dir.join("media"),
             event_reminder: std::time::Duration::from_secs(3600),
             federation: FederationSettings::default(),
+            mail: None,
         };
         let ctx = AppContext::new(db, settings);
         setup::ensure_instance(&ctx).await.expect("first run");

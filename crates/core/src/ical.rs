@@ -28,6 +28,9 @@ pub struct IcsEvent<'a> {
     /// Written as DTSTAMP and LAST-MODIFIED.
     pub updated_at: NaiveDateTime,
     pub sequence: i64,
+    /// A whole day (or days): `starts_at`'s date to `ends_at`'s date, exclusive, as DATE values
+    /// without a time zone (a visit day).
+    pub all_day: bool,
 }
 
 /// RFC 5545 3.1: content lines are at most 75 octets, CRLF excluded.
@@ -50,7 +53,11 @@ pub fn calendar(name: &str, prodid_version: &str, events: &[IcsEvent<'_>]) -> St
     }
     // Sorted by name so the output does not depend on a hash order.
     let mut zones: BTreeMap<&str, (Tz, NaiveDateTime, NaiveDateTime)> = BTreeMap::new();
-    for (tz, e) in events.iter().filter_map(|e| Some((zone(e.timezone)?, e))) {
+    for (tz, e) in events
+        .iter()
+        .filter(|e| !e.all_day)
+        .filter_map(|e| Some((zone(e.timezone)?, e)))
+    {
         let span = zones
             .entry(tz.name())
             .or_insert((tz, e.starts_at, e.starts_at));
@@ -91,10 +98,18 @@ fn vevent(out: &mut String, e: &IcsEvent<'_>) {
             None => put(out, prop, &utc(at)),
         }
     };
-    when("DTSTART", e.starts_at);
-    // Strict parsers reject a DTEND that is not after DTSTART; without one it is an instant.
-    if e.ends_at > e.starts_at {
-        when("DTEND", e.ends_at);
+    if e.all_day {
+        let day = |at: NaiveDateTime| at.date().format("%Y%m%d").to_string();
+        put(out, "DTSTART;VALUE=DATE", &day(e.starts_at));
+        if e.ends_at.date() > e.starts_at.date() {
+            put(out, "DTEND;VALUE=DATE", &day(e.ends_at));
+        }
+    } else {
+        when("DTSTART", e.starts_at);
+        // Strict parsers reject a DTEND that is not after DTSTART; without one it is an instant.
+        if e.ends_at > e.starts_at {
+            when("DTEND", e.ends_at);
+        }
     }
     put(out, "SUMMARY", &text(e.title));
     if !e.description.trim().is_empty() {
@@ -285,6 +300,7 @@ mod tests {
             created_at: at("2026-01-02 03:04"),
             updated_at: at("2026-01-05 06:07"),
             sequence: 2,
+            all_day: false,
         }
     }
 
@@ -298,6 +314,18 @@ mod tests {
         let (begin, end) = (format!("BEGIN:{kind}\r\n"), format!("END:{kind}\r\n"));
         let bodies = ics.split(begin.as_str()).skip(1);
         bodies.filter_map(|b| b.split(&end).next()).collect()
+    }
+
+    #[test]
+    fn a_whole_day_is_written_as_dates_without_a_time_zone() {
+        let mut e = event("Europe/Paris", "2026-12-08 00:00");
+        e.all_day = true;
+        e.ends_at = e.starts_at + TimeDelta::days(1);
+        let ics = calendar("Visit", "0", &[e]);
+        let vevent = blocks(&ics, "VEVENT")[0];
+        assert!(vevent.contains("DTSTART;VALUE=DATE:20261208\r\n"));
+        assert!(vevent.contains("DTEND;VALUE=DATE:20261209\r\n"));
+        assert!(blocks(&ics, "VTIMEZONE").is_empty());
     }
 
     #[test]

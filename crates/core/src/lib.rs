@@ -67,6 +67,7 @@ pub mod html;
 pub mod ical;
 pub mod ids;
 pub mod images;
+pub mod mail;
 pub mod names;
 pub mod net;
 pub mod notifications;

@@ -17,6 +17,8 @@ pub struct Invite {
     pub expires_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub email: Option<String>,
+    /// What the member who signs up with it becomes (`member`, `host`, `operator`).
+    pub role: String,
 }
 
 pub async fn insert_invite(conn: &mut DbConn, invite: &Invite) -> DbResult<()> {

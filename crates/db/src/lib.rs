@@ -11,6 +11,7 @@ pub mod events;
 pub mod follows;
 pub mod introspect;
 pub mod invites;
+pub mod mail;
 pub mod markers;
 pub mod media;
 pub mod notifications;

@@ -227,6 +227,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         email -> Nullable<Text>,
+        role -> Text,
     }
 }
 
@@ -358,6 +359,49 @@ diesel::table! {
         user_agent -> Text,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mails (id) {
+        id -> Text,
+        category -> Text,
+        user_id -> Nullable<Text>,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment_body -> Nullable<Text>,
+        unsubscribe_url -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_settings (user_id) {
+        user_id -> Text,
+        token -> Text,
+        categories -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_changes (id) {
+        id -> Text,
+        user_id -> Text,
+        email -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
     }
 }
 
@@ -614,6 +658,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     domains,
     web_sessions,
     password_resets,
+    mails,
+    mail_settings,
+    email_changes,
     reports,
     events,
     event_participations,

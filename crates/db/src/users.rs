@@ -262,3 +262,16 @@ pub async fn count_users_seen_since(conn: &mut DbConn, since: NaiveDateTime) -> 
         .await)?;
     Ok(n)
 }
+
+pub async fn set_email(
+    conn: &mut DbConn,
+    id: &str,
+    email: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::update(users::table.find(id))
+        .set((users::email.eq(email), users::updated_at.eq(at)))
+        .execute(c)
+        .await)?;
+    Ok(())
+}

@@ -223,6 +223,13 @@ pub enum MemberCommand {
     Suspend { username: String },
     /// Lift a suspension.
     Unsuspend { username: String },
+    /// Invite someone by e-mail: prints the sign-up link, and mails it to EMAIL when
+    /// `mail.smtp_url` is set (the running server sends it). Valid for 7 days, once.
+    Invite {
+        email: String,
+        #[arg(long, default_value = "member", value_parser = ["member", "host", "operator"])]
+        role: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -519,6 +526,27 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
                     )
                     .await?;
                     let _ = writeln!(out, "unsuspended {}", m.account.username);
+                }
+                MemberCommand::Invite { email, role } => {
+                    let role = Role::parse(&role).map_err(interspace_app::AppError::from)?;
+                    let invite = interspace_app::registrations::create_invite(
+                        &ctx,
+                        interspace_app::registrations::NewInvite {
+                            created_by: None,
+                            max_uses: Some(1),
+                            expires_in_days: Some(7),
+                            email: Some(&email),
+                            role,
+                        },
+                    )
+                    .await?;
+                    let link = interspace_app::registrations::invite_url(&ctx, &invite);
+                    let mailed = if interspace_app::mail::enabled(&ctx) {
+                        "mailed to"
+                    } else {
+                        "not mailed (no mail.smtp_url): send it to"
+                    };
+                    let _ = writeln!(out, "{link}\n{mailed} {}", invite.email.unwrap_or_default());
                 }
             }
             ctx.shutdown();

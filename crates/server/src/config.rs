@@ -31,6 +31,41 @@ pub struct Config {
     pub log: LogConfig,
     pub events: EventsConfig,
     pub rate_limits: RateLimitsConfig,
+    pub mail: MailConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `smtp://host:port` (STARTTLS when offered; `?tls=required` insists) or
+    /// `smtps://user:pass@host:port` (TLS). Empty: the instance sends no mail.
+    pub smtp_url: String,
+    /// SMTP credentials, when not in the URL (`INTERSPACE__MAIL__SMTP_PASSWORD` keeps the
+    /// password out of the file).
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// Every mail's `From`: `Name <address>` or an address; empty: `noreply@` the domain.
+    pub from: String,
+    /// Seconds before the first retry of a mail the SMTP server did not take; each next wait
+    /// doubles (cap 12 h).
+    #[serde(deserialize_with = "lenient_f64")]
+    pub retry_base_seconds: f64,
+    /// Attempts before a mail is given up.
+    #[serde(deserialize_with = "lenient_usize")]
+    pub max_attempts: usize,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: String::new(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            from: String::new(),
+            retry_base_seconds: 30.0,
+            max_attempts: 12,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -331,6 +366,19 @@ impl Config {
             .and_then(|u| u.as_str().map(String::from))
         {
             value["database"]["url"] = serde_json::Value::String(without_password(&url));
+        }
+        if let Some(url) = value
+            .pointer("/mail/smtp_url")
+            .and_then(|u| u.as_str().map(String::from))
+        {
+            value["mail"]["smtp_url"] = serde_json::Value::String(without_password(&url));
+        }
+        if value
+            .pointer("/mail/smtp_password")
+            .and_then(|p| p.as_str())
+            .is_some_and(|p| !p.is_empty())
+        {
+            value["mail"]["smtp_password"] = serde_json::Value::String("***".into());
         }
         let mut lines = Vec::new();
         if let Some(sections) = value.as_object() {

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod mail;
 pub mod startup;
 pub mod telemetry;
 

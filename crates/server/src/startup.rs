@@ -80,7 +80,35 @@ pub fn settings(config: &Config, domain: &str) -> Result<InstanceSettings, Start
                 })?,
             authorized_fetch: config.federation.authorized_fetch,
         },
+        mail: mail_settings(config, domain)?,
     })
+}
+
+/// How mail is sent, checked (`None`: no `mail.smtp_url`, no mail).
+fn mail_settings(
+    config: &Config,
+    domain: &str,
+) -> Result<Option<interspace_app::mail::MailSettings>, StartupError> {
+    if crate::mail::Sender::from_config(&config.mail, domain)
+        .map_err(StartupError::Config)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    Ok(Some(interspace_app::mail::MailSettings {
+        retry_base: std::time::Duration::try_from_secs_f64(config.mail.retry_base_seconds)
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 12 * 3600)
+            .ok_or_else(|| {
+                StartupError::Config(
+                    "mail.retry_base_seconds must be above 0 and at most 43200".into(),
+                )
+            })?,
+        max_attempts: i32::try_from(config.mail.max_attempts)
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| StartupError::Config("mail.max_attempts must be 1 to 100".into()))?,
+    }))
 }
 
 /// How the instance reaches others, from the configuration.
@@ -151,6 +179,16 @@ impl Application {
         let (ctx, first_run) = prepare(&config, &domain).await?;
         let federation = Federation::start(&ctx, &federation_options(&config)?).await?;
         let limits = web::Data::from(RateLimits::new(limit_options(&config)?));
+        match crate::mail::Sender::from_config(&config.mail, &domain) {
+            Ok(Some(sender)) => {
+                crate::mail::spawn(ctx.clone(), sender);
+            }
+            Ok(None) => tracing::info!(
+                "mail.smtp_url is not set: this instance sends no e-mail (operators hand out \
+                 invite and reset links from the web pages and the CLI)"
+            ),
+            Err(e) => return Err(StartupError::Config(e)),
+        }
         ctx.mark_ready();
         tokio::spawn(periodically(ctx.clone(), 3600, "housekeeping", |ctx| {
             Box::pin(async move {

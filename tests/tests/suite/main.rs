@@ -15,6 +15,7 @@ mod groups;
 mod hostile;
 mod inbox;
 mod interspace_api;
+mod mail;
 mod mastodon;
 mod oauth;
 mod opportunities;

@@ -151,10 +151,18 @@ async fn registration_follows_the_instance_mode() {
         register(&closed, &token, "outsider", json!({})).await.0,
         403
     );
-    let invite =
-        interspace_app::registrations::create_invite(&closed.ctx, None, Some(1), None, None)
-            .await
-            .expect("invite");
+    let invite = interspace_app::registrations::create_invite(
+        &closed.ctx,
+        interspace_app::registrations::NewInvite {
+            created_by: None,
+            max_uses: Some(1),
+            expires_in_days: None,
+            email: None,
+            role: interspace_core::roles::Role::Member,
+        },
+    )
+    .await
+    .expect("invite");
     let (status, body) = register(
         &closed,
         &token,

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 const API: &str = "/api/interspace/v1";
 
-async fn operator(i: &TestInstance) -> String {
+pub(crate) async fn operator(i: &TestInstance) -> String {
     let first = i.first_run.as_ref().expect("first run credentials");
     i.password_token(&first.operator_username, &first.password, "read write")
         .await
@@ -22,7 +22,7 @@ pub(crate) fn terms(free: Value, approval: &str, max_per_day: Value) -> Value {
 }
 
 /// Opens the host's doors every day (its own policy also names the days).
-async fn open_every_day(i: &TestInstance, op: &str) {
+pub(crate) async fn open_every_day(i: &TestInstance, op: &str) {
     let (_, spaces) = i.get(op, &format!("{API}/spaces?local=true")).await;
     let id = spaces[0]["id"].as_str().expect("space id");
     let (status, body) = i

@@ -221,6 +221,9 @@ struct InviteEntity {
     code: String,
     url: String,
     email: Option<String>,
+    role: String,
+    /// Whether the link was mailed to `email`.
+    mailed: bool,
     max_uses: Option<i32>,
     uses: i32,
     expires_at: Option<String>,
@@ -232,6 +235,8 @@ fn invite_json(ctx: &AppContext, i: &interspace_app::registrations::Invite) -> I
         code: i.code.clone(),
         url: registrations::invite_url(ctx, i),
         email: i.email.clone(),
+        role: i.role.clone(),
+        mailed: i.email.is_some() && interspace_app::mail::enabled(ctx),
         max_uses: i.max_uses,
         uses: i.uses,
         expires_at: i.expires_at.map(datetime),
@@ -248,6 +253,8 @@ pub struct InviteForm {
     expires_in_days: Option<i64>,
     #[serde(default, deserialize_with = "lenient::id")]
     email: Option<String>,
+    #[serde(default, deserialize_with = "lenient::id")]
+    role: Option<String>,
 }
 
 /// `GET /invites` (operator)
@@ -283,12 +290,19 @@ pub async fn create_invite(
         ))
         .into());
     }
+    let role = match form.role.as_deref() {
+        Some(r) => Role::parse(r)?,
+        None => Role::Member,
+    };
     let invite = registrations::create_invite(
         &ctx,
-        Some(&user.id),
-        max_uses,
-        days.map(chrono::Duration::days),
-        form.email.as_deref(),
+        registrations::NewInvite {
+            created_by: Some(&user.id),
+            max_uses,
+            expires_in_days: days,
+            email: form.email.as_deref(),
+            role,
+        },
     )
     .await?;
     Ok(HttpResponse::Ok().json(invite_json(&ctx, &invite)))

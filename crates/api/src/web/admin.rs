@@ -151,8 +151,22 @@ async fn members_page(
             form.stack method="post" action="/admin/invites" {
                 (csrf_field(frame.csrf))
                 div {
-                    label for="invite-email" { "Their e-mail " span.hint { "(optional: you get a link to send them)" } }
+                    label for="invite-email" {
+                        "Their e-mail "
+                        span.hint {
+                            @if interspace_app::mail::enabled(ctx) { "(optional: the link is mailed to it)" }
+                            @else { "(optional: you get a link to send them)" }
+                        }
+                    }
                     input #invite-email name="email" type="email" autocomplete="off";
+                }
+                div {
+                    label for="invite-role" { "They join as" }
+                    select #invite-role name="role" {
+                        option value="member" selected { "member" }
+                        option value="host" { "host" }
+                        option value="operator" { "operator" }
+                    }
                 }
                 div {
                     label for="invite-uses" { "How many people can use it" }
@@ -234,12 +248,19 @@ pub async fn create_invite(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
     let result = async {
         let uses = number("max_uses", 1, 10_000)?;
         let days = number("expires_in_days", 1, 3650)?;
+        let role = match p.str("role").filter(|r| !r.trim().is_empty()) {
+            Some(r) => Role::parse(&r)?,
+            None => Role::Member,
+        };
         registrations::create_invite(
             &ctx,
-            Some(&me.member.user.id),
-            uses.map(|n| n as i32),
-            days.map(chrono::Duration::days),
-            p.str("email").as_deref(),
+            registrations::NewInvite {
+                created_by: Some(&me.member.user.id),
+                max_uses: uses.map(|n| n as i32),
+                expires_in_days: days,
+                email: p.str("email").as_deref(),
+                role,
+            },
         )
         .await
     }
@@ -257,8 +278,12 @@ pub async fn create_invite(ctx: web::Data<AppContext>, viewer: Viewer, p: Params
             let extra = html! {
                 section.notice role="status" aria-labelledby="new-invite" {
                     h2 #new-invite { "Invite created" }
-                    p { "Send this link: " a #invite-link href=(link) { (link) } }
-                    @if let Some(m) = mail { p { a href=(m) { "Open it in your e-mail program" } } }
+                    @if invite.email.is_some() && interspace_app::mail::enabled(&ctx) {
+                        p { "The link was mailed to " (invite.email.as_deref().unwrap_or_default()) ": " a #invite-link href=(link) { (link) } }
+                    } @else {
+                        p { "Send this link: " a #invite-link href=(link) { (link) } }
+                        @if let Some(m) = mail { p { a href=(m) { "Open it in your e-mail program" } } }
+                    }
                 }
             };
             members_page(&ctx, &viewer, None, extra, None).await

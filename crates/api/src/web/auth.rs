@@ -45,7 +45,7 @@ fn login_form(
             div { button type="submit" { "Sign in" } }
         }
         p { "No account yet? " a href="/register" { "Sign up" } "." }
-        p.muted { "Forgot your password? Ask an operator of this space for a reset link." }
+        p { a href="/password/forgot" { "Forgot your password?" } }
     }
 }
 

@@ -6,12 +6,14 @@ use super::session::Done;
 use super::session::{fixable, redirect, Viewer, WebError, WebResult};
 use crate::extract::Params;
 use crate::layout::{alert, csrf_field, notice, page, page_with, Frame};
+use actix_web::http::StatusCode;
 use actix_web::web;
 use interspace_app::accounts::{self, ProfileUpdate};
 use interspace_app::reports::{self, NewReport};
 use interspace_app::sessions::SignedIn;
 use interspace_app::statuses::{self, NewStatus};
 use interspace_app::{follows, notifications, timelines, AppContext};
+use interspace_core::mail::MailCategory;
 use maud::{html, Markup};
 
 fn compose(frame: &Frame, me: &SignedIn, text: &str) -> Markup {
@@ -353,15 +355,28 @@ pub async fn settings(
     viewer: Viewer,
     q: web::Query<Done>,
 ) -> WebResult {
+    settings_with(&ctx, &viewer, q.done.as_deref(), None, StatusCode::OK).await
+}
+
+/// The settings page, with what was done or the e-mail form's error.
+pub async fn settings_with(
+    ctx: &AppContext,
+    viewer: &Viewer,
+    done: Option<&str>,
+    mail_error: Option<&str>,
+    status: StatusCode,
+) -> WebResult {
     let me = viewer.require()?;
-    let apps = interspace_app::sessions::list_apps(&ctx, me).await?;
-    let browsers = interspace_app::sessions::list(&ctx, me).await?;
+    let apps = interspace_app::sessions::list_apps(ctx, me).await?;
+    let browsers = interspace_app::sessions::list(ctx, me).await?;
+    let chosen = interspace_app::mail::preferences(ctx, &me.member.user).await?;
     let frame = viewer.frame();
     let main = html! {
         h1 { "Settings" }
-        (notice(q.done.as_deref()))
+        (notice(done))
         p { a href="/settings/profile" { "Edit your profile" } }
         (password_form(&frame, None))
+        (mail_settings(ctx, &frame, &me.member.user, &chosen, mail_error))
         section aria-labelledby="apps" {
             h2 #apps { "Authorised apps" }
             @if apps.is_empty() { p.muted { "No app has access to your account." } }
@@ -398,7 +413,7 @@ pub async fn settings(
             }
         }
     };
-    Ok(page(&frame, "Settings", main))
+    Ok(page_with(status, &frame, "Settings", main))
 }
 
 fn password_form(frame: &Frame, error: Option<&str>) -> Markup {
@@ -558,6 +573,88 @@ pub async fn report(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> We
                     Some(&m),
                 ),
             ))
+        }
+    }
+}
+
+/// The e-mail part of the settings page: the address (and changing it), and the categories.
+fn mail_settings(
+    ctx: &AppContext,
+    frame: &Frame,
+    user: &interspace_app::User,
+    chosen: &[MailCategory],
+    error: Option<&str>,
+) -> Markup {
+    html! {
+        section aria-labelledby="mail" {
+            h2 #mail { "E-mail" }
+            (alert(error))
+            form.stack method="post" action="/settings/email" {
+                (csrf_field(frame.csrf))
+                div {
+                    label for="email" { "Your address" }
+                    input #email name="email" type="email" value=(user.email) autocomplete="email" required;
+                    @if interspace_app::mail::enabled(ctx) { p.hint { "A new address is used once you open the link we mail to it." } }
+                }
+                div { button type="submit" { "Change address" } }
+            }
+            @if interspace_app::mail::enabled(ctx) {
+                form.stack method="post" action="/settings/mail" {
+                    (csrf_field(frame.csrf))
+                    fieldset {
+                        legend { "Mail me about" }
+                        @for c in MailCategory::CHOOSABLE {
+                            div {
+                                input type="checkbox" id={ "mail-" (c.as_str()) } name="categories[]" value=(c.as_str()) checked[chosen.contains(&c)];
+                                " "
+                                label for={ "mail-" (c.as_str()) } { (c.label()) }
+                            }
+                        }
+                        p.hint { "Mails about your account (password resets, a new address) are always sent." }
+                    }
+                    div { button type="submit" { "Save e-mail choices" } }
+                }
+            } @else {
+                p.muted { "This space sends no e-mail." }
+            }
+        }
+    }
+}
+
+/// `POST /settings/mail {categories[]}`
+pub async fn save_mail_preferences(
+    ctx: web::Data<AppContext>,
+    viewer: Viewer,
+    p: Params,
+) -> WebResult {
+    let me = viewer.require()?;
+    viewer.check(&p)?;
+    let chosen: Vec<MailCategory> = p
+        .list("categories")
+        .iter()
+        .filter_map(|c| MailCategory::parse(c).ok())
+        .filter(|c| *c != MailCategory::Account)
+        .collect();
+    interspace_app::mail::set_preferences(&ctx, &me.member.user, &chosen).await?;
+    Ok(redirect("/settings?done=mail#mail"))
+}
+
+/// `POST /settings/email {email}`
+pub async fn change_email(ctx: web::Data<AppContext>, viewer: Viewer, p: Params) -> WebResult {
+    let me = viewer.require()?;
+    viewer.check(&p)?;
+    match interspace_app::mail::request_email_change(
+        &ctx,
+        &me.member.user,
+        &p.str("email").unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(true) => Ok(redirect("/settings?done=email_sent#mail")),
+        Ok(false) => Ok(redirect("/settings?done=email#mail")),
+        Err(e) => {
+            let (status, message) = fixable(e)?;
+            settings_with(&ctx, &viewer, None, Some(&message), status).await
         }
     }
 }

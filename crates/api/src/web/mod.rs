@@ -7,6 +7,7 @@ mod admin;
 mod applications;
 mod auth;
 mod events;
+mod mail;
 mod member;
 mod opportunities;
 mod parts;
@@ -75,6 +76,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(auth::register))
         .route("/invite/{code}", web::get().to(auth::invite_page))
         .route("/reset/{token}", web::get().to(auth::reset_page))
+        .route("/password/forgot", web::get().to(mail::forgot_page))
+        .route("/password/forgot", web::post().to(mail::forgot))
+        .route(
+            "/mail/unsubscribe/{token}/{category}",
+            web::get().to(mail::unsubscribe_page),
+        )
+        .route(
+            "/mail/unsubscribe/{token}/{category}",
+            web::post().to(mail::unsubscribe),
+        )
+        .route("/mail/confirm/{token}", web::get().to(mail::confirm))
+        .route(
+            "/settings/mail",
+            web::post().to(member::save_mail_preferences),
+        )
+        .route("/settings/email", web::post().to(member::change_email))
         .route("/reset/{token}", web::post().to(auth::reset))
         // members
         .route("/home", web::get().to(member::home))

@@ -11,7 +11,7 @@ use interspace_db::events::{self as db_events, EventFilter};
 use interspace_db::users::User;
 use interspace_db::{now, DbConn};
 
-async fn render(conn: &mut DbConn, name: &str, events: &[Event]) -> AppResult<String> {
+pub(crate) async fn render(conn: &mut DbConn, name: &str, events: &[Event]) -> AppResult<String> {
     let mut organizers: Vec<Account> = Vec::with_capacity(events.len());
     for e in events {
         organizers.push(
@@ -49,6 +49,7 @@ async fn render(conn: &mut DbConn, name: &str, events: &[Event]) -> AppResult<St
             created_at: e.created_at,
             updated_at: e.updated_at,
             sequence: e.sequence,
+            all_day: false,
         })
         .collect();
     Ok(ical::calendar(name, crate::SOFTWARE_VERSION, &items))
@@ -139,6 +140,10 @@ pub async fn remind(ctx: &AppContext) -> AppResult<usize> {
                 e.status_id.as_deref(),
             )
             .await?;
+            events.mail(crate::signals::Moment::EventReminder {
+                event_id: e.id.clone(),
+                account_id: p.account_id.clone(),
+            });
             reminded += 1;
         }
         Ok(reminded)

@@ -2,7 +2,7 @@
 //! `Event`s, joined from any instance. A public event also gets a post with the same `uri`, so
 //! that Mastodon timelines and clients show it.
 
-mod calendar;
+pub(crate) mod calendar;
 mod post;
 mod read;
 mod remote;

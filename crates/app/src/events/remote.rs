@@ -156,7 +156,6 @@ pub async fn receive_delete(ctx: &AppContext, actor: &Account, uri: &str) -> App
     sync_post(&mut tx, &mut events, &mut e, actor).await?;
     db_events::save_event(&mut tx, &e).await?;
     notify_participants(&mut tx, &mut events, &e, NotificationKind::EventUpdate).await?;
-    tx.commit().await?;
-    ctx.publish(events);
+    ctx.commit(tx, events).await?;
     Ok(true)
 }

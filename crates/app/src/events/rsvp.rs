@@ -110,8 +110,15 @@ async fn send_answer(tx: &mut DbConn, e: &Event, p: &Participation) -> AppResult
     crate::outbox::enqueue(tx, kind, &e.organizer_id, &p.id, Some(&p.account_id)).await
 }
 
-/// Tells a participant what became of their join.
-async fn tell(tx: &mut DbConn, events: &mut Events, e: &Event, p: &Participation) -> AppResult<()> {
+/// Tells a participant what became of their join (`promoted`: they left the waitlist), in
+/// their notifications and by mail.
+async fn tell(
+    tx: &mut DbConn,
+    events: &mut Events,
+    e: &Event,
+    p: &Participation,
+    promoted: bool,
+) -> AppResult<()> {
     let kind = match p.state {
         ParticipationState::Accepted => NotificationKind::ParticipationAccepted,
         ParticipationState::Rejected | ParticipationState::Waitlisted => {
@@ -119,6 +126,11 @@ async fn tell(tx: &mut DbConn, events: &mut Events, e: &Event, p: &Participation
         }
         _ => return Ok(()),
     };
+    events.mail(crate::signals::Moment::Participation {
+        event_id: e.id.clone(),
+        account_id: p.account_id.clone(),
+        promoted,
+    });
     notify(
         tx,
         events,
@@ -162,7 +174,7 @@ pub(super) async fn settle(
                 p.updated_at = now();
                 db_events::save_participation(tx, &p).await?;
                 send_answer(tx, &e, &p).await?;
-                tell(tx, events, &e, &p).await?;
+                tell(tx, events, &e, &p, true).await?;
                 accepted += 1;
             }
         }
@@ -323,7 +335,7 @@ pub async fn decide(
         p.updated_at = now();
         db_events::save_participation(tx, &p).await?;
         send_answer(tx, &e, &p).await?;
-        tell(tx, events, &e, &p).await?;
+        tell(tx, events, &e, &p, false).await?;
         settle(tx, events, &e.id, false).await?;
         Ok(p)
     })
@@ -529,6 +541,7 @@ pub async fn receive_answer(
         if p.state == ParticipationState::Left {
             return Ok(());
         }
+        let was = p.state;
         (p.state, p.reason, p.reason_code) = match answer {
             Answer::Accept => (ParticipationState::Accepted, None, None),
             Answer::Tentative => (ParticipationState::Waitlisted, None, None),
@@ -540,7 +553,9 @@ pub async fn receive_answer(
         };
         p.updated_at = now();
         db_events::save_participation(tx, &p).await?;
-        tell(tx, events, &e, &p).await?;
+        let promoted =
+            was == ParticipationState::Waitlisted && p.state == ParticipationState::Accepted;
+        tell(tx, events, &e, &p, promoted).await?;
         Ok(())
     })
     .await

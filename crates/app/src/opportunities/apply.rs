@@ -6,6 +6,7 @@
 use super::{get, invalid, today, Budget};
 use super::{ApplicationId, Opportunity, OpportunityId};
 use crate::signals::Events;
+use crate::signals::Moment;
 use crate::{AppContext, AppError, AppResult};
 use interspace_core::delivery::OutboxKind;
 use interspace_core::ids::new_id;
@@ -304,14 +305,7 @@ pub async fn apply(
             )
             .await?;
             if mate.is_local() {
-                notify(
-                    tx,
-                    events,
-                    &mate.id,
-                    &applicant.id,
-                    NotificationKind::TeamInvitation,
-                )
-                .await?;
+                tell_invitee(tx, events, &app, &mate.id, &applicant.id).await?;
             } else {
                 crate::outbox::enqueue(
                     tx,
@@ -342,6 +336,36 @@ pub(super) async fn notify(
     crate::notify::notify(tx, events, to, from, kind, None).await
 }
 
+/// Tells the poster an application arrived: a notification and a mail (to them only: nobody
+/// else reads an application).
+pub(super) async fn tell_poster(
+    tx: &mut DbConn,
+    events: &mut Events,
+    app: &Application,
+    poster: &str,
+    from: &str,
+) -> AppResult<()> {
+    events.mail(Moment::ApplicationReceived {
+        application_id: app.id.clone(),
+    });
+    notify(tx, events, poster, from, NotificationKind::Application).await
+}
+
+/// Tells a local person they are invited to an applicant's team: a notification and a mail.
+pub(super) async fn tell_invitee(
+    tx: &mut DbConn,
+    events: &mut Events,
+    app: &Application,
+    invitee: &str,
+    from: &str,
+) -> AppResult<()> {
+    events.mail(Moment::TeamInvitation {
+        application_id: app.id.clone(),
+        account_id: invitee.to_string(),
+    });
+    notify(tx, events, invitee, from, NotificationKind::TeamInvitation).await
+}
+
 /// The application leaves: to the poster here, or as an `Offer` to the poster's instance.
 pub(super) async fn submit(
     tx: &mut DbConn,
@@ -351,14 +375,7 @@ pub(super) async fn submit(
 ) -> AppResult<()> {
     if o.is_local {
         recount(tx, &o.id).await?;
-        notify(
-            tx,
-            events,
-            &o.author_id,
-            &app.applicant_id,
-            NotificationKind::Application,
-        )
-        .await
+        tell_poster(tx, events, app, &o.author_id, &app.applicant_id).await
     } else {
         crate::outbox::enqueue(
             tx,
@@ -472,8 +489,7 @@ pub async fn decide(
     let filled = decision == Decision::Accept
         && db::count_accepted_people(&mut tx, &o.id).await? >= o.team_size
         && o.status == Status::Open.as_str();
-    tx.commit().await?;
-    ctx.publish(events);
+    ctx.commit(tx, events).await?;
     if filled {
         let mut o = o;
         o.status = Status::Filled.as_str().into();
@@ -515,14 +531,7 @@ pub async fn withdraw(
             if o.is_local {
                 recount(tx, &o.id).await?;
                 if was_sent {
-                    notify(
-                        tx,
-                        events,
-                        &o.author_id,
-                        &applicant.id,
-                        NotificationKind::Application,
-                    )
-                    .await?;
+                    tell_poster(tx, events, &app, &o.author_id, &applicant.id).await?;
                 }
             }
             if (was_sent && !o.is_local) || remote_teammate(tx, &app.id).await? {
@@ -641,13 +650,6 @@ pub(super) async fn progress(
         submit(tx, events, &app, o).await
     } else {
         recount(tx, &o.id).await?;
-        notify(
-            tx,
-            events,
-            &o.author_id,
-            &app.applicant_id,
-            NotificationKind::Application,
-        )
-        .await
+        tell_poster(tx, events, &app, &o.author_id, &app.applicant_id).await
     }
 }

@@ -3,8 +3,9 @@
 //! interest from direct replies. Signatures and origins were checked by the federation layer.
 
 use super::apply::{
-    application_row, http_url, is_live, notify, notify_team, progress, recount, Decision, Draft,
-    RemoteApplication, MAX_COVER, MAX_LINKS, SOURCE_INVITE, SOURCE_REPLY,
+    application_row, http_url, is_live, notify, notify_team, progress, recount, tell_invitee,
+    tell_poster, Decision, Draft, RemoteApplication, MAX_COVER, MAX_LINKS, SOURCE_INVITE,
+    SOURCE_REPLY,
 };
 use super::{today, Opportunity};
 use crate::signals::Events;
@@ -137,14 +138,7 @@ pub async fn receive_offer(
             .await?;
         } else if app.state == ApplicationState::Submitted {
             recount(tx, &o.id).await?;
-            notify(
-                tx,
-                events,
-                &o.author_id,
-                &applicant.id,
-                NotificationKind::Application,
-            )
-            .await?;
+            tell_poster(tx, events, &app, &o.author_id, &applicant.id).await?;
         }
         Ok(())
     })
@@ -211,14 +205,7 @@ pub async fn receive_invite(
             },
         )
         .await?;
-        notify(
-            tx,
-            events,
-            &invitee.id,
-            &applicant.id,
-            NotificationKind::TeamInvitation,
-        )
-        .await?;
+        tell_invitee(tx, events, &app, &invitee.id, &applicant.id).await?;
         Ok(())
     })
     .await
@@ -267,8 +254,7 @@ pub async fn receive_consent(
         .await?
         .ok_or(AppError::NotFound("opportunity"))?;
     progress(&mut tx, &mut events, app, &o, &teammate.id).await?;
-    tx.commit().await?;
-    ctx.publish(events);
+    ctx.commit(tx, events).await?;
     Ok(())
 }
 
@@ -371,14 +357,7 @@ pub async fn receive_withdrawal(
             .ok_or(AppError::NotFound("opportunity"))?;
         if o.is_local {
             recount(tx, &o.id).await?;
-            notify(
-                tx,
-                events,
-                &o.author_id,
-                &applicant.id,
-                NotificationKind::Application,
-            )
-            .await?;
+            tell_poster(tx, events, &app, &o.author_id, &applicant.id).await?;
         }
         Ok(())
     })

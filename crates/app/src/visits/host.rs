@@ -2,6 +2,7 @@
 //! space, the front desk, the waitlist, and closing the days that ended.
 
 use super::*;
+use crate::signals::Moment;
 use interspace_core::delivery::OutboxKind;
 use interspace_core::notifications::NotificationKind;
 
@@ -138,6 +139,9 @@ pub async fn receive_offer(
         }
         answer(tx, &host, &v).await?;
         notify_staff(tx, events, &visitor.id).await?;
+        events.mail(Moment::VisitRequested {
+            visit_id: v.id.clone(),
+        });
         Ok(())
     })
     .await
@@ -373,8 +377,7 @@ pub async fn act_as_host(
         None,
     )
     .await?;
-    tx.commit().await?;
-    ctx.publish(events);
+    ctx.commit(tx, events).await?;
     view(ctx, v).await
 }
 

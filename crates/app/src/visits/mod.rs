@@ -212,6 +212,7 @@ pub async fn receive_host_news(
         if v.state == VisitState::Cancelled && v.cancelled_by.as_deref() == Some("visitor") {
             return Ok(());
         }
+        let before = v.state;
         match news {
             HostNews::Accept => v.state = VisitState::Approved,
             HostNews::Tentative => v.state = VisitState::Waitlisted,
@@ -246,6 +247,11 @@ pub async fn receive_host_news(
                 v.checked_out_at = checked_out_at.or(v.checked_out_at);
             }
         }
+        let decided = v.state != before
+            && matches!(
+                v.state,
+                VisitState::Approved | VisitState::Rejected | VisitState::Cancelled
+            );
         v.updated_at = now();
         db_visits::save_visit(tx, &v).await?;
         crate::notify::notify(
@@ -257,6 +263,11 @@ pub async fn receive_host_news(
             None,
         )
         .await?;
+        if decided {
+            events.mail(crate::signals::Moment::VisitDecided {
+                visit_id: v.id.clone(),
+            });
+        }
         notify_operators(tx, events, &host_group.id, NotificationKind::Visit).await?;
         Ok(())
     })

@@ -1,0 +1,242 @@
+//! The mail queue, each member's choice of categories, and confirmations of new addresses.
+
+use crate::schema::{email_changes, mail_settings, mails};
+use crate::{run, DbConn, DbResult, OptionalExt};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+/// One message, rendered when queued.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mails)]
+pub struct Mail {
+    pub id: String,
+    pub category: String,
+    /// The member it is for (none for an invitation to someone not yet a member).
+    pub user_id: Option<String>,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
+    /// The one-click unsubscribe link of its category (`List-Unsubscribe`).
+    pub unsubscribe_url: Option<String>,
+    /// `pending`, `sent` or `failed` (given up).
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    /// Taken by a sender until then; another process leaves it alone meanwhile.
+    pub claimed_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn insert_mail(conn: &mut DbConn, m: &Mail) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(mails::table)
+        .values(m)
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Pending mails whose time has come and that no sender holds, oldest first.
+pub async fn list_due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> DbResult<Vec<Mail>> {
+    Ok(run!(conn, |c| mails::table
+        .filter(mails::state.eq("pending"))
+        .filter(mails::next_attempt_at.le(at))
+        .filter(
+            mails::claimed_until
+                .is_null()
+                .or(mails::claimed_until.lt(at))
+        )
+        .order((mails::next_attempt_at.asc(), mails::id.asc()))
+        .limit(limit)
+        .select(Mail::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Takes a mail for sending until `until`; false when another sender holds it or it is no
+/// longer pending.
+pub async fn claim(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    until: NaiveDateTime,
+) -> DbResult<bool> {
+    let n = run!(conn, |c| diesel::update(
+        mails::table
+            .filter(mails::id.eq(id))
+            .filter(mails::state.eq("pending"))
+            .filter(
+                mails::claimed_until
+                    .is_null()
+                    .or(mails::claimed_until.lt(at))
+            )
+    )
+    .set(mails::claimed_until.eq(Some(until)))
+    .execute(c)
+    .await)?;
+    Ok(n == 1)
+}
+
+/// Records one attempt and releases the claim.
+pub async fn record_attempt(
+    conn: &mut DbConn,
+    id: &str,
+    state: &str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    error: Option<&str>,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::update(mails::table.find(id))
+        .set((
+            mails::state.eq(state),
+            mails::attempts.eq(attempts),
+            mails::next_attempt_at.eq(next_attempt_at),
+            mails::claimed_until.eq(None::<NaiveDateTime>),
+            mails::last_error.eq(error),
+            mails::updated_at.eq(at),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// (pending, failed) mails.
+pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64)> {
+    let rows: Vec<(String, i64)> = run!(conn, |c| mails::table
+        .filter(mails::state.ne("sent"))
+        .group_by(mails::state)
+        .select((mails::state, diesel::dsl::count_star()))
+        .load(c)
+        .await)?;
+    let of = |s: &str| rows.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    Ok((of("pending"), of("failed")))
+}
+
+/// Forgets mails sent or given up before `before`.
+pub async fn delete_finished_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
+    Ok(run!(conn, |c| diesel::delete(
+        mails::table
+            .filter(mails::state.ne("pending"))
+            .filter(mails::updated_at.lt(before))
+    )
+    .execute(c)
+    .await)?)
+}
+
+/// A member's stored choice of categories and unsubscribe token.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mail_settings)]
+pub struct MailSettings {
+    pub user_id: String,
+    pub token: String,
+    /// The categories they receive, space-separated.
+    pub categories: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn find_settings(conn: &mut DbConn, user_id: &str) -> DbResult<Option<MailSettings>> {
+    run!(conn, |c| mail_settings::table
+        .find(user_id)
+        .select(MailSettings::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+pub async fn find_settings_by_token(
+    conn: &mut DbConn,
+    token: &str,
+) -> DbResult<Option<MailSettings>> {
+    run!(conn, |c| mail_settings::table
+        .filter(mail_settings::token.eq(token))
+        .select(MailSettings::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
+/// Inserts the row, or keeps the one already there (two first mails at once agree on it).
+pub async fn insert_settings(conn: &mut DbConn, s: &MailSettings) -> DbResult<()> {
+    run!(conn, |c| diesel::insert_into(mail_settings::table)
+        .values(s)
+        .on_conflict(mail_settings::user_id)
+        .do_nothing()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+pub async fn set_categories(
+    conn: &mut DbConn,
+    user_id: &str,
+    categories: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    run!(conn, |c| diesel::update(mail_settings::table.find(user_id))
+        .set((
+            mail_settings::categories.eq(categories),
+            mail_settings::updated_at.eq(at),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// A new address waiting for its owner to confirm it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = email_changes)]
+pub struct EmailChange {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub token_hash: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Replaces any earlier pending change of the member's address.
+pub async fn insert_email_change(conn: &mut DbConn, e: &EmailChange) -> DbResult<()> {
+    run!(conn, |c| {
+        diesel::delete(email_changes::table.filter(email_changes::user_id.eq(&e.user_id)))
+            .execute(c)
+            .await?;
+        diesel::insert_into(email_changes::table)
+            .values(e)
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}
+
+/// Applies a live change: the member's address becomes the new one and the change is used up.
+/// `None` when the token is unknown or expired.
+pub async fn confirm_email_change(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> DbResult<Option<EmailChange>> {
+    let Some(change) = run!(conn, |c| email_changes::table
+        .filter(email_changes::token_hash.eq(token_hash))
+        .filter(email_changes::expires_at.gt(at))
+        .select(EmailChange::as_select())
+        .first(c)
+        .await)
+    .opt()?
+    else {
+        return Ok(None);
+    };
+    crate::users::set_email(conn, &change.user_id, &change.email, at).await?;
+    run!(conn, |c| diesel::delete(
+        email_changes::table.find(&change.id)
+    )
+    .execute(c)
+    .await)?;
+    Ok(Some(change))
+}
