@@ -23,6 +23,10 @@ pub async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
         Ok((p, f, e)) => (p as f64, f as f64, e as f64),
         Err(_) => (f64::NAN, f64::NAN, f64::NAN),
     };
+    let (mails, mails_failed) = match interspace_app::mail::depth(&ctx).await {
+        Ok((p, f)) => (p as f64, f as f64),
+        Err(_) => (f64::NAN, f64::NAN),
+    };
     let body = ctx.metrics.render(&[
         ("local_users", "Approved, active local users.", users),
         (
@@ -39,6 +43,16 @@ pub async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
             "outbox_events_pending",
             "Changes not yet turned into deliveries.",
             events,
+        ),
+        (
+            "mail_queue_depth",
+            "Mails waiting to be sent or retried.",
+            mails,
+        ),
+        (
+            "mails_given_up",
+            "Mails the SMTP server refused, or that were retried too long.",
+            mails_failed,
         ),
     ]);
     HttpResponse::Ok()

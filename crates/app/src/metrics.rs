@@ -17,7 +17,14 @@ struct Latency {
 }
 
 /// The application's counters (see [`Metrics::increment`]).
-const COUNTERS: [&str; 2] = ["deliveries_ok_total", "deliveries_failed_total"];
+const COUNTERS: [&str; 6] = [
+    "deliveries_ok_total",
+    "deliveries_failed_total",
+    "mails_queued_total",
+    "mails_sent_total",
+    "mails_retried_total",
+    "mails_failed_total",
+];
 
 #[derive(Default)]
 pub struct Metrics {

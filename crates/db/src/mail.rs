@@ -1,6 +1,8 @@
 //! The mail queue, each member's choice of categories, and confirmations of new addresses.
 
-use crate::schema::{email_changes, mail_settings, mails};
+use crate::events::Event;
+use crate::opportunities::Opportunity;
+use crate::schema::{email_changes, events, follows, mail_settings, mails, opportunities, spaces};
 use crate::{run, DbConn, DbResult, OptionalExt};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -138,6 +140,8 @@ pub struct MailSettings {
     pub token: String,
     /// The categories they receive, space-separated.
     pub categories: String,
+    /// When their last weekly digest was made.
+    pub digest_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -239,4 +243,81 @@ pub async fn confirm_email_change(
     .execute(c)
     .await)?;
     Ok(Some(change))
+}
+
+/// Members who chose the weekly digest and had none since `before`.
+pub async fn list_digest_due(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<MailSettings>> {
+    Ok(run!(conn, |c| mail_settings::table
+        .filter(mail_settings::categories.like("%digest%"))
+        .filter(
+            mail_settings::digest_at
+                .is_null()
+                .or(mail_settings::digest_at.lt(before))
+        )
+        .order(mail_settings::user_id.asc())
+        .limit(limit)
+        .select(MailSettings::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn set_digest_at(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> DbResult<()> {
+    run!(conn, |c| diesel::update(mail_settings::table.find(user_id))
+        .set(mail_settings::digest_at.eq(Some(at)))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Public events still to come and open opportunities, new since `since`, of the spaces
+/// `account_id` follows and of this instance's own space: what a weekly digest lists.
+pub async fn digest_contents(
+    conn: &mut DbConn,
+    account_id: &str,
+    since: NaiveDateTime,
+    at: NaiveDateTime,
+    limit: i64,
+) -> DbResult<(Vec<Event>, Vec<Opportunity>)> {
+    let followed: Vec<String> = run!(conn, |c| follows::table
+        .filter(follows::account_id.eq(account_id))
+        .filter(follows::accepted.eq(true))
+        .select(follows::target_account_id)
+        .load(c)
+        .await)?;
+    let space_ids: Vec<String> = run!(conn, |c| spaces::table
+        .filter(
+            spaces::is_local
+                .eq(true)
+                .or(spaces::account_id.eq_any(&followed))
+        )
+        .select(spaces::id)
+        .load(c)
+        .await)?;
+    let found_events: Vec<Event> = run!(conn, |c| events::table
+        .filter(events::space_id.eq_any(&space_ids))
+        .filter(events::created_at.ge(since))
+        .filter(events::ends_at.gt(at))
+        .filter(events::deleted_at.is_null())
+        .filter(events::visibility.eq("public"))
+        .order((events::starts_at.asc(), events::id.asc()))
+        .limit(limit)
+        .select(Event::as_select())
+        .load(c)
+        .await)?;
+    let found_opportunities: Vec<Opportunity> = run!(conn, |c| opportunities::table
+        .filter(opportunities::space_id.eq_any(&space_ids))
+        .filter(opportunities::created_at.ge(since))
+        .filter(opportunities::deleted_at.is_null())
+        .filter(opportunities::status.eq("open"))
+        .filter(opportunities::visibility.eq("public"))
+        .order((opportunities::created_at.desc(), opportunities::id.asc()))
+        .limit(limit)
+        .select(Opportunity::as_select())
+        .load(c)
+        .await)?;
+    Ok((found_events, found_opportunities))
 }

@@ -390,6 +390,7 @@ diesel::table! {
         user_id -> Text,
         token -> Text,
         categories -> Text,
+        digest_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
     }
 }

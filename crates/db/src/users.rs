@@ -64,6 +64,15 @@ pub async fn insert_user(conn: &mut DbConn, user: &User) -> DbResult<User> {
     Ok(user)
 }
 
+pub async fn find_user_by_id(conn: &mut DbConn, id: &str) -> DbResult<Option<User>> {
+    run!(conn, |c| users::table
+        .find(id)
+        .select(User::as_select())
+        .first(c)
+        .await)
+    .opt()
+}
+
 pub async fn find_user_by_email(conn: &mut DbConn, email: &str) -> DbResult<Option<User>> {
     run!(conn, |c| users::table
         .filter(users::email.eq(email))

@@ -425,6 +425,20 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, StartupError> {
             if let Some(why) = config.public_bind_with_local_domain() {
                 let _ = writeln!(out, "warning: {why} (serve refuses to start)");
             }
+            let domain = match config.server.domain.trim() {
+                "" => "localhost",
+                d => d,
+            };
+            let settings = startup::settings(&config, domain)?;
+            let _ = writeln!(
+                out,
+                "mail: {}",
+                if settings.mail.is_some() {
+                    "sent through mail.smtp_url"
+                } else {
+                    "none sent (no mail.smtp_url)"
+                }
+            );
             let _ = writeln!(out, "{}", config.effective());
         }
         Command::Migrate => {

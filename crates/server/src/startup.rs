@@ -227,6 +227,13 @@ impl Application {
                 })
             },
         ));
+        tokio::spawn(periodically(ctx.clone(), 3600, "mail digests", |ctx| {
+            Box::pin(async move {
+                interspace_app::mail::digest(&ctx)
+                    .await
+                    .map(|n| format!("{n} digests queued"))
+            })
+        }));
         tokio::spawn(periodically(ctx.clone(), 60, "event reminders", |ctx| {
             Box::pin(async move {
                 interspace_app::events::remind(&ctx)

@@ -27,6 +27,7 @@ CREATE TABLE mail_settings (
     user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     token TEXT NOT NULL UNIQUE,
     categories TEXT NOT NULL,
+    digest_at TIMESTAMP,
     updated_at TIMESTAMP NOT NULL
 );
 

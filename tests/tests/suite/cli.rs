@@ -59,6 +59,38 @@ async fn member_and_space_commands() {
     {
         assert!(!text.contains(&password), "no secret: {text}");
     }
+    assert!(
+        text.contains("mail: none sent (no mail.smtp_url)"),
+        "{text}"
+    );
+    // Mail: checked, and its password masked like the database's.
+    let mailing = [
+        env[0],
+        env[1],
+        env[2],
+        (
+            "INTERSPACE__MAIL__SMTP_URL",
+            "smtps://desk:mail-secret@127.0.0.1:465",
+        ),
+        ("INTERSPACE__MAIL__SMTP_PASSWORD", "other-secret"),
+    ];
+    let out = run_cli(&["config", "check"], &mailing);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("mail: sent through mail.smtp_url"), "{text}");
+    assert!(
+        !text.contains("mail-secret") && !text.contains("other-secret"),
+        "{text}"
+    );
+    for (url, why) in [
+        ("http://127.0.0.1:25", "the scheme is smtp or smtps"),
+        ("smtp://", "mail.smtp_url"),
+    ] {
+        let bad = [env[0], env[1], env[2], ("INTERSPACE__MAIL__SMTP_URL", url)];
+        let out = run_cli(&["config", "check"], &bad);
+        assert!(!out.status.success(), "{url}");
+        assert!(stderr(&out).contains(why), "{url}: {}", stderr(&out));
+    }
 
     // The first command on an empty database sets up the instance and prints the operator's
     // password; no later command prints it again.
@@ -197,6 +229,20 @@ async fn member_and_space_commands() {
     ] {
         assert!(status.contains(line), "{status}");
     }
+
+    // An invitation by e-mail: without mail the link is printed to hand over; a bad address
+    // is a one-line error.
+    let out = run_cli(&["member", "invite", "zoe@example.org"], &env);
+    let text = stdout(&out);
+    assert!(text.contains("/invite/"), "{text} {}", stderr(&out));
+    assert!(
+        text.contains("not mailed (no mail.smtp_url): send it to zoe@example.org"),
+        "{text}"
+    );
+    assert_one_line_error(
+        &run_cli(&["member", "invite", "zoe at example"], &env),
+        "is not an e-mail address",
+    );
 
     // Administration from the console: roles, suspension, password resets.
     let out = run_cli(&["member", "role", "alice", "host"], &env);

@@ -562,5 +562,40 @@ async fn coworking_mails_reach_only_who_may_read_them() {
         })
         .count();
     assert_eq!(requests_to_hana, 1, "unsubscribed from visits");
+
+    // Hana chooses the weekly digest on her settings page; it lists what is new in the spaces
+    // she follows, once a week. Bob, who did not choose it, gets none.
+    b.follow(&hana.token, &format!("space@{}", a.domain)).await;
+    let mut page = Browser::new(b);
+    page.sign_in("hana", "hana-password").await;
+    let settings = page.get("/settings").await;
+    assert!(settings
+        .body
+        .contains("name=\"categories[]\" value=\"digest\""));
+    let saved = page
+        .post(
+            "/settings/mail",
+            &[("categories[]", "events"), ("categories[]", "digest")],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        interspace_app::mail::digest(&b.ctx).await.expect("digest"),
+        1
+    );
+    let digest = sink.wait_for(&hana.email, "This week in your spaces").await;
+    assert!(digest.text().contains("Pasta night"), "{}", digest.text());
+    assert!(digest
+        .header("list-unsubscribe")
+        .is_some_and(|u| u.ends_with("/digest>")));
+    assert_eq!(
+        interspace_app::mail::digest(&b.ctx).await.expect("digest"),
+        0,
+        "weekly"
+    );
+    assert!(sink.to(&bob.email).iter().all(|m| !m
+        .header("subject")
+        .unwrap_or_default()
+        .contains("This week")));
     cluster.shutdown().await;
 }

@@ -245,6 +245,45 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
     })
 }
 
+/// The weekly digest: what is new in the spaces a member follows.
+pub fn digest(
+    ctx: &AppContext,
+    events: &[interspace_db::events::Event],
+    opportunities: &[interspace_db::opportunities::Opportunity],
+) -> Message {
+    let mut m = Message::new("This week in your spaces");
+    if !events.is_empty() {
+        m = m.paragraph("New events:");
+        for e in events {
+            m = m.fact(
+                e.title.clone(),
+                format!(
+                    "{}, {}",
+                    interspace_core::mail::local_time(e.starts_at, &e.timezone),
+                    event_link(ctx, e)
+                ),
+            );
+        }
+    }
+    if !opportunities.is_empty() {
+        m = m.paragraph("New opportunities:");
+        for o in opportunities {
+            let link = if o.is_local {
+                ctx.urls()
+                    .path(&format!("/opportunities/{}", o.id))
+                    .to_string()
+            } else {
+                o.url.clone().unwrap_or_else(|| o.uri.clone())
+            };
+            m = m.fact(
+                o.title.clone(),
+                format!("{} ({}), {link}", o.kind, o.status),
+            );
+        }
+    }
+    m.action("All events", ctx.urls().path("/events").to_string())
+}
+
 /// A password reset link, for the member who asked for it.
 pub fn password_reset(link: &str, hours: i64) -> Message {
     Message::new("Choose a new password")

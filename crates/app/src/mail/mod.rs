@@ -175,6 +175,7 @@ async fn settings_of(conn: &mut DbConn, user_id: &str) -> AppResult<StoredSettin
             user_id: user_id.to_string(),
             token: random_hex(24),
             categories: MailCategory::store(&MailCategory::chosen(None)),
+            digest_at: None,
             updated_at: now(),
         },
     )
@@ -188,6 +189,48 @@ fn unsubscribe_url(ctx: &AppContext, token: &str, category: MailCategory) -> Str
     ctx.urls()
         .path(&format!("/mail/unsubscribe/{token}/{}", category.as_str()))
         .to_string()
+}
+
+/// How often a member who chose the digest gets one, and what it looks back on.
+pub const DIGEST_EVERY: Duration = Duration::days(7);
+/// At most this many events, and as many opportunities, in one digest.
+const DIGEST_ITEMS: i64 = 20;
+
+/// Queues the weekly digest of every member who chose it and had none for a week: the public
+/// events still to come and the open opportunities new since, of the spaces they follow and
+/// of this one. Nothing new, no mail (the week still counts). Returns how many were queued.
+pub async fn digest(ctx: &AppContext) -> AppResult<usize> {
+    if !enabled(ctx) {
+        return Ok(0);
+    }
+    let ts = now();
+    let due = {
+        let mut conn = ctx.db.get().await?;
+        db::list_digest_due(&mut conn, ts - DIGEST_EVERY, 500).await?
+    };
+    let mut sent = 0;
+    for settings in due {
+        sent += ctx
+            .write(async |tx, _| {
+                let Some(user) =
+                    interspace_db::users::find_user_by_id(tx, &settings.user_id).await?
+                else {
+                    return Ok(0);
+                };
+                let since = settings.digest_at.unwrap_or(ts - DIGEST_EVERY);
+                let (events, opportunities) =
+                    db::digest_contents(tx, &user.account_id, since, ts, DIGEST_ITEMS).await?;
+                db::set_digest_at(tx, &user.id, ts).await?;
+                if events.is_empty() && opportunities.is_empty() {
+                    return Ok(0);
+                }
+                let message = compose::digest(ctx, &events, &opportunities);
+                to_user(ctx, tx, &user, MailCategory::Digest, &message, None).await?;
+                Ok(1)
+            })
+            .await?;
+    }
+    Ok(sent)
 }
 
 /// Whether this instance sends mail at all.
