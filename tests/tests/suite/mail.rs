@@ -193,6 +193,37 @@ async fn account_mails_reset_invite_confirm_and_survive_an_outage() {
         .expect("bob");
     assert_eq!(bob.user.role, Role::Host.as_str());
 
+    // The operator's invite page mails the link too, and says so.
+    let first = a.first_run.clone().expect("first run");
+    let mut op = Browser::new(&a);
+    op.sign_in(&first.operator_username, &first.password).await;
+    let members = op.get("/admin/members").await;
+    assert!(members.body.contains("the link is mailed to it"));
+    let created = op
+        .post(
+            "/admin/invites",
+            &[
+                ("email", "dana@example.org"),
+                ("role", "member"),
+                ("max_uses", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(created
+        .body
+        .contains("The link was mailed to dana@example.org"));
+    let mailed = sink.wait_for("dana@example.org", "You are invited").await;
+    let link = mailed.link(&format!("{}/invite/", a.url)).expect("link");
+    assert!(created.body.contains(&link), "the same link on the page");
+    let refused = op
+        .post(
+            "/admin/invites",
+            &[("email", "dana at example"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+
     // The SMTP server goes away: the mail waits in the queue, retried, and goes out once
     // when the server is back.
     sink.stop();
