@@ -448,7 +448,7 @@ pub(crate) fn context(req: &HttpRequest) -> Result<web::Data<AppContext>, ApiErr
         .ok_or_else(|| ApiError::App(AppError::Internal("no application context".into())))
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -12,7 +12,7 @@ pub const REPLAY_WINDOW: Duration = Duration::days(7);
 /// sender retries (Mastodon: about 3 days).
 pub const TOMBSTONE_LIFETIME: Duration = Duration::days(30);
 
-/// How long a mail sent or given up stays in the queue (to see what went out).
+/// How long a mail or a push sent or given up stays in its queue (to see what went out).
 pub const MAIL_LIFETIME: Duration = Duration::days(14);
 
 /// What one round removed.
@@ -23,10 +23,11 @@ pub struct Pruned {
     pub activities: usize,
     pub tombstones: usize,
     pub mails: usize,
+    pub pushes: usize,
 }
 
 /// Removes browser sessions idle past their lifetime, dead reset links and received activity
-/// ids past the replay window, tombstones past their lifetime, and mails sent or given up.
+/// ids past the replay window, tombstones past their lifetime, and mails and pushes sent or given up.
 pub async fn run(ctx: &AppContext) -> AppResult<Pruned> {
     let ts = now();
     let mut conn = ctx.db.get().await?;
@@ -37,5 +38,6 @@ pub async fn run(ctx: &AppContext) -> AppResult<Pruned> {
         activities: db_outbox::forget_activities_before(&mut conn, ts - REPLAY_WINDOW).await?,
         tombstones: db_outbox::delete_tombstones_before(&mut conn, ts - TOMBSTONE_LIFETIME).await?,
         mails: interspace_db::mail::delete_finished_before(&mut conn, ts - MAIL_LIFETIME).await?,
+        pushes: interspace_db::push::delete_finished_before(&mut conn, ts - MAIL_LIFETIME).await?,
     })
 }

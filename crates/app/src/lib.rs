@@ -29,6 +29,7 @@ pub mod opportunities;
 pub mod outbox;
 pub mod partnerships;
 pub mod passwords;
+pub mod push;
 pub mod registrations;
 pub mod remote;
 pub mod reports;

@@ -57,19 +57,17 @@ pub async fn notify(
         }
         None => None,
     };
-    db_notifications::insert_notification(
-        conn,
-        &Notification {
-            id: id.clone(),
-            account_id: to.to_string(),
-            from_account_id: from.to_string(),
-            kind: kind.as_str().to_string(),
-            status_id: status_id.map(String::from),
-            created_at,
-            group_key,
-        },
-    )
-    .await?;
+    let notification = Notification {
+        id: id.clone(),
+        account_id: to.to_string(),
+        from_account_id: from.to_string(),
+        kind: kind.as_str().to_string(),
+        status_id: status_id.map(String::from),
+        created_at,
+        group_key,
+    };
+    db_notifications::insert_notification(conn, &notification).await?;
+    crate::push::enqueue(conn, &notification).await?;
     events.push(AppEvent::Notification {
         account_id: to.to_string(),
         id,

@@ -20,6 +20,7 @@ pub mod opportunities;
 pub mod outbox;
 pub mod partnerships;
 mod pool;
+pub mod push;
 pub mod reports;
 pub mod schema;
 pub mod sessions;

@@ -363,6 +363,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    instance_keys (name) {
+        name -> Text,
+        private_key_pem -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> Text,
+        token_id -> Text,
+        user_id -> Text,
+        access_token -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        alerts -> Text,
+        policy -> Text,
+        standard -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_messages (id) {
+        id -> Text,
+        subscription_id -> Text,
+        notification_id -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     mails (id) {
         id -> Text,
         category -> Text,
@@ -625,6 +666,8 @@ diesel::joinable!(events -> accounts (organizer_id));
 diesel::joinable!(event_participations -> events (event_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(oauth_tokens -> users (user_id));
+diesel::joinable!(push_subscriptions -> users (user_id));
+diesel::joinable!(push_subscriptions -> oauth_tokens (token_id));
 diesel::joinable!(statuses -> accounts (account_id));
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
@@ -661,6 +704,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     mails,
     mail_settings,
+    instance_keys,
+    push_subscriptions,
+    push_messages,
     email_changes,
     reports,
     events,

@@ -11,6 +11,7 @@ mod outbound;
 #[cfg(test)]
 mod proptests;
 pub mod protocol;
+mod push;
 mod resolve;
 pub mod routes;
 pub mod signatures;
@@ -86,6 +87,7 @@ impl Federation {
             .map_err(|e| FederationError::Config(e.to_string()))?;
         if deliver {
             delivery::spawn(ctx.clone(), resolver_client.clone());
+            push::spawn(ctx.clone(), resolver_client.clone());
         }
         let federation = Self { config };
         ctx.set_resolver(Arc::new(FederationResolver::new(

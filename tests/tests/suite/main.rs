@@ -21,6 +21,7 @@ mod oauth;
 mod opportunities;
 mod ops;
 mod profiles;
+mod push;
 mod relations;
 mod resolve;
 mod streaming;

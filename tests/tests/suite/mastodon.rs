@@ -34,12 +34,16 @@ async fn instance_documents() {
         assert_eq!(v2["api_versions"]["mastodon"], 2);
         assert_eq!(v2["registrations"]["enabled"], true);
         assert_eq!(v2["title"], "Space A");
-        // Only what exists: no polls, no featured tags, no push key yet; pins up to five.
+        // Only what exists: no polls, no featured tags; pins up to five; the Web Push key.
         let config = &v2["configuration"];
         assert_eq!(config["polls"]["max_options"], 0);
         assert_eq!(config["accounts"]["max_featured_tags"], 0);
         assert_eq!(config["accounts"]["max_pinned_statuses"], 5);
-        assert_eq!(config["vapid"]["public_key"], "");
+        assert_eq!(
+            config["vapid"]["public_key"].as_str().map(str::len),
+            Some(87),
+            "a P-256 point in base64url"
+        );
         assert_eq!(
             config["media_attachments"]["image_matrix_limit"],
             33_177_600

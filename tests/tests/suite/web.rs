@@ -628,7 +628,8 @@ async fn housekeeping_prunes_idle_sessions_dead_reset_links_and_old_activity_ids
             resets: 1,
             activities: 1,
             tombstones: 0,
-            mails: 0
+            mails: 0,
+            pushes: 0
         }
     );
     // What is still in use stays: the fresh session works, the recent id is still a replay.

@@ -87,7 +87,7 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse, ApiError> {
         "languages": ["en"],
         "configuration": {
             "urls": { "streaming": format!("{}://{}", if u.is_https() { "wss" } else { "ws" }, u.domain()), "status": null },
-            "vapid": { "public_key": "" },
+            "vapid": { "public_key": interspace_app::push::vapid(&ctx).await?.public_key },
             "accounts": { "max_featured_tags": 0, "max_pinned_statuses": interspace_core::statuses::MAX_PINS },
             "statuses": statuses_config(),
             "media_attachments": media_config(),

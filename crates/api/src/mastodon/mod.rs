@@ -7,6 +7,7 @@ mod markers;
 mod media;
 mod notifications;
 pub(crate) mod oauth;
+mod push;
 mod reports;
 mod search;
 mod statuses;
@@ -175,6 +176,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(streaming::sse),
         )
         .route("/api/v1/markers", web::get().to(markers::get))
+        .route("/api/v1/push/subscription", web::get().to(push::get))
+        .route("/api/v1/push/subscription", web::post().to(push::create))
+        .route("/api/v1/push/subscription", web::put().to(push::update))
+        .route("/api/v1/push/subscription", web::delete().to(push::delete))
         .route("/api/v1/statuses/{id}", web::put().to(statuses::edit))
         .route("/api/v1/markers", web::post().to(markers::save))
         .route("/api/v1/favourites", web::get().to(timelines::marked))

@@ -44,7 +44,7 @@ pub async fn create_app(ctx: web::Data<AppContext>, p: Params) -> Result<HttpRes
         "client_id": app.client_id,
         "client_secret": registered.client_secret,
         "client_secret_expires_at": 0,
-        "vapid_key": "",
+        "vapid_key": interspace_app::push::vapid(&ctx).await?.public_key,
     })))
 }
 
@@ -64,7 +64,7 @@ pub async fn verify_app(
         "scopes": app.scope_set().iter().collect::<Vec<_>>(),
         "redirect_uri": app.redirect_uri_list().join("\n"),
         "redirect_uris": app.redirect_uri_list(),
-        "vapid_key": "",
+        "vapid_key": interspace_app::push::vapid(&ctx).await?.public_key,
     })))
 }
 

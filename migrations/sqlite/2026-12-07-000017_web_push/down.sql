@@ -1,0 +1,3 @@
+DROP TABLE push_messages;
+DROP TABLE push_subscriptions;
+DROP TABLE instance_keys;
