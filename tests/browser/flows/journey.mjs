@@ -32,6 +32,9 @@ export default async function journey(ctx) {
   // Signed-out pages.
   await ctx.goto(page, `${BASE}/login`);
   await checkPage('sign-in page', 'login');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await ctx.expectText(page, 'This space sends no e-mail.');
+  await checkPage('forgotten password', null);
 
   // The operator replaces the one-time password, then configures the space.
   await signIn(OP_USER, OP_PASSWORD);
