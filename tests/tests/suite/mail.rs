@@ -593,6 +593,31 @@ async fn coworking_mails_reach_only_who_may_read_them() {
         })
         .count();
     assert_eq!(requests_to_hana, 1, "unsubscribed from visits");
+    // Olga declines the second request: Alice hears of it, without a calendar file.
+    let (_, pending) = b
+        .get(
+            &olga.token,
+            &format!("{API}/visits?role=host&state=pending"),
+        )
+        .await;
+    let second = pending[0]["id"].as_str().expect("visit").to_string();
+    let (status, body) = b
+        .post(
+            &olga.token,
+            &format!("{API}/visits/{second}/reject"),
+            json!({"reason": "Full that day"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let declined = sink
+        .wait_for(&alice.email, "Your visit to Space B is declined")
+        .await;
+    assert!(
+        declined.text().contains("Full that day"),
+        "{}",
+        declined.text()
+    );
+    assert!(declined.attachments().is_empty());
 
     // Hana chooses the weekly digest on her settings page; it lists what is new in the spaces
     // she follows, once a week. Bob, who did not choose it, gets none.

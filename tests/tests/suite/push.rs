@@ -146,6 +146,30 @@ async fn pushes_are_encrypted_for_the_subscriber_and_stop_when_it_is_gone() {
     )
     .expect("decrypts with the subscriber's keys");
     let payload: Value = serde_json::from_slice(&plain).expect("json");
+    // An independent implementation of RFC 8291 (Python's `cryptography`) reads it alike.
+    if let Some(venv) = crate::clients::venv() {
+        let components = keys.raw_components().expect("components");
+        let env = vec![
+            (
+                "PRIVATE_KEY",
+                URL_SAFE_NO_PAD.encode(components.private_key()),
+            ),
+            (
+                "PUBLIC_KEY",
+                URL_SAFE_NO_PAD.encode(components.public_key()),
+            ),
+            ("AUTH", URL_SAFE_NO_PAD.encode(auth)),
+            ("BODY", URL_SAFE_NO_PAD.encode(&push.body)),
+        ];
+        let out = tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, String)> = env.into_iter().collect();
+            crate::clients::run_python(&venv, "webpush_decrypt.py", &env)
+        })
+        .await
+        .expect("python");
+        let first = out.lines().next().unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Value>(first).expect("json"), payload);
+    }
     assert_eq!(payload["notification_type"], "mention", "{payload}");
     assert_eq!(payload["access_token"], alice.token.as_str());
     assert_eq!(payload["preferred_locale"], "en");
