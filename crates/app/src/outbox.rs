@@ -121,6 +121,25 @@ pub fn backoff(base: std::time::Duration, attempts: i32) -> Duration {
         .map_or(cap, |d| d.min(cap))
 }
 
+/// Where a queued job (a mail, a push) stands after its `attempts`-th attempt (from 1):
+/// `Ok` sent; `Err((why, retry))` failed, to be retried after [`backoff`] unless `retry` is
+/// false or the attempts are used up. Gives (state, next attempt, last error).
+pub(crate) fn after_attempt(
+    result: Result<(), (&str, bool)>,
+    attempts: i32,
+    max_attempts: i32,
+    base: std::time::Duration,
+) -> (&'static str, chrono::NaiveDateTime, Option<&str>) {
+    let ts = now();
+    match result {
+        Ok(()) => ("sent", ts, None),
+        Err((why, true)) if attempts < max_attempts => {
+            ("pending", ts + backoff(base, attempts - 1), Some(why))
+        }
+        Err((why, _)) => ("failed", ts, Some(why)),
+    }
+}
+
 /// The outcome of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -368,26 +368,21 @@ pub enum Outcome {
 }
 
 pub async fn record(ctx: &AppContext, m: &PushMessage, outcome: Outcome) -> AppResult<()> {
-    let ts = now();
-    let attempts = m.attempts + 1;
     let mut conn = ctx.db.get().await?;
-    if outcome == Outcome::Gone {
+    let result = match &outcome {
         // Its messages go with it.
-        db::delete_subscription(&mut conn, &m.subscription_id).await?;
-        return Ok(());
-    }
-    let (state, next, error) = match &outcome {
-        Outcome::Sent => ("sent", ts, None),
-        Outcome::Dropped => ("failed", ts, Some("nothing to send any more")),
-        Outcome::Refused(e) => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) if attempts >= MAX_ATTEMPTS => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) => (
-            "pending",
-            ts + crate::outbox::backoff(RETRY_BASE, attempts - 1),
-            Some(e.as_str()),
-        ),
-        Outcome::Gone => return Ok(()),
+        Outcome::Gone => {
+            db::delete_subscription(&mut conn, &m.subscription_id).await?;
+            return Ok(());
+        }
+        Outcome::Sent => Ok(()),
+        Outcome::Dropped => Err(("nothing to send any more", false)),
+        Outcome::Refused(e) => Err((e.as_str(), false)),
+        Outcome::Retry(e) => Err((e.as_str(), true)),
     };
-    db::record_attempt(&mut conn, &m.id, state, attempts, next, error, ts).await?;
+    let attempts = m.attempts + 1;
+    let (state, next, error) =
+        crate::outbox::after_attempt(result, attempts, MAX_ATTEMPTS, RETRY_BASE);
+    db::record_attempt(&mut conn, &m.id, state, attempts, next, error, now()).await?;
     Ok(())
 }

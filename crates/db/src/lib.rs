@@ -152,6 +152,98 @@ macro_rules! page_by_id {
 }
 pub(crate) use page_by_id;
 
+/// The queries of a job queue (`mails`, `push_messages`): rows with `state` (`pending`, then
+/// `sent` or `failed`), `attempts`, `next_attempt_at`, `claimed_until` (a sender holds the row
+/// until then, so several processes share the queue), `last_error` and `updated_at`. Expands
+/// to `list_due`, `claim`, `record_attempt` and `delete_finished_before` for `$row`.
+macro_rules! job_queue {
+    ($table:ident, $row:ty) => {
+        /// Pending rows whose time has come and that no sender holds, oldest first.
+        pub async fn list_due(
+            conn: &mut $crate::DbConn,
+            at: chrono::NaiveDateTime,
+            limit: i64,
+        ) -> $crate::DbResult<Vec<$row>> {
+            Ok($crate::run!(conn, |c| $table::table
+                .filter($table::state.eq("pending"))
+                .filter($table::next_attempt_at.le(at))
+                .filter(
+                    $table::claimed_until
+                        .is_null()
+                        .or($table::claimed_until.lt(at))
+                )
+                .order(($table::next_attempt_at.asc(), $table::id.asc()))
+                .limit(limit)
+                .select(<$row>::as_select())
+                .load(c)
+                .await)?)
+        }
+
+        /// Takes a row for sending until `until`; false when another sender holds it or it is
+        /// no longer pending.
+        pub async fn claim(
+            conn: &mut $crate::DbConn,
+            id: &str,
+            at: chrono::NaiveDateTime,
+            until: chrono::NaiveDateTime,
+        ) -> $crate::DbResult<bool> {
+            let n = $crate::run!(conn, |c| diesel::update(
+                $table::table
+                    .filter($table::id.eq(id))
+                    .filter($table::state.eq("pending"))
+                    .filter(
+                        $table::claimed_until
+                            .is_null()
+                            .or($table::claimed_until.lt(at))
+                    )
+            )
+            .set($table::claimed_until.eq(Some(until)))
+            .execute(c)
+            .await)?;
+            Ok(n == 1)
+        }
+
+        /// Records one attempt and releases the claim.
+        pub async fn record_attempt(
+            conn: &mut $crate::DbConn,
+            id: &str,
+            state: &str,
+            attempts: i32,
+            next_attempt_at: chrono::NaiveDateTime,
+            error: Option<&str>,
+            at: chrono::NaiveDateTime,
+        ) -> $crate::DbResult<()> {
+            $crate::run!(conn, |c| diesel::update($table::table.find(id))
+                .set((
+                    $table::state.eq(state),
+                    $table::attempts.eq(attempts),
+                    $table::next_attempt_at.eq(next_attempt_at),
+                    $table::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                    $table::last_error.eq(error),
+                    $table::updated_at.eq(at),
+                ))
+                .execute(c)
+                .await)?;
+            Ok(())
+        }
+
+        /// Forgets rows sent or given up before `before`.
+        pub async fn delete_finished_before(
+            conn: &mut $crate::DbConn,
+            before: chrono::NaiveDateTime,
+        ) -> $crate::DbResult<usize> {
+            Ok($crate::run!(conn, |c| diesel::delete(
+                $table::table
+                    .filter($table::state.ne("pending"))
+                    .filter($table::updated_at.lt(before))
+            )
+            .execute(c)
+            .await)?)
+        }
+    };
+}
+pub(crate) use job_queue;
+
 /// The accounts of `(row id, account id)` pairs, in their order, each with its row's id (an
 /// account gone meanwhile is left out).
 pub(crate) async fn with_accounts(

@@ -44,70 +44,7 @@ pub async fn insert_mail(conn: &mut DbConn, m: &Mail) -> DbResult<()> {
     Ok(())
 }
 
-/// Pending mails whose time has come and that no sender holds, oldest first.
-pub async fn list_due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> DbResult<Vec<Mail>> {
-    Ok(run!(conn, |c| mails::table
-        .filter(mails::state.eq("pending"))
-        .filter(mails::next_attempt_at.le(at))
-        .filter(
-            mails::claimed_until
-                .is_null()
-                .or(mails::claimed_until.lt(at))
-        )
-        .order((mails::next_attempt_at.asc(), mails::id.asc()))
-        .limit(limit)
-        .select(Mail::as_select())
-        .load(c)
-        .await)?)
-}
-
-/// Takes a mail for sending until `until`; false when another sender holds it or it is no
-/// longer pending.
-pub async fn claim(
-    conn: &mut DbConn,
-    id: &str,
-    at: NaiveDateTime,
-    until: NaiveDateTime,
-) -> DbResult<bool> {
-    let n = run!(conn, |c| diesel::update(
-        mails::table
-            .filter(mails::id.eq(id))
-            .filter(mails::state.eq("pending"))
-            .filter(
-                mails::claimed_until
-                    .is_null()
-                    .or(mails::claimed_until.lt(at))
-            )
-    )
-    .set(mails::claimed_until.eq(Some(until)))
-    .execute(c)
-    .await)?;
-    Ok(n == 1)
-}
-
-/// Records one attempt and releases the claim.
-pub async fn record_attempt(
-    conn: &mut DbConn,
-    id: &str,
-    state: &str,
-    attempts: i32,
-    next_attempt_at: NaiveDateTime,
-    error: Option<&str>,
-    at: NaiveDateTime,
-) -> DbResult<()> {
-    run!(conn, |c| diesel::update(mails::table.find(id))
-        .set((
-            mails::state.eq(state),
-            mails::attempts.eq(attempts),
-            mails::next_attempt_at.eq(next_attempt_at),
-            mails::claimed_until.eq(None::<NaiveDateTime>),
-            mails::last_error.eq(error),
-            mails::updated_at.eq(at),
-        ))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
+crate::job_queue!(mails, Mail);
 
 /// (pending, failed) mails.
 pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64)> {
@@ -119,17 +56,6 @@ pub async fn queue_depth(conn: &mut DbConn) -> DbResult<(i64, i64)> {
         .await)?;
     let of = |s: &str| rows.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     Ok((of("pending"), of("failed")))
-}
-
-/// Forgets mails sent or given up before `before`.
-pub async fn delete_finished_before(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
-    Ok(run!(conn, |c| diesel::delete(
-        mails::table
-            .filter(mails::state.ne("pending"))
-            .filter(mails::updated_at.lt(before))
-    )
-    .execute(c)
-    .await)?)
 }
 
 /// A member's stored choice of categories and unsubscribe token.

@@ -392,20 +392,16 @@ pub async fn record(ctx: &AppContext, mail: &Mail, outcome: Outcome) -> AppResul
     let Some(settings) = &ctx.settings.mail else {
         return Ok(());
     };
-    let ts = now();
     let attempts = mail.attempts + 1;
-    let (state, next, error) = match &outcome {
-        Outcome::Sent => ("sent", ts, None),
-        Outcome::Refused(e) => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) if attempts >= settings.max_attempts => ("failed", ts, Some(e.as_str())),
-        Outcome::Retry(e) => (
-            "pending",
-            ts + crate::outbox::backoff(settings.retry_base, attempts - 1),
-            Some(e.as_str()),
-        ),
+    let result = match &outcome {
+        Outcome::Sent => Ok(()),
+        Outcome::Retry(e) => Err((e.as_str(), true)),
+        Outcome::Refused(e) => Err((e.as_str(), false)),
     };
+    let (state, next, error) =
+        crate::outbox::after_attempt(result, attempts, settings.max_attempts, settings.retry_base);
     let mut conn = ctx.db.get().await?;
-    db::record_attempt(&mut conn, &mail.id, state, attempts, next, error, ts).await?;
+    db::record_attempt(&mut conn, &mail.id, state, attempts, next, error, now()).await?;
     ctx.metrics.increment(
         match state {
             "sent" => "mails_sent_total",
