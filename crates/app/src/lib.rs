@@ -258,6 +258,32 @@ impl AppContext {
         self.stopping.send_replace(true);
     }
 
+    /// A worker that drains a queue: `tick` runs every `every` until the instance stops; a
+    /// round that fails is logged as `what` and the next one comes.
+    pub fn spawn_worker<F, Fut>(
+        &self,
+        every: std::time::Duration,
+        what: &'static str,
+        mut tick: F,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        F: FnMut(AppContext) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = AppResult<()>> + Send,
+    {
+        let ctx = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = ctx.stopped() => break,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                if let Err(e) = tick(ctx.clone()).await {
+                    tracing::warn!(error = %e, "{what}");
+                }
+            }
+        })
+    }
+
     /// Resolves once [`AppContext::begin_shutdown`] was called.
     pub async fn stopped(&self) {
         let mut rx = self.stopping.subscribe();

@@ -212,9 +212,9 @@ pub(crate) async fn deleted_before_arrival(conn: &mut DbConn, uri: &str) -> AppR
     Ok(db_outbox::is_tombstoned(conn, uri).await?)
 }
 
-/// How long a claim on an incoming activity holds before a copy may take it over (the
-/// processing crashed without releasing it).
-const CLAIM_LIFETIME: Duration = Duration::minutes(5);
+/// How long a claim holds before another process may take it over (the one holding it
+/// crashed without releasing it): on an incoming activity, a mail, a push.
+pub(crate) const CLAIM_LIFETIME: Duration = Duration::minutes(5);
 
 pub use interspace_db::outbox::Claim;
 

@@ -6,7 +6,6 @@ use crate::oauth::Auth;
 use crate::{AppContext, AppError, AppResult};
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use chrono::Duration;
 use interspace_core::ids::new_id;
 use interspace_core::ValidationError;
 use interspace_db::notifications::Notification;
@@ -43,8 +42,6 @@ pub fn alert_of(kind: &str) -> &'static str {
 
 const POLICIES: [&str; 4] = ["all", "followed", "follower", "none"];
 const VAPID: &str = "vapid";
-/// How long a sender holds a push before another may take it over.
-const CLAIM: Duration = Duration::minutes(5);
 /// Attempts before a push is given up (with the deliveries' backoff from 5 s: about 3 hours).
 const MAX_ATTEMPTS: i32 = 12;
 const RETRY_BASE: std::time::Duration = std::time::Duration::from_secs(5);
@@ -280,7 +277,7 @@ pub async fn due(ctx: &AppContext, limit: i64) -> AppResult<Vec<PushMessage>> {
 pub async fn claim(ctx: &AppContext, m: &PushMessage) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;
     let ts = now();
-    Ok(db::claim(&mut conn, &m.id, ts, ts + CLAIM).await?)
+    Ok(db::claim(&mut conn, &m.id, ts, ts + crate::outbox::CLAIM_LIFETIME).await?)
 }
 
 /// What to send for a push: its subscription and Mastodon's payload. `None`: nothing to send
@@ -312,13 +309,7 @@ pub async fn content(
     let from = interspace_db::accounts::find_account_by_id(&mut conn, &n.from_account_id).await?;
     let name = from
         .as_ref()
-        .map(|a| {
-            if a.display_name.trim().is_empty() {
-                a.username.clone()
-            } else {
-                a.display_name.clone()
-            }
-        })
+        .map(|a| a.shown_name().to_string())
         .unwrap_or_default();
     let body = match &n.status_id {
         Some(id) => interspace_db::statuses::find_status(&mut conn, id)

@@ -90,10 +90,7 @@ pub async fn file(ctx: &AppContext, reporter: &Account, new: NewReport) -> AppRe
         created_at: now(),
     };
     ctx.write(async |tx, events| {
-        db::insert_report(tx, &report).await?;
-        events.mail(Moment::Report {
-            report_id: report.id.clone(),
-        });
+        insert(tx, events, &report).await?;
         if forward {
             // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
             let instance =
@@ -168,13 +165,23 @@ pub async fn receive_flag(
         created_at: now(),
     };
     ctx.write(async |tx, events| {
-        db::insert_report(tx, &report).await?;
-        events.mail(Moment::Report {
-            report_id: report.id.clone(),
-        });
+        insert(tx, events, &report).await?;
         Ok(())
     })
     .await
+}
+
+/// Stores a report; the operators hear of it by mail.
+async fn insert(
+    tx: &mut interspace_db::DbConn,
+    events: &mut crate::signals::Events,
+    report: &Report,
+) -> AppResult<()> {
+    db::insert_report(tx, report).await?;
+    events.mail(Moment::Report {
+        report_id: report.id.clone(),
+    });
+    Ok(())
 }
 
 pub async fn list(

@@ -43,6 +43,15 @@ pub struct Account {
 }
 
 impl Account {
+    /// The name people see: the display name, or the username when there is none.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+
     pub fn is_local(&self) -> bool {
         self.domain.is_none()
     }

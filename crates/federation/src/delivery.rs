@@ -16,16 +16,9 @@ const POLL: Duration = Duration::from_millis(50);
 const CONCURRENCY: usize = 16;
 
 pub fn spawn(ctx: AppContext, client: HttpClient) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = ctx.stopped() => break,
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            if let Err(e) = tick(&ctx, &client).await {
-                tracing::warn!(error = %e, "delivery worker");
-            }
-        }
+    ctx.spawn_worker(POLL, "delivery worker", move |ctx| {
+        let client = client.clone();
+        async move { tick(&ctx, &client).await }
     })
 }
 

@@ -21,16 +21,9 @@ const CONCURRENCY: usize = 8;
 const TTL: &str = "172800";
 
 pub fn spawn(ctx: AppContext, client: HttpClient) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = ctx.stopped() => break,
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            if let Err(e) = tick(&ctx, &client).await {
-                tracing::warn!(error = %e, "push sender");
-            }
-        }
+    ctx.spawn_worker(POLL, "push sender", move |ctx| {
+        let client = client.clone();
+        async move { tick(&ctx, &client).await }
     })
 }
 

@@ -15,11 +15,7 @@ pub fn latest(n: i64) -> interspace_app::Page {
 }
 
 pub fn display_name(a: &Account) -> &str {
-    if a.display_name.trim().is_empty() {
-        &a.username
-    } else {
-        &a.display_name
-    }
+    a.shown_name()
 }
 
 /// `@name` for local accounts, `@name@domain` for others.

@@ -14,6 +14,7 @@ use interspace_core::mail::{MailCategory, Message};
 use interspace_core::roles::Role;
 use interspace_core::visits::VisitState;
 use interspace_db::accounts::{self as db_accounts, Account};
+use interspace_db::opportunities::{Application, Opportunity};
 use interspace_db::DbConn;
 
 /// Queues the mails of `moments` (gathered by one use-case) in its transaction.
@@ -40,10 +41,10 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
             };
             let visitor = account(conn, &v.visitor_id).await?;
             let home = space_name(conn, &v.home_space_id).await?;
-            let mut message = Message::new(format!("Visit request from {}", name(&visitor)))
+            let mut message = Message::new(format!("Visit request from {}", visitor.shown_name()))
                 .paragraph(format!(
                     "{} ({}) of {home} asks to work from your space.",
-                    name(&visitor),
+                    visitor.shown_name(),
                     handle(&visitor)
                 ))
                 .fact("Days", days(v.date_from, v.date_to))
@@ -70,16 +71,16 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
             else {
                 return Ok(vec![]);
             };
-            let host_name = name(&host_account);
+            let host_name = host_account.shown_name();
             let location: Location = serde_json::from_str(&host.location).unwrap_or_default();
-            let (subject, said) = match v.state {
-                VisitState::Approved => ("approved", "approved"),
-                VisitState::Rejected => ("declined", "declined"),
-                VisitState::Cancelled => ("cancelled", "cancelled"),
+            let decided = match v.state {
+                VisitState::Approved => "approved",
+                VisitState::Rejected => "declined",
+                VisitState::Cancelled => "cancelled",
                 _ => return Ok(vec![]),
             };
-            let mut message = Message::new(format!("Your visit to {host_name} is {subject}"))
-                .paragraph(format!("{host_name} {said} your visit."))
+            let mut message = Message::new(format!("Your visit to {host_name} is {decided}"))
+                .paragraph(format!("{host_name} {decided} your visit."))
                 .fact("Days", days(v.date_from, v.date_to))
                 .fact("Reason", v.reason.clone().unwrap_or_default());
             let mut attachment = None;
@@ -87,7 +88,7 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
                 message = message
                     .fact("Address", location.one_line())
                     .fact("Hours", host.hours.clone());
-                attachment = Some(visit_ics(&v, &host_name, &location, &host.hours));
+                attachment = Some(visit_ics(&v, host_name, &location, &host.hours));
             }
             let message = message.action("Your visits", link("/visits"));
             vec![(
@@ -163,21 +164,13 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
             vec![(account_id.clone(), MailCategory::Events, message, ics)]
         }
         Moment::ApplicationReceived { application_id } => {
-            let Some(app) =
-                interspace_db::opportunities::find_application(conn, application_id).await?
-            else {
+            let Some((app, o, applicant)) = application(conn, application_id).await? else {
                 return Ok(vec![]);
             };
-            let Some(o) =
-                interspace_db::opportunities::find_opportunity(conn, &app.opportunity_id).await?
-            else {
-                return Ok(vec![]);
-            };
-            let applicant = account(conn, &app.applicant_id).await?;
             let message = Message::new(format!("New application: {}", o.title))
                 .paragraph(format!(
                     "{} ({}) applied to \"{}\".",
-                    name(&applicant),
+                    applicant.shown_name(),
                     handle(&applicant),
                     o.title
                 ))
@@ -197,21 +190,13 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
             application_id,
             account_id,
         } => {
-            let Some(app) =
-                interspace_db::opportunities::find_application(conn, application_id).await?
-            else {
+            let Some((_, o, applicant)) = application(conn, application_id).await? else {
                 return Ok(vec![]);
             };
-            let Some(o) =
-                interspace_db::opportunities::find_opportunity(conn, &app.opportunity_id).await?
-            else {
-                return Ok(vec![]);
-            };
-            let applicant = account(conn, &app.applicant_id).await?;
             let message = Message::new(format!("Join a team for \"{}\"", o.title))
                 .paragraph(format!(
                     "{} ({}) invites you to apply with them to \"{}\".",
-                    name(&applicant),
+                    applicant.shown_name(),
                     handle(&applicant),
                     o.title
                 ))
@@ -231,7 +216,7 @@ async fn render(ctx: &AppContext, conn: &mut DbConn, moment: &Moment) -> AppResu
             let message = Message::new(format!("New report about {}", handle(&target)))
                 .paragraph(format!(
                     "Someone reported {} ({}).",
-                    name(&target),
+                    target.shown_name(),
                     handle(&target)
                 ))
                 .fact("Category", r.category.clone())
@@ -321,6 +306,22 @@ pub fn confirm_address(link: &str) -> Message {
         .action("Confirm the address", link)
 }
 
+/// An application with its opportunity and applicant (`None`: gone meanwhile).
+async fn application(
+    conn: &mut DbConn,
+    id: &str,
+) -> AppResult<Option<(Application, Opportunity, Account)>> {
+    let Some(app) = interspace_db::opportunities::find_application(conn, id).await? else {
+        return Ok(None);
+    };
+    let Some(o) = interspace_db::opportunities::find_opportunity(conn, &app.opportunity_id).await?
+    else {
+        return Ok(None);
+    };
+    let applicant = account(conn, &app.applicant_id).await?;
+    Ok(Some((app, o, applicant)))
+}
+
 async fn account(conn: &mut DbConn, id: &str) -> AppResult<Account> {
     db_accounts::find_account_by_id(conn, id)
         .await?
@@ -331,18 +332,13 @@ fn handle(a: &Account) -> String {
     format!("@{}", crate::accounts::acct(a))
 }
 
-fn name(a: &Account) -> String {
-    if a.display_name.trim().is_empty() {
-        a.username.clone()
-    } else {
-        a.display_name.clone()
-    }
-}
-
 async fn space_name(conn: &mut DbConn, space_id: &str) -> AppResult<String> {
     Ok(interspace_db::spaces::find_space(conn, space_id)
         .await?
-        .map_or_else(|| "another space".into(), |(_, a)| name(&a)))
+        .map_or_else(
+            || "another space".into(),
+            |(_, a)| a.shown_name().to_string(),
+        ))
 }
 
 /// The accounts of this instance's hosts and operators.

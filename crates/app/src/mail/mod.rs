@@ -35,8 +35,6 @@ pub struct Attachment {
 
 /// How long a confirmation link of a new address works.
 pub const EMAIL_CHANGE_LIFETIME: Duration = Duration::hours(24);
-/// How long a sender holds a mail before another may take it over (it crashed).
-const CLAIM: Duration = Duration::minutes(5);
 
 /// Queues `message` for the member of `account_id` (nothing for remote accounts, members who
 /// turned the category off, or when this instance sends no mail). In the caller's transaction.
@@ -48,7 +46,7 @@ pub async fn to_account(
     message: &Message,
     attachment: Option<&Attachment>,
 ) -> AppResult<()> {
-    if ctx.settings.mail.is_none() {
+    if !enabled(ctx) {
         return Ok(());
     }
     let Some((user, _)) = interspace_db::users::find_user_by_account_id(conn, account_id).await?
@@ -67,7 +65,7 @@ pub async fn to_user(
     message: &Message,
     attachment: Option<&Attachment>,
 ) -> AppResult<()> {
-    if ctx.settings.mail.is_none() || user.disabled {
+    if !enabled(ctx) || user.disabled {
         return Ok(());
     }
     let settings = settings_of(conn, &user.id).await?;
@@ -100,7 +98,7 @@ pub async fn to_address(
     user_id: Option<&str>,
     message: &Message,
 ) -> AppResult<()> {
-    if ctx.settings.mail.is_none() {
+    if !enabled(ctx) {
         return Ok(());
     }
     let address = Email::parse(address)?;
@@ -260,33 +258,42 @@ pub async fn set_preferences(
     .await
 }
 
-/// What an unsubscribe link names: whose mails of which category. `None`: not a live link.
+/// Whose settings and which category an unsubscribe link names (`None`: not a live link;
+/// account mails have none).
+async fn link_target(
+    conn: &mut DbConn,
+    token: &str,
+    category: &str,
+) -> AppResult<Option<(StoredSettings, MailCategory)>> {
+    let Some(category) = MailCategory::parse(category)
+        .ok()
+        .filter(|c| *c != MailCategory::Account)
+    else {
+        return Ok(None);
+    };
+    Ok(db::find_settings_by_token(conn, token)
+        .await?
+        .map(|s| (s, category)))
+}
+
+/// The category an unsubscribe link would turn off. `None`: not a live link.
 pub async fn unsubscribe_target(
     ctx: &AppContext,
     token: &str,
     category: &str,
 ) -> AppResult<Option<MailCategory>> {
-    let Ok(category) = MailCategory::parse(category) else {
-        return Ok(None);
-    };
-    if category == MailCategory::Account {
-        return Ok(None);
-    }
     let mut conn = ctx.db.get().await?;
-    Ok(db::find_settings_by_token(&mut conn, token)
+    Ok(link_target(&mut conn, token, category)
         .await?
-        .map(|_| category))
+        .map(|(_, c)| c))
 }
 
 /// One-click unsubscription: the link's category is turned off for its member (again is fine).
 pub async fn unsubscribe(ctx: &AppContext, token: &str, category: &str) -> AppResult<MailCategory> {
-    let gone = || AppError::NotFound("unsubscribe link");
-    let category = MailCategory::parse(category).map_err(|_| gone())?;
     ctx.write(async |tx, _| {
-        let settings = db::find_settings_by_token(tx, token)
+        let (settings, category) = link_target(tx, token, category)
             .await?
-            .filter(|_| category != MailCategory::Account)
-            .ok_or_else(gone)?;
+            .ok_or(AppError::NotFound("unsubscribe link"))?;
         let mut chosen = MailCategory::chosen(Some(&settings.categories));
         chosen.retain(|c| *c != category);
         db::set_categories(tx, &settings.user_id, &MailCategory::store(&chosen), now()).await?;
@@ -375,7 +382,7 @@ pub async fn due(ctx: &AppContext, limit: i64) -> AppResult<Vec<Mail>> {
 pub async fn claim(ctx: &AppContext, mail: &Mail) -> AppResult<bool> {
     let mut conn = ctx.db.get().await?;
     let ts = now();
-    Ok(db::claim(&mut conn, &mail.id, ts, ts + CLAIM).await?)
+    Ok(db::claim(&mut conn, &mail.id, ts, ts + crate::outbox::CLAIM_LIFETIME).await?)
 }
 
 /// The outcome of one attempt to hand a mail to the SMTP server.
