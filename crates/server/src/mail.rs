@@ -46,51 +46,28 @@ impl Sender {
             .ok_or("mail.smtp_url: no host")?
             .trim_matches(['[', ']'])
             .to_string();
-        let tls = |required: bool| -> Result<Tls, String> {
-            let params =
-                TlsParameters::new(host.clone()).map_err(|e| format!("mail.smtp_url: TLS: {e}"))?;
-            Ok(if required {
-                Tls::Required(params)
-            } else {
-                Tls::Opportunistic(params)
-            })
-        };
+        let params =
+            TlsParameters::new(host.clone()).map_err(|e| format!("mail.smtp_url: TLS: {e}"))?;
         let required = url
             .query_pairs()
             .any(|(k, v)| k == "tls" && v == "required");
         let (tls, port) = match url.scheme() {
-            "smtp" => (tls(required)?, url.port().unwrap_or(25)),
-            "smtps" => (
-                Tls::Wrapper(
-                    TlsParameters::new(host.clone())
-                        .map_err(|e| format!("mail.smtp_url: TLS: {e}"))?,
-                ),
-                url.port().unwrap_or(465),
-            ),
+            "smtp" if required => (Tls::Required(params), url.port().unwrap_or(25)),
+            "smtp" => (Tls::Opportunistic(params), url.port().unwrap_or(25)),
+            "smtps" => (Tls::Wrapper(params), url.port().unwrap_or(465)),
             other => {
                 return Err(format!(
                     "mail.smtp_url: the scheme is smtp or smtps, not {other}"
                 ))
             }
         };
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        let username = Some(config.smtp_username.trim().to_string())
-            .filter(|u| !u.is_empty())
-            .or_else(|| Some(decode(url.username())).filter(|u| !u.is_empty()));
-        let password = Some(config.smtp_password.clone())
-            .filter(|p| !p.is_empty())
-            .or_else(|| url.password().map(decode));
+        let (username, password) = credentials(config, &url);
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
             .port(port)
             .tls(tls)
             .timeout(Some(Duration::from_secs(30)));
         if let Some(user) = username {
-            builder = builder.credentials(Credentials::new(user, password.unwrap_or_default()));
+            builder = builder.credentials(Credentials::new(user, password));
         }
         let domain = domain.split(':').next().unwrap_or(domain).to_string();
         let from = match config.from.trim() {
@@ -154,18 +131,29 @@ impl Sender {
     }
 }
 
+/// The SMTP user and password: `mail.smtp_username` and `mail.smtp_password` when set, else
+/// those of the URL, percent-decoded (a `+` stays a `+`). No user: no authentication.
+fn credentials(config: &MailConfig, url: &url::Url) -> (Option<String>, String) {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let username = Some(config.smtp_username.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .or_else(|| Some(decode(url.username())).filter(|u| !u.is_empty()));
+    let password = Some(config.smtp_password.clone())
+        .filter(|p| !p.is_empty())
+        .or_else(|| url.password().map(decode))
+        .unwrap_or_default();
+    (username, password)
+}
+
 /// The sender's loop, until the instance stops.
 pub fn spawn(ctx: AppContext, sender: Sender) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = ctx.stopped() => break,
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            if let Err(e) = tick(&ctx, &sender).await {
-                tracing::warn!(error = %e, "mail sender");
-            }
-        }
+    ctx.spawn_worker(POLL, "mail sender", move |ctx| {
+        let sender = sender.clone();
+        async move { tick(&ctx, &sender).await }
     })
 }
 
@@ -181,4 +169,31 @@ async fn tick(ctx: &AppContext, sender: &Sender) -> interspace_app::AppResult<()
         mail::record(ctx, &m, outcome).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_come_percent_decoded_from_the_url_unless_configured() {
+        let url = url::Url::parse("smtps://desk%40space.example:p%2Bss+w%3Ard@mail.example:465")
+            .expect("url");
+        let mut config = MailConfig::default();
+        assert_eq!(
+            credentials(&config, &url),
+            (Some("desk@space.example".into()), "p+ss+w:rd".into())
+        );
+        config.smtp_username = "other".into();
+        config.smtp_password = "secret".into();
+        assert_eq!(
+            credentials(&config, &url),
+            (Some("other".into()), "secret".into())
+        );
+        let anonymous = url::Url::parse("smtp://127.0.0.1:25").expect("url");
+        assert_eq!(
+            credentials(&MailConfig::default(), &anonymous),
+            (None, String::new())
+        );
+    }
 }
